@@ -1,0 +1,59 @@
+"""The codec as an in-process ``pygit2.Filter``.
+
+libgit2 never runs external filter drivers: without this filter registered,
+``index.add`` through pygit2 stores plaintext even with ``required = true``.
+``FilterList.apply_*`` is never used: it cuts data at the first NUL byte.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pygit2
+from pygit2.enums import FilterMode
+
+from git_claude_sync.codec import Key
+
+DRIVER = "claude-sync"
+
+
+class CodecFilter(pygit2.Filter):
+    attributes = f"filter={DRIVER}"
+    key: Key | None = None  # set by register(); one key per process
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[bytes] = []
+        self._path = b""
+        self._mode = FilterMode.TO_ODB
+
+    def check(self, src: pygit2.FilterSource, attr_values: list[str | None]) -> None:
+        if attr_values[0] != DRIVER:
+            raise pygit2.Passthrough
+        self._parts = []
+        self._path = os.fsencode(src.path)
+        self._mode = FilterMode(src.mode)
+
+    def write(
+        self, data: bytes, src: pygit2.FilterSource, write_next: Callable[[bytes], None]
+    ) -> None:
+        self._parts.append(data)
+
+    def close(self, write_next: Callable[[bytes], None]) -> None:
+        key = type(self).key
+        data, self._parts = b"".join(self._parts), []  # reset: filter objects get reused
+        if key is None:
+            raise RuntimeError("git-claude-sync filter used before a key was registered")
+        if self._mode == FilterMode.TO_ODB:
+            write_next(key.encrypt(self._path, data))
+        else:
+            write_next(key.decrypt(self._path, data))
+
+
+def register(key: Key) -> None:
+    """Make every pygit2 code path in this process encrypt and decrypt with ``key``."""
+    CodecFilter.key = key
+    if not getattr(register, "_done", False):
+        pygit2.filter_register(DRIVER, CodecFilter)
+        register._done = True  # type: ignore[attr-defined]

@@ -1,0 +1,71 @@
+"""git's pkt-line framing (``gitprotocol-common``): 4 hex digits of length, then data.
+
+``0000`` is a flush packet.  A packet carries at most 65516 bytes of data.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+MAX_DATA = 65516
+FLUSH = b"0000"
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def read_packet(stream: BinaryIO) -> bytes | None:
+    """One packet's data, or ``None`` for a flush packet."""
+    head = stream.read(4)
+    if len(head) < 4:
+        raise EOFError("git closed the filter pipe")
+    try:
+        length = int(head, 16)
+    except ValueError:
+        raise ProtocolError(f"bad pkt-line length {head!r}") from None
+    if length == 0:
+        return None
+    if length < 4:
+        raise ProtocolError(f"reserved pkt-line length {length}")
+    data = stream.read(length - 4)
+    if len(data) != length - 4:
+        raise EOFError("git closed the filter pipe mid-packet")
+    return data
+
+
+def read_text_list(stream: BinaryIO) -> list[bytes]:
+    """Packets up to the next flush, each without its trailing newline."""
+    items = []
+    while (packet := read_packet(stream)) is not None:
+        items.append(packet[:-1] if packet.endswith(b"\n") else packet)
+    return items
+
+
+def read_content(stream: BinaryIO) -> bytes:
+    """Binary packets up to the next flush, joined."""
+    parts = []
+    while (packet := read_packet(stream)) is not None:
+        parts.append(packet)
+    return b"".join(parts)
+
+
+def write_packet(stream: BinaryIO, data: bytes) -> None:
+    stream.write(b"%04x" % (len(data) + 4) + data)
+
+
+def write_flush(stream: BinaryIO) -> None:
+    stream.write(FLUSH)
+
+
+def write_text_list(stream: BinaryIO, items: list[bytes]) -> None:
+    for item in items:
+        write_packet(stream, item + b"\n")
+    write_flush(stream)
+
+
+def write_content(stream: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    for start in range(0, len(data), MAX_DATA):
+        write_packet(stream, bytes(view[start : start + MAX_DATA]))
+    write_flush(stream)

@@ -1,0 +1,89 @@
+"""git's long-running filter process (``filter.claude-sync.process``).
+
+One process serves every file of a git command, as git's protocol v2 allows:
+git measured 364 s with one process per file against 5 s with one in all for
+12,000 files.  Spec: the "Long Running Filter Process" section of
+``gitattributes(5)``.
+
+A file that fails (wrong key, tampered ciphertext) gets ``status=error`` and a
+one-line reason on stderr naming the path; with ``filter.claude-sync.required``
+git then refuses to store or check out that file instead of passing it through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+from git_claude_sync.filters import pktline
+
+from git_claude_sync import keyfile
+from git_claude_sync.codec import Key
+from git_claude_sync.errors import FatalError
+
+
+def _report(path: bytes, err: Exception) -> None:
+    name = path.decode("utf-8", "backslashreplace")
+    sys.stderr.write(f"git-claude-sync: {name}: {err}\n")
+    sys.stderr.flush()
+
+
+def handshake(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    welcome = pktline.read_text_list(stdin)
+    if b"git-filter-client" not in welcome or b"version=2" not in welcome:
+        raise pktline.ProtocolError("git did not offer filter protocol version 2")
+    pktline.write_text_list(stdout, [b"git-filter-server", b"version=2"])
+    offered = pktline.read_text_list(stdin)
+    wanted = [cap for cap in (b"capability=clean", b"capability=smudge") if cap in offered]
+    pktline.write_text_list(stdout, wanted)
+    stdout.flush()
+
+
+def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
+    handshake(stdin, stdout)
+    key: Key | None = None
+    while True:
+        try:
+            headers = pktline.read_text_list(stdin)
+        except EOFError:
+            return
+        meta = dict(h.split(b"=", 1) for h in headers if b"=" in h)
+        content = pktline.read_content(stdin)
+        command = meta.get(b"command", b"")
+        path = meta.get(b"pathname", b"")
+        try:
+            if key is None:
+                key = keyfile.load(key_path)
+            if command == b"clean":
+                result = key.encrypt(path, content)
+            elif command == b"smudge":
+                result = key.decrypt(path, content)
+            else:
+                raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
+        except FatalError as err:
+            _report(path, err)
+            pktline.write_text_list(stdout, [b"status=error"])
+            stdout.flush()
+            continue
+        pktline.write_text_list(stdout, [b"status=success"])
+        pktline.write_content(stdout, result)
+        pktline.write_flush(stdout)  # empty status list: "success" stands
+        stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="git-claude-sync-filter")
+    parser.add_argument("--key", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        serve(args.key, sys.stdin.buffer, sys.stdout.buffer)
+    except (pktline.ProtocolError, EOFError) as err:
+        sys.stderr.write(f"git-claude-sync: filter protocol error: {err}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

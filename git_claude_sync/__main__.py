@@ -1,0 +1,3 @@
+from git_claude_sync.cli import main
+
+main()

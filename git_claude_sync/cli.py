@@ -1,0 +1,164 @@
+"""The command line: parses arguments and hands each subcommand to ``commands/``.
+
+Nothing here knows how syncing works.  Expected failures (``FatalError``)
+become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import click
+
+from git_claude_sync.errors import FatalError
+
+
+def _version() -> str:
+    try:
+        return version("git-claude-sync")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "unknown"
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FatalError as err:
+            click.echo(f"git-claude-sync: {err}", err=True)
+            ctx.exit(err.exit_code)
+
+
+def _verbosity(verbose: bool, quiet: bool) -> int:
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet exclude each other")
+    return 2 if verbose else 0 if quiet else 1
+
+
+_verbose = click.option("--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed.")
+_quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+_dry_run = click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="The Claude directory is $CLAUDE_CONFIG_DIR, else ~/.claude; the tool's own "
+    "home (sync repo, key, config, log) is ~/.claude-sync.",
+)
+@click.version_option(_version(), "--version", prog_name="git-claude-sync")
+def cli() -> None:
+    """Sync Claude Code's sessions and settings between machines through git.
+
+    Every file is encrypted (AES-256-GCM) before git stores it, so the remote
+    only ever sees ciphertext.  Typical use:
+
+    \b
+      git claude-sync init                  # first machine: make a key and a repo
+      git claude-sync push                  # send this machine's changes
+      git claude-sync init --git URL --key FILE   # another machine joins
+      git claude-sync pull                  # bring the other machines' changes
+      git claude-sync install               # push/pull from Claude Code hooks
+    """
+
+
+@cli.command()
+@click.option(
+    "--git",
+    "remote",
+    metavar="URL|PATH",
+    help="Remote git repository (ssh, https, or a path). Default: a bare repo in ~/.claude-sync.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Use this key (copied from a machine already syncing) instead of generating one.",
+)
+@_verbose
+@_quiet
+def init(remote: str | None, key_file: Path | None, verbose: bool, quiet: bool) -> None:
+    """Set up syncing for this machine's Claude directory.
+
+    The first machine runs plain 'init': it creates a 256-bit key at
+    ~/.claude-sync/key (keep a copy somewhere safe: without it nothing can be
+    read back) and, unless --git is given, a local bare repo as the remote.
+    Another machine joins with the same --git URL and --key set to a copy of
+    that key; its files and the remote's are then merged.
+    """
+    from git_claude_sync.commands import init as command
+
+    command.run(remote=remote, key_file=key_file, verbosity=_verbosity(verbose, quiet))
+
+
+@cli.command()
+@click.option("--all", "renormalize", is_flag=True, help="Re-encrypt and check every synced file, not only those git sees as changed.")
+@_dry_run
+@_verbose
+@_quiet
+def push(renormalize: bool, dry_run: bool, verbose: bool, quiet: bool) -> None:
+    """Commit this machine's changes and send them to the remote.
+
+    Changes from other machines are fetched and merged first. Nothing is sent
+    unless every file to send is verified to be ciphertext. A push with nothing
+    new makes no commit and encrypts nothing.
+    """
+    from git_claude_sync.commands import push as command
+
+    command.run(renormalize=renormalize, dry_run=dry_run, verbosity=_verbosity(verbose, quiet))
+
+
+@cli.command()
+@_dry_run
+@_verbose
+@_quiet
+def pull(dry_run: bool, verbose: bool, quiet: bool) -> None:
+    """Bring other machines' changes into the Claude directory.
+
+    Every incoming file is authenticated before any is written; each is
+    replaced atomically.  A file changed both here and remotely is reported
+    and left as it is.
+    """
+    from git_claude_sync.commands import pull as command
+
+    command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet))
+
+
+@cli.command()
+@click.option("--no-fetch", is_flag=True, help="Do not contact the remote; report what was last fetched.")
+def status(no_fetch: bool) -> None:
+    """Show what push and pull would move, the remote, the last sync and the key."""
+    from git_claude_sync.commands import status as command
+
+    command.run(fetch=not no_fetch)
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def git(args: tuple[str, ...]) -> None:
+    """Run plain git on the sync repo, e.g. 'git claude-sync git log -p'.
+
+    Diffs and 'git show' print plaintext (decrypted for display only); every
+    stored object stays ciphertext.
+    """
+    from git_claude_sync.commands import passthrough
+
+    sys.exit(passthrough.run(list(args)))
+
+
+def _register_optional() -> None:
+    from git_claude_sync.commands import hooks
+
+    for command in hooks.COMMANDS:
+        cli.add_command(command)
+
+
+_register_optional()
+
+
+def main() -> None:
+    cli(prog_name="git claude-sync")
