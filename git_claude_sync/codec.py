@@ -189,6 +189,8 @@ def _compress(compressor: zstandard.ZstdCompressor, piece: bytes) -> bytes:
 def _decompress(decompressor: zstandard.ZstdDecompressor, payload: bytes) -> bytes:
     kind, data = payload[0], payload[1:]
     if kind == _RAW:
+        if len(data) > CHUNK_SIZE:
+            raise Tampered("a chunk is larger than the format allows")
         return data
     if kind == _ZSTD:
         try:
