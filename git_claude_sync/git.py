@@ -53,6 +53,7 @@ class GitError(FatalError):
 class Git:
     git_dir: Path
     work_tree: Path
+    index_file: Path | None = None  # another index, for dry runs and merges
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
@@ -62,6 +63,8 @@ class Git:
             GIT_TERMINAL_PROMPT="0",  # a hook has no terminal: fail, never hang
             LC_ALL="C",
         )
+        if self.index_file is not None:
+            env["GIT_INDEX_FILE"] = str(self.index_file)
         if extra:
             env.update(extra)
         return env
@@ -74,17 +77,19 @@ class Git:
         check: bool = True,
         env: Mapping[str, str] | None = None,
         what: str | None = None,
+        capture_stderr: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
-        """Run ``git ARGS`` on the sync repo, capturing output."""
+        """Run ``git ARGS`` on the sync repo, capturing output (stderr too unless told)."""
         proc = subprocess.run(
             ["git", *args],
             input=input,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if capture_stderr else None,
             cwd=self.work_tree,
             env=self.env(env),
         )
         if check and proc.returncode != 0:
-            raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr))
+            raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr or b""))
         return proc
 
     def out(self, args: Sequence[str], **kwargs: object) -> str:
@@ -92,11 +97,15 @@ class Git:
 
     @staticmethod
     def describe_failure(what: str, stderr: bytes) -> str:
+        """One line from git's stderr: our filter's own reason if it gave one."""
         lines = [
             line.strip()
             for line in stderr.decode("utf-8", "replace").splitlines()
             if line.strip() and not line.startswith(("hint:", "warning:"))
         ]
+        ours = [line for line in lines if line.startswith("git-claude-sync: ")]
+        if ours:
+            return f"{what} failed: {ours[0].removeprefix('git-claude-sync: ')}"
         detail = scrub(lines[-1]) if lines else "no message"
         return f"{what} failed: {detail}"
 

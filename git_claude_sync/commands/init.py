@@ -1,0 +1,145 @@
+"""``git claude-sync init``: set up the sync repo, the key and the remote.
+
+Nothing is left half-made: if any step fails (unreachable remote, a remote
+encrypted with another key), the sync repo and any key made by this run are
+removed again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from git_claude_sync import config as config_mod
+from git_claude_sync import keyfile, repo as repo_mod, sync
+from git_claude_sync.codec import Key, format_fingerprint, parse_header
+from git_claude_sync.commands.pull import pull
+from git_claude_sync.errors import FatalError, NotEncrypted
+from git_claude_sync.git import BRANCH, REMOTE, Git
+from git_claude_sync.layout import Layout, current
+from git_claude_sync.lock import sync_lock
+from git_claude_sync.report import Report, show_path
+
+
+def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: int = 1) -> None:
+    report = Report(verbosity)
+    layout = current()
+    if repo_mod.is_initialised(layout):
+        _already(layout, remote, report)
+        return
+    url = _remote_url(layout, remote)
+    key, made_key = _key(layout, key_file)
+    made_remote = False
+    try:
+        if remote is None and not layout.default_remote.exists():
+            _git_plain(["init", "--bare", "-q", "-b", BRANCH, str(layout.default_remote)])
+            made_remote = True
+        _check_reachable(url)
+        _create_repo(layout, key, url)
+        repo = repo_mod.open_repo(layout)
+        with sync_lock(layout.lock_file, layout.git_dir):
+            remote_tip = sync.fetch(repo)
+            if remote_tip is not None:
+                _check_remote_key(repo.git, key, remote_tip)
+                pull(repo, report)
+    except BaseException:
+        shutil.rmtree(layout.git_dir, ignore_errors=True)
+        if made_key:
+            layout.key_file.unlink(missing_ok=True)
+        if made_remote:
+            shutil.rmtree(layout.default_remote, ignore_errors=True)
+        raise
+    report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
+    report.say(f"  remote: {url}")
+    report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
+    if made_key and key_file is None:
+        report.say("  Keep a copy of the key somewhere safe: without it nothing synced can be read.")
+    if key_file is None:
+        report.say(f"  Another machine joins with: git claude-sync init --git {url} --key COPY_OF_KEY")
+    report.say("Next: git claude-sync push")
+
+
+def _already(layout: Layout, remote: str | None, report: Report) -> None:
+    existing = repo_mod.git_for(layout).remote_url()
+    if remote is not None and _remote_url(layout, remote) != existing:
+        raise FatalError(
+            f"already initialised with remote {existing}; to change it run "
+            f"'git claude-sync git remote set-url {REMOTE} URL'"
+        )
+    report.say(f"Already initialised (remote {existing}).")
+
+
+def _remote_url(layout: Layout, remote: str | None) -> str:
+    if remote is None:
+        return str(layout.default_remote)
+    local = Path(remote).expanduser()
+    if "://" not in remote and (local.exists() or remote.startswith(("/", ".", "~"))):
+        return str(local.resolve())
+    return remote
+
+
+def _key(layout: Layout, key_file: Path | None) -> tuple[Key, bool]:
+    """The key to use, and whether this run created the key file."""
+    if key_file is None:
+        if layout.key_file.exists():
+            return keyfile.load(layout.key_file), False
+        return keyfile.generate(layout.key_file), True
+    raw = keyfile.read_external(key_file)
+    given = Key(raw)
+    if layout.key_file.exists():
+        existing = keyfile.load(layout.key_file)
+        if existing.key_id != given.key_id:
+            raise FatalError(
+                f"{layout.key_file} already holds another key ({existing.fingerprint}, "
+                f"given {given.fingerprint}); it is never overwritten"
+            )
+        return existing, False
+    keyfile.write_new(layout.key_file, raw)
+    return given, True
+
+
+def _git_plain(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    proc = subprocess.run(["git", *args], capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise FatalError(Git.describe_failure(f"git {args[0]}", proc.stderr))
+    return proc
+
+
+def _check_reachable(url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    proc = subprocess.run(["git", "ls-remote", "--heads", url], capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise FatalError(Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr))
+
+
+def _create_repo(layout: Layout, key: Key, url: str) -> None:
+    layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    layout.claude_dir.mkdir(parents=True, exist_ok=True)
+    _git_plain(["init", "--bare", "-q", "-b", BRANCH, str(layout.git_dir)])
+    config_mod.write_default(layout.config_file)
+    repo_mod.configure(layout, key, config_mod.load(layout.config_file))
+    git = repo_mod.git_for(layout)
+    git.run(["remote", "add", REMOTE, url])
+
+
+def _check_remote_key(git: Git, key: Key, remote_tip: str) -> None:
+    """A machine joining with the wrong key must learn it now, before any merge."""
+    entries = git.ls_tree(remote_tip)
+    if not entries:
+        return
+    path, (_mode, oid) = next(iter(entries.items()))
+    blob = git.read_blobs([oid])[oid]
+    try:
+        header = parse_header(blob)
+    except NotEncrypted:
+        raise FatalError(f"the remote holds {show_path(path)} unencrypted; refusing to use it") from None
+    if header.key_id != key.key_id:
+        raise FatalError(
+            f"wrong key: the remote's files are encrypted with key {format_fingerprint(header.key_id)}, "
+            f"this machine's key is {key.fingerprint}; pass --key with a copy of the first machine's key"
+        )

@@ -1,0 +1,90 @@
+"""``git claude-sync push``: commit this machine's changes and send them."""
+
+from __future__ import annotations
+
+from git_claude_sync import sync
+from git_claude_sync.errors import FatalError
+from git_claude_sync.git import REMOTE_REF
+from git_claude_sync.lock import sync_lock
+from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.repo import SyncRepo, open_repo
+
+
+def run(*, renormalize: bool = False, dry_run: bool = False, verbosity: int = 1) -> None:
+    report = Report(verbosity)
+    repo = open_repo()
+    with sync_lock(
+        repo.layout.lock_file,
+        repo.layout.git_dir,
+        on_wait=lambda: report.say("Waiting for another git-claude-sync run to finish…"),
+    ):
+        if dry_run:
+            _dry_run(repo, report)
+        else:
+            _push(repo, report, renormalize)
+    _print_timings(report)
+
+
+def _push(repo: SyncRepo, report: Report, renormalize: bool) -> None:
+    git = repo.git
+    with report.phase("encrypt and stage"):
+        staged = sync.stage(repo, report, renormalize=renormalize)
+    for path in staged.skipped:
+        report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
+    with report.phase("commit"):
+        sync.commit(repo, staged)
+    head = git.rev("HEAD")
+    if head is None:
+        report.say("Nothing to push: no synced files yet.")
+        return
+    known_remote = git.rev(REMOTE_REF)
+    if not staged.changes and known_remote and git.is_ancestor(head, known_remote):
+        report.say("Nothing to push.")
+        return
+    for _attempt in range(sync.PUSH_ATTEMPTS):
+        with report.phase("fetch"):
+            remote_tip = sync.fetch(repo)
+        with report.phase("merge"):
+            integration = sync.plan(repo, remote_tip)
+            sync.apply(repo, integration, report)
+        if integration.writes:
+            report.say(f"Merged {plural(len(integration.writes), 'file')} from the remote.")
+        head = git.rev("HEAD")
+        assert head is not None
+        if remote_tip == head:
+            report.say("Nothing to push.")
+            return
+        with report.phase("verify ciphertext"):
+            count = sync.verify_outgoing(repo, head, remote_tip)
+        with report.phase("upload"):
+            sent = sync.send(repo, report)
+        if sent:
+            git.run(["update-ref", REMOTE_REF, head])
+            sync.record_state(repo, "pushed")
+            what = staged.summary() if staged.changes else "earlier commits"
+            report.say(f"Pushed ({what}; {plural(count, 'encrypted object')}).")
+            return
+        report.detail("The remote moved meanwhile; merging and trying again.")
+    raise FatalError(f"the remote kept moving; gave up after {sync.PUSH_ATTEMPTS} attempts")
+
+
+def _dry_run(repo: SyncRepo, report: Report) -> None:
+    remote_tip = sync.fetch(repo)
+    preview = sync.preview(repo, report, remote_tip)
+    paths = preview.to_push
+    if not paths:
+        report.say("Nothing to push.")
+    else:
+        report.say(f"Would push {plural(len(paths), 'file')}:")
+        for path in paths:
+            report.say(f"  {show_path(path)}")
+    if preview.to_pull:
+        report.say(f"The remote has {plural(len(preview.to_pull), 'changed file')}; they would be merged first.")
+    if preview.conflicts:
+        report.say(f"Changed on both sides (push would stop): {', '.join(map(show_path, preview.conflicts))}")
+
+
+def _print_timings(report: Report) -> None:
+    if report.timings:
+        total = sum(seconds for _, seconds in report.timings)
+        report.detail(f"  [{total * 1000:8.1f} ms] total")

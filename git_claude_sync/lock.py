@@ -1,0 +1,65 @@
+"""One sync at a time per machine.
+
+Several Claude sessions ending together each start a hook push; they queue on
+an ``flock`` of ``~/.claude-sync/sync.lock``.  The kernel drops the lock when its
+holder dies, so a crashed run never leaves a stale lock of ours; a stale
+``index.lock`` left by a killed git is removed once we hold our lock, since
+only a run holding it may use the sync repo's index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from git_claude_sync.errors import FatalError
+
+STALE_INDEX_LOCK_SECONDS = 10.0
+
+
+@contextmanager
+def sync_lock(
+    lock_file: Path,
+    git_dir: Path,
+    timeout: float = 600.0,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    lock_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited and on_wait is not None:
+                    on_wait()
+                waited = True
+                if time.monotonic() > deadline:
+                    raise FatalError(
+                        f"another git-claude-sync run has held {lock_file} for over "
+                        f"{int(timeout)} s; try again later"
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        _remove_stale_index_lock(git_dir)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _remove_stale_index_lock(git_dir: Path) -> None:
+    index_lock = git_dir / "index.lock"
+    try:
+        age = time.time() - index_lock.stat().st_mtime
+    except FileNotFoundError:
+        return
+    if age > STALE_INDEX_LOCK_SECONDS:
+        index_lock.unlink(missing_ok=True)

@@ -1,0 +1,129 @@
+"""The sync repo: a git dir in the tool's home whose work tree is the Claude directory.
+
+``open_repo`` checks that this machine is set up and holds the right key, then
+(re)writes the repo's git configuration so that its filters point at this
+installation: a moved virtualenv or a new Python never leaves git without its
+``required`` filter.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+
+from git_claude_sync import config as config_mod
+from git_claude_sync import keyfile, selection
+from git_claude_sync.codec import Key
+from git_claude_sync.config import Config
+from git_claude_sync.errors import FatalError
+from git_claude_sync.filters import libgit2
+from git_claude_sync.git import BRANCH, Git
+from git_claude_sync.layout import Layout, current
+
+DRIVER = libgit2.DRIVER
+
+# Every path: our filter (required: a missing filter fails instead of storing
+# plaintext), our textconv for readable diffs, never end-of-line conversion,
+# and no textual merge of ciphertext.
+ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge=binary -text\n"
+
+
+@dataclass(frozen=True)
+class SyncRepo:
+    layout: Layout
+    git: Git
+    key: Key
+    config: Config
+
+    @property
+    def claude_dir(self) -> Path:
+        return self.layout.claude_dir
+
+
+def is_initialised(layout: Layout) -> bool:
+    return (layout.git_dir / "HEAD").is_file()
+
+
+def git_for(layout: Layout) -> Git:
+    return Git(git_dir=layout.git_dir, work_tree=layout.claude_dir)
+
+
+def _python_command(module: str, key_file: Path) -> str:
+    return " ".join(
+        shlex.quote(part) for part in (sys.executable, "-m", module, "--key", str(key_file))
+    )
+
+
+def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
+    """The sync repo's git configuration, derived, never edited by hand."""
+    return {
+        "core.bare": "false",
+        "core.worktree": str(layout.claude_dir),
+        "core.autocrlf": "false",
+        "core.quotePath": "false",
+        # Ciphertext does not compress: spare git the effort.
+        "core.compression": "0",
+        "core.looseCompression": "0",
+        "pack.compression": "0",
+        f"filter.{DRIVER}.process": _python_command("git_claude_sync.filters.process", layout.key_file),
+        f"filter.{DRIVER}.required": "true",
+        f"diff.{DRIVER}.textconv": _python_command("git_claude_sync.filters.textconv", layout.key_file),
+        # Nothing the remote sends is trusted.
+        "transfer.fsckObjects": "true",
+        "user.name": f"git-claude-sync ({machine})",
+        "user.email": f"git-claude-sync@{machine}",
+        "claude-sync.keyid": key.fingerprint,
+        "init.defaultBranch": BRANCH,
+    }
+
+
+def configure(layout: Layout, key: Key, config: Config) -> None:
+    """Write git config, attributes and the exclude list if they differ."""
+    repo = pygit2.Repository(str(layout.git_dir))
+    git_config = repo.config
+    for name, value in git_settings(layout, key, config.machine).items():
+        try:
+            existing = git_config[name]
+        except KeyError:
+            existing = None
+        if existing != value:
+            git_config[name] = value
+    info = layout.git_dir / "info"
+    info.mkdir(exist_ok=True)
+    _write_if_changed(info / "attributes", ATTRIBUTES)
+    _write_if_changed(info / "exclude", selection.exclude_file_text(config))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except FileNotFoundError:
+        pass
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def open_repo(layout: Layout | None = None) -> SyncRepo:
+    """The set-up sync repo of this machine, checked and configured."""
+    layout = layout or current()
+    if not is_initialised(layout):
+        raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
+    key = keyfile.load(layout.key_file)
+    git = git_for(layout)
+    recorded = git.config_get("claude-sync.keyid")
+    if recorded and recorded != key.fingerprint:
+        raise FatalError(
+            f"wrong key: this sync repo uses key {recorded}, but {layout.key_file} "
+            f"holds key {key.fingerprint}"
+        )
+    config = config_mod.load(layout.config_file)
+    layout.claude_dir.mkdir(parents=True, exist_ok=True)
+    configure(layout, key, config)
+    libgit2.register(key)
+    return SyncRepo(layout=layout, git=git, key=key, config=config)

@@ -1,0 +1,51 @@
+"""What a command tells the person: normal lines, --verbose detail and phase timings."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+class Report:
+    def __init__(self, verbosity: int = NORMAL) -> None:
+        self.verbosity = verbosity
+        self.timings: list[tuple[str, float]] = []
+
+    def say(self, message: str) -> None:
+        if self.verbosity >= NORMAL:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= VERBOSE:
+            click.echo(message)
+
+    def warn(self, message: str) -> None:
+        click.echo(f"git-claude-sync: warning: {message}", err=True)
+
+    @property
+    def interactive(self) -> bool:
+        return self.verbosity >= NORMAL and sys.stderr.isatty()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            self.timings.append((name, elapsed))
+            self.detail(f"  [{elapsed * 1000:8.1f} ms] {name}")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def show_path(path: bytes) -> str:
+    return path.decode("utf-8", "backslashreplace")

@@ -1,0 +1,347 @@
+"""The sync engine: stage, commit, fetch, integrate, verify, send.
+
+push = stage + commit + fetch + integrate + verify + send (retried if the remote moved)
+pull = stage + commit + fetch + integrate
+
+Local changes are committed before anything is merged, so the sync repo's
+history always holds this machine's last state: a pull that overwrites a file
+can be undone from there, and a run killed at any point converges when run
+again (files are written before the branch moves; deterministic encryption
+makes an already-written file identical to its incoming blob).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_claude_sync import codec, merge, selection, worktree
+from git_claude_sync.errors import FatalError
+from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
+from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.repo import SyncRepo
+
+PUSH_ATTEMPTS = 5
+PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
+_UNSYNCABLE_MODES = ("120000", "160000")  # symlinks, nested repositories
+
+
+class Conflict(FatalError):
+    """Files changed both here and on the remote."""
+
+    def __init__(self, paths: list[bytes]) -> None:
+        self.paths = paths
+        names = ", ".join(show_path(p) for p in paths[:10])
+        more = f" and {len(paths) - 10} more" if len(paths) > 10 else ""
+        super().__init__(
+            f"{plural(len(paths), 'file')} changed both here and on the remote: {names}{more}; "
+            "nothing was changed (see 'git claude-sync status')"
+        )
+
+
+@dataclass
+class Staged:
+    changes: list[tuple[str, bytes]]
+    skipped: list[bytes] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = Counter(kind for kind, _ in self.changes)
+        return (
+            f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
+        )
+
+
+# -- staging -----------------------------------------------------------------
+
+
+def _pending_bytes(git: Git) -> int:
+    out = git.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
+    total = 0
+    for name in out.split(b"\0"):
+        if name:
+            try:
+                total += worktree.fs_path(git.work_tree, name).stat().st_size
+            except OSError:
+                pass
+    return total
+
+
+def stage(repo: SyncRepo, report: Report, *, renormalize: bool = False, git: Git | None = None) -> Staged:
+    """``git add -A`` over the synced selection; returns the staged changes."""
+    git = git or repo.git
+    env: dict[str, str] = {}
+    show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
+    if show_progress:
+        env["GIT_CLAUDE_SYNC_PROGRESS"] = "1"
+    if renormalize and git.rev("HEAD"):
+        git.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
+    if show_progress:
+        proc = git.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
+        if proc.returncode != 0:
+            raise GitError("encrypting failed (see the lines above)")
+    else:
+        git.run(["add", "-A", "--", "."], what="encrypting")
+    skipped = _unstage_unsyncable(git)
+    return Staged(changes=git.staged_status(), skipped=skipped)
+
+
+def _unstage_unsyncable(git: Git) -> list[bytes]:
+    """Symlinks and nested repositories carry no content git could encrypt: skip them."""
+    out = git.run(["ls-files", "-s", "-z"]).stdout
+    paths = [
+        record.split(b"\t", 1)[1]
+        for record in out.split(b"\0")
+        if record and record.split(b" ", 1)[0].decode() in _UNSYNCABLE_MODES
+    ]
+    if paths:
+        git.run(
+            ["rm", "--cached", "-q", "-r", "--pathspec-from-file=-", "--pathspec-file-nul"],
+            input=b"\0".join(paths),
+            env={"GIT_LITERAL_PATHSPECS": "1"},
+        )
+    return paths
+
+
+def commit(repo: SyncRepo, staged: Staged) -> str | None:
+    """Commit what is staged; the message names the machine and counts, never files."""
+    if not staged.changes:
+        return None
+    message = f"{repo.config.machine}: {staged.summary()}"
+    repo.git.run(["commit", "-q", "--no-verify", "-m", message], what="commit")
+    return repo.git.rev("HEAD")
+
+
+# -- the remote --------------------------------------------------------------
+
+
+def fetch(repo: SyncRepo) -> str | None:
+    """Update our view of the remote; returns its tip, or None if it is empty."""
+    url = repo.git.remote_url() or "?"
+    proc = repo.git.run(
+        ["fetch", "--quiet", "--no-tags", "--prune", REMOTE, f"+refs/heads/{BRANCH}:{REMOTE_REF}"],
+        check=False,
+    )
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if f"couldn't find remote ref refs/heads/{BRANCH}" in stderr:
+            return None
+        raise GitError(Git.describe_failure(f"cannot reach the remote {url}: fetch", proc.stderr))
+    record_state(repo, "fetched")
+    return repo.git.rev(REMOTE_REF)
+
+
+def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None) -> int:
+    """Refuse to send any blob that is not our ciphertext for its path; returns the count."""
+    outgoing = repo.git.objects_to_send(tip, remote_tip)
+    blobs = repo.git.read_blobs(oid for oid, _ in outgoing)
+    for oid, path in outgoing:
+        name = show_path(path)
+        if selection.is_never_synced(path):
+            raise FatalError(f"refusing to push: {name} holds credentials and is never synced")
+        data = blobs[oid]
+        if not codec.looks_encrypted(data):
+            raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
+        header = codec.parse_header(data)
+        if header.key_id != repo.key.key_id or header.path_tag != repo.key.path_tag(path):
+            raise FatalError(
+                f"refusing to push: {name} is not encrypted with this repo's key for its path"
+            )
+    return len(outgoing)
+
+
+def send(repo: SyncRepo, report: Report) -> bool:
+    """Push our branch; False if the remote moved meanwhile (not a fast-forward)."""
+    url = repo.git.remote_url() or "?"
+    args = ["push", "--porcelain", REMOTE, f"{LOCAL_REF}:refs/heads/{BRANCH}"]
+    if report.interactive:
+        args.insert(1, "--progress")
+    proc = repo.git.run(args, check=False, capture_stderr=not report.interactive)
+    out = proc.stdout.decode("utf-8", "replace")
+    if proc.returncode == 0:
+        return True
+    if "[rejected]" in out or "non-fast-forward" in out or "fetch first" in out:
+        return False
+    raise GitError(Git.describe_failure(f"cannot push to {url}", proc.stderr or out.encode()))
+
+
+# -- integrating the remote ----------------------------------------------------
+
+
+@dataclass
+class Integration:
+    kind: str  # "up-to-date", "fast-forward", "merge"
+    new_tip: str | None
+    writes: list[bytes] = field(default_factory=list)  # paths written or deleted here
+    conflicts: list[bytes] = field(default_factory=list)
+
+
+def plan(repo: SyncRepo, remote_tip: str | None) -> Integration:
+    git = repo.git
+    head = git.rev("HEAD")
+    if remote_tip is None or (head is not None and git.is_ancestor(remote_tip, head)):
+        return Integration("up-to-date", head)
+    ours = git.ls_tree(head) if head else {}
+    if head is None or git.is_ancestor(head, remote_tip):
+        theirs = git.ls_tree(remote_tip)
+        return Integration("fast-forward", remote_tip, writes=_differences(ours, theirs))
+    base_commit = git.merge_base(head, remote_tip)
+    base = git.ls_tree(base_commit) if base_commit else {}
+    theirs = git.ls_tree(remote_tip)
+    merged = merge.merge_trees(base, ours, theirs)
+    integration = Integration(
+        "merge", None, writes=_differences(ours, merged.result), conflicts=merged.conflicts
+    )
+    if not merged.conflicts:
+        tree = _write_tree(git, head, ours, merged.result)
+        integration.new_tip = git.out(
+            ["commit-tree", tree, "-p", head, "-p", remote_tip, "-m", f"{repo.config.machine}: merge"]
+        ).strip()
+    return integration
+
+
+def _differences(old: merge.Tree, new: merge.Tree) -> list[bytes]:
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+
+
+def _index_info(old: merge.Tree, new: merge.Tree) -> bytes:
+    lines = []
+    for path in _differences(old, new):
+        if path in new:
+            mode, oid = new[path]
+            lines.append(f"{mode} {oid}\t".encode() + path)
+        else:
+            lines.append(b"0 " + b"0" * 40 + b"\t" + path)
+    return b"".join(line + b"\0" for line in lines)
+
+
+def _write_tree(git: Git, head: str, ours: merge.Tree, result: merge.Tree) -> str:
+    index_file = git.git_dir / f"index.merge.{os.getpid()}"
+    temp = dataclasses.replace(git, index_file=index_file)
+    try:
+        temp.run(["read-tree", head])
+        temp.run(["update-index", "-z", "--index-info"], input=_index_info(ours, result))
+        return temp.out(["write-tree"]).strip()
+    finally:
+        index_file.unlink(missing_ok=True)
+
+
+def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
+    """Bring the Claude directory and the sync repo to ``integration.new_tip``.
+
+    Every incoming file is authenticated before any is written, and every file
+    to be replaced is checked to still hold what this machine last committed.
+    """
+    git, key = repo.git, repo.key
+    if integration.conflicts:
+        raise Conflict(integration.conflicts)
+    if integration.kind == "up-to-date" or integration.new_tip is None:
+        return
+    head = git.rev("HEAD")
+    old = git.ls_tree(head) if head else {}
+    new = git.ls_tree(integration.new_tip)
+    paths = integration.writes
+    blobs = git.read_blobs([old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new])
+
+    incoming: dict[bytes, bytes] = {}
+    for path in paths:
+        if path in new:
+            try:
+                incoming[path] = key.decrypt(path, blobs[new[path][1]])
+            except FatalError as err:
+                raise FatalError(f"{show_path(path)} from the remote: {err}; nothing was changed") from None
+    for path in paths:
+        expected = key.decrypt(path, blobs[old[path][1]]) if path in old else None
+        current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
+        if current != expected:
+            raise FatalError(
+                f"{show_path(path)} changed while pulling; nothing was changed, run the command again"
+            )
+    for path in paths:
+        target = worktree.fs_path(repo.claude_dir, path)
+        if path in incoming:
+            worktree.replace_file(target, incoming[path], executable=new[path][0] == "100755")
+            report.detail(f"  wrote {show_path(path)}")
+        else:
+            worktree.remove_file(target, repo.claude_dir)
+            report.detail(f"  removed {show_path(path)}")
+    # The branch moves only after every file is in place (see the module docstring).
+    git.run(["update-ref", LOCAL_REF, integration.new_tip] + ([head] if head else []))
+    if head is None:
+        git.run(["read-tree", integration.new_tip])
+    else:
+        git.run(["update-index", "-z", "--index-info"], input=_index_info(old, new))
+    git.run(["update-index", "-q", "--refresh"], check=False)
+
+
+# -- state -------------------------------------------------------------------
+
+
+def load_state(repo: SyncRepo) -> dict[str, float]:
+    try:
+        data = json.loads(repo.layout.state_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def record_state(repo: SyncRepo, event: str) -> None:
+    state = load_state(repo)
+    state[event] = time.time()
+    path: Path = repo.layout.state_file
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+
+# -- previews (dry runs, status) -------------------------------------------------
+
+
+@dataclass
+class Preview:
+    staged: Staged
+    remote_tip: str | None
+    base: merge.Tree
+    ours: merge.Tree
+    theirs: merge.Tree
+
+    @property
+    def to_push(self) -> list[bytes]:
+        return _differences(self.base, self.ours)
+
+    @property
+    def to_pull(self) -> list[bytes]:
+        return _differences(self.base, self.theirs)
+
+    @property
+    def conflicts(self) -> list[bytes]:
+        return merge.merge_trees(self.base, self.ours, self.theirs).conflicts
+
+
+def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
+    """What push and pull would do, computed in a scratch index: nothing real changes."""
+    git = repo.git
+    scratch = git.git_dir / f"index.preview.{os.getpid()}"
+    real_index = git.git_dir / "index"
+    try:
+        if real_index.exists():
+            scratch.write_bytes(real_index.read_bytes())
+        temp = dataclasses.replace(git, index_file=scratch)
+        staged = stage(repo, report, git=temp)
+        ours_tree = temp.out(["write-tree"]).strip()
+    finally:
+        scratch.unlink(missing_ok=True)
+    head = git.rev("HEAD")
+    base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
+    return Preview(
+        staged=staged,
+        remote_tip=remote_tip,
+        base=git.ls_tree(base_commit) if base_commit else {},
+        ours=git.ls_tree(ours_tree),
+        theirs=git.ls_tree(remote_tip) if remote_tip else {},
+    )
