@@ -13,7 +13,9 @@ git then refuses to store or check out that file instead of passing it through.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,13 +43,43 @@ def handshake(stdin: BinaryIO, stdout: BinaryIO) -> None:
     stdout.flush()
 
 
+class Progress:
+    """A running count on stderr for long first pushes (git add has no progress of its own)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.files = 0
+        self.bytes = 0
+        self.shown_at = 0.0
+
+    def add(self, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+        now = time.monotonic()
+        if self.enabled and now - self.shown_at > 0.2:
+            self.shown_at = now
+            self._show()
+
+    def _show(self) -> None:
+        sys.stderr.write(f"\rEncrypting: {self.files} files, {self.bytes / 1e6:.1f} MB")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.files:
+            self._show()
+            sys.stderr.write(", done.\n")
+            sys.stderr.flush()
+
+
 def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
     handshake(stdin, stdout)
     key: Key | None = None
+    progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
         try:
             headers = pktline.read_text_list(stdin)
         except EOFError:
+            progress.done()
             return
         meta = dict(h.split(b"=", 1) for h in headers if b"=" in h)
         content = pktline.read_content(stdin)
@@ -58,6 +90,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
                 key = keyfile.load(key_path)
             if command == b"clean":
                 result = key.encrypt(path, content)
+                progress.add(len(content))
             elif command == b"smudge":
                 result = key.decrypt(path, content)
             else:

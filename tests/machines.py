@@ -1,0 +1,108 @@
+"""Fake machines: a home directory each, driving the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN_DIR = str(Path(sys.executable).parent)
+
+
+@dataclass
+class Machine:
+    home: Path
+
+    @property
+    def claude(self) -> Path:
+        return self.home / ".claude"
+
+    @property
+    def tool_home(self) -> Path:
+        return self.home / ".claude-sync"
+
+    @property
+    def key_file(self) -> Path:
+        return self.tool_home / "key"
+
+    @property
+    def default_remote(self) -> Path:
+        return self.tool_home / "remote.git"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
+        env["HOME"] = str(self.home)
+        env["PATH"] = BIN_DIR + os.pathsep + env.get("PATH", "")
+        env.pop("XDG_CONFIG_HOME", None)
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+        """``git claude-sync ARGS`` as this machine; asserts success unless ``check=False``."""
+        proc = subprocess.run(
+            ["git", "claude-sync", *args],
+            capture_output=True,
+            text=True,
+            env=self.env(**extra),
+            cwd=self.home,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"git claude-sync {' '.join(args)} exited {proc.returncode}\n"
+                f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
+            )
+        return proc
+
+    def git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        """Plain git on this machine's sync repo."""
+        return subprocess.run(
+            ["git", "--git-dir", str(self.tool_home / "repo.git"), *args],
+            capture_output=True,
+            env=self.env(),
+            check=True,
+        )
+
+    def write(self, rel: str | bytes, data: bytes) -> Path:
+        path = self.claude / os.fsdecode(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def files(self) -> dict[bytes, bytes]:
+        """Every file under the Claude directory, by relative path (bytes)."""
+        found = {}
+        for root, _dirs, names in os.walk(self.claude):
+            for name in names:
+                full = Path(root) / name
+                if full.is_symlink():
+                    continue
+                found[os.fsencode(full.relative_to(self.claude))] = full.read_bytes()
+        return found
+
+
+def git_plain(*args: str, cwd: Path | None = None) -> bytes:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(["git", *args], capture_output=True, check=True, env=env, cwd=cwd).stdout
+
+
+def all_objects(bare: Path) -> bytes:
+    """The raw content of every object in a repository, concatenated."""
+    return git_plain("--git-dir", str(bare), "cat-file", "--batch-all-objects", "--batch")
+
+
+def copy_corpus(dest: Path, corpus: Path, limit: int | None = None) -> int:
+    """Copy the shared transcripts into ``dest/projects``; returns how many files."""
+    source = corpus / "projects"
+    count = 0
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            target = dest / "projects" / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            count += 1
+            if limit and count >= limit:
+                break
+    return count
