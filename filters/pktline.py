@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import BinaryIO
 
 MAX_DATA = 65516
 FLUSH = b"0000"
+_HEX4 = re.compile(rb"[0-9a-fA-F]{4}")
 
 
 class ProtocolError(Exception):
@@ -20,10 +22,9 @@ def read_packet(stream: BinaryIO) -> bytes | None:
     head = stream.read(4)
     if len(head) < 4:
         raise EOFError("git closed the filter pipe")
-    try:
-        length = int(head, 16)
-    except ValueError:
-        raise ProtocolError(f"bad pkt-line length {head!r}") from None
+    if not _HEX4.fullmatch(head):
+        raise ProtocolError(f"bad pkt-line length {head!r}")
+    length = int(head, 16)
     if length == 0:
         return None
     if length < 4:
@@ -51,6 +52,8 @@ def read_content(stream: BinaryIO) -> bytes:
 
 
 def write_packet(stream: BinaryIO, data: bytes) -> None:
+    if len(data) > MAX_DATA:
+        raise ProtocolError(f"a packet carries at most {MAX_DATA} bytes, not {len(data)}")
     stream.write(b"%04x" % (len(data) + 4) + data)
 
 

@@ -194,6 +194,12 @@ def _decompress(decompressor: zstandard.ZstdDecompressor, payload: bytes) -> byt
         return data
     if kind == _ZSTD:
         try:
+            declared = zstandard.frame_content_size(data)
+        except zstandard.ZstdError:
+            raise Tampered("a chunk does not decompress") from None
+        if declared > CHUNK_SIZE:  # refuse before allocating what the frame claims
+            raise Tampered("a chunk is larger than the format allows")
+        try:
             piece = decompressor.decompress(data, max_output_size=CHUNK_SIZE)
         except zstandard.ZstdError:
             raise Tampered("a chunk does not decompress") from None

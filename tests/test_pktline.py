@@ -165,18 +165,12 @@ def test_reserved_lengths(head: bytes) -> None:
         pktline.read_packet(_stream(head))
 
 
-# Known gaps in pktline.py, kept visible: strict xfail turns into a failure once fixed,
-# so the marker gets removed with the fix.
-
-
-@pytest.mark.xfail(strict=True, reason="write_packet does not refuse data over MAX_DATA")
 def test_write_packet_refuses_oversized_data() -> None:
     out = io.BytesIO()
     with pytest.raises((ValueError, ProtocolError)):
-        pktline.write_packet(out, b"x" * (MAX_DATA + 1))  # today: a 5-digit, corrupt length
+        pktline.write_packet(out, b"x" * (MAX_DATA + 1))  
 
 
-@pytest.mark.xfail(strict=True, reason="int(head, 16) accepts '+', ' ', '0x' and '_'")
 @pytest.mark.parametrize("head", [b"+00a", b" 00a", b"0x0a", b"0_0a"])
 def test_length_must_be_four_hex_digits(head: bytes) -> None:
     with pytest.raises(ProtocolError):
