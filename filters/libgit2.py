@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pygit2
 from pygit2.enums import FilterMode
 
+from git_claude_sync import stable
 from git_claude_sync.codec import Key
 
 DRIVER = "claude-sync"
@@ -27,6 +29,7 @@ class CodecFilter(pygit2.Filter):
         self._parts: list[bytes] = []
         self._path = b""
         self._mode = FilterMode.TO_ODB
+        self._previous: bytes | None = None
 
     def check(self, src: pygit2.FilterSource, attr_values: list[str | None]) -> None:
         if attr_values[0] != DRIVER:
@@ -34,6 +37,7 @@ class CodecFilter(pygit2.Filter):
         self._parts = []
         self._path = os.fsencode(src.path)
         self._mode = FilterMode(src.mode)
+        self._previous = _indexed_blob(src) if self._mode == FilterMode.TO_ODB else None
 
     def write(
         self, data: bytes, src: pygit2.FilterSource, write_next: Callable[[bytes], None]
@@ -46,9 +50,20 @@ class CodecFilter(pygit2.Filter):
         if key is None:
             raise RuntimeError("git-claude-sync filter used before a key was registered")
         if self._mode == FilterMode.TO_ODB:
-            write_next(key.encrypt(self._path, data))
+            write_next(stable.clean(key, self._path, data, self._previous))
         else:
             write_next(key.decrypt(self._path, data))
+
+
+_indexed: dict[str, stable.IndexedBlobs] = {}
+
+
+def _indexed_blob(src: pygit2.FilterSource) -> bytes | None:
+    """The blob the index holds for this path (see ``stable``), if any."""
+    git_dir = src.repo.path
+    if git_dir not in _indexed:
+        _indexed[git_dir] = stable.IndexedBlobs(Path(git_dir))
+    return _indexed[git_dir].previous(os.fsencode(src.path))
 
 
 def register(key: Key) -> None:

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from git_claude_sync.filters import pktline
 
-from git_claude_sync import keyfile
+from git_claude_sync import keyfile, stable
 from git_claude_sync.codec import Key
 from git_claude_sync.errors import FatalError
 
@@ -71,8 +71,11 @@ class Progress:
             sys.stderr.flush()
 
 
-def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
+def serve(
+    key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None
+) -> None:
     handshake(stdin, stdout)
+    indexed = stable.IndexedBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
@@ -89,7 +92,8 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
             if key is None:
                 key = keyfile.load(key_path)
             if command == b"clean":
-                result = key.encrypt(path, content)
+                previous = indexed.previous(path) if indexed is not None else None
+                result = stable.clean(key, path, content, previous)
                 progress.add(len(content))
             elif command == b"smudge":
                 result = key.decrypt(path, content)
@@ -109,9 +113,10 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="git-claude-sync-filter")
     parser.add_argument("--key", type=Path, required=True)
+    parser.add_argument("--git-dir", type=Path, help="keep stored ciphertext of unchanged files")
     args = parser.parse_args(argv)
     try:
-        serve(args.key, sys.stdin.buffer, sys.stdout.buffer)
+        serve(args.key, sys.stdin.buffer, sys.stdout.buffer, args.git_dir)
     except (pktline.ProtocolError, EOFError) as err:
         sys.stderr.write(f"git-claude-sync: filter protocol error: {err}\n")
         return 1

@@ -52,10 +52,8 @@ def git_for(layout: Layout) -> Git:
     return Git(git_dir=layout.git_dir, work_tree=layout.claude_dir)
 
 
-def _python_command(module: str, key_file: Path) -> str:
-    return " ".join(
-        shlex.quote(part) for part in (sys.executable, "-m", module, "--key", str(key_file))
-    )
+def _python_command(module: str, *args: str) -> str:
+    return " ".join(shlex.quote(part) for part in (sys.executable, "-m", module, *args))
 
 
 def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
@@ -69,9 +67,14 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         "core.compression": "0",
         "core.looseCompression": "0",
         "pack.compression": "0",
-        f"filter.{DRIVER}.process": _python_command("git_claude_sync.filters.process", layout.key_file),
+        f"filter.{DRIVER}.process": _python_command(
+            "git_claude_sync.filters.process",
+            *("--key", str(layout.key_file), "--git-dir", str(layout.git_dir)),
+        ),
         f"filter.{DRIVER}.required": "true",
-        f"diff.{DRIVER}.textconv": _python_command("git_claude_sync.filters.textconv", layout.key_file),
+        f"diff.{DRIVER}.textconv": _python_command(
+            "git_claude_sync.filters.textconv", "--key", str(layout.key_file)
+        ),
         # Nothing the remote sends is trusted.
         "transfer.fsckObjects": "true",
         "user.name": f"git-claude-sync ({machine})",

@@ -1,0 +1,47 @@
+"""Unchanged plaintext keeps its stored ciphertext, even if this machine would encrypt it
+to other bytes (another zstd build, a later format): no endless re-uploads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from git_claude_sync import codec, keyfile
+from tests.machines import Machine
+
+
+def test_touched_file_with_foreign_ciphertext_is_not_re_encrypted(
+    pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _b = pair
+    content = b'{"uuid":"1","text":"' + b"compressible " * 2000 + b'"}\n'
+    a.write("projects/-p/s.jsonl", content)
+    a.run("push")
+
+    # Store the same plaintext as another machine's compressor would have made it.
+    key = codec.Key(keyfile.decode(a.key_file.read_text(), a.key_file))
+    monkeypatch.setattr(codec, "_compress", lambda _c, piece: b"\x00" + piece)  # stored raw
+    foreign = key.encrypt(b"projects/-p/s.jsonl", content)
+    monkeypatch.undo()
+    assert foreign != key.encrypt(b"projects/-p/s.jsonl", content)
+    git = ["git", "--git-dir", str(a.tool_home / "repo.git"), "--work-tree", str(a.claude)]
+    env = a.env()
+    oid = subprocess.run(
+        [*git, "hash-object", "-w", "--stdin"], input=foreign, env=env, capture_output=True, check=True
+    ).stdout.decode().strip()
+    subprocess.run([*git, "update-index", "--cacheinfo", f"100644,{oid},projects/-p/s.jsonl"], env=env, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "foreign"], env=env, check=True)
+    a.run("push")
+
+    # The file is touched (stat changes): git re-cleans it, and must get the stored bytes back.
+    path = a.claude / "projects/-p/s.jsonl"
+    os.utime(path, (1, 1))
+    assert "Nothing to push" in a.run("push").stdout
+    status = subprocess.run([*git, "status", "--porcelain"], env=env, capture_output=True, check=True)
+    assert status.stdout == b""
+
+    # A real change is still encrypted afresh.
+    path.write_bytes(content + b'{"uuid":"2"}\n')
+    assert "Pushed" in a.run("push").stdout
