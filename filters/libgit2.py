@@ -60,7 +60,7 @@ _indexed: dict[str, stable.IndexedBlobs] = {}
 
 def _indexed_blob(src: pygit2.FilterSource) -> bytes | None:
     """The blob the index holds for this path (see ``stable``), if any."""
-    git_dir = src.repo.path
+    git_dir: str = getattr(src.repo, "path")  # noqa: B009 - typed as object in pygit2's stubs
     if git_dir not in _indexed:
         _indexed[git_dir] = stable.IndexedBlobs(Path(git_dir))
     return _indexed[git_dir].previous(os.fsencode(src.path))

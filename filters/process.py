@@ -71,9 +71,7 @@ class Progress:
             sys.stderr.flush()
 
 
-def serve(
-    key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None
-) -> None:
+def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
     handshake(stdin, stdout)
     indexed = stable.IndexedBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None

@@ -37,9 +37,13 @@ def _verbosity(verbose: bool, quiet: bool) -> int:
     return 2 if verbose else 0 if quiet else 1
 
 
-_verbose = click.option("--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed.")
+_verbose = click.option(
+    "--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed."
+)
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-_dry_run = click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+_dry_run = click.option(
+    "--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing."
+)
 
 
 @click.group(
@@ -94,7 +98,12 @@ def init(remote: str | None, key_file: Path | None, verbose: bool, quiet: bool) 
 
 
 @cli.command()
-@click.option("--all", "renormalize", is_flag=True, help="Re-encrypt and check every synced file, not only those git sees as changed.")
+@click.option(
+    "--all",
+    "renormalize",
+    is_flag=True,
+    help="Re-encrypt and check every synced file, not only those git sees as changed.",
+)
 @_dry_run
 @_verbose
 @_quiet
@@ -127,7 +136,9 @@ def pull(dry_run: bool, verbose: bool, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--no-fetch", is_flag=True, help="Do not contact the remote; report what was last fetched.")
+@click.option(
+    "--no-fetch", is_flag=True, help="Do not contact the remote; report what was last fetched."
+)
 def status(no_fetch: bool) -> None:
     """Show what push and pull would move, the remote, the last sync and the key."""
     from git_claude_sync.commands import status as command

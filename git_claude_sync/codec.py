@@ -207,4 +207,3 @@ def _decompress(decompressor: zstandard.ZstdDecompressor, payload: bytes) -> byt
             raise Tampered("a chunk is larger than the format allows")
         return piece
     raise Tampered(f"unknown chunk encoding {kind}")
-

@@ -162,7 +162,9 @@ class Git:
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return {}
-        out = self.run(["cat-file", "--batch"], input="".join(f"{o}\n" for o in wanted).encode()).stdout
+        out = self.run(
+            ["cat-file", "--batch"], input="".join(f"{o}\n" for o in wanted).encode()
+        ).stdout
         blobs: dict[str, bytes] = {}
         pos = 0
         for oid in wanted:

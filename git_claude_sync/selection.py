@@ -92,7 +92,8 @@ def is_never_synced(path: bytes) -> bool:
 def classify_top_level(claude_dir: Path, config: Config) -> tuple[list[str], list[str]]:
     """(synced, not synced) names present at the top of the Claude directory."""
     names = set(included_names(config))
-    synced, local = [], []
+    synced: list[str] = []
+    local: list[str] = []
     try:
         entries = sorted(p.name for p in claude_dir.iterdir())
     except FileNotFoundError:

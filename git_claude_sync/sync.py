@@ -12,6 +12,7 @@ makes an already-written file identical to its incoming blob).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -23,8 +24,8 @@ from pathlib import Path
 from git_claude_sync import codec, merge, selection, worktree
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
-from git_claude_sync.report import Report, plural, show_path
 from git_claude_sync.repo import SyncRepo
+from git_claude_sync.report import Report, plural, show_path
 
 PUSH_ATTEMPTS = 5
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -51,9 +52,7 @@ class Staged:
 
     def summary(self) -> str:
         counts = Counter(kind for kind, _ in self.changes)
-        return (
-            f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
-        )
+        return f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
 
 
 # -- staging -----------------------------------------------------------------
@@ -64,14 +63,14 @@ def _pending_bytes(git: Git) -> int:
     total = 0
     for name in out.split(b"\0"):
         if name:
-            try:
+            with contextlib.suppress(OSError):
                 total += worktree.fs_path(git.work_tree, name).stat().st_size
-            except OSError:
-                pass
     return total
 
 
-def stage(repo: SyncRepo, report: Report, *, renormalize: bool = False, git: Git | None = None) -> Staged:
+def stage(
+    repo: SyncRepo, report: Report, *, renormalize: bool = False, git: Git | None = None
+) -> Staged:
     """``git add -A`` over the synced selection; returns the staged changes."""
     git = git or repo.git
     env: dict[str, str] = {}
@@ -199,7 +198,16 @@ def plan(repo: SyncRepo, remote_tip: str | None) -> Integration:
     if not merged.conflicts:
         tree = _write_tree(git, head, ours, merged.result)
         integration.new_tip = git.out(
-            ["commit-tree", tree, "-p", head, "-p", remote_tip, "-m", f"{repo.config.machine}: merge"]
+            [
+                "commit-tree",
+                tree,
+                "-p",
+                head,
+                "-p",
+                remote_tip,
+                "-m",
+                f"{repo.config.machine}: merge",
+            ]
         ).strip()
     return integration
 
@@ -245,7 +253,9 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     old = git.ls_tree(head) if head else {}
     new = git.ls_tree(integration.new_tip)
     paths = integration.writes
-    blobs = git.read_blobs([old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new])
+    blobs = git.read_blobs(
+        [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
+    )
 
     incoming: dict[bytes, bytes] = {}
     for path in paths:
@@ -253,13 +263,16 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             try:
                 incoming[path] = key.decrypt(path, blobs[new[path][1]])
             except FatalError as err:
-                raise FatalError(f"{show_path(path)} from the remote: {err}; nothing was changed") from None
+                raise FatalError(
+                    f"{show_path(path)} from the remote: {err}; nothing was changed"
+                ) from None
     for path in paths:
         expected = key.decrypt(path, blobs[old[path][1]]) if path in old else None
         current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
         if current != expected:
             raise FatalError(
-                f"{show_path(path)} changed while pulling; nothing was changed, run the command again"
+                f"{show_path(path)} changed while pulling; nothing was changed, "
+                "run the command again"
             )
     for path in paths:
         target = worktree.fs_path(repo.claude_dir, path)
@@ -286,7 +299,11 @@ def load_state(repo: SyncRepo) -> dict[str, float]:
         data = json.loads(repo.layout.state_file.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
-    return {k: v for k, v in data.items() if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+    return (
+        {k: v for k, v in data.items() if isinstance(v, (int, float))}
+        if isinstance(data, dict)
+        else {}
+    )
 
 
 def record_state(repo: SyncRepo, event: str) -> None:
@@ -296,7 +313,6 @@ def record_state(repo: SyncRepo, event: str) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(path)
-
 
 
 # -- previews (dry runs, status) -------------------------------------------------

@@ -28,10 +28,22 @@ def test_touched_file_with_foreign_ciphertext_is_not_re_encrypted(
     assert foreign != key.encrypt(b"projects/-p/s.jsonl", content)
     git = ["git", "--git-dir", str(a.tool_home / "repo.git"), "--work-tree", str(a.claude)]
     env = a.env()
-    oid = subprocess.run(
-        [*git, "hash-object", "-w", "--stdin"], input=foreign, env=env, capture_output=True, check=True
-    ).stdout.decode().strip()
-    subprocess.run([*git, "update-index", "--cacheinfo", f"100644,{oid},projects/-p/s.jsonl"], env=env, check=True)
+    oid = (
+        subprocess.run(
+            [*git, "hash-object", "-w", "--stdin"],
+            input=foreign,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    subprocess.run(
+        [*git, "update-index", "--cacheinfo", f"100644,{oid},projects/-p/s.jsonl"],
+        env=env,
+        check=True,
+    )
     subprocess.run([*git, "commit", "-q", "-m", "foreign"], env=env, check=True)
     a.run("push")
 
@@ -39,7 +51,9 @@ def test_touched_file_with_foreign_ciphertext_is_not_re_encrypted(
     path = a.claude / "projects/-p/s.jsonl"
     os.utime(path, (1, 1))
     assert "Nothing to push" in a.run("push").stdout
-    status = subprocess.run([*git, "status", "--porcelain"], env=env, capture_output=True, check=True)
+    status = subprocess.run(
+        [*git, "status", "--porcelain"], env=env, capture_output=True, check=True
+    )
     assert status.stdout == b""
 
     # A real change is still encrypted afresh.

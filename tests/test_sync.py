@@ -89,7 +89,9 @@ def test_append_sends_a_small_pack_and_the_remote_grows_little(
     lines = []
     size = 0
     while size < 5 * 1024 * 1024:
-        text = "".join(rng.choice("abcdefghij klmnopqrstuvwxyz") for _ in range(rng.randrange(200, 3000)))
+        text = "".join(
+            rng.choice("abcdefghij klmnopqrstuvwxyz") for _ in range(rng.randrange(200, 3000))
+        )
         line = f'{{"uuid":"{rng.getrandbits(64):x}","message":{{"content":"{text}"}}}}\n'.encode()
         lines.append(line)
         size += len(line)
@@ -154,19 +156,49 @@ def _flip_byte_in_remote(remote: Path, path: str) -> None:
     tampered[len(tampered) // 2] ^= 0x01
     work = remote.parent / "tamper-index"
     env_index = {"GIT_INDEX_FILE": str(work)}
-    oid = subprocess.run(
-        ["git", *git, "hash-object", "-w", "--stdin"], input=bytes(tampered), capture_output=True, check=True
-    ).stdout.decode().strip()
+    oid = (
+        subprocess.run(
+            ["git", *git, "hash-object", "-w", "--stdin"],
+            input=bytes(tampered),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **env_index}
     subprocess.run(["git", *git, "read-tree", "main"], env=env, check=True)
     subprocess.run(
         ["git", *git, "update-index", "--cacheinfo", f"100644,{oid},{path}"], env=env, check=True
     )
-    tree = subprocess.run(["git", *git, "write-tree"], env=env, capture_output=True, check=True).stdout.decode().strip()
-    commit = subprocess.run(
-        ["git", *git, "-c", "user.name=evil", "-c", "user.email=e@x", "commit-tree", tree, "-p", "main", "-m", "x"],
-        env=env, capture_output=True, check=True,
-    ).stdout.decode().strip()
+    tree = (
+        subprocess.run(["git", *git, "write-tree"], env=env, capture_output=True, check=True)
+        .stdout.decode()
+        .strip()
+    )
+    commit = (
+        subprocess.run(
+            [
+                "git",
+                *git,
+                "-c",
+                "user.name=evil",
+                "-c",
+                "user.email=e@x",
+                "commit-tree",
+                tree,
+                "-p",
+                "main",
+                "-m",
+                "x",
+            ],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
     git_plain(*git, "update-ref", "refs/heads/main", commit)
     work.unlink()
 
@@ -234,7 +266,9 @@ def test_changed_on_both_sides_stops_and_changes_nothing(pair: tuple[Machine, Ma
     assert b.run("push", check=False).returncode == 1
 
 
-def test_wrong_key_is_refused_and_nothing_is_left_behind(pair: tuple[Machine, Machine], tmp_path: Path) -> None:
+def test_wrong_key_is_refused_and_nothing_is_left_behind(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
     a, _b = pair
     c = Machine(tmp_path / "c")
     c.home.mkdir()
@@ -248,7 +282,9 @@ def test_wrong_key_is_refused_and_nothing_is_left_behind(pair: tuple[Machine, Ma
     assert not c.key_file.exists()
 
 
-def test_swapped_key_file_is_refused_naming_the_expected_fingerprint(pair: tuple[Machine, Machine]) -> None:
+def test_swapped_key_file_is_refused_naming_the_expected_fingerprint(
+    pair: tuple[Machine, Machine],
+) -> None:
     a, _b = pair
     fingerprint = a.run("status", "--no-fetch").stdout.split("Key")[1].split()[0]
     a.key_file.write_text("CLAUDE-SYNC-KEY-V1 " + "22" * 32 + "\n")
@@ -294,8 +330,19 @@ def test_unreachable_remote(machine_a: Machine, tmp_path: Path) -> None:
 def test_push_refuses_a_plaintext_blob(pair: tuple[Machine, Machine]) -> None:
     a, _b = pair
     a.write("CLAUDE.md", CANARY)
-    oid = a.git("hash-object", "-w", "--no-filters", str(a.claude / "CLAUDE.md")).stdout.decode().strip()
-    a.git("--work-tree", str(a.claude), "update-index", "--add", "--cacheinfo", f"100644,{oid},CLAUDE.md")
+    oid = (
+        a.git("hash-object", "-w", "--no-filters", str(a.claude / "CLAUDE.md"))
+        .stdout.decode()
+        .strip()
+    )
+    a.git(
+        "--work-tree",
+        str(a.claude),
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        f"100644,{oid},CLAUDE.md",
+    )
     a.git("--work-tree", str(a.claude), "commit", "-q", "-m", "sneaky")
     proc = a.run("push", check=False)
     assert proc.returncode == 1
@@ -371,7 +418,19 @@ def test_pygit2_paths_encrypt_through_the_registered_filter(pair: tuple[Machine,
     stored = a.git("cat-file", "blob", oid).stdout
     assert CANARY not in stored and stored.startswith(b"\x00GCSYNC\x00")
     # The git CLI's filter produces the same bytes: one codec, two entry points.
-    assert a.git("--work-tree", str(a.claude), "hash-object", "--path", "CLAUDE.md", str(a.claude / "CLAUDE.md")).stdout.decode().strip() == oid
+    assert (
+        a.git(
+            "--work-tree",
+            str(a.claude),
+            "hash-object",
+            "--path",
+            "CLAUDE.md",
+            str(a.claude / "CLAUDE.md"),
+        )
+        .stdout.decode()
+        .strip()
+        == oid
+    )
 
 
 @pytest.mark.parametrize("flag", ["--verbose", "--quiet"])

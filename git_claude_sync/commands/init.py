@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, repo as repo_mod, sync
+from git_claude_sync import keyfile, sync
+from git_claude_sync import repo as repo_mod
 from git_claude_sync.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.commands.pull import pull
 from git_claude_sync.errors import FatalError, NotEncrypted
@@ -55,9 +56,13 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None:
-        report.say("  Keep a copy of the key somewhere safe: without it nothing synced can be read.")
+        report.say(
+            "  Keep a copy of the key somewhere safe: without it nothing synced can be read."
+        )
     if key_file is None:
-        report.say(f"  Another machine joins with: git claude-sync init --git {url} --key COPY_OF_KEY")
+        report.say(
+            f"  Another machine joins with: git claude-sync init --git {url} --key COPY_OF_KEY"
+        )
     report.say("Next: git claude-sync push")
 
 
@@ -114,7 +119,9 @@ def _check_reachable(url: str) -> None:
     env["GIT_TERMINAL_PROMPT"] = "0"
     proc = subprocess.run(["git", "ls-remote", "--heads", url], capture_output=True, env=env)
     if proc.returncode != 0:
-        raise FatalError(Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr))
+        raise FatalError(
+            Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr)
+        )
 
 
 def _create_repo(layout: Layout, key: Key, url: str) -> None:
@@ -137,9 +144,12 @@ def _check_remote_key(git: Git, key: Key, remote_tip: str) -> None:
     try:
         header = parse_header(blob)
     except NotEncrypted:
-        raise FatalError(f"the remote holds {show_path(path)} unencrypted; refusing to use it") from None
+        raise FatalError(
+            f"the remote holds {show_path(path)} unencrypted; refusing to use it"
+        ) from None
     if header.key_id != key.key_id:
         raise FatalError(
-            f"wrong key: the remote's files are encrypted with key {format_fingerprint(header.key_id)}, "
-            f"this machine's key is {key.fingerprint}; pass --key with a copy of the first machine's key"
+            "wrong key: the remote's files are encrypted with key "
+            f"{format_fingerprint(header.key_id)}, this machine's key is {key.fingerprint}; "
+            "pass --key with a copy of the first machine's key"
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from git_claude_sync import sync
 from git_claude_sync.commands.push import _print_timings
 from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import Report, plural, show_path
 from git_claude_sync.repo import SyncRepo, open_repo
+from git_claude_sync.report import Report, plural, show_path
 
 
 def run(*, dry_run: bool = False, verbosity: int = 1) -> None:
@@ -54,4 +54,5 @@ def _dry_run(repo: SyncRepo, report: Report) -> None:
         for path in incoming:
             report.say(f"  {show_path(path)}")
     if conflicts:
-        report.say(f"Changed on both sides (pull would stop): {', '.join(map(show_path, sorted(conflicts)))}")
+        names = ", ".join(map(show_path, sorted(conflicts)))
+        report.say(f"Changed on both sides (pull would stop): {names}")

@@ -6,8 +6,8 @@ from git_claude_sync import sync
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import Report, plural, show_path
 from git_claude_sync.repo import SyncRepo, open_repo
+from git_claude_sync.report import Report, plural, show_path
 
 
 def run(*, renormalize: bool = False, dry_run: bool = False, verbosity: int = 1) -> None:
@@ -79,9 +79,11 @@ def _dry_run(repo: SyncRepo, report: Report) -> None:
         for path in paths:
             report.say(f"  {show_path(path)}")
     if preview.to_pull:
-        report.say(f"The remote has {plural(len(preview.to_pull), 'changed file')}; they would be merged first.")
+        incoming = plural(len(preview.to_pull), "changed file")
+        report.say(f"The remote has {incoming}; they would be merged first.")
     if preview.conflicts:
-        report.say(f"Changed on both sides (push would stop): {', '.join(map(show_path, preview.conflicts))}")
+        names = ", ".join(map(show_path, preview.conflicts))
+        report.say(f"Changed on both sides (push would stop): {names}")
 
 
 def _print_timings(report: Report) -> None:

@@ -10,8 +10,8 @@ from git_claude_sync import hooks, selection, sync
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import Report, plural, show_path
 from git_claude_sync.repo import open_repo
+from git_claude_sync.report import Report, plural, show_path
 
 _MAX_LISTED = 20
 
@@ -57,7 +57,8 @@ def run(*, fetch: bool = True) -> None:
                 remote_note = f"unreachable ({err})"
         state = sync.load_state(repo)
         if not remote_note.startswith("fetched"):
-            remote_note = f"{remote_note + '; ' if remote_note else ''}last fetched {_ago(state.get('fetched'))}"
+            last = f"last fetched {_ago(state.get('fetched'))}"
+            remote_note = f"{remote_note}; {last}" if remote_note else last
         _row("Remote", f"{git.remote_url()}  [{remote_note}]")
         _row("Last push", _ago(state.get("pushed")))
         _row("Last pull", _ago(state.get("pulled")))
@@ -77,6 +78,14 @@ def run(*, fetch: bool = True) -> None:
         click.echo(f"    skipped {show_path(path)} (symlink or nested repository)")
     settings = layout.claude_dir / "settings.json"
     events = hooks.installed(settings) if settings.exists() else []
-    _row("Hooks", ", ".join(events) + f" in {settings}" if events else "not installed (git claude-sync install)")
+    _row(
+        "Hooks",
+        ", ".join(events) + f" in {settings}"
+        if events
+        else "not installed (git claude-sync install)",
+    )
     failure = hooks.last_hook_failure(layout.log_file)
-    _row("Hook log", str(layout.log_file) + (f"\n{'':<18}last run failed: {failure}" if failure else ""))
+    _row(
+        "Hook log",
+        str(layout.log_file) + (f"\n{'':<18}last run failed: {failure}" if failure else ""),
+    )
