@@ -14,7 +14,7 @@ from pathlib import Path
 import pygit2
 from pygit2.enums import FilterMode
 
-from git_claude_sync import stable
+from git_claude_sync import clean
 from git_claude_sync.codec import Key
 
 DRIVER = "claude-sync"
@@ -50,19 +50,19 @@ class CodecFilter(pygit2.Filter):
         if key is None:
             raise RuntimeError("git-claude-sync filter used before a key was registered")
         if self._mode == FilterMode.TO_ODB:
-            write_next(stable.clean(key, self._path, data, self._previous))
+            write_next(clean.clean(key, self._path, data, self._previous))
         else:
             write_next(key.decrypt(self._path, data))
 
 
-_indexed: dict[str, stable.IndexedBlobs] = {}
+_indexed: dict[str, clean.IndexedBlobs] = {}
 
 
 def _indexed_blob(src: pygit2.FilterSource) -> bytes | None:
-    """The blob the index holds for this path (see ``stable``), if any."""
+    """The blob the index holds for this path (see ``clean``), if any."""
     git_dir: str = getattr(src.repo, "path")  # noqa: B009 - typed as object in pygit2's stubs
     if git_dir not in _indexed:
-        _indexed[git_dir] = stable.IndexedBlobs(Path(git_dir))
+        _indexed[git_dir] = clean.IndexedBlobs(Path(git_dir))
     return _indexed[git_dir].previous(os.fsencode(src.path))
 
 

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from git_claude_sync.filters import pktline
 
-from git_claude_sync import keyfile, stable
+from git_claude_sync import clean, keyfile
 from git_claude_sync.codec import Key
 from git_claude_sync.errors import FatalError
 
@@ -73,7 +73,7 @@ class Progress:
 
 def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
     handshake(stdin, stdout)
-    indexed = stable.IndexedBlobs(git_dir) if git_dir is not None else None
+    indexed = clean.IndexedBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
@@ -91,7 +91,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 key = keyfile.load(key_path)
             if command == b"clean":
                 previous = indexed.previous(path) if indexed is not None else None
-                result = stable.clean(key, path, content, previous)
+                result = clean.clean(key, path, content, previous)
                 progress.add(len(content))
             elif command == b"smudge":
                 result = key.decrypt(path, content)

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import codec, merge, selection, worktree
+from git_claude_sync import clean, codec, merge, selection, worktree
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
 from git_claude_sync.repo import SyncRepo
@@ -258,17 +258,28 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     )
 
     incoming: dict[bytes, bytes] = {}
+    failed: list[str] = []
     for path in paths:
         if path in new:
             try:
                 incoming[path] = key.decrypt(path, blobs[new[path][1]])
             except FatalError as err:
-                raise FatalError(
-                    f"{show_path(path)} from the remote: {err}; nothing was changed"
-                ) from None
+                failed.append(f"{show_path(path)} ({err})")
+    if failed:
+        raise FatalError(
+            f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "
+            f"changed: {'; '.join(failed)}"
+        )
+    torn_tails: dict[bytes, bytes] = {}
     for path in paths:
         expected = key.decrypt(path, blobs[old[path][1]]) if path in old else None
         current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
+        if current is not None and current != expected:
+            # A line being written (no newline yet) was never stored: keep it at the end.
+            stored = clean.complete_part(path, current)
+            if stored == (expected or b"") and stored != current:
+                torn_tails[path] = current[len(stored) :]
+                current = expected
         if current != expected:
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
@@ -276,8 +287,11 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )
     for path in paths:
         target = worktree.fs_path(repo.claude_dir, path)
-        if path in incoming:
-            worktree.replace_file(target, incoming[path], executable=new[path][0] == "100755")
+        tail = torn_tails.get(path, b"")
+        if path in incoming or tail:
+            data = incoming.get(path, b"") + tail
+            executable = path in new and new[path][0] == "100755"
+            worktree.replace_file(target, data, executable=executable)
             report.detail(f"  wrote {show_path(path)}")
         else:
             worktree.remove_file(target, repo.claude_dir)

@@ -22,7 +22,7 @@ def odd_names(machine: Machine) -> dict[bytes, bytes]:
     rng = random.Random(7)
     written = {
         b"projects/-home-a-empty/empty.jsonl": b"",
-        b"projects/-home-a-big/one-line.jsonl": b'{"x":"' + b"y" * (1024 * 1024) + b'"}',
+        b"projects/-home-a-big/one-line.jsonl": b'{"x":"' + b"y" * (1024 * 1024) + b'"}\n',
         b"projects/-home-a-bin/blob.bin": bytes(rng.randrange(256) for _ in range(70_000)),
         b"commands/with space & 'quote'.md": b"# odd\n" + CANARY + b"\n",
         "agents/caf\u00e9-\u6f22\u5b57.md".encode(): b"unicode name " + CANARY,
@@ -442,3 +442,30 @@ def test_verbosity_flags(pair: tuple[Machine, Machine], flag: str) -> None:
         assert out == ""
     else:
         assert "ms]" in out and "upload" in out
+
+
+def test_a_torn_last_line_is_never_pushed_and_never_lost(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    b.run("pull")
+    # A is mid-write: the second line has no newline yet.
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n{"uuid":"2","te')
+    assert "Nothing to push" in a.run("push").stdout
+    b.run("pull")
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n'
+    # B appends a line; A pulls it while its own line is still being written.
+    b.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n{"uuid":"b"}\n')
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "projects/-p/s.jsonl").read_bytes() == (
+        b'{"uuid":"1"}\n{"uuid":"b"}\n{"uuid":"2","te'
+    )
+    # Once the line is complete it travels.
+    with open(a.claude / "projects/-p/s.jsonl", "ab") as handle:
+        handle.write(b'xt":"done"}\n')
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
+        b'{"uuid":"1"}\n{"uuid":"b"}\n{"uuid":"2","text":"done"}\n'
+    )

@@ -1,6 +1,11 @@
-"""Clean that keeps the stored ciphertext of an unchanged file.
+"""What the clean step stores for a file: complete lines, and stable ciphertext.
 
-Encryption is deterministic for one codec and one zstd build, but another
+Complete lines: Claude Code appends to transcripts and ``history.jsonl`` a line
+at a time; a file read mid-write (or after a crash) ends in a torn line with
+no newline.  Only whole lines are stored, so a torn line never reaches other
+machines; it stays in the local file and is stored once it is complete.
+
+Stable ciphertext: encryption is deterministic for one codec and one zstd build, but another
 machine may compress the same plaintext to other bytes (a newer libzstd, a
 future format version).  If cleaning re-encrypted every file git re-reads,
 two such machines would re-upload the same file to each other forever.  So
@@ -20,7 +25,20 @@ from git_claude_sync.codec import Key, looks_encrypted
 from git_claude_sync.errors import CodecError
 
 
+def is_append_only(path: bytes) -> bool:
+    """Files Claude Code only ever appends lines to."""
+    return path == b"history.jsonl" or (path.startswith(b"projects/") and path.endswith(b".jsonl"))
+
+
+def complete_part(path: bytes, content: bytes) -> bytes:
+    """The part of ``content`` that is stored: up to the last newline for append-only files."""
+    if is_append_only(path):
+        return content[: content.rfind(b"\n") + 1]
+    return content
+
+
 def clean(key: Key, path: bytes, content: bytes, previous: bytes | None) -> bytes:
+    content = complete_part(path, content)
     if previous is not None and looks_encrypted(previous):
         try:
             if key.decrypt(path, previous) == content:
