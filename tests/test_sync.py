@@ -469,3 +469,19 @@ def test_a_torn_last_line_is_never_pushed_and_never_lost(pair: tuple[Machine, Ma
     assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
         b'{"uuid":"1"}\n{"uuid":"b"}\n{"uuid":"2","text":"done"}\n'
     )
+
+
+def test_joining_machine_with_its_own_files_merges_them(
+    machine_a: Machine, machine_b: Machine
+) -> None:
+    machine_a.write("projects/-a/s.jsonl", b'{"uuid":"a"}\n')
+    machine_a.write("CLAUDE.md", b"same on both\n")
+    machine_a.run("init")
+    machine_a.run("push")
+    machine_b.write("projects/-b/s.jsonl", b'{"uuid":"b"}\n')
+    machine_b.write("CLAUDE.md", b"same on both\n")
+    machine_b.run("init", "--git", str(machine_a.default_remote), "--key", str(machine_a.key_file))
+    machine_b.run("push")
+    machine_a.run("pull")
+    assert synced(machine_a.files()) == synced(machine_b.files())
+    assert (machine_a.claude / "projects/-b/s.jsonl").exists()

@@ -44,7 +44,6 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
             remote_tip = sync.fetch(repo)
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
-                pull(repo, report)
     except BaseException:
         shutil.rmtree(layout.git_dir, ignore_errors=True)
         if made_key:
@@ -53,6 +52,10 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
             shutil.rmtree(layout.default_remote, ignore_errors=True)
         raise
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
+    if remote_tip is not None:
+        # Set up for good: from here on, a conflict is reported like any pull's.
+        with sync_lock(layout.lock_file, layout.git_dir):
+            pull(repo, report)
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None:
