@@ -485,3 +485,27 @@ def test_joining_machine_with_its_own_files_merges_them(
     machine_a.run("pull")
     assert synced(machine_a.files()) == synced(machine_b.files())
     assert (machine_a.claude / "projects/-b/s.jsonl").exists()
+
+
+def test_concurrent_pushes_both_land(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    for round_ in range(3):
+        a.write(f"projects/-a/{round_}.jsonl", b'{"uuid":"a"}\n')
+        b.write(f"projects/-b/{round_}.jsonl", b'{"uuid":"b"}\n')
+        procs = [
+            subprocess.Popen(
+                ["git", "claude-sync", "push"],
+                env=m.env(),
+                cwd=m.home,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for m in (a, b)
+        ]
+        results = [p.communicate() + (p.returncode,) for p in procs]
+        assert all(code == 0 for _out, _err, code in results), results
+    a.run("pull")
+    b.run("pull")
+    assert synced(a.files()) == synced(b.files())
+    assert len([p for p in a.files() if p.startswith(b"projects/")]) == 6
+    a.git("fsck", "--strict")
