@@ -7,7 +7,6 @@ become one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
@@ -16,10 +15,19 @@ from git_claude_sync.errors import FatalError
 
 
 def _version() -> str:
+    # importlib.metadata costs 20-35 ms of start-up: load it only for --version.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("git-claude-sync")
     except PackageNotFoundError:  # running from a source tree without install
         return "unknown"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"git-claude-sync, version {_version()}")
+        ctx.exit()
 
 
 class _Group(click.Group):
@@ -52,7 +60,14 @@ _dry_run = click.option(
     epilog="The Claude directory is $CLAUDE_CONFIG_DIR, else ~/.claude; the tool's own "
     "home (sync repo, key, config, log) is ~/.claude-sync.",
 )
-@click.version_option(_version(), "--version", prog_name="git-claude-sync")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Sync Claude Code's sessions and settings between machines through git.
 
