@@ -1,0 +1,682 @@
+"""Speed and size of git-claude-sync against plain git on a realistic Claude directory.
+
+    .venv/bin/python bench/bench.py [--size-mb 200] [--seed 1] [--keep]
+
+Generates a seeded Claude directory from the real transcripts in ../shared/corpus
+(ids, timestamps and text mutated so that no two sessions are copies), then times
+the same steps with git-claude-sync (a fake home, its default local bare remote)
+and with plain git on an identical unencrypted copy.  See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("CLAUDE_SYNC_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+BIN_DIR = Path(sys.executable).parent
+MIB = 1024 * 1024
+REPEATS = 5
+
+# -- the generated Claude directory ------------------------------------------------------------
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_PREFIXED_ID = re.compile(r"(msg_|toolu_|req_|srvtoolu_)([0-9A-Za-z]{8,})\Z")
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\Z")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Short enum-like values stay as they are; everything long enough to be prose, code, tool
+# output or base64 is "text" and gets its letters permuted.
+_STRUCTURAL = {"type", "role", "model", "version", "gitBranch", "userType", "media_type",
+               "stop_reason", "subtype", "level", "permissionMode", "operation",
+               "slug"}  # fmt: skip
+# Letters a JSON escape may contain (\n \t \r \b \f \uXXXX with lowercase hex) never move, so a
+# permutation applied to an already-escaped string keeps it valid JSON.
+_LOWER_FREE = b"ghijklmopqsvwxyz"
+_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_VERBATIM_SHARE = 0.15  # lines kept textually as in the corpus (repeated reads, reminders)
+
+Slot = tuple[str, Any]  # (kind, value): text, id, ts, cwd, sid
+Template = list[bytes | Slot]
+
+
+def _compile(obj: object) -> Template:
+    """A transcript line as literal bytes and slots (ids, timestamps, cwd, text) to fill in."""
+    parts: Template = []
+
+    def lit(text: str) -> None:
+        if parts and isinstance(parts[-1], bytes):
+            parts[-1] += text.encode()
+        else:
+            parts.append(text.encode())
+
+    def value(v: object, key: str | None) -> None:
+        if isinstance(v, dict):
+            lit("{")
+            for i, (k, x) in enumerate(v.items()):
+                lit(("," if i else "") + json.dumps(k, ensure_ascii=False) + ":")
+                value(x, k)
+            lit("}")
+        elif isinstance(v, list):
+            lit("[")
+            for i, x in enumerate(v):
+                if i:
+                    lit(",")
+                value(x, key)
+            lit("]")
+        elif isinstance(v, str):
+            if key == "cwd":
+                parts.append(("cwd", None))
+            elif key == "sessionId":
+                parts.append(("sid", None))
+            elif len(v) <= 64 and (_UUID.match(v) or _PREFIXED_ID.match(v)):
+                parts.append(("id", v))
+            elif len(v) <= 40 and _TIMESTAMP.match(v):
+                when = datetime.fromisoformat(v.replace("Z", "+00:00"))
+                parts.append(("ts", when.timestamp()))
+            elif len(v) >= 16 and key not in _STRUCTURAL:
+                parts.append(("text", json.dumps(v, ensure_ascii=False).encode()))
+            else:
+                lit(json.dumps(v, ensure_ascii=False))
+        else:
+            lit(json.dumps(v, ensure_ascii=False))
+
+    value(obj, None)
+    return parts
+
+
+@dataclass
+class Source:
+    lines: list[Template]
+    first_ts: float
+
+
+def _load_sources(corpus: Path) -> tuple[list[Source], list[Source], list[str]]:
+    """(session transcripts, subagent transcripts, user prompts) of the corpus."""
+    sessions: list[Source] = []
+    agents: list[Source] = []
+    prompts: list[str] = []
+    for path in sorted((corpus / "projects").rglob("*.jsonl")):
+        lines: list[Template] = []
+        first_ts = 0.0
+        for raw in path.read_bytes().splitlines():
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                continue
+            template = _compile(obj)
+            if not first_ts:
+                first_ts = next(
+                    (p[1] for p in template if isinstance(p, tuple) and p[0] == "ts"), 0.0
+                )
+            lines.append(template)
+            message = obj.get("message") if isinstance(obj, dict) else None
+            if obj.get("type") == "user" and isinstance(message, dict):
+                content = message.get("content")
+                if isinstance(content, str) and 8 < len(content) < 400:
+                    prompts.append(content)
+        if not lines:
+            continue
+        (agents if path.name.startswith("agent-") else sessions).append(
+            Source(lines, first_ts or 1.7e9)
+        )
+    if not sessions or not prompts:
+        raise SystemExit(f"no transcripts found under {corpus}/projects")
+    return sessions, agents or sessions, prompts
+
+
+class Session:
+    """One generated transcript: its own ids, clock, cwd and letter permutation."""
+
+    def __init__(self, rng: random.Random, cwd: str, start: float) -> None:
+        self.rng = rng
+        self.sid = _uuid(rng)
+        self.cwd = json.dumps(cwd).encode()
+        self.clock = start
+        lower, upper = bytearray(_LOWER_FREE), bytearray(_UPPER)
+        rng.shuffle(lower)
+        rng.shuffle(upper)
+        self.table = bytes.maketrans(_LOWER_FREE + _UPPER, bytes(lower) + bytes(upper))
+        self.identity = bytes.maketrans(b"", b"")
+        self.ids: dict[str, bytes] = {}
+        self.offset = 0.0
+
+    def new_id(self, old: str) -> bytes:
+        new = self.ids.get(old)
+        if new is None:
+            match = _PREFIXED_ID.match(old)
+            if match:
+                body = "".join(self.rng.choice(_BASE62) for _ in match.group(2))
+                new = json.dumps(match.group(1) + body).encode()
+            else:
+                new = json.dumps(_uuid(self.rng)).encode()
+            self.ids[old] = new
+        return new
+
+    def render(self, template: Template, verbatim: bool) -> bytes:
+        table = self.identity if verbatim else self.table
+        out: list[bytes] = []
+        for part in template:
+            if isinstance(part, bytes):
+                out.append(part)
+                continue
+            kind, val = part
+            if kind == "text":
+                out.append(val.translate(table))
+            elif kind == "id":
+                out.append(self.new_id(val))
+            elif kind == "ts":
+                self.clock = max(self.clock, val + self.offset)
+                out.append(_iso(val + self.offset))
+            elif kind == "cwd":
+                out.append(self.cwd)
+            else:
+                out.append(json.dumps(self.sid).encode())
+        return b"".join(out) + b"\n"
+
+    def transcript(self, sources: list[Source], size: int) -> bytes:
+        """Lines of corpus transcripts, re-identified, until ``size`` bytes are reached."""
+        chunks: list[bytes] = []
+        total = 0
+        while total < size:
+            source = self.rng.choice(sources)
+            self.ids = {}  # every segment gets fresh ids
+            self.offset = self.clock + self.rng.uniform(30, 3600) - source.first_ts
+            start = self.rng.randrange(len(source.lines)) if chunks else 0
+            for template in source.lines[start:]:
+                line = self.render(template, self.rng.random() < _VERBATIM_SHARE)
+                if chunks and total + len(line) > size:
+                    return b"".join(chunks)
+                chunks.append(line)
+                total += len(line)
+        return b"".join(chunks)
+
+
+def _uuid(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
+
+
+def _iso(epoch: float) -> bytes:
+    when = datetime.fromtimestamp(epoch, timezone.utc)
+    return f'"{when.strftime("%Y-%m-%dT%H:%M:%S")}.{when.microsecond // 1000:03d}Z"'.encode()
+
+
+def _lognormal_size(rng: random.Random, median: int, sigma: float, low: int, high: int) -> int:
+    return int(min(high, max(low, rng.lognormvariate(0, sigma) * median)))
+
+
+@dataclass
+class Tree:
+    root: Path
+    files: int = 0
+    size: int = 0
+    big_session: Path | None = None
+    big_session_obj: Session | None = None
+
+    def write(self, rel: str, data: bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.files += 1
+        self.size += len(data)
+        return path
+
+
+_WORDS = ["api", "web", "app", "cli", "infra", "docs", "site", "data", "ml", "bot", "sync",
+          "core", "tools", "lab", "notes", "game", "auth", "shop", "blog", "chat", "search",
+          "deploy", "ui", "server", "worker", "mobile"]  # fmt: skip
+
+
+def generate(root: Path, size: int, seed: int, corpus: Path) -> Tree:
+    rng = random.Random(seed)
+    sessions, agents, prompts = _load_sources(corpus)
+    tree = Tree(root)
+    users = [rng.choice(["/home/dev", "/Users/sam", "/home/alex"]) for _ in range(3)]
+    cwds = [
+        f"{rng.choice(users)}/src/{rng.choice(_WORDS)}-{rng.choice(_WORDS)}{i}"
+        for i in range(max(4, size // (12 * MIB)))
+    ]
+    weights = [1 / (i + 1) for i in range(len(cwds))]  # a few projects hold most sessions
+    history: list[bytes] = []
+    clock = 1.76e9
+    big_size = min(5 * MIB, size // 4)
+    first = True
+    while tree.size < size:
+        cwd = cwds[0] if first else rng.choices(cwds, weights)[0]
+        enc = re.sub(r"[^A-Za-z0-9]", "-", cwd)
+        clock += rng.uniform(600, 40000)
+        session = Session(rng, cwd, clock)
+        want = big_size if first else _lognormal_size(rng, 80 * 1024, 1.3, 2 * 1024, 8 * MIB)
+        path = tree.write(f"projects/{enc}/{session.sid}.jsonl", session.transcript(sessions, want))
+        if first:
+            tree.big_session, tree.big_session_obj = path, session
+        first = False
+        if rng.random() < 0.35:  # subagents, newer layout with .meta.json, or older flat files
+            for _ in range(rng.randint(1, 4)):
+                agent = Session(rng, cwd, session.clock)
+                agent.sid = session.sid
+                data = agent.transcript(agents, _lognormal_size(rng, 60 * 1024, 1.0, 1024, 2 * MIB))
+                name = f"{rng.getrandbits(68):017x}"
+                if rng.random() < 0.7:
+                    base = f"projects/{enc}/{session.sid}/subagents/agent-a{name[:16]}"
+                    tree.write(base + ".jsonl", data)
+                    meta = {
+                        "agentType": rng.choice(["general-purpose", "Explore", "Plan"]),
+                        "description": rng.choice(prompts)[:60],
+                    }
+                    tree.write(base + ".meta.json", json.dumps(meta).encode())
+                else:
+                    tree.write(f"projects/{enc}/agent-{name[:8]}.jsonl", data)
+        if rng.random() < 0.08:
+            result = json.dumps(rng.choice(prompts) * 40).encode().translate(session.table)
+            out = json.loads(result).encode()
+            tree.write(
+                f"projects/{enc}/{session.sid}/tool-results/toolu_{rng.getrandbits(64):016x}.txt",
+                out,
+            )
+        if rng.random() < 0.8:
+            todos = [
+                {
+                    "content": rng.choice(prompts)[:80],
+                    "status": rng.choice(["pending", "completed", "in_progress"]),
+                    "activeForm": rng.choice(prompts)[:40],
+                }
+                for _ in range(rng.randint(1, 8))
+            ]
+            tree.write(
+                f"todos/{session.sid}-agent-{session.sid}.json",
+                json.dumps(todos, indent=2).encode(),
+            )
+        for _ in range(rng.randint(1, 12)):
+            prompt = json.dumps(rng.choice(prompts)).encode().translate(session.table)
+            entry = {
+                "display": json.loads(prompt),
+                "pastedContents": {},
+                "timestamp": int(clock * 1000),
+                "project": cwd,
+                "sessionId": session.sid,
+            }
+            history.append(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+            clock += rng.uniform(5, 600)
+    tree.write("history.jsonl", b"".join(history))
+    settings = {
+        "$schema": "https://json.schemastore.org/claude-code-settings.json",
+        "model": "opus",
+        "cleanupPeriodDays": 99999,
+        "includeCoAuthoredBy": False,
+        "permissions": {
+            "allow": ["Bash(git status:*)", "Bash(pytest:*)", "Read(~/src/**)"],
+            "deny": ["Read(./.env)"],
+        },
+        "env": {"DISABLE_TELEMETRY": "1"},
+        "statusLine": {"type": "command", "command": "~/bin/sl"},
+    }
+    tree.write("settings.json", json.dumps(settings, indent=2).encode())
+    tree.write(
+        "CLAUDE.md",
+        (
+            "# Personal preferences\n\n"
+            + "\n".join(f"- {p[:120]}" for p in rng.sample(prompts, min(20, len(prompts))))
+        ).encode(),
+    )
+    for kind in ("commands", "agents", "plans"):
+        for i in range(4):
+            tree.write(
+                f"{kind}/{rng.choice(_WORDS)}-{i}.md",
+                ("\n\n".join(rng.sample(prompts, min(6, len(prompts))))).encode(),
+            )
+    return tree
+
+
+def append_line(session: Session) -> bytes:
+    """One realistic ~2 KB assistant message line for the big session."""
+    session.ids = {}
+    text = ""
+    while len(text) < 1300:
+        text += session.rng.choice(
+            [
+                "I'll update the parser so that torn lines are skipped. ",
+                "Running the tests again after the change to `sync.py`. ",
+                "The failure comes from the index being refreshed twice; ",
+                "here is the plan:\n1. read the blob\n2. compare\n3. write\n",
+            ]
+        )
+    parent = _uuid(session.rng)
+    line = {
+        "parentUuid": parent,
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": "",
+        "sessionId": "",
+        "version": "2.1.114",
+        "gitBranch": "main",
+        "type": "assistant",
+        "message": {
+            "model": "claude-opus-4-5-20251101",
+            "id": "msg_01" + "A" * 22,
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": 4,
+                "cache_creation_input_tokens": 1843,
+                "cache_read_input_tokens": 90211,
+                "output_tokens": 412,
+            },
+        },
+        "requestId": "req_011" + "B" * 21,
+        "uuid": _uuid(session.rng),
+        "timestamp": "2026-01-01T10:00:00.000Z",
+    }
+    return session.render(_compile(line), False)
+
+
+# -- running things ------------------------------------------------------------------------------
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
+    env.pop("XDG_CONFIG_HOME", None)
+    env.update(
+        HOME=str(home),
+        PATH=f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}",
+        GIT_CONFIG_NOSYSTEM="1",
+        LC_ALL="C",
+    )
+    return env
+
+
+def run(
+    cmd: str | Sequence[str], env: dict[str, str], cwd: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        cmd, shell=isinstance(cmd, str), env=env, cwd=cwd, capture_output=True, text=True
+    )
+    if check and proc.returncode != 0:
+        raise SystemExit(f"failed: {cmd}\n{proc.stdout}{proc.stderr}")
+    return proc
+
+
+def timed(
+    cmd: str | Sequence[str], env: dict[str, str], cwd: Path, check: bool = True
+) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = run(cmd, env, cwd, check)
+    return time.perf_counter() - start, proc.stdout
+
+
+def timed_with_rss(cmd: str, env: dict[str, str], cwd: Path) -> tuple[float, int, str]:
+    """Wall time, and max RSS (KiB) of the largest process the command ran: measured in a fresh
+    interpreter so that earlier children do not count."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "rc = subprocess.call(sys.argv[1], shell=True)\n"
+        "t = time.perf_counter() - t\n"
+        "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)\n"
+    )
+    proc = run([sys.executable, "-c", probe, cmd], env, cwd)
+    output, _, last = proc.stdout.rstrip("\n").rpartition("\n")
+    seconds, rss, rc = last.split()
+    if rc != "0":
+        raise SystemExit(f"failed: {cmd}\n{proc.stdout}{proc.stderr}")
+    return float(seconds), int(rss), output
+
+
+def median_time(
+    cmd: str | Sequence[str], env: dict[str, str], cwd: Path, check: bool = True
+) -> float:
+    run(cmd, env, cwd, check)  # warm-up
+    return statistics.median(timed(cmd, env, cwd, check)[0] for _ in range(REPEATS))
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def gc_size(bare: Path, env: dict[str, str]) -> int:
+    run(["git", "--git-dir", str(bare), "gc", "-q"], env, bare)
+    return dir_bytes(bare / "objects")
+
+
+def counting_wrapper(where: Path) -> tuple[Path, Path]:
+    capture = where / "sent.bin"
+    wrapper = where / "counting-receive-pack"
+    wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, capture
+
+
+@dataclass
+class Results:
+    initial: float = 0.0
+    initial_rss_kib: int = 0
+    nochange_push: float = 0.0
+    status: float = 0.0
+    append_push: float = 0.0
+    append_sent: int = 0
+    remote_after_initial: int = 0
+    remote_growth: int = 0
+    phases: dict[str, str] = field(default_factory=dict)
+
+
+def bench_sync(home: Path, big: Path, line: bytes) -> Results:
+    env = clean_env(home)
+    claude, tool = home / ".claude", home / ".claude-sync"
+    r = Results()
+    r.initial, r.initial_rss_kib, r.phases["initial push -v"] = timed_with_rss(
+        "git claude-sync init -q && git claude-sync push -v", env, home
+    )
+    r.remote_after_initial = gc_size(tool / "remote.git", env)
+    r.nochange_push = median_time("git claude-sync push -q", env, home)
+    r.phases["no-change push -v"] = run("git claude-sync push -v", env, home).stdout
+    git_env = {**env, "GIT_DIR": str(tool / "repo.git"), "GIT_WORK_TREE": str(claude)}
+    r.status = median_time(["git", "status", "--porcelain"], git_env, claude)
+    wrapper, capture = counting_wrapper(home)
+    run(
+        ["git", "claude-sync", "git", "config", "remote.origin.receivepack", str(wrapper)],
+        env,
+        home,
+    )
+    with big.open("ab") as f:
+        f.write(line)
+    r.append_push, out = timed("git claude-sync push -v", env, home)
+    r.phases["append push -v"] = out
+    r.append_sent = capture.stat().st_size
+    r.remote_growth = gc_size(tool / "remote.git", env) - r.remote_after_initial
+    return r
+
+
+def bench_plain(home: Path, big: Path, line: bytes) -> Results:
+    env = clean_env(home)
+    work, remote = home / "work", home / "remote.git"
+    r = Results()
+    run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], env, home)
+    r.initial, r.initial_rss_kib, _ = timed_with_rss(
+        "git init -q -b main . && git config user.name bench && git config user.email b@x && "
+        f"git remote add origin {remote} && "
+        "git add -A && git commit -q -m init && git push -q origin main",
+        env,
+        work,
+    )
+    r.remote_after_initial = gc_size(remote, env)
+    r.nochange_push = median_time(
+        "git add -A && git commit -q -m again; git push -q origin main", env, work
+    )
+    r.status = median_time(["git", "status", "--porcelain"], env, work)
+    wrapper, capture = counting_wrapper(home)
+    run(["git", "config", "remote.origin.receivepack", str(wrapper)], env, work)
+    with big.open("ab") as f:
+        f.write(line)
+    r.append_push, _ = timed(
+        "git add -A && git commit -q -m append && git push -q origin main", env, work
+    )
+    r.append_sent = capture.stat().st_size
+    r.remote_growth = gc_size(remote, env) - r.remote_after_initial
+    return r
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def _s(x: float) -> str:
+    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+
+
+def _b(n: int) -> str:
+    return f"{n / MIB:.1f} MiB" if abs(n) >= MIB else f"{n / 1024:.1f} KiB"
+
+
+def table(sync: Results, plain: Results) -> str:
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b else "-"
+
+    def verdict(ok: bool) -> str:
+        return "target met" if ok else "MISSED"
+
+    rows: list[tuple[str, str, str, str, str]] = [
+        (
+            "initial init + push",
+            _s(sync.initial),
+            _s(plain.initial),
+            ratio(sync.initial, plain.initial),
+            f"<= 1.3x plain: {verdict(sync.initial <= 1.3 * plain.initial)}",
+        ),
+        (
+            "  peak RSS (largest process)",
+            _b(sync.initial_rss_kib * 1024),
+            _b(plain.initial_rss_kib * 1024),
+            ratio(sync.initial_rss_kib, plain.initial_rss_kib),
+            "",
+        ),
+        (
+            "  remote size after gc",
+            _b(sync.remote_after_initial),
+            _b(plain.remote_after_initial),
+            ratio(sync.remote_after_initial, plain.remote_after_initial),
+            "",
+        ),
+        (
+            f"no-change push (median of {REPEATS})",
+            _s(sync.nochange_push),
+            _s(plain.nochange_push),
+            ratio(sync.nochange_push, plain.nochange_push),
+            "",
+        ),
+        (
+            f"git status (median of {REPEATS})",
+            _s(sync.status),
+            _s(plain.status),
+            ratio(sync.status, plain.status),
+            "",
+        ),
+        (
+            "no-change push / plain git status",
+            _s(sync.nochange_push),
+            _s(plain.status),
+            ratio(sync.nochange_push, plain.status),
+            f"<= 2x git status: {verdict(sync.nochange_push <= 2 * plain.status)}",
+        ),
+        (
+            "append 2 KB line: push time",
+            _s(sync.append_push),
+            _s(plain.append_push),
+            ratio(sync.append_push, plain.append_push),
+            "",
+        ),
+        (
+            "append 2 KB line: bytes sent",
+            _b(sync.append_sent),
+            _b(plain.append_sent),
+            ratio(sync.append_sent, plain.append_sent),
+            f"< 100 KiB: {verdict(sync.append_sent < 100 * 1024)}",
+        ),
+        (
+            "append 2 KB line: remote growth (gc)",
+            _b(sync.remote_growth),
+            _b(plain.remote_growth),
+            ratio(sync.remote_growth, plain.remote_growth),
+            "",
+        ),
+    ]
+    header = ("step", "git-claude-sync", "plain git", "ratio", "target")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+    lines = [
+        " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--size-mb", type=float, default=200, help="size of the generated tree (MiB)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args(argv)
+    if shutil.which("git-claude-sync", path=str(BIN_DIR)) is None:
+        raise SystemExit(f"git-claude-sync is not installed next to {sys.executable}")
+
+    tmp = Path(tempfile.mkdtemp(prefix="claude-sync-bench-"))
+    try:
+        step: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+        step(f"generating {args.size_mb:g} MiB (seed {args.seed}) in {tmp} …")
+        start = time.perf_counter()
+        sync_home, plain_home = tmp / "sync", tmp / "plain"
+        tree = generate(sync_home / ".claude", int(args.size_mb * MIB), args.seed, args.corpus)
+        assert tree.big_session is not None and tree.big_session_obj is not None
+        line = append_line(tree.big_session_obj)
+        shutil.copytree(sync_home / ".claude", plain_home / "work")
+        rel = tree.big_session.relative_to(sync_home / ".claude")
+        step(
+            f"  {tree.files} files, {_b(tree.size)}; "
+            f"big session {_b(tree.big_session.stat().st_size)}, "
+            f"appended line {len(line)} B ({time.perf_counter() - start:.1f} s)"
+        )
+        step("git-claude-sync …")
+        sync = bench_sync(sync_home, sync_home / ".claude" / rel, line)
+        step("plain git …")
+        plain = bench_plain(plain_home, plain_home / "work" / rel, line)
+        load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"\n{tree.files} files, {_b(tree.size)} (seed {args.seed}); git {_git_version()}, "
+            f"{os.cpu_count()} CPUs, load average {load} (other work on the box skews timings)\n"
+        )
+        print(table(sync, plain))
+        for name, text in sync.phases.items():
+            print(f"\ngit-claude-sync {name}:\n{text.rstrip()}")
+    finally:
+        if args.keep:
+            print(f"\nkept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _git_version() -> str:
+    return subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.split()[-1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
