@@ -49,6 +49,18 @@ _verbose = click.option(
     "--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed."
 )
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+_ours = click.option(
+    "--ours",
+    "policy",
+    flag_value="ours",
+    help="On a conflict keep this machine's version (the other stays in history).",
+)
+_theirs = click.option(
+    "--theirs",
+    "policy",
+    flag_value="theirs",
+    help="On a conflict take the remote version (this one stays in history).",
+)
 _dry_run = click.option(
     "--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing."
 )
@@ -96,9 +108,23 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Use this key (copied from a machine already syncing) instead of generating one.",
 )
+@click.option(
+    "--s3", metavar="s3://BUCKET[/PREFIX]", help="Amazon S3, or S3-compatible with --endpoint."
+)
+@click.option("--endpoint", metavar="URL", help="With --s3: e.g. a MinIO, B2 or Wasabi URL.")
+@click.option("--region", metavar="REGION", help="With --s3: the bucket's region.")
+@click.option("--r2", metavar="BUCKET[/PREFIX]", help="Cloudflare R2 (with --account-id).")
+@click.option("--account-id", metavar="ID", help="With --r2: the Cloudflare account id.")
+@click.option("--gcs", metavar="gs://BUCKET[/PREFIX]", help="Google Cloud Storage.")
 @_verbose
 @_quiet
-def init(remote: str | None, key_file: Path | None, verbose: bool, quiet: bool) -> None:
+def init(
+    remote: str | None,
+    key_file: Path | None,
+    verbose: bool,
+    quiet: bool,
+    **storage: str | None,
+) -> None:
     """Set up syncing for this machine's Claude directory.
 
     The first machine runs plain 'init': it creates a 256-bit key at
@@ -106,9 +132,20 @@ def init(remote: str | None, key_file: Path | None, verbose: bool, quiet: bool) 
     read back) and, unless --git is given, a local bare repo as the remote.
     Another machine joins with the same --git URL and --key set to a copy of
     that key; its files and the remote's are then merged.
+
+    A bucket can be the remote instead (--s3, --r2, --gcs): credentials come from
+    the provider's usual chain (environment, profiles, SSO, application-default
+    credentials) and are never stored; the bucket only ever holds ciphertext.
     """
     from git_claude_sync.commands import init as command
+    from git_claude_sync.remote import urls
 
+    if any(storage.values()):
+        if remote is not None:
+            raise click.UsageError("--git and --s3/--r2/--gcs exclude each other")
+        remote = urls.build(**storage)
+    if remote is not None and urls.is_object_storage(remote):
+        urls.preflight(remote)  # before anything changes here
     command.run(remote=remote, key_file=key_file, verbosity=_verbosity(verbose, quiet))
 
 
@@ -119,35 +156,47 @@ def init(remote: str | None, key_file: Path | None, verbose: bool, quiet: bool) 
     is_flag=True,
     help="Re-encrypt and check every synced file, not only those git sees as changed.",
 )
+@_ours
+@_theirs
 @_dry_run
 @_verbose
 @_quiet
-def push(renormalize: bool, dry_run: bool, verbose: bool, quiet: bool) -> None:
+def push(renormalize: bool, policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Commit this machine's changes and send them to the remote.
 
-    Changes from other machines are fetched and merged first. Nothing is sent
-    unless every file to send is verified to be ciphertext. A push with nothing
-    new makes no commit and encrypts nothing.
+    Changes from other machines are fetched and merged first (as 'pull'
+    does). Nothing is sent unless every file to send is verified to be
+    ciphertext. A push with nothing new makes no commit and encrypts nothing.
     """
     from git_claude_sync.commands import push as command
 
-    command.run(renormalize=renormalize, dry_run=dry_run, verbosity=_verbosity(verbose, quiet))
+    command.run(
+        renormalize=renormalize,
+        dry_run=dry_run,
+        verbosity=_verbosity(verbose, quiet),
+        policy=policy,
+    )
 
 
 @cli.command()
+@_ours
+@_theirs
 @_dry_run
 @_verbose
 @_quiet
-def pull(dry_run: bool, verbose: bool, quiet: bool) -> None:
+def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
-    replaced atomically.  A file changed both here and remotely is reported
-    and left as it is.
+    replaced atomically.  A file changed on both machines is merged by kind:
+    sessions line by line (nothing lost), history.jsonl by time, JSON by key,
+    other text like git does.  What cannot be merged is asked about on a
+    terminal; without one (hooks) this machine's version stays and the remote
+    one is stored for 'git claude-sync conflicts'.
     """
     from git_claude_sync.commands import pull as command
 
-    command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet))
+    command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet), policy=policy)
 
 
 @cli.command()
@@ -174,6 +223,36 @@ def git(args: tuple[str, ...]) -> None:
     from git_claude_sync.commands import passthrough
 
     sys.exit(passthrough.run(list(args)))
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def conflicts(ctx: click.Context) -> None:
+    """List conflicts kept for later (both versions saved); resolve them.
+
+    A pull without a terminal keeps this machine's version of a file both
+    machines changed and stores the remote one here; it is never pushed.
+    """
+    if ctx.invoked_subcommand is None:
+        from git_claude_sync.commands import conflicts as command
+
+        command.list_stored()
+
+
+@conflicts.command("resolve")
+@click.argument("path")
+@click.option("--local", "choice", flag_value="ours", help="Keep this machine's version.")
+@click.option("--remote", "choice", flag_value="theirs", help="Take the stored remote version.")
+@click.option("--both", "choice", flag_value="both", help="Keep both (remote beside it).")
+def conflicts_resolve(path: str, choice: str | None) -> None:
+    """Resolve the stored conflict for PATH (relative to the Claude directory).
+
+    Without --local/--remote/--both, asks on the terminal (with a diff and an
+    editor on a marked-up merge).
+    """
+    from git_claude_sync.commands import conflicts as command
+
+    command.resolve(path, choice)
 
 
 def _register_optional() -> None:

@@ -27,9 +27,9 @@ from git_claude_sync.layout import Layout, current
 DRIVER = libgit2.DRIVER
 
 # Every path: our filter (required: a missing filter fails instead of storing
-# plaintext), our textconv for readable diffs, never end-of-line conversion,
-# and no textual merge of ciphertext.
-ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge=binary -text\n"
+# plaintext), our textconv for readable diffs, our merge driver (the same
+# merge as pull, on decrypted content), never end-of-line conversion.
+ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,11 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         f"diff.{DRIVER}.textconv": _python_command(
             "git_claude_sync.filters.textconv", "--key", str(layout.key_file)
         ),
+        f"merge.{DRIVER}.name": "git-claude-sync: merge decrypted content by kind of file",
+        f"merge.{DRIVER}.driver": _python_command(
+            "git_claude_sync.filters.merge", "--key", str(layout.key_file)
+        )
+        + " %O %A %B %P",
         # Nothing the remote sends is trusted.
         "transfer.fsckObjects": "true",
         "user.name": f"git-claude-sync ({machine})",

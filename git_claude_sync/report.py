@@ -32,6 +32,11 @@ class Report:
     def interactive(self) -> bool:
         return self.verbosity >= NORMAL and sys.stderr.isatty()
 
+    def print_total(self) -> None:
+        if self.timings:
+            total = sum(seconds for _, seconds in self.timings)
+            self.detail(f"  [{total * 1000:8.1f} ms] total")
+
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()

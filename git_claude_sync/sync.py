@@ -18,10 +18,11 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import clean, codec, merge, selection, worktree
+from git_claude_sync import clean, codec, conflicts, content_merge, merge, selection, worktree
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
 from git_claude_sync.repo import SyncRepo
@@ -176,10 +177,31 @@ class Integration:
     kind: str  # "up-to-date", "fast-forward", "merge"
     new_tip: str | None
     writes: list[bytes] = field(default_factory=list)  # paths written or deleted here
-    conflicts: list[bytes] = field(default_factory=list)
+    conflicts: list[bytes] = field(default_factory=list)  # unresolved: nothing may change
+    merged: list[bytes] = field(default_factory=list)  # contents merged from both sides
+    deferred: list[tuple[bytes, str, str]] = field(default_factory=list)  # (path, theirs, ours)
 
 
-def plan(repo: SyncRepo, remote_tip: str | None) -> Integration:
+@dataclass(frozen=True)
+class ConflictCase:
+    """A file both sides changed in ways the content merge cannot reconcile."""
+
+    path: bytes
+    base: bytes | None
+    ours: bytes
+    theirs: bytes
+    merged: content_merge.MergeResult
+
+
+# What to do with a conflict: keep "ours", take "theirs", keep "both" (theirs
+# beside ours as a new file), "later" (keep ours, store theirs for
+# `git claude-sync conflicts`), or "edited" with the content to store.
+Decision = tuple[str, bytes | None]
+Chooser = Callable[[ConflictCase], Decision]
+
+
+def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) -> Integration:
+    """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
     git = repo.git
     head = git.rev("HEAD")
     if remote_tip is None or (head is not None and git.is_ancestor(remote_tip, head)):
@@ -191,25 +213,76 @@ def plan(repo: SyncRepo, remote_tip: str | None) -> Integration:
     base_commit = git.merge_base(head, remote_tip)
     base = git.ls_tree(base_commit) if base_commit else {}
     theirs = git.ls_tree(remote_tip)
-    merged = merge.merge_trees(base, ours, theirs)
-    integration = Integration(
-        "merge", None, writes=_differences(ours, merged.result), conflicts=merged.conflicts
-    )
-    if not merged.conflicts:
-        tree = _write_tree(git, head, ours, merged.result)
+    tree_merge = merge.merge_trees(base, ours, theirs)
+    integration = Integration("merge", None)
+    result = dict(tree_merge.result)
+    for path in tree_merge.conflicts:
+        _merge_contents(
+            repo, path, base.get(path), ours[path], theirs[path], result, integration, choose
+        )
+    integration.writes = _differences(ours, result)
+    if not integration.conflicts:
+        tree = _write_tree(git, head, ours, result)
+        message = f"{repo.config.machine}: merge"
         integration.new_tip = git.out(
-            [
-                "commit-tree",
-                tree,
-                "-p",
-                head,
-                "-p",
-                remote_tip,
-                "-m",
-                f"{repo.config.machine}: merge",
-            ]
+            ["commit-tree", tree, "-p", head, "-p", remote_tip, "-m", message]
         ).strip()
     return integration
+
+
+def _merge_contents(
+    repo: SyncRepo,
+    path: bytes,
+    base: merge.Entry | None,
+    ours: merge.Entry,
+    theirs: merge.Entry,
+    result: merge.Tree,
+    integration: Integration,
+    choose: Chooser | None,
+) -> None:
+    """Merge one file changed on both sides, in memory, by the kind of file it is."""
+    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    plain: dict[str, bytes] = {}
+    for entry in (base, ours, theirs):
+        if entry is not None and entry[1] not in plain:
+            try:
+                plain[entry[1]] = repo.key.decrypt(path, blobs[entry[1]])
+            except FatalError as err:
+                raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+    base_text = plain[base[1]] if base else None
+    outcome = content_merge.merge_file(path, base_text, plain[ours[1]], plain[theirs[1]])
+    if not outcome.conflict:
+        result[path] = (ours[0], _store_blob(repo, path, outcome.data))
+        integration.merged.append(path)
+        return
+    if choose is None:
+        integration.conflicts.append(path)
+        return
+    case = ConflictCase(path, base_text, plain[ours[1]], plain[theirs[1]], outcome)
+    decision, data = choose(case)
+    if decision == "theirs":
+        result[path] = theirs
+    elif decision == "edited" and data is not None:
+        result[path] = (ours[0], _store_blob(repo, path, data))
+    elif decision == "both":
+        sibling = both_name(path)
+        result[sibling] = (theirs[0], _store_blob(repo, sibling, plain[theirs[1]]))
+    elif decision == "later":
+        integration.deferred.append((path, theirs[1], ours[1]))
+    # "ours": the result already holds our version
+
+
+def both_name(path: bytes) -> bytes:
+    """Where "keep both" puts the remote version: beside the file, marked."""
+    head, _, name = path.rpartition(b"/")
+    stem, dot, ext = name.rpartition(b".")
+    marked = stem + b".remote." + ext if dot and stem else name + b".remote"
+    return head + b"/" + marked if head else marked
+
+
+def _store_blob(repo: SyncRepo, path: bytes, plaintext: bytes) -> str:
+    data = repo.key.encrypt(path, plaintext)
+    return repo.git.out(["hash-object", "-w", "--no-filters", "--stdin"], input=data).strip()
 
 
 def _differences(old: merge.Tree, new: merge.Tree) -> list[bytes]:
@@ -303,6 +376,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     else:
         git.run(["update-index", "-z", "--index-info"], input=_index_info(old, new))
     git.run(["update-index", "-q", "--refresh"], check=False)
+    for path, theirs_blob, ours_blob in integration.deferred:
+        conflicts.record(git, path, theirs_blob, ours_blob)
 
 
 # -- state -------------------------------------------------------------------

@@ -12,9 +12,9 @@ from pathlib import Path
 from git_claude_sync.selection import TEMP_SUFFIX
 
 
-def fs_path(root: Path, repo_path: bytes) -> Path:
+def fs_path(root: Path | str, repo_path: bytes) -> Path:
     """The file for a repository path (bytes; non-UTF-8 names survive)."""
-    return root / os.fsdecode(repo_path)
+    return Path(root) / os.fsdecode(repo_path)
 
 
 def replace_file(path: Path, data: bytes, executable: bool = False) -> None:

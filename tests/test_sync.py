@@ -251,21 +251,6 @@ def test_deleted_here_but_changed_there_keeps_the_change(pair: tuple[Machine, Ma
     assert (a.claude / "CLAUDE.md").read_bytes() == b"v2\n"
 
 
-def test_changed_on_both_sides_stops_and_changes_nothing(pair: tuple[Machine, Machine]) -> None:
-    a, b = pair
-    a.write("CLAUDE.md", b"base\n")
-    a.run("push")
-    b.run("pull")
-    a.write("CLAUDE.md", b"from a\n")
-    a.run("push")
-    b.write("CLAUDE.md", b"from b\n")
-    proc = b.run("pull", check=False)
-    assert proc.returncode == 1
-    assert "CLAUDE.md" in proc.stderr and "changed both" in proc.stderr
-    assert (b.claude / "CLAUDE.md").read_bytes() == b"from b\n"
-    assert b.run("push", check=False).returncode == 1
-
-
 def test_wrong_key_is_refused_and_nothing_is_left_behind(
     pair: tuple[Machine, Machine], tmp_path: Path
 ) -> None:

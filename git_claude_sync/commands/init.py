@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, sync
+from git_claude_sync import keyfile, prompt, sync
 from git_claude_sync import repo as repo_mod
 from git_claude_sync.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.commands.pull import pull
@@ -55,7 +55,7 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
     if remote_tip is not None:
         # Set up for good: from here on, a conflict is reported like any pull's.
         with sync_lock(layout.lock_file, layout.git_dir):
-            pull(repo, report)
+            pull(repo, report, prompt.chooser(None, layout.claude_dir))
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from git_claude_sync import sync
-from git_claude_sync.commands.push import _print_timings
+from git_claude_sync import prompt, sync
 from git_claude_sync.lock import sync_lock
 from git_claude_sync.repo import SyncRepo, open_repo
 from git_claude_sync.report import Report, plural, show_path
 
 
-def run(*, dry_run: bool = False, verbosity: int = 1) -> None:
+def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None) -> None:
     report = Report(verbosity)
     repo = open_repo()
     with sync_lock(
@@ -20,11 +19,11 @@ def run(*, dry_run: bool = False, verbosity: int = 1) -> None:
         if dry_run:
             _dry_run(repo, report)
         else:
-            pull(repo, report)
-    _print_timings(report)
+            pull(repo, report, prompt.chooser(policy, repo.claude_dir))
+    report.print_total()
 
 
-def pull(repo: SyncRepo, report: Report) -> None:
+def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> None:
     """Commit local changes, fetch, and merge the remote into the Claude directory."""
     with report.phase("encrypt and stage"):
         staged = sync.stage(repo, report)
@@ -33,13 +32,26 @@ def pull(repo: SyncRepo, report: Report) -> None:
     with report.phase("fetch"):
         remote_tip = sync.fetch(repo)
     with report.phase("merge"):
-        integration = sync.plan(repo, remote_tip)
+        integration = sync.plan(repo, remote_tip, choose)
         sync.apply(repo, integration, report)
     sync.record_state(repo, "pulled")
     if integration.kind == "up-to-date":
         report.say("Already up to date.")
     else:
         report.say(f"Pulled {plural(len(integration.writes), 'file')}.")
+    report_merge(integration, report)
+
+
+def report_merge(integration: sync.Integration, report: Report) -> None:
+    if integration.merged:
+        report.say(
+            f"Merged the contents of {plural(len(integration.merged), 'file')} from both sides."
+        )
+    for path, _theirs, _ours in integration.deferred:
+        report.warn(
+            f"{show_path(path)} changed on both machines: kept this machine's version; the "
+            "remote one is stored, see 'git claude-sync conflicts'"
+        )
 
 
 def _dry_run(repo: SyncRepo, report: Report) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from git_claude_sync import sync
+from git_claude_sync import prompt, sync
+from git_claude_sync.commands.pull import report_merge
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.lock import sync_lock
@@ -10,7 +11,13 @@ from git_claude_sync.repo import SyncRepo, open_repo
 from git_claude_sync.report import Report, plural, show_path
 
 
-def run(*, renormalize: bool = False, dry_run: bool = False, verbosity: int = 1) -> None:
+def run(
+    *,
+    renormalize: bool = False,
+    dry_run: bool = False,
+    verbosity: int = 1,
+    policy: str | None = None,
+) -> None:
     report = Report(verbosity)
     repo = open_repo()
     with sync_lock(
@@ -21,11 +28,11 @@ def run(*, renormalize: bool = False, dry_run: bool = False, verbosity: int = 1)
         if dry_run:
             _dry_run(repo, report)
         else:
-            _push(repo, report, renormalize)
-    _print_timings(report)
+            _push(repo, report, renormalize, prompt.chooser(policy, repo.claude_dir))
+    report.print_total()
 
 
-def _push(repo: SyncRepo, report: Report, renormalize: bool) -> None:
+def _push(repo: SyncRepo, report: Report, renormalize: bool, choose: sync.Chooser) -> None:
     git = repo.git
     with report.phase("encrypt and stage"):
         staged = sync.stage(repo, report, renormalize=renormalize)
@@ -45,8 +52,9 @@ def _push(repo: SyncRepo, report: Report, renormalize: bool) -> None:
         with report.phase("fetch"):
             remote_tip = sync.fetch(repo)
         with report.phase("merge"):
-            integration = sync.plan(repo, remote_tip)
+            integration = sync.plan(repo, remote_tip, choose)
             sync.apply(repo, integration, report)
+        report_merge(integration, report)
         if integration.writes:
             report.say(f"Merged {plural(len(integration.writes), 'file')} from the remote.")
         head = git.rev("HEAD")
@@ -84,9 +92,3 @@ def _dry_run(repo: SyncRepo, report: Report) -> None:
     if preview.conflicts:
         names = ", ".join(map(show_path, preview.conflicts))
         report.say(f"Changed on both sides (push would stop): {names}")
-
-
-def _print_timings(report: Report) -> None:
-    if report.timings:
-        total = sum(seconds for _, seconds in report.timings)
-        report.detail(f"  [{total * 1000:8.1f} ms] total")
