@@ -42,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="%%P: the path in the repository")
     args = parser.parse_args(argv)
     path = os.fsencode(args.path)
-    shown = args.path
     try:
         key = keyfile.load(args.key)
         stored = [p.read_bytes() for p in (args.base, args.ours, args.theirs)]
@@ -50,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         ours = key.decrypt(path, stored[1])
         theirs = key.decrypt(path, stored[2])
     except FatalError as err:
-        sys.stderr.write(f"git-claude-sync merge: {shown}: {err}\n")
+        sys.stderr.write(f"git-claude-sync merge: {args.path}: {err}\n")
         return FAILED
     except OSError as err:
-        sys.stderr.write(f"git-claude-sync merge: {shown}: {err.__class__.__name__}\n")
+        sys.stderr.write(f"git-claude-sync merge: {args.path}: {err.__class__.__name__}\n")
         return FAILED
     result = merge_file(path, base, ours, theirs)
     # Keep a side's stored bytes when the result is that side: no churn, no re-encryption.
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         _write(args.ours, merged)
     if result.conflict:
         sys.stderr.write(
-            f"git-claude-sync merge: {shown}: conflict ({result.kind}: {result.reason}); "
+            f"git-claude-sync merge: {args.path}: conflict ({result.kind}: {result.reason}); "
             "kept our version\n"
         )
         return CONFLICT

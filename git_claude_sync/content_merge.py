@@ -344,8 +344,6 @@ def merge_json(base: bytes | None, ours: bytes, theirs: bytes) -> MergeResult:
         return MergeResult(ours, False, JSON, "merged by key")
     if _same(merged, t):
         return MergeResult(theirs, False, JSON, "merged by key")
-    if merged is MISSING:  # cannot happen at the top level: both sides are values
-        return MergeResult(ours, True, JSON, "nothing left after merging")
     data = (json.dumps(merged, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return MergeResult(data, False, JSON, "merged by key")
 
