@@ -1,0 +1,449 @@
+"""The bucket as a git remote: one encrypted manifest, and encrypted packs.
+
+Layout (normative text: docs/FORMAT.md, "Object storage remotes"):
+
+* ``MANIFEST_NAME``: the manifest, sealed with the repo key at the pseudo-path
+  ``\\x00remote/manifest``: refs, HEAD, the ordered list of packs (each with the
+  commits it brings, its "tips"), packs recently dropped by consolidation, and
+  a serial number.  Replaced only by compare-and-swap on the provider's version.
+* every other object: a git pack under a random 32-hex-digit name, sealed at the
+  pseudo-path ``\\x00remote/pack/<name>``.  Pack *k* may be thin against the
+  objects of packs before it.
+
+Push uploads one thin pack of what the remote lacks, then swaps the manifest;
+losing the swap to another machine reports "fetch first", so the caller's
+fetch-merge-retry takes over.  A pack that no manifest names is garbage from an
+interrupted or lost push, deleted once older than a grace period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from git_claude_sync.codec import Key
+from git_claude_sync.errors import CodecError, FatalError, NotEncrypted
+from git_claude_sync.remote.store import (
+    NAME,
+    Store,
+    check_conditional_writes,
+    fault,
+    new_name,
+)
+
+FORMAT = 1
+# The manifest's name does not depend on the key: a machine with the wrong key
+# must find it and be told, not see an empty remote and write a second one.
+MANIFEST_NAME = hashlib.sha256(b"git-claude-sync remote manifest v1").hexdigest()[:32]
+MANIFEST_PATH = b"\x00remote/manifest"
+PACK_PATH = b"\x00remote/pack/"
+
+MAX_PACKS = int(os.environ.get("CLAUDE_SYNC_REMOTE_MAX_PACKS", "8"))
+GRACE_SECONDS = float(os.environ.get("CLAUDE_SYNC_REMOTE_GRACE_SECONDS", str(24 * 3600)))
+CAS_ATTEMPTS = 5
+FETCH_FIRST = "fetch first"
+NON_FAST_FORWARD = "non-fast forward"
+PAUSE_ENV = "CLAUDE_SYNC_REMOTE_PAUSE"
+
+
+@dataclass
+class Pack:
+    id: str
+    size: int  # bytes stored (ciphertext)
+    tips: list[str]  # commits (or other objects) whose closure the packs up to this one hold
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "size": self.size, "tips": self.tips}
+
+
+@dataclass
+class Manifest:
+    refs: dict[str, str] = field(default_factory=dict)
+    head: str | None = None
+    packs: list[Pack] = field(default_factory=list)
+    dropped: list[tuple[str, float]] = field(default_factory=list)  # (pack id, when)
+    serial: int = 0
+
+    def encode(self) -> bytes:
+        data = {
+            "format": FORMAT,
+            "serial": self.serial,
+            "refs": self.refs,
+            "head": self.head,
+            "packs": [p.to_json() for p in self.packs],
+            "dropped": [{"id": i, "at": at} for i, at in self.dropped],
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Manifest:
+        try:
+            data = json.loads(raw)
+            if data.get("format") != FORMAT:
+                raise FatalError(
+                    f"the bucket's manifest has format {data.get('format')}; "
+                    "upgrade git-claude-sync"
+                )
+            return cls(
+                refs={str(k): str(v) for k, v in data["refs"].items()},
+                head=data.get("head"),
+                packs=[Pack(p["id"], int(p["size"]), list(p["tips"])) for p in data["packs"]],
+                dropped=[(d["id"], float(d["at"])) for d in data.get("dropped", [])],
+                serial=int(data["serial"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise FatalError("the bucket's manifest is malformed") from None
+
+    def covered(self) -> set[str]:
+        """Objects whose whole closure the bucket holds."""
+        return set(self.refs.values()) | {t for p in self.packs for t in p.tips}
+
+    def pack_ids(self) -> set[str]:
+        return {p.id for p in self.packs}
+
+
+def consolidation_start(sizes: list[int], max_packs: int) -> int | None:
+    """Index from which to merge the trailing packs into one, or None to leave them.
+
+    Merges a suffix while the pack before it is at most twice the suffix's total,
+    so sizes stay roughly geometric and a consolidation rewrites the recent small
+    packs, not the whole history; everything (index 0) once the suffix outgrows it.
+    """
+    count = len(sizes)
+    if count <= max_packs:
+        return None
+    start = count - 1
+    total = sizes[start]
+    while start > 0 and sizes[start - 1] <= 2 * total:
+        start -= 1
+        total += sizes[start]
+    return min(start, max_packs - 1)
+
+
+class Remote:
+    def __init__(
+        self,
+        store: Store,
+        key_loader: Callable[[], Key],
+        *,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self._key_loader = key_loader
+        self._key: Key | None = None
+        self.say = say or (lambda _message: None)
+        self.manifest: Manifest | None = None
+        self.version: str | None = None
+        self._read = False
+
+    @property
+    def key(self) -> Key:
+        if self._key is None:
+            self._key = self._key_loader()
+        return self._key
+
+    # -- the manifest ------------------------------------------------------------
+
+    def read_manifest(self) -> tuple[Manifest, str | None]:
+        got = self.store.get(MANIFEST_NAME)
+        if got is None:
+            self.store.check_access()  # a missing bucket must not look like an empty remote
+            self.manifest, self.version = Manifest(), None
+        else:
+            sealed, version = got
+            try:
+                plain = self.key.decrypt(MANIFEST_PATH, sealed)
+            except NotEncrypted:
+                raise FatalError(
+                    f"{self.store.url} holds an object at the manifest's name that "
+                    "git-claude-sync did not write; refusing to use it"
+                ) from None
+            except CodecError as err:
+                raise FatalError(f"{self.store.url}: the manifest is {err}") from None
+            self.manifest, self.version = Manifest.decode(plain), version
+        self._read = True
+        return self.manifest, self.version
+
+    def current(self) -> tuple[Manifest, str | None]:
+        if not self._read:
+            return self.read_manifest()
+        assert self.manifest is not None
+        return self.manifest, self.version
+
+    def _seal_manifest(self, manifest: Manifest) -> bytes:
+        return self.key.encrypt(MANIFEST_PATH, manifest.encode())
+
+    # -- fetch ---------------------------------------------------------------------
+
+    def fetch(self, wanted: Iterable[str]) -> None:
+        """Bring every pack whose tips this repository lacks, in manifest order."""
+        for attempt in range(3):
+            manifest, _ = self.current() if attempt == 0 else self.read_manifest()
+            if self._fetch_packs(manifest):
+                break
+        else:
+            raise FatalError(f"{self.store.url}: packs kept disappearing while fetching")
+        missing = missing_objects(list(wanted))
+        if missing:
+            raise FatalError(
+                f"{self.store.url}: the manifest names {missing[0][:12]} but no pack holds it"
+            )
+
+    def _fetch_packs(self, manifest: Manifest) -> bool:
+        """False if a pack the manifest names is gone (a newer manifest dropped it)."""
+        all_tips = {t for p in manifest.packs for t in p.tips}
+        absent = set(missing_objects(sorted(all_tips)))
+        strict = _fsck_wanted()
+        for pack in manifest.packs:
+            if not any(t in absent for t in pack.tips):
+                continue
+            got = self.store.get(pack.id)
+            if got is None:
+                return False
+            self.say(f"Fetching {_size(len(got[0]))} from {self.store.url}")
+            try:
+                data = self.key.decrypt(PACK_PATH + pack.id.encode(), got[0])
+            except CodecError as err:
+                raise FatalError(f"{self.store.url}: a pack is {err}") from None
+            args = ["index-pack", "--stdin", "--fix-thin"] + (["--strict"] if strict else [])
+            run_git(args, input=data, what="index-pack of a fetched pack")
+            absent -= set(pack.tips)
+        return True
+
+    # -- push ------------------------------------------------------------------------
+
+    def push(
+        self, specs: list[tuple[bool, str, str]], *, dry_run: bool = False
+    ) -> list[tuple[str, str | None]]:
+        """Apply ``(force, src, dst)`` updates; returns ``(dst, error or None)`` for each."""
+        manifest, version = self.current()
+        results: dict[str, str | None] = {}
+        updates: dict[str, str | None] = {}
+        for force, src, dst in specs:
+            old = manifest.refs.get(dst)
+            if not src:
+                updates[dst] = None
+                continue
+            new = rev_parse(src)
+            if old is not None and old != new and not force:
+                if missing_objects([old]):
+                    results[dst] = FETCH_FIRST
+                    continue
+                if not is_ancestor(old, new):
+                    results[dst] = NON_FAST_FORWARD
+                    continue
+            if old != new:
+                updates[dst] = new
+            else:
+                results[dst] = None
+        if not updates or dry_run:
+            return [(dst, results.get(dst)) for _f, _s, dst in specs]
+
+        if version is None:
+            check_conditional_writes(self.store)  # first push to this bucket and prefix
+        present_refs = set(manifest.refs.values()) - set(missing_objects(manifest.refs.values()))
+        negatives = sorted(present_refs)
+        positives = sorted({v for v in updates.values() if v})
+        new_pack = self._upload_pack(positives, negatives, thin=True) if positives else None
+        if fault("kill-before-manifest"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        _pause_for_tests()
+
+        outcome: str | None = FETCH_FIRST
+        for _attempt in range(CAS_ATTEMPTS):
+            proposed = _updated(manifest, updates, new_pack)
+            new_version = self.store.put_if_match(
+                MANIFEST_NAME, self._seal_manifest(proposed), version
+            )
+            if new_version is not None:
+                self.manifest, self.version = proposed, new_version
+                outcome = None
+                break
+            current, current_version = self.read_manifest()
+            if all(current.refs.get(d) == v for d, v in updates.items()) and (
+                new_pack is None or new_pack.id in current.pack_ids()
+            ):
+                outcome = None  # our own write landed; only its answer was lost
+                break
+            moved = any(current.refs.get(d) != manifest.refs.get(d) for d in updates)
+            if moved or not set(negatives) <= current.covered():
+                break  # another machine won: the caller fetches, merges and retries
+            # Only other refs changed, or a consolidation: rebase our update onto it.
+            manifest, version = current, current_version
+        for dst in updates:
+            results[dst] = outcome
+        if outcome is None:
+            self._maintain()
+        return [(dst, results.get(dst)) for _f, _s, dst in specs]
+
+    def _upload_pack(
+        self, positives: list[str], negatives: list[str], *, thin: bool
+    ) -> Pack | None:
+        data = pack_objects(positives, negatives, thin=thin)
+        if _object_count(data) == 0:
+            return None
+        name = new_name()
+        sealed = self.key.encrypt(PACK_PATH + name.encode(), data)
+        self.say(f"Uploading {_size(len(sealed))} to {self.store.url}")
+        self.store.put(name, sealed)
+        return Pack(name, len(sealed), positives)
+
+    # -- maintenance -------------------------------------------------------------------
+
+    def _maintain(self) -> None:
+        """Consolidate and collect garbage after a successful push; failures only warn."""
+        try:
+            self._consolidate()
+            self._collect_garbage()
+        except FatalError as err:
+            sys.stderr.write(f"git-claude-sync: warning: remote maintenance skipped: {err}\n")
+
+    def _consolidate(self) -> None:
+        manifest, version = self.current()
+        start = consolidation_start([p.size for p in manifest.packs], MAX_PACKS)
+        if start is None or version is None:
+            return
+        base, tail = manifest.packs[:start], manifest.packs[start:]
+        refs = sorted(set(manifest.refs.values()))
+        base_tips = sorted({t for p in base for t in p.tips})
+        if missing_objects(refs + base_tips):
+            return  # this machine lacks part of the history: another one will do it
+        merged = self._upload_pack(refs, base_tips, thin=bool(base)) if refs else None
+        now = time.time()
+        proposed = Manifest(
+            refs=dict(manifest.refs),
+            head=manifest.head,
+            packs=base + ([merged] if merged else []),
+            dropped=_recent(manifest.dropped, now) + [(p.id, now) for p in tail],
+            serial=manifest.serial + 1,
+        )
+        new_version = self.store.put_if_match(MANIFEST_NAME, self._seal_manifest(proposed), version)
+        if new_version is not None:
+            self.manifest, self.version = proposed, new_version
+            self.say(f"Consolidated {len(tail)} packs on {self.store.url}")
+
+    def _collect_garbage(self) -> None:
+        manifest, _ = self.current()
+        now = time.time()
+        keep = (
+            {MANIFEST_NAME} | manifest.pack_ids() | {i for i, _ in _recent(manifest.dropped, now)}
+        )
+        for info in self.store.list():
+            if (
+                NAME.match(info.name)
+                and info.name not in keep
+                and now - info.modified >= GRACE_SECONDS
+            ):
+                self.store.delete(info.name)
+
+
+def _pause_for_tests() -> None:
+    """Test-only: with ``CLAUDE_SYNC_REMOTE_PAUSE=DIR``, announce ``DIR/waiting.<pid>`` and
+    wait (at most a minute) for ``DIR/go`` before swapping the manifest, so a test
+    can line two pushes up on the same manifest version."""
+    where = os.environ.get(PAUSE_ENV)
+    if not where:
+        return
+    (Path(where) / f"waiting.{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while not (Path(where) / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _recent(dropped: list[tuple[str, float]], now: float) -> list[tuple[str, float]]:
+    return [(i, at) for i, at in dropped if now - at < GRACE_SECONDS]
+
+
+def _updated(manifest: Manifest, updates: dict[str, str | None], pack: Pack | None) -> Manifest:
+    refs = dict(manifest.refs)
+    for dst, new in updates.items():
+        if new is None:
+            refs.pop(dst, None)
+        else:
+            refs[dst] = new
+    head = manifest.head if manifest.head in refs else None
+    if head is None and refs:
+        head = "refs/heads/main" if "refs/heads/main" in refs else sorted(refs)[0]
+    return Manifest(
+        refs=refs,
+        head=head,
+        packs=manifest.packs + ([pack] if pack else []),
+        dropped=_recent(manifest.dropped, time.time()),
+        serial=manifest.serial + 1,
+    )
+
+
+# -- git ---------------------------------------------------------------------------------
+
+
+def run_git(
+    args: list[str], *, input: bytes | None = None, what: str | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """git in the repository git started us for (``GIT_DIR`` is in the environment)."""
+    proc = subprocess.run(["git", *args], input=input, capture_output=True)
+    if proc.returncode != 0:
+        lines = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
+        raise FatalError(
+            f"{what or 'git ' + args[0]} failed: {lines[-1] if lines else 'no message'}"
+        )
+    return proc
+
+
+def rev_parse(name: str) -> str:
+    return run_git(["rev-parse", "--verify", name]).stdout.decode().strip()
+
+
+def is_ancestor(old: str, new: str) -> bool:
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], capture_output=True)
+    return proc.returncode == 0
+
+
+def missing_objects(oids: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return []
+    out = run_git(
+        ["cat-file", "--batch-check=%(objectname)"],
+        input="".join(f"{o}\n" for o in wanted).encode(),
+    ).stdout.decode()
+    return [line.split()[0] for line in out.splitlines() if line.endswith(" missing")]
+
+
+def pack_objects(positives: list[str], negatives: list[str], *, thin: bool) -> bytes:
+    args = ["pack-objects", "--revs", "--stdout", "--delta-base-offset", "-q"]
+    if thin:
+        args.append("--thin")
+    revs = "".join(f"{p}\n" for p in positives) + "".join(f"^{n}\n" for n in negatives)
+    return run_git(args, input=revs.encode(), what="pack-objects").stdout
+
+
+def _object_count(pack: bytes) -> int:
+    if len(pack) < 12 or not pack.startswith(b"PACK"):
+        raise FatalError("pack-objects wrote no pack")
+    return int.from_bytes(pack[8:12], "big")
+
+
+def _fsck_wanted() -> bool:
+    for name in ("fetch.fsckObjects", "transfer.fsckObjects"):
+        proc = subprocess.run(["git", "config", "--bool", name], capture_output=True)
+        value = proc.stdout.decode().strip()
+        if value:
+            return value == "true"
+    return False
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"

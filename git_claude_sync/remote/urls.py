@@ -1,0 +1,130 @@
+"""Remote URLs for object storage, and the checks ``init`` makes before using one.
+
+    claude-sync::s3://BUCKET[/PREFIX][?endpoint=URL&region=R]   S3 and S3-compatible
+    claude-sync::gs://BUCKET[/PREFIX]                           Google Cloud Storage
+    claude-sync::file:///ABSOLUTE/PATH                          a directory (tests)
+
+git hands the helper everything after ``claude-sync::``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from git_claude_sync.errors import FatalError
+from git_claude_sync.remote.store import LocalStore, Store, check_conditional_writes
+
+HELPER_PREFIX = "claude-sync::"
+_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,221}[A-Za-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Location:
+    scheme: str  # "s3", "gs" or "file"
+    bucket: str = ""
+    prefix: str = ""
+    endpoint: str | None = None
+    region: str | None = None
+    path: Path | None = None
+
+
+def is_object_storage(url: str) -> bool:
+    return url.startswith(HELPER_PREFIX)
+
+
+def parse(url: str) -> Location:
+    text = url.removeprefix(HELPER_PREFIX)
+    parts = urlsplit(text)
+    if parts.scheme == "file":
+        if not parts.path.startswith("/"):
+            raise FatalError(f"{url}: a file:// remote needs an absolute path")
+        return Location("file", path=Path(parts.path))
+    if parts.scheme not in ("s3", "gs"):
+        raise FatalError(f"{url}: unknown object storage (use s3://BUCKET or gs://BUCKET)")
+    bucket = parts.netloc
+    if not _BUCKET.match(bucket):
+        raise FatalError(f"{url}: {bucket!r} is not a valid bucket name")
+    prefix = "/".join(piece for piece in parts.path.split("/") if piece)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    unknown = set(query) - ({"endpoint", "region"} if parts.scheme == "s3" else set())
+    if unknown:
+        raise FatalError(f"{url}: unknown option {sorted(unknown)[0]!r}")
+    endpoint = query.get("endpoint", [None])[-1] or None
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise FatalError(f"{url}: the endpoint must be an http:// or https:// URL")
+    return Location(
+        parts.scheme,
+        bucket=bucket,
+        prefix=prefix,
+        endpoint=endpoint.rstrip("/") if endpoint else None,
+        region=query.get("region", [None])[-1] or None,
+    )
+
+
+def open_store(url: str) -> Store:
+    where = parse(url)
+    if where.scheme == "file":
+        assert where.path is not None
+        return LocalStore(where.path)
+    if where.scheme == "gs":
+        from git_claude_sync.remote.gcs import GCSStore
+
+        return GCSStore(where.bucket, where.prefix)
+    from git_claude_sync.remote.s3 import S3Store
+
+    return S3Store(where.bucket, where.prefix, endpoint=where.endpoint, region=where.region)
+
+
+def _bucket_path(value: str, scheme: str, option: str) -> str:
+    text = value.strip()
+    for accepted in (f"{scheme}://", "s3://") if scheme == "r2" else (f"{scheme}://",):
+        text = text.removeprefix(accepted)
+    if "://" in text or not text.strip("/"):
+        example = "BUCKET[/PREFIX]" if scheme == "r2" else f"{scheme}://BUCKET[/PREFIX]"
+        raise FatalError(f"{option} takes {example}, not {value!r}")
+    return text.strip("/")
+
+
+def build(
+    *,
+    s3: str | None = None,
+    r2: str | None = None,
+    account_id: str | None = None,
+    gcs: str | None = None,
+    endpoint: str | None = None,
+    region: str | None = None,
+) -> str:
+    """The ``claude-sync::`` URL for ``init``'s --s3 / --r2 / --gcs options."""
+    chosen = [name for name, value in (("--s3", s3), ("--r2", r2), ("--gcs", gcs)) if value]
+    if len(chosen) != 1:
+        raise FatalError("give one of --s3, --r2 or --gcs")
+    if account_id and not r2:
+        raise FatalError("--account-id goes with --r2")
+    if (endpoint or region) and not s3:
+        raise FatalError("--endpoint and --region go with --s3")
+    if s3:
+        target = "s3://" + _bucket_path(s3, "s3", "--s3")
+    elif r2:
+        if not account_id or not re.fullmatch(r"[A-Za-z0-9]+", account_id):
+            raise FatalError("--r2 needs --account-id ID (your Cloudflare account id)")
+        target = "s3://" + _bucket_path(r2, "r2", "--r2")
+        endpoint = f"https://{account_id}.r2.cloudflarestorage.com"
+        region = "auto"
+    else:
+        assert gcs is not None
+        target = "gs://" + _bucket_path(gcs, "gs", "--gcs")
+    query = {k: v for k, v in (("endpoint", endpoint), ("region", region)) if v}
+    url = HELPER_PREFIX + target + (f"?{urlencode(query, safe=':/')}" if query else "")
+    parse(url)  # the same checks the helper will make
+    return url
+
+
+def preflight(url: str) -> None:
+    """Before ``init`` changes anything: the bucket is there, readable, writable, and
+    enforces conditional writes.  Leaves no object behind."""
+    store = open_store(url)
+    store.check_access()
+    check_conditional_writes(store)
