@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygit2
+from git_claude_sync.filters import indexed
 from pygit2.enums import FilterMode
 
 from git_claude_sync import clean
@@ -55,15 +56,16 @@ class CodecFilter(pygit2.Filter):
             write_next(key.decrypt(self._path, data))
 
 
-_indexed: dict[str, clean.IndexedBlobs] = {}
+_indexed: dict[str, indexed.IndexedBlobs] = {}
 
 
 def _indexed_blob(src: pygit2.FilterSource) -> bytes | None:
     """The blob the index holds for this path (see ``clean``), if any."""
     git_dir: str = getattr(src.repo, "path")  # noqa: B009 - typed as object in pygit2's stubs
     if git_dir not in _indexed:
-        _indexed[git_dir] = clean.IndexedBlobs(Path(git_dir))
-    return _indexed[git_dir].previous(os.fsencode(src.path))
+        _indexed[git_dir] = indexed.IndexedBlobs(Path(git_dir))
+    blob: bytes | None = _indexed[git_dir].previous(os.fsencode(src.path))
+    return blob
 
 
 def register(key: Key) -> None:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from git_claude_sync.filters import pktline
+from git_claude_sync.filters import indexed, pktline
 
 from git_claude_sync import clean, keyfile
 from git_claude_sync.codec import Key
@@ -73,7 +73,7 @@ class Progress:
 
 def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
     handshake(stdin, stdout)
-    indexed = clean.IndexedBlobs(git_dir) if git_dir is not None else None
+    index = indexed.IndexedBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
@@ -90,7 +90,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             if key is None:
                 key = keyfile.load(key_path)
             if command == b"clean":
-                previous = indexed.previous(path) if indexed is not None else None
+                previous = index.previous(path) if index is not None else None
                 result = clean.clean(key, path, content, previous)
                 progress.add(len(content))
             elif command == b"smudge":

@@ -12,19 +12,20 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from git_claude_sync import config as config_mod
 from git_claude_sync import keyfile, selection
 from git_claude_sync.codec import Key
 from git_claude_sync.config import Config
 from git_claude_sync.errors import FatalError
-from git_claude_sync.filters import libgit2
 from git_claude_sync.git import BRANCH, Git
 from git_claude_sync.layout import Layout, current
 
-DRIVER = libgit2.DRIVER
+if TYPE_CHECKING:
+    import pygit2
+
+DRIVER = "claude-sync"  # the filter, diff and merge driver name
 
 # Every path: our filter (required: a missing filter fails instead of storing
 # plaintext), our textconv for readable diffs, our merge driver (the same
@@ -86,20 +87,20 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         "user.email": f"git-claude-sync@{machine}",
         "claude-sync.keyid": key.fingerprint,
         "init.defaultBranch": BRANCH,
+        # An upstream lets `git status --branch` tell what is unpushed (bin/git-claude-sync).
+        f"branch.{BRANCH}.remote": "origin",
+        f"branch.{BRANCH}.merge": f"refs/heads/{BRANCH}",
     }
 
 
 def configure(layout: Layout, key: Key, config: Config) -> None:
     """Write git config, attributes and the exclude list if they differ."""
-    repo = pygit2.Repository(str(layout.git_dir))
-    git_config = repo.config
+    git = git_for(layout)
+    listed = git.run(["config", "--local", "--list", "-z"]).stdout.decode("utf-8", "replace")
+    existing = dict(item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
     for name, value in git_settings(layout, key, config.machine).items():
-        try:
-            existing = git_config[name]
-        except KeyError:
-            existing = None
-        if existing != value:
-            git_config[name] = value
+        if existing.get(name.lower()) != value:
+            git.config_set(name, value)
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
@@ -133,5 +134,18 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     config = config_mod.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
     configure(layout, key, config)
-    libgit2.register(key)
     return SyncRepo(layout=layout, git=git, key=key, config=config)
+
+
+def libgit2_repository(repo: SyncRepo) -> pygit2.Repository:
+    """The sync repo through pygit2, with our codec registered as its filter.
+
+    libgit2 runs no external filter: without the in-process filter, pygit2's
+    ``index.add`` would store plaintext.  Use only this to open the repo with pygit2.
+    """
+    import pygit2
+
+    from git_claude_sync.filters import libgit2
+
+    libgit2.register(repo.key)
+    return pygit2.Repository(str(repo.layout.git_dir))
