@@ -32,7 +32,10 @@ bin_dir=$HOME/.local/bin
 [[ -x "$prefix/venv/bin/python" ]] || "$python" -m venv "$prefix/venv"
 "$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade .
 mkdir -p "$bin_dir"
-ln -sf "$prefix/venv/bin/git-claude-sync" "$bin_dir/git-claude-sync"
+# The launcher answers a no-change push itself and hands all else to the Python CLI.
+rm -f "$bin_dir/git-claude-sync"
+sed "s|@REAL@|$prefix/venv/bin/git-claude-sync|" bin/git-claude-sync >"$bin_dir/git-claude-sync"
+chmod 755 "$bin_dir/git-claude-sync"
 echo "Installed git-claude-sync $("$bin_dir/git-claude-sync" --version | awk '{print $NF}') to $bin_dir/git-claude-sync"
 case ":$PATH:" in
     *":$bin_dir:"*) ;;
