@@ -1,0 +1,262 @@
+"""The object storage scenarios, shared by test_remote_s3.py and test_remote_gcs.py.
+
+Each drives the real CLI as two (or three) fake machines against a real server
+on 127.0.0.1, then looks at the bucket from the outside.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from git_claude_sync.codec import Key
+from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
+from tests.conftest_remote import Backend, RemoteMachine
+
+CANARY = b"QUOKKA-CANARY-9137"
+PROJECT = "-home-alice-acme-merger-2027"
+SESSION = f"projects/{PROJECT}/5e1b7c2d-quarterly-plan.jsonl"
+_TEXT = "the model reads a file and proposes a patch to the parser while tests run "
+_TEXT += "assistant user tool result error retry commit branch merge review function"
+_WORDS = _TEXT.split()
+
+
+def session_bytes(size: int, seed: int = 1) -> bytes:
+    """Whole JSONL lines (about ``size`` bytes) that compress like a real transcript."""
+    rng = random.Random(seed)
+    lines = []
+    total = 0
+    n = 0
+    while total < size:
+        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(20, 120)))
+        line = (
+            f'{{"type":"assistant","uuid":"{rng.getrandbits(64):016x}","n":{n},'
+            f'"message":{{"content":"{text}"}}}}\n'
+        ).encode()
+        lines.append(line)
+        total += len(line)
+        n += 1
+    return b"".join(lines)
+
+
+def _synced(files: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    return {p: d for p, d in files.items() if not p.startswith((b"local/", b".credentials"))}
+
+
+def _manifest(backend: Backend, key_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from git_claude_sync import keyfile
+
+    key: Key = keyfile.load(key_file)
+    manifest, _version = Remote(backend.store(monkeypatch), lambda: key).read_manifest()
+    return manifest
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0, proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("git-claude-sync: "), lines[0]
+    return lines[0]
+
+
+# -- scenarios -------------------------------------------------------------------------
+
+
+def round_trip(backend: Backend, tmp_path: Path) -> None:
+    a = backend.machine(tmp_path / "a")
+    b = backend.machine(tmp_path / "b")
+    a.write("settings.json", b'{"model": "opus"}\n')
+    a.write("CLAUDE.md", b"# notes\n" + CANARY + b"\n")
+    a.write(SESSION, session_bytes(300_000) + b'{"secret":"' + CANARY + b'"}\n')
+    a.write("commands/deploy-to-prod.md", b"deploy " + CANARY)
+    a.run("init", *backend.init_args())
+    a.run("push")
+    b.write("agents/reviewer.md", b"review carefully\n")
+    b.run("init", *backend.init_args(), "--key", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    assert _synced(a.files()) == _synced(b.files())
+    assert (a.claude / "agents/reviewer.md").read_bytes() == b"review carefully\n"
+    assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+
+    # Plain git works on the same URL (clone, here), with the key from the environment.
+    clone = tmp_path / "clone.git"
+    env = a.env(CLAUDE_SYNC_KEY_FILE=str(a.key_file))
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", backend.url, str(clone)], env=env, check=True,
+        capture_output=True,
+    )
+    count = subprocess.run(
+        ["git", "--git-dir", str(clone), "rev-list", "--count", "main"],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    theirs = a.git("rev-list", "--count", "main").stdout.decode().strip()
+    assert count == theirs
+
+    # What the provider holds names and says nothing.
+    objects = backend.objects()
+    names = list(objects)
+    assert all(re.fullmatch(rf"{backend.prefix}/[0-9a-f]{{32}}", n) for n in names), names
+    everything = "\n".join(names).encode() + b"".join(objects.values())
+    for word in (
+        CANARY, PROJECT.encode(), b"quarterly-plan", b"settings.json", b"CLAUDE.md",
+        b"deploy-to-prod", b"reviewer.md", b"projects/", b"refs/heads", b"opus",
+    ):
+        assert word not in everything, word
+
+
+def incremental_push(backend: Backend, tmp_path: Path) -> int:
+    """Bytes uploaded by a push after a 2 KB append to a 5 MB session."""
+    a = backend.machine(tmp_path / "a")
+    b = backend.machine(tmp_path / "b")
+    a.write(SESSION, session_bytes(5 * 1024 * 1024))
+    a.run("init", *backend.init_args())
+    a.run("push")
+    b.run("init", *backend.init_args(), "--key", str(a.key_file))
+    before = backend.sizes()
+    with open(a.claude / SESSION, "ab") as handle:
+        handle.write(session_bytes(2048, seed=2))
+    a.run("push")
+    after = backend.sizes()
+    manifest = f"{backend.prefix}/{MANIFEST_NAME}"
+    uploaded = sum(size for name, size in after.items() if name not in before) + after[manifest]
+    print(f"\n{backend.kind}: 2 KB append to a 5 MB session uploaded {uploaded} bytes")
+    assert uploaded < 100_000, uploaded
+    b.run("pull")
+    assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+    return uploaded
+
+
+def concurrent_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two machines swap the manifest at the same moment: one wins, the other retries."""
+    a = backend.machine(tmp_path / "a")
+    b = backend.machine(tmp_path / "b")
+    a.write("settings.json", b"{}\n")
+    a.run("init", *backend.init_args())
+    a.run("push")
+    b.run("init", *backend.init_args(), "--key", str(a.key_file))
+    a.write("projects/p/from-a.jsonl", b'{"a":1}\n')
+    b.write("projects/p/from-b.jsonl", b'{"b":1}\n')
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    procs = [
+        subprocess.Popen(
+            ["git", "claude-sync", "push", "-v"],
+            env=m.env(CLAUDE_SYNC_REMOTE_PAUSE=str(gate)),
+            cwd=m.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for m in (a, b)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(gate.glob("waiting.*"))) < 2 and time.monotonic() < deadline:
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.02)
+    assert len(list(gate.glob("waiting.*"))) == 2, "both pushes should reach the manifest swap"
+    (gate / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    # Three packs were sent on top of the first: both racers', and the loser's retry.
+    assert len(list(gate.glob("waiting.*"))) == 3
+    for m in (a, b):
+        m.run("pull")
+        assert (m.claude / "projects/p/from-a.jsonl").read_bytes() == b'{"a":1}\n'
+        assert (m.claude / "projects/p/from-b.jsonl").read_bytes() == b'{"b":1}\n'
+    # The loser's first pack is the only object no manifest names (kept for the grace period).
+    manifest = _manifest(backend, a.key_file, monkeypatch)
+    stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
+    assert len(stored - manifest.pack_ids() - {MANIFEST_NAME}) == 1
+
+
+def killed_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = backend.machine(tmp_path / "a")
+    b = backend.machine(tmp_path / "b")
+    a.write("settings.json", b"{}\n")
+    a.run("init", *backend.init_args())
+    a.run("push")
+    b.run("init", *backend.init_args(), "--key", str(a.key_file))
+    big = random.Random(3).randbytes(600_000)
+    a.write("projects/p/big.bin", big)
+    for point in ("kill-mid-upload", "kill-before-manifest"):
+        proc = a.run("push", check=False, CLAUDE_SYNC_REMOTE_FAULT=point)
+        assert proc.returncode != 0, (point, proc.stdout, proc.stderr)
+        b.run("pull")  # the remote is still readable, at its old state
+        assert not (b.claude / "projects/p/big.bin").exists()
+    before = {n.rsplit("/", 1)[1] for n in backend.sizes()}
+    a.run("push", CLAUDE_SYNC_REMOTE_GRACE_SECONDS="0")
+    b.run("pull")
+    assert (b.claude / "projects/p/big.bin").read_bytes() == big
+    # The pack left by the kill before the manifest swap is gone; only named objects remain.
+    manifest = _manifest(backend, a.key_file, monkeypatch)
+    stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
+    assert stored == manifest.pack_ids() | {MANIFEST_NAME}
+    assert before - manifest.pack_ids() - {MANIFEST_NAME}, "the kill should have left an orphan"
+
+
+def consolidation(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = backend.machine(
+        tmp_path / "a", CLAUDE_SYNC_REMOTE_MAX_PACKS="3", CLAUDE_SYNC_REMOTE_GRACE_SECONDS="0"
+    )
+    b = backend.machine(tmp_path / "b")
+    a.write(SESSION, session_bytes(200_000))
+    a.run("init", *backend.init_args())
+    a.run("push")
+    b.run("init", *backend.init_args(), "--key", str(a.key_file))
+    for i in range(6):
+        with open(a.claude / SESSION, "ab") as handle:
+            handle.write(session_bytes(3000, seed=10 + i))
+        a.write(f"projects/p/note-{i}.md", f"note {i}\n".encode())
+        a.run("push")
+    manifest = _manifest(backend, a.key_file, monkeypatch)
+    assert len(manifest.packs) <= 3
+    stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
+    assert stored == manifest.pack_ids() | {MANIFEST_NAME}
+    b.run("pull")  # had the first pack: fetches the rest, consolidated
+    c = backend.machine(tmp_path / "c")
+    c.run("init", *backend.init_args(), "--key", str(a.key_file))  # fresh: everything
+    assert _synced(b.files()) == _synced(a.files()) == _synced(c.files())
+
+
+def refused(backend: Backend, tmp_path: Path, args: list[str], expect: str, **env: str) -> str:
+    """``init`` that must fail: one line naming the problem, nothing made on this machine."""
+    m = backend.machine(tmp_path / "m", **env)
+    m.write("settings.json", b"{}\n")
+    before = m.files()
+    proc = m.run("init", *args, check=False)
+    line = _one_line_error(proc)
+    assert expect in line, line
+    assert not m.tool_home.exists()
+    assert m.files() == before
+    return line
+
+
+def wrong_key(backend: Backend, tmp_path: Path) -> None:
+    a = backend.machine(tmp_path / "a")
+    a.write("settings.json", b"{}\n")
+    a.run("init", *backend.init_args())
+    a.run("push")
+    other = tmp_path / "other.key"
+    other.write_text("CLAUDE-SYNC-KEY-V1 " + os.urandom(32).hex() + "\n")
+    m = backend.machine(tmp_path / "m")
+    proc = m.run("init", *backend.init_args(), "--key", str(other), check=False)
+    line = _one_line_error(proc)
+    assert "key" in line, line
+    # init removes what it made (it may leave its own empty home directory).
+    assert not m.tool_home.exists() or not any(m.tool_home.iterdir())
+
+
+__all__ = [
+    "RemoteMachine",
+    "concurrent_push",
+    "consolidation",
+    "incremental_push",
+    "killed_push",
+    "refused",
+    "round_trip",
+    "wrong_key",
+]
