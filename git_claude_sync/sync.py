@@ -111,9 +111,16 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
     """Commit what is staged; the message names the machine and counts, never files."""
     if not staged.changes:
         return None
+    git = repo.git
     message = f"{repo.config.machine}: {staged.summary()}"
-    repo.git.run(["commit", "-q", "--no-verify", "-m", message], what="commit")
-    return repo.git.rev("HEAD")
+    # Plumbing, not `git commit`: that re-checks the work tree, and racily
+    # clean files would start the filter process again for nothing.
+    tree = git.out(["write-tree"]).strip()
+    head = git.rev("HEAD")
+    parents = ["-p", head] if head else []
+    new = git.out(["commit-tree", tree, *parents, "-m", message]).strip()
+    git.run(["update-ref", LOCAL_REF, new, *([head] if head else [""])], what="commit")
+    return new
 
 
 # -- the remote --------------------------------------------------------------
@@ -154,6 +161,18 @@ def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None) -> int:
     return len(outgoing)
 
 
+# How git reports that another push landed first: refused as not a fast-forward,
+# or (a push racing ours on the same remote) a ref that moved under its lock.
+_REMOTE_MOVED = (
+    "[rejected]",
+    "non-fast-forward",
+    "fetch first",
+    "failed to update ref",
+    "cannot lock ref",
+    "incorrect old value",
+)
+
+
 def send(repo: SyncRepo, report: Report) -> bool:
     """Push our branch; False if the remote moved meanwhile (not a fast-forward)."""
     url = repo.git.remote_url() or "?"
@@ -164,7 +183,7 @@ def send(repo: SyncRepo, report: Report) -> bool:
     out = proc.stdout.decode("utf-8", "replace")
     if proc.returncode == 0:
         return True
-    if "[rejected]" in out or "non-fast-forward" in out or "fetch first" in out:
+    if any(sign in out for sign in _REMOTE_MOVED):
         return False
     raise GitError(Git.describe_failure(f"cannot push to {url}", proc.stderr or out.encode()))
 
