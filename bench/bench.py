@@ -391,12 +391,27 @@ def append_line(session: Session) -> bytes:
 # -- running things ------------------------------------------------------------------------------
 
 
+LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "git-claude-sync"
+
+
+def install_launcher(tmp: Path) -> Path:
+    """The launcher as install.sh installs it, in front of this venv's Python CLI."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir()
+    target = bin_dir / "git-claude-sync"
+    text = LAUNCHER.read_text().replace("@REAL@", str(BIN_DIR / "git-claude-sync"))
+    target.write_text(text)
+    target.chmod(0o755)
+    return bin_dir
+
+
 def clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
     env.pop("XDG_CONFIG_HOME", None)
+    launcher_dir = home.parent / "bin"
     env.update(
         HOME=str(home),
-        PATH=f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{launcher_dir}{os.pathsep}{BIN_DIR}{os.pathsep}{env.get('PATH', '')}",
         GIT_CONFIG_NOSYSTEM="1",
         LC_ALL="C",
     )
@@ -485,7 +500,8 @@ def bench_sync(home: Path, big: Path, line: bytes) -> Results:
         "git claude-sync init -q && git claude-sync push -v", env, home
     )
     r.remote_after_initial = gc_size(tool / "remote.git", env)
-    r.nochange_push = median_time("git claude-sync push -q", env, home)
+    # Plain "push", as the hook runs it: the installed launcher answers it (bin/).
+    r.nochange_push = median_time("git claude-sync push", env, home)
     r.phases["no-change push -v"] = run("git claude-sync push -v", env, home).stdout
     git_env = {**env, "GIT_DIR": str(tool / "repo.git"), "GIT_WORK_TREE": str(claude)}
     r.status = median_time(["git", "status", "--porcelain"], git_env, claude)
@@ -644,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         step(f"generating {args.size_mb:g} MiB (seed {args.seed}) in {tmp} …")
         start = time.perf_counter()
         sync_home, plain_home = tmp / "sync", tmp / "plain"
+        install_launcher(tmp)
         tree = generate(sync_home / ".claude", int(args.size_mb * MIB), args.seed, args.corpus)
         assert tree.big_session is not None and tree.big_session_obj is not None
         line = append_line(tree.big_session_obj)
