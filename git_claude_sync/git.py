@@ -9,10 +9,12 @@ credential helpers and remote helpers then behave as in the user's own repos.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,24 +160,45 @@ class Git:
         return changes
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
-        """Raw stored bytes of many blobs in one ``git cat-file --batch``."""
+        """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
+        return dict(self.iter_blobs(oids))
+
+    def iter_blobs(self, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(id, raw stored bytes) of each blob in turn: memory for one blob at a time."""
         wanted = list(dict.fromkeys(oids))
         if not wanted:
-            return {}
-        out = self.run(
-            ["cat-file", "--batch"], input="".join(f"{o}\n" for o in wanted).encode()
-        ).stdout
-        blobs: dict[str, bytes] = {}
-        pos = 0
-        for oid in wanted:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            if len(header) < 3:
-                raise GitError(f"object {oid} is missing from the sync repo")
-            size = int(header[2])
-            blobs[oid] = out[end + 1 : end + 1 + size]
-            pos = end + 1 + size + 1
-        return blobs
+            return
+        proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self.work_tree,
+            env=self.env(),
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:  # a thread, so a long list cannot deadlock both pipes
+            with contextlib.suppress(BrokenPipeError):
+                stdin.write("".join(f"{oid}\n" for oid in wanted).encode())
+                stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for oid in wanted:
+                header = stdout.readline().split()
+                if len(header) < 3:
+                    raise GitError(f"object {oid} is missing from the sync repo")
+                size = int(header[2])
+                data = stdout.read(size)
+                stdout.read(1)  # the newline after each object
+                yield oid, data
+        finally:
+            proc.kill()
+            proc.wait()
+            writer.join()
 
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
         """(blob id, path) of every blob reachable from ``tip`` and not from ``remote_tip``."""

@@ -145,12 +145,15 @@ def fetch(repo: SyncRepo) -> str | None:
 def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None) -> int:
     """Refuse to send any blob that is not our ciphertext for its path; returns the count."""
     outgoing = repo.git.objects_to_send(tip, remote_tip)
-    blobs = repo.git.read_blobs(oid for oid, _ in outgoing)
-    for oid, path in outgoing:
-        name = show_path(path)
+    paths = dict(outgoing)
+    for path in paths.values():
         if selection.is_never_synced(path):
-            raise FatalError(f"refusing to push: {name} holds credentials and is never synced")
-        data = blobs[oid]
+            raise FatalError(
+                f"refusing to push: {show_path(path)} holds credentials and is never synced"
+            )
+    for oid, data in repo.git.iter_blobs(paths):
+        path = paths[oid]
+        name = show_path(path)
         if not codec.looks_encrypted(data):
             raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
         header = codec.parse_header(data)
