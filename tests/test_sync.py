@@ -493,3 +493,31 @@ def test_concurrent_pushes_both_land(pair: tuple[Machine, Machine]) -> None:
     assert synced(a.files()) == synced(b.files())
     assert len([p for p in a.files() if p.startswith(b"projects/")]) == 6
     a.git("fsck", "--strict")
+
+
+def test_corrupt_config_is_one_clear_line(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    (a.tool_home / "config.toml").write_text("machine = [unclosed\n")
+    a.write("CLAUDE.md", b"x\n")
+    proc = a.run("push", check=False)
+    assert proc.returncode == 1
+    assert "config.toml is not valid TOML" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    (a.tool_home / "config.toml").write_text('machine = "a"\n[sync]\ninclude = ["a/b"]\n')
+    proc = a.run("push", check=False)
+    assert proc.returncode == 1 and "one top-level entry" in proc.stderr
+
+
+def test_user_includes_and_excludes(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    (a.tool_home / "config.toml").write_text(
+        'machine = "a"\n[sync]\ninclude = ["file-history"]\nexclude = ["projects/-tmp-*/"]\n'
+    )
+    a.write("file-history/s/1.txt", b"kept\n")
+    a.write("projects/-tmp-scratch/s.jsonl", b'{"uuid":"t"}\n')
+    a.write("projects/-home-x/s.jsonl", b'{"uuid":"x"}\n')
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / "file-history/s/1.txt").read_bytes() == b"kept\n"
+    assert (b.claude / "projects/-home-x/s.jsonl").exists()
+    assert not (b.claude / "projects/-tmp-scratch").exists()
