@@ -107,7 +107,10 @@ class Git:
         ]
         ours = [line for line in lines if line.startswith("git-claude-sync: ")]
         if ours:
-            return f"{what} failed: {ours[0].removeprefix('git-claude-sync: ')}"
+            # Every file our filter refused, not only the first.
+            reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
+            more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
+            return f"{what} failed: {'; '.join(reasons[:10])}{more}"
         detail = scrub(lines[-1]) if lines else "no message"
         return f"{what} failed: {detail}"
 
