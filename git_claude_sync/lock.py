@@ -47,19 +47,25 @@ def sync_lock(
                         f"{int(timeout)} s; try again later"
                     ) from None
                 time.sleep(0.2)
+        # Each run writes its pid and empties the file when it ends normally: a pid
+        # left here means the last run was killed (or failed) and may have left
+        # git's lock files behind.
+        crashed = bool(os.pread(fd, 64, 0).strip())
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        _remove_stale_index_lock(git_dir)
+        _remove_stale_index_lock(git_dir, crashed)
         yield
+        os.ftruncate(fd, 0)  # ended normally: its git commands left no locks
     finally:
         os.close(fd)  # releases the flock
 
 
-def _remove_stale_index_lock(git_dir: Path) -> None:
+def _remove_stale_index_lock(git_dir: Path, crashed: bool) -> None:
     index_lock = git_dir / "index.lock"
     try:
         age = time.time() - index_lock.stat().st_mtime
     except FileNotFoundError:
         return
-    if age > STALE_INDEX_LOCK_SECONDS:
+    # Left by a killed run, or too old for a git command someone runs by hand.
+    if crashed or age > STALE_INDEX_LOCK_SECONDS:
         index_lock.unlink(missing_ok=True)
