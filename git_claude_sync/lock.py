@@ -17,17 +17,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
+from git_claude_sync.layout import Layout
 
 STALE_INDEX_LOCK_SECONDS = 10.0
 
 
 @contextmanager
 def sync_lock(
-    lock_file: Path,
-    git_dir: Path,
+    layout: Layout,
     timeout: float = 600.0,
     on_wait: Callable[[], None] | None = None,
 ) -> Iterator[None]:
+    """Hold this machine's sync lock (waiting up to ``timeout`` seconds for it)."""
+    lock_file, git_dir = layout.lock_file, layout.git_dir
     lock_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -32,6 +32,9 @@ class Report:
     def interactive(self) -> bool:
         return self.verbosity >= NORMAL and sys.stderr.isatty()
 
+    def waiting(self) -> None:
+        self.say("Waiting for another git-claude-sync run to finish…")
+
     def print_total(self) -> None:
         if self.timings:
             total = sum(seconds for _, seconds in self.timings)

@@ -34,7 +34,7 @@ def resolve(path_text: str, choice: str | None) -> None:
 
     repo = open_repo()
     path = os.fsencode(path_text)
-    with sync_lock(repo.layout.lock_file, repo.layout.git_dir):
+    with sync_lock(repo.layout):
         stored = {i.path: i for i in conflicts.load(repo.git)}.get(path)
         if stored is None:
             raise FatalError(

@@ -40,7 +40,7 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
         _check_reachable(url)
         _create_repo(layout, key, url)
         repo = repo_mod.open_repo(layout)
-        with sync_lock(layout.lock_file, layout.git_dir):
+        with sync_lock(layout):
             remote_tip = sync.fetch(repo)
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
@@ -54,7 +54,7 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
     if remote_tip is not None:
         # Set up for good: from here on, a conflict is reported like any pull's.
-        with sync_lock(layout.lock_file, layout.git_dir):
+        with sync_lock(layout):
             pull(repo, report, prompt.chooser(None, layout.claude_dir))
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")

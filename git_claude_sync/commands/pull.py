@@ -11,11 +11,7 @@ from git_claude_sync.report import Report, plural, show_path
 def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None) -> None:
     report = Report(verbosity)
     repo = open_repo()
-    with sync_lock(
-        repo.layout.lock_file,
-        repo.layout.git_dir,
-        on_wait=lambda: report.say("Waiting for another git-claude-sync run to finish…"),
-    ):
+    with sync_lock(repo.layout, on_wait=report.waiting):
         if dry_run:
             _dry_run(repo, report)
         else:

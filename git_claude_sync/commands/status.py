@@ -47,7 +47,7 @@ def run(*, fetch: bool = True) -> None:
     _row("Claude directory", str(layout.claude_dir))
     _row("Sync repo", str(layout.git_dir))
     _row("Key", f"{repo.key.fingerprint}  ({layout.key_file})")
-    with sync_lock(layout.lock_file, layout.git_dir):
+    with sync_lock(layout):
         remote_note = ""
         if fetch:
             try:
