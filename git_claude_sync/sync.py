@@ -365,16 +365,20 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "
             f"changed: {'; '.join(failed)}"
         )
-    torn_tails: dict[bytes, bytes] = {}
+    # Sessions and history.jsonl may be appended to at any moment (Claude Code
+    # writing): what was appended since the commit, whole lines or a torn one,
+    # stays at the end, including what is appended while the file is replaced.
+    appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
     for path in paths:
         expected = key.decrypt(path, blobs[old[path][1]]) if path in old else None
         current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
-        if current is not None and current != expected:
-            # A line being written (no newline yet) was never stored: keep it at the end.
-            stored = clean.complete_part(path, current)
-            if stored == (expected or b"") and stored != current:
-                torn_tails[path] = current[len(stored) :]
-                current = expected
+        if (
+            current is not None
+            and clean.is_append_only(path)
+            and current.startswith(expected or b"")
+        ):
+            appended[path] = (len(expected or b""), len(current))
+            current = expected
         if current != expected:
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
@@ -382,11 +386,12 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )
     for path in paths:
         target = worktree.fs_path(repo.claude_dir, path)
-        tail = torn_tails.get(path, b"")
-        if path in incoming or tail:
-            data = incoming.get(path, b"") + tail
+        committed, seen = appended.get(path, (None, 0))
+        if path in incoming or (committed is not None and seen > committed):
             executable = path in new and new[path][0] == "100755"
-            worktree.replace_file(target, data, executable=executable)
+            worktree.replace_file(
+                target, incoming.get(path, b""), executable, keep_appended_from=committed
+            )
             report.detail(f"  wrote {show_path(path)}")
         else:
             worktree.remove_file(target, repo.claude_dir)
