@@ -36,6 +36,8 @@ mkdir -p "$bin_dir"
 rm -f "$bin_dir/git-claude-sync"
 sed "s|@REAL@|$prefix/venv/bin/git-claude-sync|" bin/git-claude-sync >"$bin_dir/git-claude-sync"
 chmod 755 "$bin_dir/git-claude-sync"
+# git finds the helper for claude-sync:: (object storage) remotes on PATH.
+ln -sf "$prefix/venv/bin/git-remote-claude-sync" "$bin_dir/git-remote-claude-sync"
 echo "Installed git-claude-sync $("$bin_dir/git-claude-sync" --version | awk '{print $NF}') to $bin_dir/git-claude-sync"
 case ":$PATH:" in
     *":$bin_dir:"*) ;;

@@ -200,20 +200,20 @@ def killed_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def consolidation(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     a = backend.machine(
-        tmp_path / "a", CLAUDE_SYNC_REMOTE_MAX_PACKS="3", CLAUDE_SYNC_REMOTE_GRACE_SECONDS="0"
+        tmp_path / "a", CLAUDE_SYNC_REMOTE_MAX_PACKS="2", CLAUDE_SYNC_REMOTE_GRACE_SECONDS="0"
     )
     b = backend.machine(tmp_path / "b")
     a.write(SESSION, session_bytes(200_000))
     a.run("init", *backend.init_args())
     a.run("push")
     b.run("init", *backend.init_args(), "--key", str(a.key_file))
-    for i in range(6):
+    for i in range(4):
         with open(a.claude / SESSION, "ab") as handle:
             handle.write(session_bytes(3000, seed=10 + i))
         a.write(f"projects/p/note-{i}.md", f"note {i}\n".encode())
         a.run("push")
     manifest = _manifest(backend, a.key_file, monkeypatch)
-    assert len(manifest.packs) <= 3
+    assert len(manifest.packs) <= 2
     stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
     assert stored == manifest.pack_ids() | {MANIFEST_NAME}
     b.run("pull")  # had the first pack: fetches the rest, consolidated
