@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from git_claude_sync.filters import indexed, pktline
 
-from git_claude_sync import clean, keyfile
+from git_claude_sync import clean, keyfile, keys
 from git_claude_sync.codec import Key
 from git_claude_sync.errors import FatalError
 
@@ -75,6 +75,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
     handshake(stdin, stdout)
     index = indexed.IndexedBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
+    history: keys.Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
         try:
@@ -94,7 +95,12 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 result = clean.clean(key, path, content, previous)
                 progress.add(len(content))
             elif command == b"smudge":
-                result = key.decrypt(path, content)
+                # Smudge serves checkouts and diffs of history, which may predate a
+                # key rotation: retired keys open it.  (The sync engine writes the
+                # Claude directory itself, with the current key only.)
+                if history is None:
+                    history = keys.keyring_for(key_path, key)
+                result = history.decrypt(path, content)
             else:
                 raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
         except FatalError as err:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from git_claude_sync import codec, keyfile
+from git_claude_sync import codec, keys
 from git_claude_sync.errors import FatalError
 
 
@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.buffer.write(data)  # not ours (e.g. empty): show what is stored
         return 0
     try:
-        plaintext = keyfile.load(args.key).decrypt(None, data)
+        # History may predate a key rotation: retired keys open it (display only).
+        plaintext = keys.keyring_for(args.key).decrypt(None, data)
     except FatalError as err:
         sys.stderr.write(f"git-claude-sync: {err}\n")
         return 1

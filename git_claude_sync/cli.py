@@ -109,6 +109,18 @@ def cli() -> None:
     help="Use this key (copied from a machine already syncing) instead of generating one.",
 )
 @click.option(
+    "--key-code",
+    metavar="CODE",
+    help="Use the key from 'git claude-sync key export' on a machine already syncing "
+    "(asks for its passphrase).",
+)
+@click.option(
+    "--passphrase-stdin",
+    is_flag=True,
+    help="With --key-code: read the passphrase from stdin's first line "
+    "(or set $GIT_CLAUDE_SYNC_PASSPHRASE).",
+)
+@click.option(
     "--s3", metavar="s3://BUCKET[/PREFIX]", help="Amazon S3, or S3-compatible with --endpoint."
 )
 @click.option("--endpoint", metavar="URL", help="With --s3: e.g. a MinIO, B2 or Wasabi URL.")
@@ -121,6 +133,8 @@ def cli() -> None:
 def init(
     remote: str | None,
     key_file: Path | None,
+    key_code: str | None,
+    passphrase_stdin: bool,
     verbose: bool,
     quiet: bool,
     **storage: str | None,
@@ -146,7 +160,16 @@ def init(
         remote = urls.build(**storage)
     if remote is not None and urls.is_object_storage(remote):
         urls.preflight(remote)  # before anything changes here
-    command.run(remote=remote, key_file=key_file, verbosity=_verbosity(verbose, quiet))
+    key_raw = None
+    if key_code is not None:
+        from git_claude_sync.commands import key as key_command
+
+        if key_file is not None:
+            raise click.UsageError("--key and --key-code exclude each other")
+        key_raw = key_command.key_from(None, key_code, passphrase_stdin)
+    command.run(
+        remote=remote, key_file=key_file, key_raw=key_raw, verbosity=_verbosity(verbose, quiet)
+    )
 
 
 @cli.command()
@@ -253,6 +276,83 @@ def conflicts_resolve(path: str, choice: str | None) -> None:
     from git_claude_sync.commands import conflicts as command
 
     command.resolve(path, choice)
+
+
+@cli.group()
+def key() -> None:
+    """Show, export, rotate or switch the key that encrypts everything synced.
+
+    \b
+      git claude-sync key fingerprint       # compare between machines
+      git claude-sync key export            # one line to paste into 'init --key-code'
+      git claude-sync key rotate            # new key; current files re-encrypted and pushed
+      git claude-sync key use --key-code C  # after another machine rotated
+    """
+
+
+_passphrase_stdin = click.option(
+    "--passphrase-stdin",
+    is_flag=True,
+    help="Read the passphrase from stdin's first line (or set $GIT_CLAUDE_SYNC_PASSPHRASE).",
+)
+
+
+@key.command("fingerprint")
+def key_fingerprint() -> None:
+    """Print the key's fingerprint: equal on two machines exactly when their keys are."""
+    from git_claude_sync.commands import key as command
+
+    command.fingerprint()
+
+
+@key.command("export")
+@_passphrase_stdin
+def key_export(passphrase_stdin: bool) -> None:
+    """Print the key wrapped with a passphrase, as one line to copy to another machine.
+
+    The passphrase (asked twice) goes through scrypt with a random salt; the
+    key is sealed with AES-256-GCM.  Anyone with the line can try passphrases
+    offline: choose a long one, and send line and passphrase by different
+    channels.  The other machine runs: git claude-sync init --git URL --key-code LINE
+    """
+    from git_claude_sync.commands import key as command
+
+    command.export(passphrase_stdin)
+
+
+@key.command("rotate")
+@_verbose
+@_quiet
+def key_rotate(verbose: bool, quiet: bool) -> None:
+    """Make a new key, re-encrypt the current files under it and push them.
+
+    History already pushed stays encrypted under the old key: whoever holds
+    the old key can still read everything synced up to now.  The old key is
+    kept in ~/.claude-sync/old-keys/ so this machine can read that history.
+    Other machines stop with a message until they run 'key use'.
+    """
+    from git_claude_sync.commands import key as command
+
+    command.rotate(_verbosity(verbose, quiet))
+
+
+@key.command("use")
+@click.argument("key_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key-code", metavar="CODE", help="A line from 'git claude-sync key export'.")
+@_passphrase_stdin
+@_verbose
+@_quiet
+def key_use(
+    key_file: Path | None, key_code: str | None, passphrase_stdin: bool, verbose: bool, quiet: bool
+) -> None:
+    """Switch to the key another machine rotated to (FILE, or --key-code), then pull.
+
+    What this machine holds is re-encrypted under the new key; the old key is
+    kept in ~/.claude-sync/old-keys/ to read history.
+    """
+    from git_claude_sync.commands import key as command
+
+    command.use(key_file, key_code, passphrase_stdin, _verbosity(verbose, quiet))
 
 
 def _register_optional() -> None:

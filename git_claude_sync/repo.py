@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, selection
+from git_claude_sync import keyfile, keys, selection
 from git_claude_sync.codec import Key
 from git_claude_sync.config import Config
 from git_claude_sync.errors import FatalError
@@ -126,6 +126,8 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     key = keyfile.load(layout.key_file)
     git = git_for(layout)
     recorded = git.config_get("claude-sync.keyid")
+    if recorded and recorded != key.fingerprint and keys.finish_switch(layout, recorded):
+        key = keyfile.load(layout.key_file)  # a key rotation or 'key use' died half-way
     if recorded and recorded != key.fingerprint:
         raise FatalError(
             f"wrong key: this sync repo uses key {recorded}, but {layout.key_file} "

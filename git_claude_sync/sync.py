@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import clean, codec, conflicts, content_merge, merge, selection, worktree
+from git_claude_sync import clean, codec, conflicts, content_merge, keys, merge, selection, worktree
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
 from git_claude_sync.repo import SyncRepo
@@ -231,10 +231,12 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
     ours = git.ls_tree(head) if head else {}
     if head is None or git.is_ancestor(head, remote_tip):
         theirs = git.ls_tree(remote_tip)
+        keys.check_incoming(repo.layout, repo.key, git, ours, theirs)
         return Integration("fast-forward", remote_tip, writes=_differences(ours, theirs))
     base_commit = git.merge_base(head, remote_tip)
     base = git.ls_tree(base_commit) if base_commit else {}
     theirs = git.ls_tree(remote_tip)
+    keys.check_incoming(repo.layout, repo.key, git, ours, theirs)
     tree_merge = merge.merge_trees(base, ours, theirs)
     integration = Integration("merge", None)
     result = dict(tree_merge.result)
@@ -265,10 +267,12 @@ def _merge_contents(
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
     blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
     plain: dict[str, bytes] = {}
+    history = keys.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
     for entry in (base, ours, theirs):
         if entry is not None and entry[1] not in plain:
             try:
-                plain[entry[1]] = repo.key.decrypt(path, blobs[entry[1]])
+                decrypt = history.decrypt if entry is base else repo.key.decrypt
+                plain[entry[1]] = decrypt(path, blobs[entry[1]])
             except FatalError as err:
                 raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
     base_text = plain[base[1]] if base else None
@@ -340,6 +344,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     to be replaced is checked to still hold what this machine last committed.
     """
     git, key = repo.git, repo.key
+    history = keys.keyring_for(repo.layout.key_file, key)  # HEAD may predate a key switch
     if integration.conflicts:
         raise Conflict(integration.conflicts)
     if integration.kind == "up-to-date" or integration.new_tip is None:
@@ -370,7 +375,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     # stays at the end, including what is appended while the file is replaced.
     appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
     for path in paths:
-        expected = key.decrypt(path, blobs[old[path][1]]) if path in old else None
+        expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
         current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
         if (
             current is not None

@@ -24,14 +24,20 @@ from git_claude_sync.lock import sync_lock
 from git_claude_sync.report import Report, show_path
 
 
-def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: int = 1) -> None:
+def run(
+    *,
+    remote: str | None = None,
+    key_file: Path | None = None,
+    key_raw: bytes | None = None,
+    verbosity: int = 1,
+) -> None:
     report = Report(verbosity)
     layout = current()
     if repo_mod.is_initialised(layout):
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
-    key, made_key = _key(layout, key_file)
+    key, made_key = _key(layout, key_file, key_raw)
     made_remote = False
     try:
         if remote is None and not layout.default_remote.exists():
@@ -58,13 +64,14 @@ def run(*, remote: str | None = None, key_file: Path | None = None, verbosity: i
             pull(repo, report, prompt.chooser(None, layout.claude_dir))
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
-    if made_key and key_file is None:
+    if made_key and key_file is None and key_raw is None:
         report.say(
             "  Keep a copy of the key somewhere safe: without it nothing synced can be read."
         )
-    if key_file is None:
+    if key_file is None and key_raw is None:
         report.say(
-            f"  Another machine joins with: git claude-sync init --git {url} --key COPY_OF_KEY"
+            f"  Another machine joins with: git claude-sync init --git {url} --key-code CODE "
+            "(CODE from 'git claude-sync key export'), or --key COPY_OF_KEY"
         )
     report.say("Next: git claude-sync push")
 
@@ -88,13 +95,17 @@ def _remote_url(layout: Layout, remote: str | None) -> str:
     return remote
 
 
-def _key(layout: Layout, key_file: Path | None) -> tuple[Key, bool]:
+def _key(layout: Layout, key_file: Path | None, key_raw: bytes | None) -> tuple[Key, bool]:
     """The key to use, and whether this run created the key file."""
-    if key_file is None:
+    if key_file is None and key_raw is None:
         if layout.key_file.exists():
             return keyfile.load(layout.key_file), False
         return keyfile.generate(layout.key_file), True
-    raw = keyfile.read_external(key_file)
+    if key_raw is not None:
+        raw = key_raw
+    else:
+        assert key_file is not None
+        raw = keyfile.read_external(key_file)
     given = Key(raw)
     if layout.key_file.exists():
         existing = keyfile.load(layout.key_file)
