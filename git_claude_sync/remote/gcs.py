@@ -126,5 +126,6 @@ class GCSStore(Store):
 
 
 def _first_line(err: Exception) -> str:
-    text = str(err).strip()
+    first = err.args[0] if err.args else None
+    text = (first if isinstance(first, str) else str(err)).strip()
     return text.splitlines()[0] if text else err.__class__.__name__

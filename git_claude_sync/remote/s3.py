@@ -84,7 +84,8 @@ class S3Store(Store):
                 "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run 'aws configure' / 'aws sso login'"
             )
         if isinstance(err, (EndpointConnectionError, ConnectTimeoutError)):
-            return StoreError(f"cannot reach {self.endpoint or 'S3'} ({self.url}): {err}")
+            how = "timed out" if isinstance(err, ConnectTimeoutError) else "connection failed"
+            return StoreError(f"cannot reach {self.endpoint or 'S3'} ({self.url}): {how}")
         if isinstance(err, ReadTimeoutError):
             return StoreError(f"{where}: {doing} timed out")
         if isinstance(err, ClientError):

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from git_claude_sync.codec import Key
-from git_claude_sync.errors import CodecError, FatalError, NotEncrypted
+from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.remote.store import (
     NAME,
     Store,
@@ -166,6 +166,11 @@ class Remote:
                 raise FatalError(
                     f"{self.store.url} holds an object at the manifest's name that "
                     "git-claude-sync did not write; refusing to use it"
+                ) from None
+            except WrongKey as err:
+                raise FatalError(
+                    f"{self.store.url}: wrong key: the bucket is {err}; "
+                    "use a copy of the first machine's key (init --key FILE)"
                 ) from None
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: the manifest is {err}") from None
