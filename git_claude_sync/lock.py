@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from git_claude_sync import worktree
 from git_claude_sync.errors import FatalError
 from git_claude_sync.layout import Layout
 
@@ -49,17 +50,31 @@ def sync_lock(
                         f"{int(timeout)} s; try again later"
                     ) from None
                 time.sleep(0.2)
-        # Each run writes its pid and empties the file when it ends normally: a pid
-        # left here means the last run was killed (or failed) and may have left
-        # git's lock files behind.
+        # Each run writes its pid and empties the file when it ends, normally or
+        # by a FatalError: a pid left here means the last run was killed, and
+        # may have left git's lock files and its own temporary files behind.
         crashed = bool(os.pread(fd, 64, 0).strip())
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         _remove_stale_index_lock(git_dir, crashed)
-        yield
+        if crashed:
+            _remove_temp_files(layout)
+        try:
+            yield
+        except FatalError:
+            os.ftruncate(fd, 0)  # failed cleanly: its git commands have ended
+            raise
         os.ftruncate(fd, 0)  # ended normally: its git commands left no locks
     finally:
         os.close(fd)  # releases the flock
+
+
+def _remove_temp_files(layout: Layout) -> None:
+    """What a killed run was writing: files in the Claude directory, scratch indexes."""
+    worktree.remove_temp_files(layout.claude_dir)
+    for scratch in layout.git_dir.glob("index.*.*"):
+        if scratch.name.startswith(("index.merge.", "index.preview.")):
+            scratch.unlink(missing_ok=True)
 
 
 def _remove_stale_index_lock(git_dir: Path, crashed: bool) -> None:

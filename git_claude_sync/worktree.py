@@ -80,6 +80,14 @@ def _read_from(fd: int | None, offset: int) -> bytes:
     return b"".join(chunks)
 
 
+def remove_temp_files(root: Path) -> None:
+    """Remove the temporary files of writes that were killed before their rename."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.endswith(TEMP_SUFFIX):
+                Path(folder, name).unlink(missing_ok=True)
+
+
 def remove_file(path: Path, root: Path) -> None:
     path.unlink(missing_ok=True)
     parent = path.parent
