@@ -52,7 +52,3 @@ def test_missing_bucket(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: 
     cases.refused(
         gcs_backend, tmp_path, gcs_backend.init_args("no-such-bucket-here"), "does not exist"
     )
-
-
-def test_joining_with_the_wrong_key(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
-    cases.wrong_key(gcs_backend, tmp_path)
