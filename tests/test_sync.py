@@ -263,8 +263,7 @@ def test_wrong_key_is_refused_and_nothing_is_left_behind(
     assert proc.returncode != 0
     fingerprint = a.run("status", "--no-fetch").stdout.split("Key")[1].split()[0]
     assert fingerprint in proc.stderr and "wrong key" in proc.stderr
-    assert not (c.tool_home / "repo.git").exists()
-    assert not c.key_file.exists()
+    assert not c.tool_home.exists()
 
 
 def test_swapped_key_file_is_refused_naming_the_expected_fingerprint(
@@ -299,8 +298,7 @@ def test_missing_key_and_uninitialised(machine_a: Machine, pair: tuple[Machine, 
 def test_unreachable_remote(machine_a: Machine, tmp_path: Path) -> None:
     proc = machine_a.run("init", "--git", str(tmp_path / "nowhere.git"), check=False)
     assert proc.returncode != 0 and "cannot reach the remote" in proc.stderr
-    assert not (machine_a.tool_home / "repo.git").exists()
-    assert not machine_a.key_file.exists()
+    assert not machine_a.tool_home.exists()
 
     remote = tmp_path / "r.git"
     git_plain("init", "--bare", "-q", str(remote))

@@ -37,6 +37,7 @@ def run(
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
+    made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
     made_remote = False
     try:
@@ -56,6 +57,8 @@ def run(
             layout.key_file.unlink(missing_ok=True)
         if made_remote:
             shutil.rmtree(layout.default_remote, ignore_errors=True)
+        if made_home:  # everything in it is this run's
+            shutil.rmtree(layout.home, ignore_errors=True)
         raise
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
     if remote_tip is not None:
@@ -133,6 +136,8 @@ def _check_reachable(url: str) -> None:
     env["GIT_TERMINAL_PROMPT"] = "0"
     proc = subprocess.run(["git", "ls-remote", "--heads", url], capture_output=True, env=env)
     if proc.returncode != 0:
+        if b"git-claude-sync: " in proc.stderr:  # our remote helper said why
+            raise FatalError(Git.describe_failure(f"remote {url}", proc.stderr))
         raise FatalError(
             Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr)
         )
