@@ -179,22 +179,34 @@ def init(
     is_flag=True,
     help="Re-encrypt and check every synced file, not only those git sees as changed.",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete on the remote the sessions deleted here (kept there by default).",
+)
 @_ours
 @_theirs
 @_dry_run
 @_verbose
 @_quiet
-def push(renormalize: bool, policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
+def push(
+    renormalize: bool, prune: bool, policy: str | None, dry_run: bool, verbose: bool, quiet: bool
+) -> None:
     """Commit this machine's changes and send them to the remote.
 
     Changes from other machines are fetched and merged first (as 'pull'
     does). Nothing is sent unless every file to send is verified to be
     ciphertext. A push with nothing new makes no commit and encrypts nothing.
+
+    Sessions deleted here (Claude Code deletes transcripts older than
+    cleanupPeriodDays) stay on the remote and in 'git claude-sync sessions',
+    restorable with 'git claude-sync restore'; --prune deletes them there too.
     """
     from git_claude_sync.commands import push as command
 
     command.run(
         renormalize=renormalize,
+        prune=prune,
         dry_run=dry_run,
         verbosity=_verbosity(verbose, quiet),
         policy=policy,
@@ -353,6 +365,61 @@ def key_use(
     from git_claude_sync.commands import key as command
 
     command.use(key_file, key_code, passphrase_stdin, _verbosity(verbose, quiet))
+
+
+@cli.command()
+@click.option(
+    "--project", "-p", metavar="P", help="Only sessions whose project (folder) contains P."
+)
+@click.option("--machine", "-m", metavar="M", help="Only sessions last written by machine M.")
+@click.option(
+    "--since", metavar="DATE", help="Only sessions active since DATE (2025-06-20, 3d, yesterday)."
+)
+def sessions(project: str | None, machine: str | None, since: str | None) -> None:
+    """List the sessions synced from every machine, latest activity first.
+
+    Shows each session's id, project, last activity, size, the machine that
+    wrote it last, where it is (here; on the remote only, deleted here by
+    Claude Code's clean-up; or in history only, after 'push --prune') and its
+    first prompt.  Read from the sync repo: run 'pull' first to see the latest.
+    """
+    from git_claude_sync.commands import sessions as command
+
+    command.run(project, machine, since)
+
+
+@cli.command()
+@click.argument("session")
+@click.option("--at", metavar="DATE", help="The state as synced at DATE (2025-06-20 14:30, 2d).")
+@click.option("--force", is_flag=True, help="Overwrite files with changes not pushed yet.")
+def restore(session: str, at: str | None, force: bool) -> None:
+    """Bring back SESSION (an id, or the start of one) into the Claude directory.
+
+    A session deleted here (Claude Code deletes transcripts older than
+    cleanupPeriodDays) or everywhere comes back as last synced; with --at, the
+    state it had at that time.  Only that session's files are written, each
+    atomically; a file with changes not pushed yet is never overwritten
+    without --force.
+    """
+    from git_claude_sync.commands import restore as command
+
+    command.run(session, at, force)
+
+
+@cli.command()
+@click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N syncs.")
+@click.option("--machine", "-m", metavar="M", help="Only syncs by machine M.")
+@click.option("--since", metavar="DATE", help="Only syncs since DATE (2025-06-20, 3d, yesterday).")
+@click.option("--verbose", "-v", is_flag=True, help="List the sessions of each sync by title.")
+def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> None:
+    """Show the sync history: when, which machine, which sessions, how much.
+
+    Sizes are of what is stored (compressed and encrypted).  For every detail,
+    'git claude-sync git log -p' shows the plaintext diffs.
+    """
+    from git_claude_sync.commands import log as command
+
+    command.run(limit, machine, since, verbose)
 
 
 def _register_optional() -> None:

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from git_claude_sync import codec, keycode, keyfile
+from git_claude_sync import codec, kept, keycode, keyfile
 from git_claude_sync.codec import Key
 from git_claude_sync.errors import FatalError, NotEncrypted
 from git_claude_sync.git import Git
@@ -153,6 +153,7 @@ def reencrypt_tree(git: Git, decrypt: Keyring, new_key: Key, commit: str) -> str
 def move_index_to(git: Git, old_commit: str, new_commit: str) -> None:
     """Point the index at ``new_commit``'s blobs where it held ``old_commit``'s."""
     old, new = git.ls_tree(old_commit), git.ls_tree(new_commit)
+    deleted_here = kept.kept_paths(git)
     index = git.run(["ls-files", "-s", "-z"]).stdout
     staged = {}
     for record in index.split(b"\0"):
@@ -165,6 +166,7 @@ def move_index_to(git: Git, old_commit: str, new_commit: str) -> None:
             info.append(f"{mode} {oid}\t".encode() + path + b"\0")
     if info:
         git.run(["update-index", "-z", "--index-info"], input=b"".join(info))
+    kept.mark(git, sorted(p for p in deleted_here if p in new))
     git.run(["update-index", "-q", "--refresh"], check=False)
 
 

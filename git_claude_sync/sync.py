@@ -22,7 +22,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import clean, codec, conflicts, content_merge, keys, merge, selection, worktree
+from git_claude_sync import (
+    clean,
+    codec,
+    conflicts,
+    content_merge,
+    kept,
+    keys,
+    merge,
+    selection,
+    worktree,
+)
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
 from git_claude_sync.repo import SyncRepo
@@ -50,6 +60,7 @@ class Conflict(FatalError):
 class Staged:
     changes: list[tuple[str, bytes]]
     skipped: list[bytes] = field(default_factory=list)
+    kept: list[bytes] = field(default_factory=list)  # deleted here, kept (see kept.py)
 
     def summary(self) -> str:
         counts = Counter(kind for kind, _ in self.changes)
@@ -70,10 +81,19 @@ def _pending_bytes(git: Git) -> int:
 
 
 def stage(
-    repo: SyncRepo, report: Report, *, renormalize: bool = False, git: Git | None = None
+    repo: SyncRepo,
+    report: Report,
+    *,
+    renormalize: bool = False,
+    git: Git | None = None,
+    prune: bool = False,
 ) -> Staged:
-    """``git add -A`` over the synced selection; returns the staged changes."""
+    """``git add -A`` over the synced selection; returns the staged changes.
+
+    Sessions deleted here stay in the repo unless ``prune`` (see kept.py).
+    """
     git = git or repo.git
+    kept.before_add(git, repo.claude_dir, prune)
     env: dict[str, str] = {}
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
     if show_progress:
@@ -87,7 +107,11 @@ def stage(
     else:
         git.run(["add", "-A", "--", "."], what="encrypting")
     skipped = _unstage_unsyncable(git)
-    return Staged(changes=git.staged_status(), skipped=skipped)
+    changes = git.staged_status()
+    newly_kept = [] if prune else kept.keep_deleted(git, changes)
+    if newly_kept:
+        changes = git.staged_status()
+    return Staged(changes=changes, skipped=skipped, kept=newly_kept)
 
 
 def _unstage_unsyncable(git: Git) -> list[bytes]:
@@ -356,6 +380,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     blobs = git.read_blobs(
         [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
     )
+    deleted_here = kept.kept_paths(git) if head else set()
+    still_deleted: list[bytes] = []
 
     incoming: dict[bytes, bytes] = {}
     failed: list[str] = []
@@ -377,6 +403,12 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in paths:
         expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
         current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
+        if current is None and path in deleted_here:
+            # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
+            # new content brings it back; the same content (re-encrypted) does not.
+            current = expected
+            if path not in new or incoming[path] == expected:
+                still_deleted.append(path)
         if (
             current is not None
             and clean.is_append_only(path)
@@ -390,6 +422,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 "run the command again"
             )
     for path in paths:
+        if path in still_deleted:
+            continue
         target = worktree.fs_path(repo.claude_dir, path)
         committed, seen = appended.get(path, (None, 0))
         if path in incoming or (committed is not None and seen > committed):
@@ -407,6 +441,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         git.run(["read-tree", integration.new_tip])
     else:
         git.run(["update-index", "-z", "--index-info"], input=_index_info(old, new))
+        kept.mark(git, [p for p in still_deleted if p in new])
     git.run(["update-index", "-q", "--refresh"], check=False)
     for path, theirs_blob, ours_blob in integration.deferred:
         conflicts.record(git, path, theirs_blob, ours_blob)

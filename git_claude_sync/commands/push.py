@@ -14,6 +14,7 @@ from git_claude_sync.report import Report, plural, show_path
 def run(
     *,
     renormalize: bool = False,
+    prune: bool = False,
     dry_run: bool = False,
     verbosity: int = 1,
     policy: str | None = None,
@@ -24,14 +25,26 @@ def run(
         if dry_run:
             _dry_run(repo, report)
         else:
-            _push(repo, report, renormalize, prompt.chooser(policy, repo.claude_dir))
+            _push(repo, report, renormalize, prompt.chooser(policy, repo.claude_dir), prune=prune)
     report.print_total()
 
 
-def _push(repo: SyncRepo, report: Report, renormalize: bool, choose: sync.Chooser) -> None:
+def _push(
+    repo: SyncRepo,
+    report: Report,
+    renormalize: bool,
+    choose: sync.Chooser,
+    *,
+    prune: bool = False,
+) -> None:
     git = repo.git
     with report.phase("encrypt and stage"):
-        staged = sync.stage(repo, report, renormalize=renormalize)
+        staged = sync.stage(repo, report, renormalize=renormalize, prune=prune)
+    if staged.kept:
+        report.say(
+            f"Kept {plural(len(staged.kept), 'file')} deleted here on the remote (sessions "
+            "Claude Code cleaned up?); 'push --prune' deletes them there too."
+        )
     for path in staged.skipped:
         report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
     with report.phase("commit"):

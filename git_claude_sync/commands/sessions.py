@@ -1,0 +1,65 @@
+"""``git claude-sync sessions``: every synced session, from every machine."""
+
+from __future__ import annotations
+
+import click
+
+from git_claude_sync import sessions as sessions_mod
+from git_claude_sync.lock import sync_lock
+from git_claude_sync.repo import open_repo
+from git_claude_sync.sessions import Session, show_size, show_time
+
+STATES = {
+    "local": "here",
+    "kept": "remote",  # deleted here (Claude Code's clean-up), kept in the sync repo
+    "history": "history",  # deleted everywhere (push --prune), in history only
+}
+
+
+def matches(
+    session: Session, project: str | None, machine: str | None, since: float | None
+) -> bool:
+    if project is not None:
+        wanted = project.lower()
+        haystack = [
+            session.project,
+            session.summary.cwd or "",
+            session.folder.decode("utf-8", "replace"),
+        ]
+        if not any(wanted in text.lower() for text in haystack):
+            return False
+    if machine is not None and session.machine.lower() != machine.lower():
+        return False
+    return since is None or session.last_activity >= since
+
+
+def run(project: str | None, machine: str | None, since: str | None) -> None:
+    repo = open_repo()
+    since_time = sessions_mod.parse_date(since) if since is not None else None
+    with sync_lock(repo.layout):
+        found = sessions_mod.list_sessions(repo)
+    shown = [s for s in found if matches(s, project, machine, since_time)]
+    if not shown:
+        click.echo("No synced sessions." if not found else "No session matches.")
+        return
+    width = max(len(s.project) for s in shown)
+    width = min(max(width, len("PROJECT")), 28)
+    machines = min(max(max(len(s.machine) for s in shown), len("MACHINE")), 20)
+    click.echo(
+        f"{'SESSION':<8}  {'PROJECT':<{width}}  {'LAST ACTIVITY':<16}  {'SIZE':>8}  "
+        f"{'MACHINE':<{machines}}  {'WHERE':<7}  TITLE"
+    )
+    for s in shown:
+        click.echo(
+            f"{s.sid[:8]:<8}  {s.project[:width]:<{width}}  {show_time(s.last_activity):<16}  "
+            f"{show_size(s.summary.size):>8}  {s.machine[:machines]:<{machines}}  "
+            f"{STATES[s.state]:<7}  {s.summary.title or '-'}"
+        )
+    counts = {state: sum(1 for s in shown if s.state == state) for state in STATES}
+    notes = []
+    if counts["kept"]:
+        notes.append(f"{counts['kept']} deleted here but kept on the remote")
+    if counts["history"]:
+        notes.append(f"{counts['history']} deleted everywhere, in history")
+    tail = f" ({'; '.join(notes)}: 'git claude-sync restore SESSION')" if notes else ""
+    click.echo(f"{len(shown)} session{'s' if len(shown) != 1 else ''}{tail}")

@@ -1,0 +1,64 @@
+"""Sessions deleted here but kept in the sync repo (and on the remote).
+
+Claude Code deletes transcripts older than ``cleanupPeriodDays`` (30 by
+default) at start-up, silently.  Syncing that deletion would delete the
+session on every machine and leave it only in history, so a deletion under
+``projects/`` is not committed unless the user asks (``push --prune``).
+
+Mechanism: after ``git add -A`` stages such a deletion, the index entry is put
+back from HEAD and marked *skip-worktree*.  git then treats the missing file
+as unchanged: ``git status`` stays clean (the launcher's no-change push keeps
+its fast path), ``git add -A`` leaves it alone, commits keep it, and the
+``sessions`` and ``restore`` commands find it in HEAD.  The mark is dropped
+when the file comes back (restore, a pull bringing a newer version, the user
+copying it back) and, with ``--prune``, for every kept file, so that the
+deletion is staged after all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from git_claude_sync import worktree
+from git_claude_sync.git import Git
+
+PREFIX = b"projects/"
+_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
+
+
+def kept_paths(git: Git) -> set[bytes]:
+    """Paths marked skip-worktree (under ``projects/``): deleted here, kept in the repo."""
+    out = git.run(["ls-files", "-v", "-z", "--", PREFIX.decode()]).stdout
+    return {record[2:] for record in out.split(b"\0") if record[:2] == b"S "}
+
+
+def _set_mark(git: Git, paths: list[bytes], on: bool) -> None:
+    if paths:
+        flag = "--skip-worktree" if on else "--no-skip-worktree"
+        git.run(["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths))
+
+
+def mark(git: Git, paths: list[bytes]) -> None:
+    _set_mark(git, paths, True)
+
+
+def before_add(git: Git, work_tree: Path, prune: bool) -> None:
+    """Unmark kept files that are back in the work tree (all of them with ``prune``)."""
+    kept = kept_paths(git)
+    if not prune:
+        kept = {p for p in kept if worktree.fs_path(work_tree, p).exists()}
+    _set_mark(git, sorted(kept), False)
+
+
+def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
+    """Undo staged deletions under ``projects/``; returns the paths kept this way."""
+    paths = [path for kind, path in staged if kind == "D" and path.startswith(PREFIX)]
+    if not paths:
+        return []
+    git.run(
+        ["reset", "-q", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"],
+        input=b"".join(p + b"\0" for p in paths),
+        env=_LITERAL,
+    )
+    mark(git, paths)
+    return paths
