@@ -9,6 +9,12 @@ from tests.machines import Machine
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("simulation", "the random multi-machine simulation")
+    group.addoption("--sim-steps", type=int, help="steps to simulate (default: a short run)")
+    group.addoption("--sim-seed", type=int, help="seed to replay (default: a fresh one, printed)")
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "projects").is_dir():
