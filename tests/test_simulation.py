@@ -292,17 +292,20 @@ class Simulation:
         self.note(i, self.machines[i].run("pull").stderr)
         return f"m{i} pull"
 
-    def step_concurrent_push(self, _i: int) -> str:
-        count = self.rng.randrange(2, len(self.machines) + 1)
-        chosen = sorted(self.rng.sample(range(len(self.machines)), count))
-        procs = [(k, popen(self.machines[k], "push")) for k in chosen]
-        for k, proc in procs:
+    def step_concurrent_push(self, i: int) -> str:
+        if self.rng.random() < 0.25:  # two hooks at once on one machine: they queue
+            runs = [(i, "push"), (i, self.rng.choice(["push", "pull"]))]
+        else:
+            count = self.rng.randrange(2, len(self.machines) + 1)
+            runs = [(k, "push") for k in sorted(self.rng.sample(range(len(self.machines)), count))]
+        procs = [(k, command, popen(self.machines[k], command)) for k, command in runs]
+        for k, command, proc in procs:
             out, err = proc.communicate(timeout=120)
             stderr = err.decode("utf-8", "replace")
-            assert proc.returncode == 0, f"m{k} push exited {proc.returncode}: {stderr}{out!r}"
+            assert proc.returncode == 0, f"m{k} {command} exited {proc.returncode}: {stderr}{out!r}"
             assert "index.lock" not in stderr, stderr
             self.note(k, stderr)
-        return f"pushes at once from {', '.join(f'm{k}' for k in chosen)}"
+        return "at once: " + ", ".join(f"m{k} {command}" for k, command in runs)
 
     STEPS = (
         ("append", 22),
