@@ -422,6 +422,41 @@ def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> No
     command.run(limit, machine, since, verbose)
 
 
+@cli.command("map")
+@click.argument("source", required=False, metavar="FROM")
+@click.argument("target", required=False, metavar="TO")
+@click.option("--list", "show", is_flag=True, help="Show the rules and the project folders.")
+@click.option("--remove", metavar="PATH", help="Remove the rule for PATH (its FROM or TO).")
+def map_command(source: str | None, target: str | None, show: bool, remove: str | None) -> None:
+    """Resume here the sessions of a project kept elsewhere at another path.
+
+    \b
+      git claude-sync map /Users/alice/code /home/alice/src
+      git claude-sync map --list
+      git claude-sync map --remove /home/alice/src
+
+    FROM is the project root as another machine has it, TO the same root on
+    this machine.  Home directories need no rule: each machine maps its own
+    $HOME.  Sessions are kept in one canonical folder per project and Claude
+    Code finds them under its own folder name through a link; a session made
+    here goes back into the other machine's folder for that project.  Rules
+    belong to this machine (~/.claude-sync/map.json) and are never synced.
+    See docs/MAPPING.md.
+    """
+    from git_claude_sync.commands import map as command
+
+    if remove is not None:
+        if source is not None or show:
+            raise click.UsageError("--remove takes no FROM TO and no --list")
+        command.remove(remove)
+    elif source is not None:
+        if target is None or show:
+            raise click.UsageError("give FROM and TO (or --list, or --remove PATH)")
+        command.add(source, target)
+    else:
+        command.list_rules()
+
+
 def _register_optional() -> None:
     from git_claude_sync.commands import hooks
 

@@ -5,6 +5,9 @@ default) at start-up, silently.  Syncing that deletion would delete the
 session on every machine and leave it only in history, so a deletion under
 ``projects/`` is not committed unless the user asks (``push --prune``).
 
+A file that moved to another project folder (mapping, docs/MAPPING.md) is
+not a deletion: its old path goes when its new one is added.
+
 Mechanism: after ``git add -A`` stages such a deletion, the index entry is put
 back from HEAD and marked *skip-worktree*.  git then treats the missing file
 as unchanged: ``git status`` stays clean (the launcher's no-change push keeps
@@ -52,7 +55,14 @@ def before_add(git: Git, work_tree: Path, prune: bool) -> None:
 
 def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     """Undo staged deletions under ``projects/``; returns the paths kept this way."""
-    paths = [path for kind, path in staged if kind == "D" and path.startswith(PREFIX)]
+    # A file moved to another project folder (docs/MAPPING.md) is added there in
+    # the same commit: that deletion is a move, not a clean-up, and goes through.
+    moved = {_within_project(path) for kind, path in staged if kind == "A"}
+    paths = [
+        path
+        for kind, path in staged
+        if kind == "D" and path.startswith(PREFIX) and _within_project(path) not in moved
+    ]
     if not paths:
         return []
     git.run(
@@ -62,3 +72,9 @@ def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     )
     mark(git, paths)
     return paths
+
+
+def _within_project(path: bytes) -> bytes | None:
+    """``projects/<folder>/<rest>`` -> ``<rest>`` (None outside ``projects/``)."""
+    parts = path.split(b"/", 2)
+    return parts[2] if len(parts) == 3 and parts[0] + b"/" == PREFIX else None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, keys, selection
+from git_claude_sync import keyfile, keys, mapping, selection
 from git_claude_sync.codec import Key
 from git_claude_sync.config import Config
 from git_claude_sync.errors import FatalError
@@ -104,7 +104,8 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
-    _write_if_changed(info / "exclude", selection.exclude_file_text(config))
+    links = "".join(line + "\n" for line in mapping.exclude_lines(layout.claude_dir))
+    _write_if_changed(info / "exclude", selection.exclude_file_text(config) + links)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_claude_sync import prompt, sync
+from git_claude_sync import mapping, prompt, sync
 from git_claude_sync.lock import sync_lock
 from git_claude_sync.repo import SyncRepo, open_repo
 from git_claude_sync.report import Report, plural, show_path
@@ -21,6 +21,8 @@ def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None)
 
 def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> None:
     """Commit local changes, fetch, and merge the remote into the Claude directory."""
+    with report.phase("map project folders"):
+        mapping.arrange_repo(repo, report)  # docs/MAPPING.md
     with report.phase("encrypt and stage"):
         staged = sync.stage(repo, report)
     with report.phase("commit"):
@@ -30,6 +32,9 @@ def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> 
     with report.phase("merge"):
         integration = sync.plan(repo, remote_tip, choose)
         sync.apply(repo, integration, report)
+    if integration.writes:
+        with report.phase("map project folders"):
+            mapping.arrange_repo(repo, report)
     sync.record_state(repo, "pulled")
     if integration.kind == "up-to-date":
         report.say("Already up to date.")

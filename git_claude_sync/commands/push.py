@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_claude_sync import prompt, sync
+from git_claude_sync import mapping, prompt, sync
 from git_claude_sync.commands.pull import report_merge
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
@@ -38,6 +38,8 @@ def _push(
     prune: bool = False,
 ) -> None:
     git = repo.git
+    with report.phase("map project folders"):
+        mapping.arrange_repo(repo, report)  # docs/MAPPING.md
     with report.phase("encrypt and stage"):
         staged = sync.stage(repo, report, renormalize=renormalize, prune=prune)
     if staged.kept:
@@ -63,6 +65,9 @@ def _push(
         with report.phase("merge"):
             integration = sync.plan(repo, remote_tip, choose)
             sync.apply(repo, integration, report)
+        if integration.writes:
+            with report.phase("map project folders"):
+                mapping.arrange_repo(repo, report)
         report_merge(integration, report)
         if integration.writes:
             report.say(f"Merged {plural(len(integration.writes), 'file')} from the remote.")

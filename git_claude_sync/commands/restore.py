@@ -15,7 +15,7 @@ import json
 
 import click
 
-from git_claude_sync import kept, keys, worktree
+from git_claude_sync import kept, keys, mapping, worktree
 from git_claude_sync import sessions as sessions_mod
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
@@ -102,6 +102,8 @@ def run(session_id: str, at: str | None, force: bool) -> None:
         if session.path not in files:
             raise FatalError(f"session {session.sid} did not exist at {at}; nothing was restored")
         written = _write(repo, head, files, force)
+        if written:
+            mapping.arrange_repo(repo)  # a folder that was gone gets its link back
     if not written:
         click.echo(f"Session {session.sid} is already in that state here; nothing to restore.")
         return

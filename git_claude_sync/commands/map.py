@@ -1,0 +1,93 @@
+"""``git claude-sync map``: which folder of this machine another machine's project is.
+
+Home directories map by default; rules add source roots that differ
+(``map /Users/alice/code /home/alice/src``).  Design: ``docs/MAPPING.md``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from git_claude_sync import mapping
+from git_claude_sync.errors import FatalError
+from git_claude_sync.lock import sync_lock
+from git_claude_sync.repo import SyncRepo, open_repo
+
+
+def _target(path: str) -> str:
+    expanded = os.path.expanduser(path)
+    if not os.path.isabs(expanded):
+        expanded = os.path.abspath(expanded)
+    return os.path.normpath(expanded)
+
+
+def add(source: str, target: str) -> None:
+    repo = open_repo()
+    layout = repo.layout
+    with sync_lock(layout):
+        rules = mapping.load(layout)
+        mapping.learn_homes(rules, layout.claude_dir / "projects")
+        canonical = rules.canonical_source(source)
+        local = _target(target)
+        if canonical in ("~", "/") or local == "/":
+            raise FatalError("map a project root, not a whole home or the file system root")
+        kept = [r for r in rules.rules if r.source != canonical and r.target != local]
+        mapping.save_rules(layout, [*kept, mapping.Rule(canonical, local)])
+        shown = f" (stored as {canonical})" if canonical != source.rstrip("/") else ""
+        click.echo(f"Mapped {source}{shown} -> {local}")
+        _apply(repo)
+
+
+def remove(path: str) -> None:
+    repo = open_repo()
+    layout = repo.layout
+    with sync_lock(layout):
+        rules = mapping.load(layout)
+        mapping.learn_homes(rules, layout.claude_dir / "projects")
+        canonical, local = rules.canonical_source(path), _target(path)
+        kept = [r for r in rules.rules if r.source not in (canonical, path) and r.target != local]
+        if len(kept) == len(rules.rules):
+            raise FatalError(f"no mapping rule for {path} (see 'git claude-sync map --list')")
+        mapping.save_rules(layout, kept)
+        click.echo(f"Removed the rule for {path}")
+        _apply(repo)
+
+
+def _apply(repo: SyncRepo) -> None:
+    done = mapping.arrange_repo(repo)
+    if done.rehomed:
+        click.echo(
+            f"Moved {done.rehomed} session(s) made here into the folder the mapping now gives; "
+            "'git claude-sync push' sends the move."
+        )
+    _show_folders(done)
+
+
+def list_rules() -> None:
+    repo = open_repo()
+    layout = repo.layout
+    with sync_lock(layout):
+        rules = mapping.load(layout)
+        done = mapping.arrange(layout, rules, dry_run=True)
+    click.echo(f"Home: {rules.home} (~ in canonical folders; every machine maps its own)")
+    if rules.rules:
+        click.echo("Rules (another machine's path -> this machine's):")
+        for rule in rules.rules:
+            click.echo(f"  {rule.source} -> {rule.target}")
+    else:
+        click.echo("Rules: none ('git claude-sync map FROM TO' adds one)")
+    _show_folders(done, pending=True)
+
+
+def _show_folders(done: mapping.Arranged, pending: bool = False) -> None:
+    for old, new in done.moved:
+        when = "at the next push or pull" if pending else "now, linked"
+        click.echo(f"  {old}: made here, into canonical folder {new} ({when})")
+    if done.linked:
+        click.echo("Project folders here (local name -> canonical folder):")
+        for local, canonical in sorted(done.linked.items()):
+            click.echo(f"  {local} -> {canonical}")
+    for canonical, why in sorted(done.unreachable.items()):
+        click.echo(f"  not reachable here: {canonical} ({why})")
