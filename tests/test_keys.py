@@ -197,3 +197,35 @@ def test_export_without_a_terminal_or_passphrase_is_a_clear_error(machine_a: Mac
     raw = keycode.unwrap(code, PASSPHRASE)
     key_text = Path(machine_a.key_file).read_text().split()[1]
     assert raw.hex() == key_text
+
+
+def test_rotation_keeps_sessions_deleted_here_deleted_and_old_states_restorable(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    sid_a, sid_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    a.write(f"projects/-p/{sid_a}.jsonl", b'{"uuid":"a1","cwd":"/p"}\n')
+    a.write(f"projects/-p/{sid_b}.jsonl", b'{"uuid":"b1","cwd":"/p"}\n')
+    a.run("push")
+    b.run("pull")
+    # Claude Code's clean-up on each machine: kept on the remote.
+    (a.claude / f"projects/-p/{sid_a}.jsonl").unlink()
+    a.run("push")
+    (b.claude / f"projects/-p/{sid_b}.jsonl").unlink()
+    b.run("push")
+    a.run("pull")
+
+    a.run("key", "rotate")
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    for machine, gone, there in ((a, sid_a, sid_b), (b, sid_b, sid_a)):
+        assert not (machine.claude / f"projects/-p/{gone}.jsonl").exists()
+        assert (machine.claude / f"projects/-p/{there}.jsonl").exists()
+        assert "Nothing to push" in machine.run("push").stdout
+    # The deleted session is still restorable; its blob is under the new key now,
+    # and history from before the rotation opens with the retired key.
+    a.run("restore", sid_a[:8])
+    assert (a.claude / f"projects/-p/{sid_a}.jsonl").read_bytes() == b'{"uuid":"a1","cwd":"/p"}\n'
+    log = a.run("log").stdout
+    assert "key rotated to" in log and "switched to key" in log
