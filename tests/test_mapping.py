@@ -11,6 +11,7 @@ import pytest
 from git_claude_sync import mapping
 from git_claude_sync.mapping import Mapping, Rule, encode
 from tests.machines import Machine, git_plain
+from tests.test_sessions import launcher_state
 
 SIDS = [f"{n:08x}-0000-4000-8000-{n:012x}" for n in range(1, 10)]
 
@@ -119,6 +120,7 @@ def test_sessions_follow_the_home_directory_both_ways(mac: Machine, linux: Machi
         out = machine.run("push").stdout
         assert "Nothing to push" in out
         assert "skipped" not in machine.run("push").stderr
+        assert launcher_state(machine) == ""  # the launcher's no-change fast path holds
     assert mac.files() == linux.files()  # the canonical folders, byte for byte
 
 
