@@ -168,7 +168,7 @@ def test_reserved_lengths(head: bytes) -> None:
 def test_write_packet_refuses_oversized_data() -> None:
     out = io.BytesIO()
     with pytest.raises((ValueError, ProtocolError)):
-        pktline.write_packet(out, b"x" * (MAX_DATA + 1))  
+        pktline.write_packet(out, b"x" * (MAX_DATA + 1))
 
 
 @pytest.mark.parametrize("head", [b"+00a", b" 00a", b"0x0a", b"0_0a"])
