@@ -27,6 +27,19 @@ def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> 
         staged = sync.stage(repo, report)
     with report.phase("commit"):
         sync.commit(repo, staged)
+    _remote_tip, integration = fetch_and_merge(repo, report, choose)
+    sync.record_state(repo, "pulled")
+    if integration.kind == "up-to-date":
+        report.say("Already up to date.")
+    else:
+        report.say(f"Pulled {plural(len(integration.writes), 'file')}.")
+    report_merge(integration, report)
+
+
+def fetch_and_merge(
+    repo: SyncRepo, report: Report, choose: sync.Chooser | None
+) -> tuple[str | None, sync.Integration]:
+    """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
     with report.phase("fetch"):
         remote_tip = sync.fetch(repo)
     with report.phase("merge"):
@@ -35,12 +48,7 @@ def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> 
     if integration.writes:
         with report.phase("map project folders"):
             mapping.arrange_repo(repo, report)
-    sync.record_state(repo, "pulled")
-    if integration.kind == "up-to-date":
-        report.say("Already up to date.")
-    else:
-        report.say(f"Pulled {plural(len(integration.writes), 'file')}.")
-    report_merge(integration, report)
+    return remote_tip, integration
 
 
 def report_merge(integration: sync.Integration, report: Report) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from git_claude_sync import mapping, prompt, sync
-from git_claude_sync.commands.pull import report_merge
+from git_claude_sync.commands.pull import fetch_and_merge, report_merge
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.lock import sync_lock
@@ -60,14 +60,7 @@ def _push(
         report.say("Nothing to push.")
         return
     for _attempt in range(sync.PUSH_ATTEMPTS):
-        with report.phase("fetch"):
-            remote_tip = sync.fetch(repo)
-        with report.phase("merge"):
-            integration = sync.plan(repo, remote_tip, choose)
-            sync.apply(repo, integration, report)
-        if integration.writes:
-            with report.phase("map project folders"):
-                mapping.arrange_repo(repo, report)
+        remote_tip, integration = fetch_and_merge(repo, report, choose)
         report_merge(integration, report)
         if integration.writes:
             report.say(f"Merged {plural(len(integration.writes), 'file')} from the remote.")
