@@ -12,11 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygit2
-from git_claude_sync.filters import indexed
+from git_claude_sync.filters import clean, indexed
 from pygit2.enums import FilterMode
 
-from git_claude_sync import clean
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto.codec import Key
 
 DRIVER = "claude-sync"
 

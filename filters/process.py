@@ -19,10 +19,11 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from git_claude_sync.filters import indexed, pktline
+from git_claude_sync.filters import clean, indexed, pktline
 
-from git_claude_sync import clean, keyfile, keys
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 
 

@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from git_claude_sync import codec, keys
+from git_claude_sync.crypto import codec
+from git_claude_sync.crypto import keyring as keys
 from git_claude_sync.errors import FatalError
 
 

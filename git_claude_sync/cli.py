@@ -458,9 +458,9 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
 
 
 def _register_optional() -> None:
-    from git_claude_sync.commands import hooks
+    from git_claude_sync.commands import install
 
-    for command in hooks.COMMANDS:
+    for command in install.COMMANDS:
         cli.add_command(command)
 
 

@@ -8,7 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from git_claude_sync import clean, codec, keyfile
+from git_claude_sync.filters import clean
+
+from git_claude_sync.crypto import codec, keyfile
 from tests.machines import Machine, git_plain
 
 TEMP_SUFFIX = b".claude-sync-tmp"

@@ -1,5 +1,5 @@
-"""The blob format (git_claude_sync.codec) against docs/FORMAT.md and docs/vectors/v1.json,
-and the key file (git_claude_sync.keyfile).
+"""The blob format (git_claude_sync.crypto.codec) against docs/FORMAT.md and docs/vectors/v1.json,
+and the key file (git_claude_sync.crypto.keyfile).
 
 The vectors pin exact ciphertext bytes.  If a zstandard upgrade changes zstd's output,
 ``test_valid_vector_encrypts_exactly`` fails: machines on different versions would then
@@ -22,8 +22,9 @@ import pytest
 import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from git_claude_sync import codec, errors, keyfile
-from git_claude_sync.codec import CHUNK_SIZE, HEADER_LEN, Key
+from git_claude_sync import errors
+from git_claude_sync.crypto import codec, keyfile
+from git_claude_sync.crypto.codec import CHUNK_SIZE, HEADER_LEN, Key
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, Tampered, WrongKey
 
 VECTORS = json.loads(

@@ -1,4 +1,4 @@
-"""The content merge (git_claude_sync.content_merge) and its git merge driver."""
+"""The content merge (git_claude_sync.engine.file_merge) and its git merge driver."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import keyfile
-from git_claude_sync.codec import Key
-from git_claude_sync.content_merge import (
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine.file_merge import (
     BINARY,
     HISTORY,
     JSON,
@@ -452,7 +452,7 @@ def driver_repo(tmp_path: Path) -> tuple[Path, Key]:
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
     driver = " ".join(
-        [shlex.quote(sys.executable), "-m", "git_claude_sync.filters.merge", "--key"]
+        [shlex.quote(sys.executable), "-m", "git_claude_sync.filters.merge_driver", "--key"]
         + [shlex.quote(str(key_path)), "%O", "%A", "%B", "%P"]
     )
     _git(repo, "config", "merge.claude-sync.name", "git-claude-sync")

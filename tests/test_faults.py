@@ -20,7 +20,8 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from git_claude_sync import clean
+from git_claude_sync.filters import clean
+
 from tests.fleet import fsck, make_fleet, popen, temp_files, torn_files
 from tests.machines import Machine
 

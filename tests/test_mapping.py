@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import mapping
-from git_claude_sync.mapping import Mapping, Rule, encode
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.claude.project_folders import Mapping, Rule, encode
 from tests.machines import Machine, git_plain
 from tests.test_sessions import launcher_state
 
@@ -213,7 +213,7 @@ def test_mapping_rules_in_memory() -> None:
 
 
 def test_links_never_replace_a_real_folder(tmp_path: Path) -> None:
-    from git_claude_sync.layout import Layout
+    from git_claude_sync.machine.paths import Layout
 
     claude = tmp_path / ".claude"
     projects = claude / "projects"

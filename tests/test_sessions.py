@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from git_claude_sync import sessions
+from git_claude_sync.engine import session_history as sessions
 from tests.machines import Machine, git_plain
 
 SID_1 = "1a1a1a1a-0000-4000-8000-000000000001"

@@ -388,7 +388,7 @@ def test_pygit2_paths_encrypt_through_the_registered_filter(pair: tuple[Machine,
     a.write("CLAUDE.md", CANARY)
     script = (
         "import pygit2\n"
-        "from git_claude_sync.repo import libgit2_repository, open_repo\n"
+        "from git_claude_sync.engine.repo import libgit2_repository, open_repo\n"
         "r = libgit2_repository(open_repo())\n"
         "r.index.add('CLAUDE.md')\n"
         "r.index.write()\n"

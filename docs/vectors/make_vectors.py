@@ -16,8 +16,8 @@ from pathlib import Path
 import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from git_claude_sync import codec
-from git_claude_sync.codec import HEADER_LEN, NONCE_LEN, TAG_LEN, Key
+from git_claude_sync.crypto import codec
+from git_claude_sync.crypto.codec import HEADER_LEN, NONCE_LEN, TAG_LEN, Key
 
 OUT = Path(__file__).with_name("v1.json")
 

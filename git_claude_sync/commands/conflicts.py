@@ -7,15 +7,18 @@ import time
 
 import click
 
-from git_claude_sync import conflicts, content_merge, prompt, worktree
+from git_claude_sync.engine import conflict_store as conflicts
+from git_claude_sync.engine import file_merge as content_merge
+from git_claude_sync.engine.sync import ConflictCase, both_name
 from git_claude_sync.errors import FatalError
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import show_path
-from git_claude_sync.sync import ConflictCase, both_name
+from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import show_path
 
 
 def list_stored() -> None:
-    from git_claude_sync.repo import open_repo
+    from git_claude_sync.engine.repo import open_repo
 
     repo = open_repo()
     items = conflicts.load(repo.git)
@@ -30,7 +33,7 @@ def list_stored() -> None:
 
 
 def resolve(path_text: str, choice: str | None) -> None:
-    from git_claude_sync.repo import open_repo
+    from git_claude_sync.engine.repo import open_repo
 
     repo = open_repo()
     path = os.fsencode(path_text)

@@ -12,16 +12,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, prompt, sync
-from git_claude_sync import repo as repo_mod
-from git_claude_sync.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.commands.pull import pull
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
+from git_claude_sync.engine import repo as repo_mod
+from git_claude_sync.engine import sync
 from git_claude_sync.errors import FatalError, NotEncrypted
 from git_claude_sync.git import BRANCH, REMOTE, Git
-from git_claude_sync.layout import Layout, current
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import Report, show_path
+from git_claude_sync.machine import config as config_mod
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, show_path
 
 
 def run(

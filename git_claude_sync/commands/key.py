@@ -26,14 +26,17 @@ from pathlib import Path
 
 import click
 
-from git_claude_sync import keycode, keyfile, keys, prompt, sync
-from git_claude_sync.codec import KEY_LEN, Key, format_fingerprint
+from git_claude_sync.crypto import keycode, keyfile
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.crypto.codec import KEY_LEN, Key, format_fingerprint
+from git_claude_sync.engine import sync
+from git_claude_sync.engine.repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
-from git_claude_sync.layout import current
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import Report
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.machine.paths import current
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report
 
 KEYID_CONFIG = "claude-sync.keyid"
 

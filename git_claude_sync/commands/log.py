@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import click
 
-from git_claude_sync import sessions as sessions_mod
+from git_claude_sync.engine import session_history as sessions_mod
+from git_claude_sync.engine.repo import open_repo
+from git_claude_sync.engine.session_history import Session, machine_of, show_size, show_time
 from git_claude_sync.git import Git
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import open_repo
-from git_claude_sync.report import plural
-from git_claude_sync.sessions import Session, machine_of, show_size, show_time
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import plural
 
 _ZERO = "0" * 40
 

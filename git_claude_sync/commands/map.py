@@ -10,10 +10,10 @@ import os
 
 import click
 
-from git_claude_sync import mapping
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.engine.repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
+from git_claude_sync.machine.lock import sync_lock
 
 
 def _target(path: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from git_claude_sync.repo import open_repo
+from git_claude_sync.engine.repo import open_repo
 
 
 def run(args: list[str]) -> int:

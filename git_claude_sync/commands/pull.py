@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from git_claude_sync import mapping, prompt, sync
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.engine import sync
+from git_claude_sync.engine.repo import SyncRepo, open_repo
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, plural, show_path
 
 
 def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None) -> None:

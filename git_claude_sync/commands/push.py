@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from git_claude_sync import mapping, prompt, sync
+from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.commands.pull import fetch_and_merge, report_merge
+from git_claude_sync.engine import sync
+from git_claude_sync.engine.repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, plural, show_path
 
 
 def run(

@@ -15,14 +15,17 @@ import json
 
 import click
 
-from git_claude_sync import kept, keys, mapping, worktree
-from git_claude_sync import sessions as sessions_mod
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.engine import kept
+from git_claude_sync.engine import session_history as sessions_mod
+from git_claude_sync.engine.repo import SyncRepo, open_repo
+from git_claude_sync.engine.session_history import Session, show_time
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import plural, show_path
-from git_claude_sync.sessions import Session, show_time
+from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import plural, show_path
 
 
 def _commit_at(git: Git, moment: float) -> str | None:

@@ -6,12 +6,14 @@ import time
 
 import click
 
-from git_claude_sync import hooks, selection, sync
+from git_claude_sync.claude import selection
+from git_claude_sync.claude import settings_hooks as hooks
+from git_claude_sync.engine import sync
+from git_claude_sync.engine.repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import Report, plural, show_path
 
 _MAX_LISTED = 20
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.remote.store import (
     NAME,

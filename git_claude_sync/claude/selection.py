@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_claude_sync.config import Config
 from git_claude_sync.errors import FatalError
+from git_claude_sync.machine.config import Config
 
 # Synced by default: sessions and everything a person builds up.
 DEFAULT_INCLUDE = (

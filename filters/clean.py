@@ -16,7 +16,7 @@ bytes are the answer.
 
 from __future__ import annotations
 
-from git_claude_sync.codec import Key, looks_encrypted
+from git_claude_sync.crypto.codec import Key, looks_encrypted
 from git_claude_sync.errors import CodecError
 
 

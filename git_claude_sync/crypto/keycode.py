@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from git_claude_sync.codec import KEY_LEN
+from git_claude_sync.crypto.codec import KEY_LEN
 from git_claude_sync.errors import FatalError
 
 PREFIX = "csk1-"

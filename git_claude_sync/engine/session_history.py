@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import keys, worktree
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.engine.repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
-from git_claude_sync.repo import SyncRepo
+from git_claude_sync.machine import files as worktree
 
 PROJECTS = b"projects/"
 CACHE_NAME = "sessions-cache.json"

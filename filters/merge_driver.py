@@ -1,6 +1,6 @@
 """``merge.claude-sync.driver``: git's custom merge driver for encrypted blobs.
 
-git runs ``python -m git_claude_sync.filters.merge --key KEYFILE %O %A %B %P``
+git runs ``python -m git_claude_sync.filters.merge_driver --key KEYFILE %O %A %B %P``
 with three temporary files holding the stored blobs (ciphertext) of the merge
 base, ours and theirs, and the path being merged.  The three are decrypted in
 memory, merged by ``content_merge.merge_file`` and the result, encrypted again
@@ -20,8 +20,8 @@ import os
 import sys
 from pathlib import Path
 
-from git_claude_sync import keyfile
-from git_claude_sync.content_merge import merge_file
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.engine.file_merge import merge_file
 from git_claude_sync.errors import FatalError
 
 CLEAN, CONFLICT, FAILED = 0, 1, 2

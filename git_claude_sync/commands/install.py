@@ -28,9 +28,9 @@ from typing import Any
 
 import click
 
-from git_claude_sync import hooks as hooks_mod
-from git_claude_sync.layout import Layout, current
-from git_claude_sync.repo import is_initialised
+from git_claude_sync.claude import settings_hooks as hooks_mod
+from git_claude_sync.engine.repo import is_initialised
+from git_claude_sync.machine.paths import Layout, current
 
 FOREGROUND_ENV = "GIT_CLAUDE_SYNC_HOOK_FOREGROUND"
 ARGV_ENV = "GIT_CLAUDE_SYNC_HOOK_ARGV"

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from git_claude_sync import content_merge, worktree
+from git_claude_sync.engine import file_merge as content_merge
 from git_claude_sync.errors import FatalError
-from git_claude_sync.layout import Layout, user_home
-from git_claude_sync.report import Report
+from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine.paths import Layout, user_home
+from git_claude_sync.ui.report import Report
 
 if TYPE_CHECKING:
-    from git_claude_sync.repo import SyncRepo
+    from git_claude_sync.engine.repo import SyncRepo
 
 MAP_FILE = "map.json"
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -576,7 +577,7 @@ def rehome(mapping: Mapping, projects: Path, foreign: set[bytes]) -> int:
 
 def foreign_sessions(repo: SyncRepo) -> set[bytes]:
     """Session files first committed by another machine (from the sync repo's history)."""
-    from git_claude_sync import sessions
+    from git_claude_sync.engine import session_history as sessions
 
     head = repo.git.rev("HEAD")
     if head is None:
@@ -591,7 +592,7 @@ def foreign_sessions(repo: SyncRepo) -> set[bytes]:
 
 def arrange_repo(repo: SyncRepo, report: Report | None = None) -> Arranged:
     """``arrange`` for a push or pull (under its lock); git's exclude list follows the links."""
-    from git_claude_sync import repo as repo_mod
+    from git_claude_sync.engine import repo as repo_mod
 
     layout = repo.layout
     mapping = load(layout)

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from git_claude_sync.codec import KEY_LEN, Key
+from git_claude_sync.crypto.codec import KEY_LEN, Key
 from git_claude_sync.errors import FatalError
 
 PREFIX = "CLAUDE-SYNC-KEY-V1"

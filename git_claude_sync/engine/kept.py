@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_claude_sync import worktree
 from git_claude_sync.git import Git
+from git_claude_sync.machine import files as worktree
 
 PREFIX = b"projects/"
 _LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}

@@ -12,10 +12,10 @@ import sys
 
 import click
 
-from git_claude_sync.report import show_path
-from git_claude_sync.selection import TEMP_SUFFIX
-from git_claude_sync.sync import Chooser, ConflictCase, Decision, both_name
-from git_claude_sync.worktree import fs_path
+from git_claude_sync.claude.selection import TEMP_SUFFIX
+from git_claude_sync.engine.sync import Chooser, ConflictCase, Decision, both_name
+from git_claude_sync.machine.files import fs_path
+from git_claude_sync.ui.report import show_path
 
 POLICIES = {"ours": "ours", "theirs": "theirs", "later": "later"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from git_claude_sync.selection import TEMP_SUFFIX
+from git_claude_sync.claude.selection import TEMP_SUFFIX
 
 
 def fs_path(root: Path | str, repo_path: bytes) -> Path:

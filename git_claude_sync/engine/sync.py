@@ -22,21 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync import (
-    clean,
-    codec,
-    conflicts,
-    content_merge,
-    kept,
-    keys,
-    merge,
-    selection,
-    worktree,
-)
+from git_claude_sync.claude import selection
+from git_claude_sync.crypto import codec
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.engine import conflict_store as conflicts
+from git_claude_sync.engine import file_merge as content_merge
+from git_claude_sync.engine import kept
+from git_claude_sync.engine import tree_merge as merge
+from git_claude_sync.engine.repo import SyncRepo
 from git_claude_sync.errors import FatalError
+from git_claude_sync.filters import clean
 from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
-from git_claude_sync.repo import SyncRepo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.machine import files as worktree
+from git_claude_sync.ui.report import Report, plural, show_path
 
 PUSH_ATTEMPTS = 5
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024

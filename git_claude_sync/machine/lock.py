@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from git_claude_sync import worktree
 from git_claude_sync.errors import FatalError
-from git_claude_sync.layout import Layout
+from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine.paths import Layout
 
 STALE_INDEX_LOCK_SECONDS = 10.0
 

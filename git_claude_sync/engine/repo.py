@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, keys, mapping, selection
-from git_claude_sync.codec import Key
-from git_claude_sync.config import Config
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.claude import selection
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, Git
-from git_claude_sync.layout import Layout, current
+from git_claude_sync.machine import config as config_mod
+from git_claude_sync.machine.config import Config
+from git_claude_sync.machine.paths import Layout, current
 
 if TYPE_CHECKING:
     import pygit2
@@ -78,7 +81,7 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         ),
         f"merge.{DRIVER}.name": "git-claude-sync: merge decrypted content by kind of file",
         f"merge.{DRIVER}.driver": _python_command(
-            "git_claude_sync.filters.merge", "--key", str(layout.key_file)
+            "git_claude_sync.filters.merge_driver", "--key", str(layout.key_file)
         )
         + " %O %A %B %P",
         # Nothing the remote sends is trusted.

@@ -17,12 +17,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from git_claude_sync import codec, kept, keycode, keyfile
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto import codec, keycode, keyfile
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import kept
 from git_claude_sync.errors import FatalError, NotEncrypted
 from git_claude_sync.git import Git
-from git_claude_sync.layout import Layout
-from git_claude_sync.report import show_path
+from git_claude_sync.machine.paths import Layout
+from git_claude_sync.ui.report import show_path
 
 OLD_KEYS = "old-keys"
 PENDING = "key.next"  # a rotation's new key, written before it is pushed
