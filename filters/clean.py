@@ -16,20 +16,9 @@ bytes are the answer.
 
 from __future__ import annotations
 
+from git_claude_sync.claude.file_kinds import complete_part
 from git_claude_sync.crypto.codec import Key, looks_encrypted
 from git_claude_sync.errors import CodecError
-
-
-def is_append_only(path: bytes) -> bool:
-    """Files Claude Code only ever appends lines to."""
-    return path == b"history.jsonl" or (path.startswith(b"projects/") and path.endswith(b".jsonl"))
-
-
-def complete_part(path: bytes, content: bytes) -> bytes:
-    """The part of ``content`` that is stored: up to the last newline for append-only files."""
-    if is_append_only(path):
-        return content[: content.rfind(b"\n") + 1]
-    return content
 
 
 def clean(key: Key, path: bytes, content: bytes, previous: bytes | None) -> bytes:

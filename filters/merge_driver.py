@@ -20,8 +20,8 @@ import os
 import sys
 from pathlib import Path
 
+from git_claude_sync.claude.file_merge import merge_file
 from git_claude_sync.crypto import keyfile
-from git_claude_sync.engine.file_merge import merge_file
 from git_claude_sync.errors import FatalError
 
 CLEAN, CONFLICT, FAILED = 0, 1, 2

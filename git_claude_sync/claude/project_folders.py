@@ -17,18 +17,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from git_claude_sync.engine import file_merge as content_merge
+from git_claude_sync.claude import file_merge
 from git_claude_sync.errors import FatalError
-from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, user_home
-from git_claude_sync.ui.report import Report
 
-if TYPE_CHECKING:
-    from git_claude_sync.engine.repo import SyncRepo
-
-MAP_FILE = "map.json"
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.
 _HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/root|/var/root)(?=/|$)")
@@ -192,26 +186,24 @@ class Mapping:
 # -- this machine's rules --------------------------------------------------------
 
 
-def _map_file(layout: Layout) -> Path:
-    return layout.home / MAP_FILE
-
-
 def _read_state(layout: Layout) -> dict[str, object]:
     try:
-        data = json.loads(_map_file(layout).read_text(encoding="utf-8"))
+        data = json.loads(layout.map_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except ValueError:
-        raise FatalError(f"{_map_file(layout)} is not valid JSON") from None
+        raise FatalError(f"{layout.map_file} is not valid JSON") from None
     return data if isinstance(data, dict) else {}
 
 
 def _write_state(layout: Layout, state: dict[str, object]) -> None:
-    path = _map_file(layout)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    files.atomic_write(layout.map_file, text.encode())
+
+
+def applied_fingerprint(layout: Layout) -> object:
+    """The fingerprint of the rules the Claude directory was last arranged for."""
+    return _read_state(layout).get("applied")
 
 
 def load(layout: Layout) -> Mapping:
@@ -326,13 +318,13 @@ def _merge_file(source: Path, target: Path) -> None:
         if new.startswith(old):
             pass
         elif old.startswith(new):
-            worktree.replace_file(target, old)
+            files.replace_file(target, old)
         else:
-            merged = content_merge.merge_file(os.fsencode(target.name), None, new, old)
+            merged = file_merge.merge_file(os.fsencode(target.name), None, new, old)
             if merged.conflict:
-                worktree.replace_file(target.with_name(target.name + ".moved"), old)
+                files.replace_file(target.with_name(target.name + ".moved"), old)
             else:
-                worktree.replace_file(target, merged.data)
+                files.replace_file(target, merged.data)
     source.unlink()
 
 
@@ -570,40 +562,3 @@ def rehome(mapping: Mapping, projects: Path, foreign: set[bytes]) -> int:
         with contextlib.suppress(OSError):
             folder.rmdir()
     return moved
-
-
-# -- the sync repo ----------------------------------------------------------------------
-
-
-def foreign_sessions(repo: SyncRepo) -> set[bytes]:
-    """Session files first committed by another machine (from the sync repo's history)."""
-    from git_claude_sync.engine import session_history as sessions
-
-    head = repo.git.rev("HEAD")
-    if head is None:
-        return set()
-    history = sessions.read_history(repo.git, head)
-    return {
-        path
-        for path, versions in history.versions.items()
-        if versions and versions[-1].machine != repo.config.machine
-    }
-
-
-def arrange_repo(repo: SyncRepo, report: Report | None = None) -> Arranged:
-    """``arrange`` for a push or pull (under its lock); git's exclude list follows the links."""
-    from git_claude_sync.engine import repo as repo_mod
-
-    layout = repo.layout
-    mapping = load(layout)
-    changed = _read_state(layout).get("applied") != mapping.fingerprint()
-    done = arrange(layout, mapping, foreign_sessions(repo) if changed else None)
-    repo_mod.configure(layout, repo.key, repo.config)
-    if report is not None:
-        for old, new in done.moved:
-            report.detail(f"  projects/{old} -> projects/{new} (canonical folder; linked)")
-        if done.rehomed:
-            report.say(
-                f"Moved {done.rehomed} session(s) made here to the folder the new mapping gives."
-            )
-    return done

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.config import Config
+from git_claude_sync.machine.files import TEMP_SUFFIX
 
 # Synced by default: sessions and everything a person builds up.
 DEFAULT_INCLUDE = (
@@ -30,7 +31,6 @@ DEFAULT_INCLUDE = (
 NEVER = (".credentials.json",)
 
 # Temporary files of our own atomic writes.
-TEMP_SUFFIX = ".claude-sync-tmp"
 
 # Known machine-local content, shown as such by `status`.
 MACHINE_LOCAL = (

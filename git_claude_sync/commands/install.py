@@ -28,8 +28,8 @@ from typing import Any
 
 import click
 
-from git_claude_sync.claude import settings_hooks as hooks_mod
-from git_claude_sync.engine.repo import is_initialised
+from git_claude_sync.claude import settings_hooks
+from git_claude_sync.engine.sync_repo import is_initialised
 from git_claude_sync.machine.paths import Layout, current
 
 FOREGROUND_ENV = "GIT_CLAUDE_SYNC_HOOK_FOREGROUND"
@@ -76,7 +76,7 @@ def install(scope: str) -> None:
     changes nothing; every other setting and hook is left as it is.
     """
     path = _settings_path(scope)
-    if hooks_mod.install(path):
+    if settings_hooks.install(path):
         click.echo(f"Installed SessionEnd (push) and SessionStart (pull) hooks in {path}")
     else:
         click.echo(f"Hooks already installed in {path}")
@@ -94,7 +94,7 @@ def install(scope: str) -> None:
 def uninstall(scope: str) -> None:
     """Remove the hooks that 'install' added, and nothing else."""
     path = _settings_path(scope)
-    if hooks_mod.uninstall(path):
+    if settings_hooks.uninstall(path):
         click.echo(f"Removed git-claude-sync hooks from {path}")
     else:
         click.echo(f"No git-claude-sync hooks in {path}")
@@ -116,7 +116,9 @@ def hook(event: str) -> None:
     try:
         _run_hook(event)
     except Exception as err:  # a hook must never fail Claude Code
-        _log_quietly(current(), f"{hooks_mod.ERROR_PREFIX}hook {_clean(event)} failed: {err!r}")
+        _log_quietly(
+            current(), f"{settings_hooks.ERROR_PREFIX}hook {_clean(event)} failed: {err!r}"
+        )
     sys.exit(0)
 
 
@@ -199,7 +201,7 @@ def _run_hook(event: str) -> None:
     label = f"{session}" + (f" ({_clean(detail)})" if detail is not None else "")
 
     def line(what: str) -> str:
-        return hooks_mod.hook_log_line(_now(), _clean(event), label, what)
+        return settings_hooks.hook_log_line(_now(), _clean(event), label, what)
 
     action = ACTIONS.get(event)
     if action is None:
@@ -230,7 +232,9 @@ def _run_hook(event: str) -> None:
             else:
                 subprocess.Popen(argv, start_new_session=True, **options)
         except OSError as err:
-            message = f"{hooks_mod.ERROR_PREFIX}could not start {action}: {err.strerror or err}\n"
+            message = (
+                f"{settings_hooks.ERROR_PREFIX}could not start {action}: {err.strerror or err}\n"
+            )
             os.write(log_fd, message.encode("utf-8", "replace"))
     finally:
         os.close(log_fd)

@@ -11,13 +11,14 @@ by a ref under ``refs/claude-sync/`` that is never pushed (push sends only
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
+from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.paths import Layout
 
 KEEP_REF_PREFIX = "refs/claude-sync/conflicts/"
 
@@ -45,7 +46,7 @@ class Stored:
 
 
 def store_file(git: Git) -> Path:
-    return git.git_dir.parent / "conflicts.json"
+    return Layout.of_git_dir(git.git_dir).conflicts_file
 
 
 def load(git: Git) -> list[Stored]:
@@ -60,17 +61,15 @@ def load(git: Git) -> list[Stored]:
 
 
 def _save(git: Git, items: list[Stored]) -> None:
-    path = store_file(git)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([i.to_json() for i in items], indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    data = json.dumps([i.to_json() for i in items], indent=2) + "\n"
+    atomic_write(store_file(git), data.encode())
 
 
 def record(git: Git, path: bytes, remote_blob: str, local_blob: str) -> None:
     """Remember a conflict (replacing an older one for the same file)."""
     items = [i for i in load(git) if i.path != path]
     items.append(Stored(path, remote_blob, local_blob, time.time()))
-    git.run(["update-ref", KEEP_REF_PREFIX + remote_blob, remote_blob])
+    git.update_ref(KEEP_REF_PREFIX + remote_blob, remote_blob)
     _save(git, items)
 
 
@@ -81,5 +80,5 @@ def forget(git: Git, path: bytes) -> Stored:
         raise FatalError(f"no stored conflict for {path.decode('utf-8', 'backslashreplace')}")
     _save(git, [i for i in items if i.path != path])
     if not any(i.remote_blob == match[0].remote_blob for i in items if i.path != path):
-        git.run(["update-ref", "-d", KEEP_REF_PREFIX + match[0].remote_blob], check=False)
+        git.delete_ref(KEEP_REF_PREFIX + match[0].remote_blob)
     return match[0]

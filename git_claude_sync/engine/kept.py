@@ -23,34 +23,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from git_claude_sync.git import Git
-from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine import files
 
 PREFIX = b"projects/"
-_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
 
 
 def kept_paths(git: Git) -> set[bytes]:
     """Paths marked skip-worktree (under ``projects/``): deleted here, kept in the repo."""
-    out = git.run(["ls-files", "-v", "-z", "--", PREFIX.decode()]).stdout
-    return {record[2:] for record in out.split(b"\0") if record[:2] == b"S "}
-
-
-def _set_mark(git: Git, paths: list[bytes], on: bool) -> None:
-    if paths:
-        flag = "--skip-worktree" if on else "--no-skip-worktree"
-        git.run(["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths))
+    return git.skip_worktree_paths(PREFIX)
 
 
 def mark(git: Git, paths: list[bytes]) -> None:
-    _set_mark(git, paths, True)
+    git.set_skip_worktree(paths, True)
 
 
 def before_add(git: Git, work_tree: Path, prune: bool) -> None:
     """Unmark kept files that are back in the work tree (all of them with ``prune``)."""
     kept = kept_paths(git)
     if not prune:
-        kept = {p for p in kept if worktree.fs_path(work_tree, p).exists()}
-    _set_mark(git, sorted(kept), False)
+        kept = {p for p in kept if files.fs_path(work_tree, p).exists()}
+    git.set_skip_worktree(sorted(kept), False)
 
 
 def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
@@ -65,11 +57,7 @@ def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     ]
     if not paths:
         return []
-    git.run(
-        ["reset", "-q", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"],
-        input=b"".join(p + b"\0" for p in paths),
-        env=_LITERAL,
-    )
+    git.reset_paths(paths)
     mark(git, paths)
     return paths
 

@@ -22,14 +22,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync.crypto import keyring as keys
-from git_claude_sync.engine.repo import SyncRepo
+from git_claude_sync.crypto import keyring
+from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
-from git_claude_sync.machine import files as worktree
+from git_claude_sync.machine import files
+from git_claude_sync.machine.files import atomic_write
 
 PROJECTS = b"projects/"
-CACHE_NAME = "sessions-cache.json"
 _CACHE_VERSION = 2
 _AUTHOR = re.compile(r"^git-claude-sync \((.*)\)$")
 _TITLE_LEN = 72
@@ -191,35 +191,14 @@ class History:
 
 def read_history(git: Git, head: str, paths: Iterable[str] = ("projects",)) -> History:
     """Who wrote what and when, from one ``git log --raw`` over ``paths``."""
-    out = git.run(
-        [
-            "log",
-            "--format=%x01%H %P%x00%at%x00%an",
-            "--raw",
-            "-z",
-            "--no-renames",
-            "--no-abbrev",
-            head,
-            "--",
-            *paths,
-        ]
-    ).stdout
     history = History()
-    for chunk in out.split(b"\x01")[1:]:
-        commit_line, at, rest = chunk.split(b"\0", 2)
-        ids = commit_line.decode().split()
-        author, _, records = rest.partition(b"\0")
-        fields = records.lstrip(b"\n").split(b"\0")
-        for i in range(0, len(fields) - 1, 2):
-            meta, path = fields[i], fields[i + 1]
-            if not meta.startswith(b":"):
-                continue
-            new_oid = meta.split()[3].decode()
+    for entry in git.log(head, list(paths)):
+        for _old, new_oid, path in entry.changes:
             version = Version(
-                commit=ids[0],
-                parent=ids[1] if len(ids) > 1 else None,
-                time=float(at),
-                machine=machine_of(author.decode("utf-8", "replace")),
+                commit=entry.commit,
+                parent=entry.parents[0] if entry.parents else None,
+                time=entry.at,
+                machine=machine_of(entry.author),
                 oid=None if set(new_oid) == {"0"} else new_oid,
             )
             history.versions.setdefault(path, []).append(version)
@@ -270,22 +249,18 @@ class SummaryCache:
             "version": _CACHE_VERSION,
             "summaries": {k: v.to_json() for k, v in self.entries.items() if k in keep},
         }
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
-        tmp.replace(self.path)
+        atomic_write(self.path, json.dumps(data, separators=(",", ":")).encode())
 
 
 def summaries(repo: SyncRepo, wanted: dict[str, bytes]) -> dict[str, Summary]:
     """Summary of each blob (id -> its path), decrypting only what the cache lacks."""
-    cache = SummaryCache(repo.layout.home / CACHE_NAME)
+    cache = SummaryCache(repo.layout.sessions_cache_file)
     missing = {oid: path for oid, path in wanted.items() if oid not in cache.entries}
     if missing:
-        keyring = keys.keyring_for(repo.layout.key_file, repo.key)
+        history = keyring.keyring_for(repo.layout.key_file, repo.key)
         for oid, data in repo.git.iter_blobs(missing):
             try:
-                plain = keyring.decrypt(missing[oid], data)
+                plain = history.decrypt(missing[oid], data)
             except FatalError:
                 continue  # a key this machine never had: listed without details
             cache.entries[oid] = summarize(plain)
@@ -305,7 +280,7 @@ def list_sessions(repo: SyncRepo, history: History | None = None) -> list[Sessio
     found: dict[bytes, tuple[str, str, Version | None]] = {}  # path -> (oid, state, version)
     for path, (_mode, oid) in tree.items():
         if session_of(path) is not None and path.count(b"/") == 2:
-            present = worktree.fs_path(repo.claude_dir, path).exists()
+            present = files.fs_path(repo.claude_dir, path).exists()
             state = "local" if present else "kept"
             found[path] = (oid, state, history.last_writer(path))
     for path in history.versions:

@@ -1,4 +1,4 @@
-"""Writing into the Claude directory without ever leaving a torn file.
+"""Writing files without ever leaving a torn one: the Claude directory's and the tool's own.
 
 Claude Code may read a file at any moment; each file is replaced by writing a
 temporary file beside it, syncing it to disk and renaming it over the old one.
@@ -9,7 +9,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from git_claude_sync.claude.selection import TEMP_SUFFIX
+# Our temporary files in the Claude directory end so (never synced, swept after a crash).
+TEMP_SUFFIX = ".claude-sync-tmp"
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` by ``data`` all at once (temporary file, fsync, rename)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def fs_path(root: Path | str, repo_path: bytes) -> Path:

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
-from git_claude_sync.machine import files as worktree
+from git_claude_sync.git import TEMP_INDEX_GLOB
+from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
 
 STALE_INDEX_LOCK_SECONDS = 10.0
@@ -71,10 +72,9 @@ def sync_lock(
 
 def _remove_temp_files(layout: Layout) -> None:
     """What a killed run was writing: files in the Claude directory, scratch indexes."""
-    worktree.remove_temp_files(layout.claude_dir)
-    for scratch in layout.git_dir.glob("index.*.*"):
-        if scratch.name.startswith(("index.merge.", "index.preview.")):
-            scratch.unlink(missing_ok=True)
+    files.remove_temp_files(layout.claude_dir)
+    for scratch in layout.git_dir.glob(TEMP_INDEX_GLOB):
+        scratch.unlink(missing_ok=True)
 
 
 def _remove_stale_index_lock(git_dir: Path, crashed: bool) -> None:

@@ -1,5 +1,8 @@
 """Where things live.  Every location derives from ``HOME`` and ``CLAUDE_CONFIG_DIR``
-at call time, so tests (and people) can run several "machines" on one box."""
+at call time, so tests (and people) can run several "machines" on one box.
+
+Every file under the tool's home (``~/.claude-sync``) is named here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,11 @@ from pathlib import Path
 class Layout:
     home: Path  # the tool's home, ~/.claude-sync
     claude_dir: Path  # the work tree: $CLAUDE_CONFIG_DIR or ~/.claude
+
+    @staticmethod
+    def of_git_dir(git_dir: Path) -> Layout:
+        """The tool's home around a sync repo (its Claude directory unknown here)."""
+        return Layout(home=git_dir.parent, claude_dir=Path())
 
     @property
     def git_dir(self) -> Path:
@@ -40,6 +48,35 @@ class Layout:
     @property
     def lock_file(self) -> Path:
         return self.home / "sync.lock"
+
+    @property
+    def pending_key_file(self) -> Path:
+        """A rotation's new key, written before it is pushed."""
+        return self.home / "key.next"
+
+    @property
+    def old_keys_dir(self) -> Path:
+        return old_keys_dir(self.key_file)
+
+    @property
+    def conflicts_file(self) -> Path:
+        """Conflicts kept for later (engine/conflict_store.py)."""
+        return self.home / "conflicts.json"
+
+    @property
+    def map_file(self) -> Path:
+        """This machine's project folder rules (claude/project_folders.py)."""
+        return self.home / "map.json"
+
+    @property
+    def sessions_cache_file(self) -> Path:
+        """Summaries of session blobs already decrypted (engine/session_history.py)."""
+        return self.home / "sessions-cache.json"
+
+
+def old_keys_dir(key_file: Path) -> Path:
+    """Retired keys, beside the key file (the filters know only the key file's path)."""
+    return key_file.parent / "old-keys"
 
 
 def user_home() -> Path:

@@ -9,13 +9,22 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from typing import Protocol
 
 import click
 
-from git_claude_sync.claude.selection import TEMP_SUFFIX
-from git_claude_sync.engine.sync import Chooser, ConflictCase, Decision, both_name
-from git_claude_sync.machine.files import fs_path
-from git_claude_sync.ui.report import show_path
+from git_claude_sync.engine.steps import Chooser, ConflictCase, Decision, both_name
+from git_claude_sync.machine.files import TEMP_SUFFIX, fs_path
+from git_claude_sync.ui.report import Report, plural, show_path
+
+
+class Merged(Protocol):
+    @property
+    def merged(self) -> list[bytes]: ...
+
+    @property
+    def deferred(self) -> list[bytes]: ...
+
 
 POLICIES = {"ours": "ours", "theirs": "theirs", "later": "later"}
 
@@ -89,3 +98,14 @@ def edit(case: ConflictCase, claude_dir: os.PathLike[str]) -> bytes | None:
         return temp.read_bytes()
     finally:
         temp.unlink(missing_ok=True)
+
+
+def report_merge(result: Merged, report: Report) -> None:
+    """What a sync merged from both sides, and what it left for a person to decide."""
+    if result.merged:
+        report.say(f"Merged the contents of {plural(len(result.merged), 'file')} from both sides.")
+    for path in result.deferred:
+        report.warn(
+            f"{show_path(path)} changed on both machines: kept this machine's version; the "
+            "remote one is stored, see 'git claude-sync conflicts'"
+        )

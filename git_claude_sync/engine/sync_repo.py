@@ -14,20 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from git_claude_sync.claude import project_folders as mapping
-from git_claude_sync.claude import selection
-from git_claude_sync.crypto import keyfile
-from git_claude_sync.crypto import keyring as keys
+from git_claude_sync.claude import project_folders, selection
+from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, Git
-from git_claude_sync.machine import config as config_mod
+from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
+from git_claude_sync.machine.files import atomic_write
 from git_claude_sync.machine.paths import Layout, current
 
 if TYPE_CHECKING:
-    import pygit2
+    pass
 
+KEYID_CONFIG = "claude-sync.keyid"  # the key this repo uses (finishes a killed switch)
 DRIVER = "claude-sync"  # the filter, diff and merge driver name
 
 # Every path: our filter (required: a missing filter fails instead of storing
@@ -88,7 +88,7 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         "transfer.fsckObjects": "true",
         "user.name": f"git-claude-sync ({machine})",
         "user.email": f"git-claude-sync@{machine}",
-        "claude-sync.keyid": key.fingerprint,
+        KEYID_CONFIG: key.fingerprint,
         "init.defaultBranch": BRANCH,
         # An upstream lets `git status --branch` tell what is unpushed (bin/git-claude-sync).
         f"branch.{BRANCH}.remote": "origin",
@@ -99,15 +99,14 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
 def configure(layout: Layout, key: Key, config: Config) -> None:
     """Write git config, attributes and the exclude list if they differ."""
     git = git_for(layout)
-    listed = git.run(["config", "--local", "--list", "-z"]).stdout.decode("utf-8", "replace")
-    existing = dict(item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
+    existing = git.config_list()
     for name, value in git_settings(layout, key, config.machine).items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
-    links = "".join(line + "\n" for line in mapping.exclude_lines(layout.claude_dir))
+    links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
     _write_if_changed(info / "exclude", selection.exclude_file_text(config) + links)
 
 
@@ -117,9 +116,7 @@ def _write_if_changed(path: Path, text: str) -> None:
             return
     except FileNotFoundError:
         pass
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, text.encode(), mode=0o644)
 
 
 def open_repo(layout: Layout | None = None) -> SyncRepo:
@@ -129,29 +126,15 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
     key = keyfile.load(layout.key_file)
     git = git_for(layout)
-    recorded = git.config_get("claude-sync.keyid")
-    if recorded and recorded != key.fingerprint and keys.finish_switch(layout, recorded):
+    recorded = git.config_get(KEYID_CONFIG)
+    if recorded and recorded != key.fingerprint and keyring.finish_switch(layout, recorded):
         key = keyfile.load(layout.key_file)  # a key rotation or 'key use' died half-way
     if recorded and recorded != key.fingerprint:
         raise FatalError(
             f"wrong key: this sync repo uses key {recorded}, but {layout.key_file} "
             f"holds key {key.fingerprint}"
         )
-    config = config_mod.load(layout.config_file)
+    settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    configure(layout, key, config)
-    return SyncRepo(layout=layout, git=git, key=key, config=config)
-
-
-def libgit2_repository(repo: SyncRepo) -> pygit2.Repository:
-    """The sync repo through pygit2, with our codec registered as its filter.
-
-    libgit2 runs no external filter: without the in-process filter, pygit2's
-    ``index.add`` would store plaintext.  Use only this to open the repo with pygit2.
-    """
-    import pygit2
-
-    from git_claude_sync.filters import libgit2
-
-    libgit2.register(repo.key)
-    return pygit2.Repository(str(repo.layout.git_dir))
+    configure(layout, key, settings)
+    return SyncRepo(layout=layout, git=git, key=key, config=settings)

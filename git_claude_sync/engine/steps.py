@@ -13,27 +13,21 @@ makes an already-written file identical to its incoming blob).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from git_claude_sync.claude import selection
-from git_claude_sync.crypto import codec
-from git_claude_sync.crypto import keyring as keys
-from git_claude_sync.engine import conflict_store as conflicts
-from git_claude_sync.engine import file_merge as content_merge
-from git_claude_sync.engine import kept
-from git_claude_sync.engine import tree_merge as merge
-from git_claude_sync.engine.repo import SyncRepo
+from git_claude_sync.claude import file_kinds, file_merge, selection
+from git_claude_sync.crypto import codec, keyring
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import conflict_store, kept, remote_key, tree_merge
+from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.filters import clean
-from git_claude_sync.git import BRANCH, LOCAL_REF, REMOTE, REMOTE_REF, Git, GitError
-from git_claude_sync.machine import files as worktree
+from git_claude_sync.git import LOCAL_REF, Git
+from git_claude_sync.machine import files
+from git_claude_sync.machine.files import atomic_write
 from git_claude_sync.ui.report import Report, plural, show_path
 
 PUSH_ATTEMPTS = 5
@@ -69,12 +63,10 @@ class Staged:
 
 
 def _pending_bytes(git: Git) -> int:
-    out = git.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
     total = 0
-    for name in out.split(b"\0"):
-        if name:
-            with contextlib.suppress(OSError):
-                total += worktree.fs_path(git.work_tree, name).stat().st_size
+    for name in git.pending_paths():
+        with contextlib.suppress(OSError):
+            total += files.fs_path(git.work_tree, name).stat().st_size
     return total
 
 
@@ -92,18 +84,8 @@ def stage(
     """
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
-    env: dict[str, str] = {}
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
-    if show_progress:
-        env["GIT_CLAUDE_SYNC_PROGRESS"] = "1"
-    if renormalize and git.rev("HEAD"):
-        git.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
-    if show_progress:
-        proc = git.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
-        if proc.returncode != 0:
-            raise GitError("encrypting failed (see the lines above)")
-    else:
-        git.run(["add", "-A", "--", "."], what="encrypting")
+    git.add_all(renormalize=renormalize and git.rev("HEAD") is not None, progress=show_progress)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
@@ -114,18 +96,10 @@ def stage(
 
 def _unstage_unsyncable(git: Git) -> list[bytes]:
     """Symlinks and nested repositories carry no content git could encrypt: skip them."""
-    out = git.run(["ls-files", "-s", "-z"]).stdout
     paths = [
-        record.split(b"\t", 1)[1]
-        for record in out.split(b"\0")
-        if record and record.split(b" ", 1)[0].decode() in _UNSYNCABLE_MODES
+        path for path, (mode, _oid) in git.index_entries().items() if mode in _UNSYNCABLE_MODES
     ]
-    if paths:
-        git.run(
-            ["rm", "--cached", "-q", "-r", "--pathspec-from-file=-", "--pathspec-file-nul"],
-            input=b"\0".join(paths),
-            env={"GIT_LITERAL_PATHSPECS": "1"},
-        )
+    git.unstage(paths)
     return paths
 
 
@@ -137,11 +111,9 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
     message = f"{repo.config.machine}: {staged.summary()}"
     # Plumbing, not `git commit`: that re-checks the work tree, and racily
     # clean files would start the filter process again for nothing.
-    tree = git.out(["write-tree"]).strip()
     head = git.rev("HEAD")
-    parents = ["-p", head] if head else []
-    new = git.out(["commit-tree", tree, *parents, "-m", message]).strip()
-    git.run(["update-ref", LOCAL_REF, new, *([head] if head else [""])], what="commit")
+    new = git.commit_tree(git.write_tree(), [head] if head else [], message)
+    git.update_ref(LOCAL_REF, new, head, create=head is None)
     return new
 
 
@@ -150,22 +122,17 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 def fetch(repo: SyncRepo) -> str | None:
     """Update our view of the remote; returns its tip, or None if it is empty."""
-    url = repo.git.remote_url() or "?"
-    proc = repo.git.run(
-        ["fetch", "--quiet", "--no-tags", "--prune", REMOTE, f"+refs/heads/{BRANCH}:{REMOTE_REF}"],
-        check=False,
-    )
-    if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace")
-        if f"couldn't find remote ref refs/heads/{BRANCH}" in stderr:
-            return None
-        raise GitError(Git.describe_failure(f"cannot reach the remote {url}: fetch", proc.stderr))
+    tip = repo.git.fetch_branch()
     record_state(repo, "fetched")
-    return repo.git.rev(REMOTE_REF)
+    return tip
 
 
-def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None) -> int:
-    """Refuse to send any blob that is not our ciphertext for its path; returns the count."""
+def verify_outgoing(
+    repo: SyncRepo, tip: str, remote_tip: str | None, *, key: Key | None = None
+) -> int:
+    """Refuse to send any blob that is not ciphertext for its path under ``key``
+    (default: the repo's); returns the count."""
+    key = key or repo.key
     outgoing = repo.git.objects_to_send(tip, remote_tip)
     paths = dict(outgoing)
     for path in paths.values():
@@ -179,38 +146,16 @@ def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None) -> int:
         if not codec.looks_encrypted(data):
             raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
         header = codec.parse_header(data)
-        if header.key_id != repo.key.key_id or header.path_tag != repo.key.path_tag(path):
+        if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
             raise FatalError(
                 f"refusing to push: {name} is not encrypted with this repo's key for its path"
             )
     return len(outgoing)
 
 
-# How git reports that another push landed first: refused as not a fast-forward,
-# or (a push racing ours on the same remote) a ref that moved under its lock.
-_REMOTE_MOVED = (
-    "[rejected]",
-    "non-fast-forward",
-    "fetch first",
-    "failed to update ref",
-    "cannot lock ref",
-    "incorrect old value",
-)
-
-
-def send(repo: SyncRepo, report: Report) -> bool:
-    """Push our branch; False if the remote moved meanwhile (not a fast-forward)."""
-    url = repo.git.remote_url() or "?"
-    args = ["push", "--porcelain", REMOTE, f"{LOCAL_REF}:refs/heads/{BRANCH}"]
-    if report.interactive:
-        args.insert(1, "--progress")
-    proc = repo.git.run(args, check=False, capture_stderr=not report.interactive)
-    out = proc.stdout.decode("utf-8", "replace")
-    if proc.returncode == 0:
-        return True
-    if any(sign in out for sign in _REMOTE_MOVED):
-        return False
-    raise GitError(Git.describe_failure(f"cannot push to {url}", proc.stderr or out.encode()))
+def send(repo: SyncRepo, commit: str, report: Report) -> bool:
+    """Push ``commit`` as the remote branch; False if the remote moved meanwhile."""
+    return repo.git.push_branch(commit, progress=report.interactive)
 
 
 # -- integrating the remote ----------------------------------------------------
@@ -234,7 +179,7 @@ class ConflictCase:
     base: bytes | None
     ours: bytes
     theirs: bytes
-    merged: content_merge.MergeResult
+    merged: file_merge.MergeResult
 
 
 # What to do with a conflict: keep "ours", take "theirs", keep "both" (theirs
@@ -253,43 +198,42 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
     ours = git.ls_tree(head) if head else {}
     if head is None or git.is_ancestor(head, remote_tip):
         theirs = git.ls_tree(remote_tip)
-        keys.check_incoming(repo.layout, repo.key, git, ours, theirs)
+        remote_key.check_incoming(repo.layout, repo.key, git, ours, theirs)
         return Integration("fast-forward", remote_tip, writes=_differences(ours, theirs))
     base_commit = git.merge_base(head, remote_tip)
     base = git.ls_tree(base_commit) if base_commit else {}
     theirs = git.ls_tree(remote_tip)
-    keys.check_incoming(repo.layout, repo.key, git, ours, theirs)
-    tree_merge = merge.merge_trees(base, ours, theirs)
+    remote_key.check_incoming(repo.layout, repo.key, git, ours, theirs)
+    trees = tree_merge.merge_trees(base, ours, theirs)
     integration = Integration("merge", None)
-    result = dict(tree_merge.result)
-    for path in tree_merge.conflicts:
+    result = dict(trees.result)
+    for path in trees.conflicts:
         _merge_contents(
             repo, path, base.get(path), ours[path], theirs[path], result, integration, choose
         )
     integration.writes = _differences(ours, result)
     if not integration.conflicts:
-        tree = _write_tree(git, head, ours, result)
-        message = f"{repo.config.machine}: merge"
-        integration.new_tip = git.out(
-            ["commit-tree", tree, "-p", head, "-p", remote_tip, "-m", message]
-        ).strip()
+        tree = git.tree_with(head, _changes(ours, result))
+        integration.new_tip = git.commit_tree(
+            tree, [head, remote_tip], f"{repo.config.machine}: merge"
+        )
     return integration
 
 
 def _merge_contents(
     repo: SyncRepo,
     path: bytes,
-    base: merge.Entry | None,
-    ours: merge.Entry,
-    theirs: merge.Entry,
-    result: merge.Tree,
+    base: tree_merge.Entry | None,
+    ours: tree_merge.Entry,
+    theirs: tree_merge.Entry,
+    result: tree_merge.Tree,
     integration: Integration,
     choose: Chooser | None,
 ) -> None:
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
     blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
     plain: dict[str, bytes] = {}
-    history = keys.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
     for entry in (base, ours, theirs):
         if entry is not None and entry[1] not in plain:
             try:
@@ -298,7 +242,7 @@ def _merge_contents(
             except FatalError as err:
                 raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
     base_text = plain[base[1]] if base else None
-    outcome = content_merge.merge_file(path, base_text, plain[ours[1]], plain[theirs[1]])
+    outcome = file_merge.merge_file(path, base_text, plain[ours[1]], plain[theirs[1]])
     if not outcome.conflict:
         result[path] = (ours[0], _store_blob(repo, path, outcome.data))
         integration.merged.append(path)
@@ -329,34 +273,16 @@ def both_name(path: bytes) -> bytes:
 
 
 def _store_blob(repo: SyncRepo, path: bytes, plaintext: bytes) -> str:
-    data = repo.key.encrypt(path, plaintext)
-    return repo.git.out(["hash-object", "-w", "--no-filters", "--stdin"], input=data).strip()
+    return repo.git.store_blob(repo.key.encrypt(path, plaintext))
 
 
-def _differences(old: merge.Tree, new: merge.Tree) -> list[bytes]:
+def _differences(old: tree_merge.Tree, new: tree_merge.Tree) -> list[bytes]:
     return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
 
 
-def _index_info(old: merge.Tree, new: merge.Tree) -> bytes:
-    lines = []
-    for path in _differences(old, new):
-        if path in new:
-            mode, oid = new[path]
-            lines.append(f"{mode} {oid}\t".encode() + path)
-        else:
-            lines.append(b"0 " + b"0" * 40 + b"\t" + path)
-    return b"".join(line + b"\0" for line in lines)
-
-
-def _write_tree(git: Git, head: str, ours: merge.Tree, result: merge.Tree) -> str:
-    index_file = git.git_dir / f"index.merge.{os.getpid()}"
-    temp = dataclasses.replace(git, index_file=index_file)
-    try:
-        temp.run(["read-tree", head])
-        temp.run(["update-index", "-z", "--index-info"], input=_index_info(ours, result))
-        return temp.out(["write-tree"]).strip()
-    finally:
-        index_file.unlink(missing_ok=True)
+def _changes(old: tree_merge.Tree, new: tree_merge.Tree) -> dict[bytes, tree_merge.Entry | None]:
+    """Index changes that turn ``old`` into ``new``."""
+    return {path: new.get(path) for path in _differences(old, new)}
 
 
 def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
@@ -366,7 +292,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     to be replaced is checked to still hold what this machine last committed.
     """
     git, key = repo.git, repo.key
-    history = keys.keyring_for(repo.layout.key_file, key)  # HEAD may predate a key switch
+    history = keyring.keyring_for(repo.layout.key_file, key)  # HEAD may predate a key switch
     if integration.conflicts:
         raise Conflict(integration.conflicts)
     if integration.kind == "up-to-date" or integration.new_tip is None:
@@ -400,7 +326,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
     for path in paths:
         expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
-        current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
+        current = files.read_file(files.fs_path(repo.claude_dir, path))
         if current is None and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
@@ -409,7 +335,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 still_deleted.append(path)
         if (
             current is not None
-            and clean.is_append_only(path)
+            and file_kinds.is_append_only(path)
             and current.startswith(expected or b"")
         ):
             appended[path] = (len(expected or b""), len(current))
@@ -422,27 +348,27 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in paths:
         if path in still_deleted:
             continue
-        target = worktree.fs_path(repo.claude_dir, path)
+        target = files.fs_path(repo.claude_dir, path)
         committed, seen = appended.get(path, (None, 0))
         if path in incoming or (committed is not None and seen > committed):
             executable = path in new and new[path][0] == "100755"
-            worktree.replace_file(
+            files.replace_file(
                 target, incoming.get(path, b""), executable, keep_appended_from=committed
             )
             report.detail(f"  wrote {show_path(path)}")
         else:
-            worktree.remove_file(target, repo.claude_dir)
+            files.remove_file(target, repo.claude_dir)
             report.detail(f"  removed {show_path(path)}")
     # The branch moves only after every file is in place (see the module docstring).
-    git.run(["update-ref", LOCAL_REF, integration.new_tip] + ([head] if head else []))
+    git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:
-        git.run(["read-tree", integration.new_tip])
+        git.read_tree(integration.new_tip)
     else:
-        git.run(["update-index", "-z", "--index-info"], input=_index_info(old, new))
+        git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
-    git.run(["update-index", "-q", "--refresh"], check=False)
+    git.refresh_index()
     for path, theirs_blob, ours_blob in integration.deferred:
-        conflicts.record(git, path, theirs_blob, ours_blob)
+        conflict_store.record(git, path, theirs_blob, ours_blob)
 
 
 # -- state -------------------------------------------------------------------
@@ -463,10 +389,8 @@ def load_state(repo: SyncRepo) -> dict[str, float]:
 def record_state(repo: SyncRepo, event: str) -> None:
     state = load_state(repo)
     state[event] = time.time()
-    path: Path = repo.layout.state_file
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    atomic_write(repo.layout.state_file, text.encode())
 
 
 # -- previews (dry runs, status) -------------------------------------------------
@@ -476,9 +400,9 @@ def record_state(repo: SyncRepo, event: str) -> None:
 class Preview:
     staged: Staged
     remote_tip: str | None
-    base: merge.Tree
-    ours: merge.Tree
-    theirs: merge.Tree
+    base: tree_merge.Tree
+    ours: tree_merge.Tree
+    theirs: tree_merge.Tree
 
     @property
     def to_push(self) -> list[bytes]:
@@ -490,22 +414,15 @@ class Preview:
 
     @property
     def conflicts(self) -> list[bytes]:
-        return merge.merge_trees(self.base, self.ours, self.theirs).conflicts
+        return tree_merge.merge_trees(self.base, self.ours, self.theirs).conflicts
 
 
 def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
     """What push and pull would do, computed in a scratch index: nothing real changes."""
     git = repo.git
-    scratch = git.git_dir / f"index.preview.{os.getpid()}"
-    real_index = git.git_dir / "index"
-    try:
-        if real_index.exists():
-            scratch.write_bytes(real_index.read_bytes())
-        temp = dataclasses.replace(git, index_file=scratch)
+    with git.temp_index("preview", copy_index=True) as temp:
         staged = stage(repo, report, git=temp)
-        ours_tree = temp.out(["write-tree"]).strip()
-    finally:
-        scratch.unlink(missing_ok=True)
+        ours_tree = temp.write_tree()
     head = git.rev("HEAD")
     base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
     return Preview(
