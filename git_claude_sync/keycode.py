@@ -3,7 +3,7 @@
 ``git claude-sync key export`` prints ``csk1-<base64url>``; ``init --key-code``
 and ``key use --key-code`` take it back.  The passphrase goes through scrypt
 (memory-hard, random salt), the key is sealed with AES-256-GCM under the
-result.  Specification: the "Key codes" section of ``docs/FORMAT.md``.
+result.  Specification: ``docs/spec/keycode.md``.
 
 A short checksum lets a code damaged in copying ("check it was copied whole")
 be told apart from a wrong passphrase (GCM authentication fails).

@@ -1,6 +1,6 @@
 """The bucket as a git remote: one encrypted manifest, and encrypted packs.
 
-Layout (normative text: docs/FORMAT.md, "Object storage remotes"):
+Layout (normative text: docs/spec/bucket.md):
 
 * ``MANIFEST_NAME``: the manifest, sealed with the repo key at the pseudo-path
   ``\\x00remote/manifest``: refs, HEAD, the ordered list of packs (each with the
