@@ -1026,7 +1026,7 @@ def bucket_vectors() -> dict[str, object]:
         "serial": 3,
         "refs": {main: c2, "refs/heads/caf\u00e9": c1},
         "head": main,
-        "packs": [listed(id3, [c1, c2])],
+        "packs": [listed(id3, sorted([c1, c2]))],
         "dropped": [{"id": id1, "at": 1764390600.5}, {"id": id2, "at": 1764390600.5}],
     }
     m4 = {
@@ -1034,7 +1034,7 @@ def bucket_vectors() -> dict[str, object]:
         "serial": 4,
         "refs": {},
         "head": None,
-        "packs": [listed(id3, [c1, c2])],
+        "packs": [listed(id3, sorted([c1, c2]))],
         "dropped": [{"id": id1, "at": 1764390600.5}, {"id": id2, "at": 1764390600.5}],
     }
     manifests = [
