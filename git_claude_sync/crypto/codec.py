@@ -1,10 +1,10 @@
 """The blob format: deterministic, chunked, compressed AES-256-GCM.
 
-This module is the whole crypto core; ``docs/FORMAT.md`` is its specification
+This module is the whole crypto core; ``docs/spec/blob.md`` is its specification
 and ``docs/vectors/`` holds test vectors it must reproduce.  Nothing else in the
 program touches a cipher.
 
-Why each choice (details in FORMAT.md):
+Why each choice (details in docs/spec/blob.md):
 
 * Deterministic: git compares the cleaned worktree file with the stored blob.
   A randomized cipher would make every file look modified after every commit.

@@ -3,7 +3,7 @@
 ``git claude-sync key export`` prints ``csk1-<base64url>``; ``init --key-code``
 and ``key use --key-code`` take it back.  The passphrase goes through scrypt
 (memory-hard, random salt), the key is sealed with AES-256-GCM under the
-result.  Specification: the "Key codes" section of ``docs/FORMAT.md``.
+result.  Specification: ``docs/spec/keycode.md``.
 
 A short checksum lets a code damaged in copying ("check it was copied whole")
 be told apart from a wrong passphrase (GCM authentication fails).
@@ -57,12 +57,22 @@ def check_passphrase(passphrase: str) -> None:
 
 
 def wrap(raw_key: bytes, passphrase: str, *, log2_n: int = LOG2_N) -> str:
-    """The key code for ``raw_key`` under ``passphrase``."""
+    """The key code for ``raw_key`` under ``passphrase`` (fresh random salt and nonce)."""
+    return wrap_with(
+        raw_key, passphrase, log2_n=log2_n, salt=os.urandom(SALT_LEN), nonce=os.urandom(NONCE_LEN)
+    )
+
+
+def wrap_with(raw_key: bytes, passphrase: str, *, log2_n: int, salt: bytes, nonce: bytes) -> str:
+    """``wrap`` with the salt and nonce given: for test vectors only.
+
+    A salt and nonce must never be used twice; ``wrap`` draws fresh ones.
+    """
     if len(raw_key) != KEY_LEN:
         raise ValueError("a key is exactly 32 bytes")
+    if len(salt) != SALT_LEN or len(nonce) != NONCE_LEN:
+        raise ValueError(f"the salt is {SALT_LEN} bytes and the nonce {NONCE_LEN}")
     check_passphrase(passphrase)
-    salt = os.urandom(SALT_LEN)
-    nonce = os.urandom(NONCE_LEN)
     head = bytes([log2_n]) + salt
     sealed = AESGCM(_kek(passphrase, salt, log2_n)).encrypt(nonce, raw_key, PREFIX.encode() + head)
     body = head + nonce + sealed

@@ -1,6 +1,6 @@
 """The bucket as a git remote: one encrypted manifest, and encrypted packs.
 
-Layout (normative text: docs/FORMAT.md, "Object storage remotes"):
+Layout (normative text: docs/spec/bucket.md):
 
 * ``MANIFEST_NAME``: the manifest, sealed with the repo key at the pseudo-path
   ``\\x00remote/manifest``: refs, HEAD, the ordered list of packs (each with the
@@ -111,6 +111,26 @@ class Manifest:
         return {p.id for p in self.packs}
 
 
+def seal_manifest(key: Key, manifest: Manifest) -> bytes:
+    """The manifest as stored: a blob sealed at the pseudo-path ``MANIFEST_PATH``."""
+    return key.encrypt(MANIFEST_PATH, manifest.encode())
+
+
+def open_manifest(key: Key, sealed: bytes) -> Manifest:
+    """Open and parse a stored manifest (``CodecError`` or ``FatalError`` if it does not)."""
+    return Manifest.decode(key.decrypt(MANIFEST_PATH, sealed))
+
+
+def seal_pack(key: Key, name: str, data: bytes) -> bytes:
+    """A git pack as stored under the object name ``name``."""
+    return key.encrypt(PACK_PATH + name.encode(), data)
+
+
+def open_pack(key: Key, name: str, sealed: bytes) -> bytes:
+    """The git pack stored under ``name`` (``CodecError`` if it is not that pack)."""
+    return key.decrypt(PACK_PATH + name.encode(), sealed)
+
+
 def consolidation_start(sizes: list[int], max_packs: int) -> int | None:
     """Index from which to merge the trailing packs into one, or None to leave them.
 
@@ -161,7 +181,7 @@ class Remote:
         else:
             sealed, version = got
             try:
-                plain = self.key.decrypt(MANIFEST_PATH, sealed)
+                manifest = open_manifest(self.key, sealed)
             except NotEncrypted:
                 raise FatalError(
                     f"{self.store.url} holds an object at the manifest's name that "
@@ -174,7 +194,7 @@ class Remote:
                 ) from None
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: the manifest is {err}") from None
-            self.manifest, self.version = Manifest.decode(plain), version
+            self.manifest, self.version = manifest, version
         self._read = True
         return self.manifest, self.version
 
@@ -185,7 +205,7 @@ class Remote:
         return self.manifest, self.version
 
     def _seal_manifest(self, manifest: Manifest) -> bytes:
-        return self.key.encrypt(MANIFEST_PATH, manifest.encode())
+        return seal_manifest(self.key, manifest)
 
     # -- fetch ---------------------------------------------------------------------
 
@@ -216,7 +236,7 @@ class Remote:
                 return False
             self.say(f"Fetching {_size(len(got[0]))} from {self.store.url}")
             try:
-                data = self.key.decrypt(PACK_PATH + pack.id.encode(), got[0])
+                data = open_pack(self.key, pack.id, got[0])
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: a pack is {err}") from None
             CallerRepo.index_pack(
@@ -299,7 +319,7 @@ class Remote:
         if _object_count(data) == 0:
             return None
         name = new_name()
-        sealed = self.key.encrypt(PACK_PATH + name.encode(), data)
+        sealed = seal_pack(self.key, name, data)
         self.say(f"Uploading {_size(len(sealed))} to {self.store.url}")
         self.store.put(name, sealed)
         return Pack(name, len(sealed), positives)
