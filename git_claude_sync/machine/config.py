@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomllib
 
 from git_claude_sync.errors import FatalError
 

@@ -35,7 +35,7 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,7 @@ from tests.machines import Machine
 DEFAULT_STEPS = 40
 MACHINES = 3
 ROUND_AT_LEAST_EVERY = 12
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 WORDS = ["read", "the", "file", "run", "tests", "fix", "why", "fails", "—", "naïve", "日本", "🙂"]
 
 Key = tuple[str, ...]
