@@ -1,4 +1,4 @@
-"""The object storage scenarios, shared by test_remote_s3.py and test_remote_gcs.py.
+"""The object storage scenarios, shared by test_s3.py and test_gcs.py.
 
 Each drives the real CLI as two (or three) fake machines against a real server
 on 127.0.0.1, then looks at the bucket from the outside.
@@ -17,7 +17,7 @@ import pytest
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
-from tests.conftest_remote import Backend, RemoteMachine
+from tests.remote.backends import Backend
 
 CANARY = b"QUOKKA-CANARY-9137"
 PROJECT = "-home-alice-acme-merger-2027"
@@ -264,14 +264,3 @@ def wrong_key(backend: Backend, tmp_path: Path) -> None:
     assert "key" in line, line
     assert not m.tool_home.exists()  # init removes everything it made
 
-
-__all__ = [
-    "RemoteMachine",
-    "concurrent_push",
-    "consolidation",
-    "incremental_push",
-    "killed_push",
-    "refused",
-    "round_trip",
-    "wrong_key",
-]
