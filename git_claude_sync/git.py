@@ -45,6 +45,10 @@ _REMOTE_MOVED = (
     "cannot lock ref",
     "incorrect old value",
 )
+# The remote received the push and said no: a hook, its fsck, a quota.
+_REMOTE_REFUSED = re.compile(r"\[remote rejected\][^(\n]*\(([^)\n]*)\)")
+# What fsck says of an object it rejects: "error: object 1a2b…: hasDotgit: …".
+_FSCK_FINDING = re.compile(rb"object [0-9a-f]{40,64}: \w+:")
 _LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}
 
 # Scrub credentials that git may echo back in URLs (https://user:token@host).
@@ -68,8 +72,60 @@ def scrub(text: str) -> str:
     return _URL_SECRET.sub(r"\1***@", text)
 
 
+# Lines git prints around the cause of a failure, which say nothing of their own.
+_GENERIC = (
+    "could not read from remote repository",
+    "please make sure you have the correct access rights",
+    "and the repository exists",
+    "failed to push some refs",
+    "the remote end hung up unexpectedly",
+    "index-pack failed",
+    "fsck error in packed object",
+    "remote unpack failed",
+    "unpack-objects abnormal exit",
+    "invalid index-pack output",
+    "early eof",
+)
+# Progress meters ("Receiving objects:  45% (9/20)", "Total 3 (delta 0)…").
+_PROGRESS = re.compile(r"(remote: )?([A-Z][\w ]*: +\d+(% \(\d+/\d+\))?\b.*|Total \d+ .*)")
+_CAUSE_LINES = 3
+_CAUSE_CHARS = 400
+
+
+def _stderr_lines(stderr: bytes) -> list[str]:
+    text = stderr.decode("utf-8", "replace").replace("\r", "\n")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        line
+        for line in lines
+        if line
+        and not line.lower().startswith(("hint:", "warning:"))
+        and not _PROGRESS.fullmatch(line)
+    ]
+
+
+def cause(stderr: bytes) -> str:
+    """The lines of git's stderr that say why it failed, scrubbed, on one line.
+
+    Our filter's reasons if it gave any (every file it refused); else git's own
+    lines without the boilerplate around them ("Could not read from remote
+    repository", "failed to push some refs"), which on their own would hide
+    the cause: the remote's message, fsck's finding, ssh's complaint.
+    """
+    lines = _stderr_lines(stderr)
+    ours = [line for line in lines if line.startswith("git-claude-sync: ")]
+    if ours:
+        reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
+        more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
+        return f"{'; '.join(reasons[:10])}{more}"
+    meaningful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
+    picked = list(dict.fromkeys(meaningful))[:_CAUSE_LINES] or lines[-1:]
+    detail = scrub("; ".join(picked)) if picked else "no message"
+    return detail if len(detail) <= _CAUSE_CHARS else detail[: _CAUSE_CHARS - 1] + "…"
+
+
 class GitError(FatalError):
-    """A git command failed; the message is git's own last line, scrubbed."""
+    """A git command failed; the message quotes git's reason, scrubbed."""
 
 
 @dataclass(frozen=True)
@@ -120,20 +176,8 @@ class Git:
 
     @staticmethod
     def describe_failure(what: str, stderr: bytes) -> str:
-        """One line from git's stderr: our filter's own reason if it gave one."""
-        lines = [
-            line.strip()
-            for line in stderr.decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.startswith(("hint:", "warning:"))
-        ]
-        ours = [line for line in lines if line.startswith("git-claude-sync: ")]
-        if ours:
-            # Every file our filter refused, not only the first.
-            reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
-            more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
-            return f"{what} failed: {'; '.join(reasons[:10])}{more}"
-        detail = scrub(lines[-1]) if lines else "no message"
-        return f"{what} failed: {detail}"
+        """``WHAT failed: CAUSE``, the cause quoted from git's stderr (see ``cause``)."""
+        return f"{what} failed: {cause(stderr)}"
 
     # -- questions -------------------------------------------------------
 
@@ -467,6 +511,11 @@ class Git:
             stderr = proc.stderr.decode("utf-8", "replace")
             if f"couldn't find remote ref {LOCAL_REF}" in stderr:
                 return None
+            if _FSCK_FINDING.search(proc.stderr) or b"fsck error" in proc.stderr:
+                raise GitError(
+                    f"the remote {url} sent objects that fail git's integrity checks (fsck), "
+                    f"nothing was changed: {cause(proc.stderr)}"
+                )
             raise GitError(
                 self.describe_failure(f"cannot reach the remote {url}: fetch", proc.stderr)
             )
@@ -484,7 +533,13 @@ class Git:
             return True
         if any(sign in out for sign in _REMOTE_MOVED):
             return False
-        raise GitError(self.describe_failure(f"cannot push to {url}", proc.stderr or out.encode()))
+        stderr = proc.stderr or b""
+        refused = _REMOTE_REFUSED.search(out + stderr.decode("utf-8", "replace"))
+        if refused:
+            raise GitError(
+                f"the remote {url} refused the push ({refused.group(1)}): {cause(stderr)}"
+            )
+        raise GitError(self.describe_failure(f"cannot push to {url}", stderr or out.encode()))
 
     def passthrough(self, args: Sequence[str]) -> int:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
