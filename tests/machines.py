@@ -98,9 +98,11 @@ def launcher_state(machine: Machine) -> str:
     ).stdout
 
 
-def git_plain(*args: str, cwd: Path | None = None) -> bytes:
+def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return subprocess.run(["git", *args], capture_output=True, check=True, env=env, cwd=cwd).stdout
+    return subprocess.run(
+        ["git", *args], capture_output=True, check=True, env=env, cwd=cwd, input=input
+    ).stdout
 
 
 def all_objects(bare: Path) -> bytes:

@@ -42,7 +42,7 @@ def run(
         if remote is None and not layout.default_remote.exists():
             init_bare(layout.default_remote)
             made_remote = True
-        check_reachable(url)
+        check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
         with sync_lock(layout):

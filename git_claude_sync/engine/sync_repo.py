@@ -8,6 +8,7 @@ installation: a moved virtualenv or a new Python never leaves git without its
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import sys
 from dataclasses import dataclass
@@ -137,4 +138,5 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
     configure(layout, key, settings)
+    git = dataclasses.replace(git, limits=settings.network)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)
