@@ -223,11 +223,13 @@ def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
-    replaced atomically.  A file changed on both machines is merged by kind:
-    sessions line by line (nothing lost), history.jsonl by time, JSON by key,
-    other text like git does.  What cannot be merged is asked about on a
-    terminal; without one (hooks) this machine's version stays and the remote
-    one is stored for 'git claude-sync conflicts'.
+    replaced atomically, and sessions and history.jsonl only ever get lines
+    appended.  A file changed on both machines is merged by kind: sessions
+    line by line (nothing lost), history.jsonl by time, JSON by key, other
+    text like git does.  What cannot be merged is asked about on a terminal;
+    without one (hooks) this machine's version stays and the other goes
+    beside it as a conflict copy on every machine ('git claude-sync
+    conflicts').  Exit code 3: done, but conflicts need a person.
     """
     from git_claude_sync.commands import pull as command
 
@@ -263,10 +265,12 @@ def git(args: tuple[str, ...]) -> None:
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def conflicts(ctx: click.Context) -> None:
-    """List conflicts kept for later (both versions saved); resolve them.
+    """List conflicts waiting for a person (both versions kept); resolve them.
 
     A pull without a terminal keeps this machine's version of a file both
-    machines changed and stores the remote one here; it is never pushed.
+    machines changed and puts the other beside it as a conflict copy
+    (NAME.sync-conflict-DATE-TIME-MACHINE.EXT), synced to every machine until
+    resolved.  Until then push and pull exit with code 3.
     """
     if ctx.invoked_subcommand is None:
         from git_claude_sync.commands import conflicts as command
@@ -276,11 +280,14 @@ def conflicts(ctx: click.Context) -> None:
 
 @conflicts.command("resolve")
 @click.argument("path")
-@click.option("--local", "choice", flag_value="ours", help="Keep this machine's version.")
-@click.option("--remote", "choice", flag_value="theirs", help="Take the stored remote version.")
-@click.option("--both", "choice", flag_value="both", help="Keep both (remote beside it).")
+@click.option("--local", "choice", flag_value="ours", help="Keep the version in place at PATH.")
+@click.option(
+    "--remote", "choice", flag_value="theirs", help="Take the other version (the conflict copy)."
+)
+@click.option("--both", "choice", flag_value="both", help="Keep both as ordinary files.")
 def conflicts_resolve(path: str, choice: str | None) -> None:
-    """Resolve the stored conflict for PATH (relative to the Claude directory).
+    """Resolve the conflict for PATH (relative to the Claude directory; the file
+    or its conflict copy).  The copy is removed; 'push' removes it everywhere.
 
     Without --local/--remote/--both, asks on the terminal (with a diff and an
     editor on a marked-up merge).

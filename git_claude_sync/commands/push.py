@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_claude_sync.engine import steps, transaction
+from git_claude_sync.engine import conflict_copies, steps, transaction
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
@@ -29,6 +29,8 @@ def run(
             )
             _report(result, report)
     report.print_total()
+    if not dry_run:
+        conflict_copies.check(repo.git)  # exit 3 while a person must choose
 
 
 def _report(result: transaction.Result, report: Report) -> None:

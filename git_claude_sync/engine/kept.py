@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from git_claude_sync.engine.conflict_copies import original_of
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
 
@@ -53,7 +54,10 @@ def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     paths = [
         path
         for kind, path in staged
-        if kind == "D" and path.startswith(PREFIX) and _within_project(path) not in moved
+        if kind == "D"
+        and path.startswith(PREFIX)
+        and _within_project(path) not in moved
+        and original_of(path) is None  # a resolved conflict copy: gone everywhere
     ]
     if not paths:
         return []

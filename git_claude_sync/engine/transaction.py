@@ -69,6 +69,11 @@ class Result:
     def deferred(self) -> list[bytes]:
         return sorted({d[0] for merge in self.merges for d in merge.deferred})
 
+    @property
+    def copies(self) -> list[tuple[bytes, bytes]]:
+        """(path, conflict copy) made by this run's merges (conflict_copies.py)."""
+        return sorted({c for merge in self.merges for c in merge.copies})
+
 
 def run(
     repo: SyncRepo,

@@ -1,0 +1,187 @@
+"""Issue 9: the ways a sync could lose or corrupt data, each through the real CLI.
+
+1. A pull never loses or tears a line Claude Code is writing, even through a
+   descriptor held open across the pull and a line written in two writes.
+2. An unattended conflict never makes an edit vanish from a working copy.
+3. An emptied or swapped Claude directory never deletes everything everywhere.
+4. A missing Claude directory is one clear line, never a traceback.
+5. Git lock files left by a killed run never block the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from tests.machines import Machine
+
+SESSION = "projects/-home-u-app/5f0c1d2e-held.jsonl"
+
+
+def line(uuid: str, second: int, text: str = "x") -> bytes:
+    record = {"uuid": uuid, "timestamp": f"2026-03-01T00:00:{second:02d}Z", "text": text}
+    return json.dumps(record).encode() + b"\n"
+
+
+def held_open(path: Path) -> int:
+    """A descriptor as a long-lived writer holds it: opened once, O_APPEND."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND)
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+# -- 1. appends during a pull --------------------------------------------------
+
+
+def test_a_line_written_in_two_writes_around_a_pull_survives(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    first = line("s-0", 0)
+    a.write(SESSION, first)
+    a.run("push")
+    b.run("pull")
+    target = b.claude / SESSION
+    fd = held_open(target)
+    try:
+        torn = line("b-1", 10, "written in two halves")
+        os.write(fd, torn[:20])  # half a line before the pull
+        remote = line("a-1", 5)
+        with open(a.claude / SESSION, "ab") as handle:
+            handle.write(remote)
+        a.run("push")
+        b.run("pull")
+        os.write(fd, torn[20:])  # the rest after it, same descriptor
+        after = line("b-2", 11)
+        os.write(fd, after)
+    finally:
+        os.close(fd)
+    # Nothing lost, nothing torn: the remote line may come later, never glued.
+    b.run("pull")
+    got = lines_of(target)
+    assert sorted(got) == sorted([first, torn, after, remote]), got
+    b.run("push")
+    a.run("pull")
+    assert sorted(lines_of(a.claude / SESSION)) == sorted(got)
+
+
+def test_a_descriptor_held_across_a_pull_keeps_writing_into_the_file(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    first = line("s-0", 0)
+    a.write(SESSION, first)
+    a.run("push")
+    b.run("pull")
+    target = b.claude / SESSION
+    fd = held_open(target)
+    try:
+        mine = line("b-1", 3)
+        os.write(fd, mine)
+        b.run("push")  # committed: the next merge interleaves both sides by time
+        remote = line("a-1", 2)
+        with open(a.claude / SESSION, "ab") as handle:
+            handle.write(remote)
+        a.run("pull")
+        a.run("push")
+        b.run("pull")
+        later = line("b-2", 4)
+        os.write(fd, later)
+    finally:
+        os.close(fd)
+    assert sorted(lines_of(target)) == sorted([first, mine, remote, later])
+    b.run("push")
+    a.run("pull")
+    assert sorted(lines_of(a.claude / SESSION)) == sorted([first, mine, remote, later])
+
+
+def test_a_fast_forward_that_reorders_lines_keeps_the_held_descriptor(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """b merges and pushes (lines ordered by time); a fast-forwards while writing."""
+    a, b = pair
+    first = line("s-0", 0)
+    a.write(SESSION, first)
+    a.run("push")
+    b.run("pull")
+    target = a.claude / SESSION
+    fd = held_open(target)
+    try:
+        mine = line("a-1", 5)
+        os.write(fd, mine)
+        a.run("push")
+        theirs = line("b-1", 3)  # earlier: b's merge puts it before a's line
+        with open(b.claude / SESSION, "ab") as handle:
+            handle.write(theirs)
+        b.run("pull")
+        b.run("push")
+        a.run("pull")
+        later = line("a-2", 6)
+        os.write(fd, later)
+    finally:
+        os.close(fd)
+    want = sorted([first, mine, theirs, later])
+    assert sorted(lines_of(target)) == want
+    a.run("push")
+    b.run("pull")
+    assert sorted(lines_of(b.claude / SESSION)) == want
+    # Settled: same lines on both, nothing left to send either way.
+    assert "Nothing to push" in a.run("push").stdout
+    assert "Nothing to push" in b.run("push").stdout
+
+
+# -- 2. unattended conflicts -------------------------------------------------------
+
+NEEDS_A_PERSON = 3  # exit code: done, but conflicts need a person (README)
+
+
+def conflict_copies(machine: Machine, stem: str = "CLAUDE") -> dict[str, bytes]:
+    return {
+        p.name: p.read_bytes()
+        for p in machine.claude.iterdir()
+        if p.name.startswith(f"{stem}.sync-conflict-")
+    }
+
+
+def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("CLAUDE.md", b"# notes\nuse tabs\n")
+    a.run("push")
+    b.run("pull")
+    a.write("CLAUDE.md", b"# notes\nuse spaces (a)\n")
+    a.run("push")
+    b.write("CLAUDE.md", b"# notes\nuse tabs, width 8 (b)\n")
+    pulled = b.run("pull", check=False)  # no terminal: a hook
+    assert pulled.returncode == NEEDS_A_PERSON, pulled
+    assert "CLAUDE.md" in pulled.stderr and "conflicts" in pulled.stderr
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"# notes\nuse tabs, width 8 (b)\n"
+    copies = conflict_copies(b)
+    assert list(copies.values()) == [b"# notes\nuse spaces (a)\n"]
+    [copy] = copies
+    assert re.fullmatch(r"CLAUDE\.sync-conflict-\d{8}-\d{6}-[\w-]+\.md", copy), copy
+    assert b.run("push", check=False).returncode == NEEDS_A_PERSON
+
+    # a's edit never vanishes from a: the copy comes along.
+    got = a.run("pull", check=False)
+    assert got.returncode == NEEDS_A_PERSON, got
+    versions = {(a.claude / "CLAUDE.md").read_bytes(), *conflict_copies(a).values()}
+    assert versions == {b"# notes\nuse spaces (a)\n", b"# notes\nuse tabs, width 8 (b)\n"}
+    for machine in (a, b):
+        assert copy in machine.run("conflicts").stdout
+        assert "CLAUDE.md" in machine.run("status").stdout.split("Conflicts", 1)[1]
+
+    # A person chooses (on a): the copy goes everywhere.
+    a.run("conflicts", "resolve", "CLAUDE.md", "--remote")
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"# notes\nuse spaces (a)\n"
+    assert not conflict_copies(a)
+    assert a.run("push").returncode == 0
+    assert b.run("pull").returncode == 0
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"# notes\nuse spaces (a)\n"
+    assert not conflict_copies(b)
+    assert "No conflicts" in b.run("conflicts").stdout
