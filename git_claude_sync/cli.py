@@ -128,6 +128,12 @@ def cli() -> None:
 @click.option("--r2", metavar="BUCKET[/PREFIX]", help="Cloudflare R2 (with --account-id).")
 @click.option("--account-id", metavar="ID", help="With --r2: the Cloudflare account id.")
 @click.option("--gcs", metavar="gs://BUCKET[/PREFIX]", help="Google Cloud Storage.")
+@click.option(
+    "--switch-claude-dir",
+    is_flag=True,
+    help="Already set up: sync this run's Claude directory ($CLAUDE_CONFIG_DIR, else "
+    "~/.claude) from now on instead of the one recorded at init (the next pull fills it).",
+)
 @_verbose
 @_quiet
 def init(
@@ -135,6 +141,7 @@ def init(
     key_file: Path | None,
     key_code: str | None,
     passphrase_stdin: bool,
+    switch_claude_dir: bool,
     verbose: bool,
     quiet: bool,
     **storage: str | None,
@@ -153,6 +160,10 @@ def init(
     """
     from git_claude_sync.commands import init as command
     from git_claude_sync.remote import urls
+
+    if switch_claude_dir:
+        command.switch_claude_dir()
+        return
 
     if any(storage.values()):
         if remote is not None:
@@ -184,13 +195,25 @@ def init(
     is_flag=True,
     help="Also delete on the remote the sessions deleted here (kept there by default).",
 )
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help="Send deletions even when they are most of what is synced (refused otherwise: an "
+    "emptied or reinstalled Claude directory would delete everything everywhere).",
+)
 @_ours
 @_theirs
 @_dry_run
 @_verbose
 @_quiet
 def push(
-    renormalize: bool, prune: bool, policy: str | None, dry_run: bool, verbose: bool, quiet: bool
+    renormalize: bool,
+    prune: bool,
+    allow_mass_delete: bool,
+    policy: str | None,
+    dry_run: bool,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
     """Commit this machine's changes and send them to the remote.
 
@@ -207,6 +230,7 @@ def push(
     command.run(
         renormalize=renormalize,
         prune=prune,
+        allow_mass_delete=allow_mass_delete,
         dry_run=dry_run,
         verbosity=_verbosity(verbose, quiet),
         policy=policy,

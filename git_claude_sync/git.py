@@ -92,6 +92,11 @@ class Git:
             env.update(extra)
         return env
 
+    @property
+    def cwd(self) -> Path:
+        """Where git runs: the work tree, or the git dir while it is missing (never a traceback)."""
+        return self.work_tree if self.work_tree.is_dir() else self.git_dir
+
     def run(
         self,
         args: Sequence[str],
@@ -108,7 +113,7 @@ class Git:
             input=input,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(env),
         )
         if check and proc.returncode != 0:
@@ -197,7 +202,7 @@ class Git:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(),
         )
         assert proc.stdin is not None and proc.stdout is not None
@@ -268,11 +273,14 @@ class Git:
         if renormalize:
             self.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
         if progress:
-            proc = self.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
+            proc = self.run(["add", "-A"], env=env, check=False, capture_stderr=False)
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            self.run(["add", "-A", "--", "."], what="encrypting")
+            # No pathspec: "." fails ("outside of your sparse-checkout definition")
+            # when the only index entries are skip-worktree ones (kept.py) and the
+            # Claude directory is empty.
+            self.run(["add", "-A"], what="encrypting")
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -488,7 +496,7 @@ class Git:
 
     def passthrough(self, args: Sequence[str]) -> int:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
-        return subprocess.call(["git", *args], env=self.env(), cwd=self.work_tree)
+        return subprocess.call(["git", *args], env=self.env(), cwd=self.cwd)
 
     # -- pygit2 --------------------------------------------------------------
 

@@ -13,6 +13,7 @@ def run(
     *,
     renormalize: bool = False,
     prune: bool = False,
+    allow_mass_delete: bool = False,
     dry_run: bool = False,
     verbosity: int = 1,
     policy: str | None = None,
@@ -25,7 +26,13 @@ def run(
         else:
             choose = prompt.chooser(policy, repo.claude_dir)
             result = transaction.run(
-                repo, report, send=True, choose=choose, renormalize=renormalize, prune=prune
+                repo,
+                report,
+                send=True,
+                choose=choose,
+                renormalize=renormalize,
+                prune=prune,
+                allow_mass_delete=allow_mass_delete,
             )
             _report(result, report)
     report.print_total()

@@ -105,6 +105,75 @@ def stage(
     return Staged(changes=changes, skipped=skipped, kept=newly_kept)
 
 
+class MassDeletion(FatalError):
+    """A push would delete most of what is synced: an emptied or replaced Claude directory?"""
+
+    def __init__(self, claude_dir: object, deleted: list[bytes], synced: int) -> None:
+        self.deleted = deleted
+        names = ", ".join(show_path(p) for p in deleted[:5])
+        more = f" and {len(deleted) - 5} more" if len(deleted) > 5 else ""
+        super().__init__(
+            f"refusing to delete {len(deleted)} of the {synced} synced files on every machine "
+            f"({names}{more}): {claude_dir} lacks them (emptied, reinstalled, or another "
+            "directory?); nothing was sent. 'git claude-sync pull' brings them back; "
+            "'git claude-sync push --allow-mass-delete' deletes them everywhere"
+        )
+
+
+def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
+    """The files this commit would delete everywhere, if that is most of what is synced.
+
+    Counted against the files whose deletion syncs (sessions are kept unless
+    ``prune``: see kept.py).  An emptied Claude directory trips it however few
+    files there are; otherwise it takes two deletions and more than half.
+    """
+    deleted = sorted(p for kind, p in staged.changes if kind == "D")
+    head = git.rev("HEAD")
+    if not deleted or head is None:
+        return []
+    tree = git.ls_tree(head)
+    synced = [p for p in tree if prune or not p.startswith(kept.PREFIX)]
+    kept_here = kept.kept_paths(git)
+    present = [p for p in tree if p not in kept_here and p not in deleted]
+    if not present or (len(deleted) >= 2 and 2 * len(deleted) > len(synced)):
+        return deleted
+    return []
+
+
+def guard_deletions(
+    repo: SyncRepo, report: Report, staged: Staged, *, restore: bool, prune: bool = False
+) -> Staged:
+    """Refuse to commit a mass deletion, or (``restore``: a pull) bring the files back.
+
+    Restoring writes HEAD's version of every file the commit would delete, and
+    of the sessions kept as deleted (kept.py), into the Claude directory.
+    """
+    git = repo.git
+    deleted = mass_deletion(git, staged, prune)
+    if not deleted:
+        return staged
+    if not restore:
+        raise MassDeletion(repo.claude_dir, deleted, len(git.ls_tree("HEAD")))
+    kept_here = sorted(kept.kept_paths(git))  # sessions kept as deleted, this run's too
+    missing = sorted({*deleted, *kept_here})
+    tree = git.ls_tree("HEAD")
+    blobs = git.read_blobs(tree[p][1] for p in missing)
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)
+    for path in missing:
+        data = history.decrypt(path, blobs[tree[path][1]])
+        files.replace_file(files.fs_path(repo.claude_dir, path), data, tree[path][0] == "100755")
+    git.reset_paths(deleted)
+    git.set_skip_worktree(kept_here, False)
+    git.refresh_index()
+    report.say(
+        f"Restored {plural(len(missing), 'file')} missing from {repo.claude_dir} (emptied or "
+        "reinstalled?) instead of deleting them everywhere; to delete them on every machine: "
+        "'git claude-sync push --allow-mass-delete'"
+    )
+    changes = git.staged_status()
+    return Staged(changes=changes, skipped=staged.skipped, kept=[])
+
+
 def _unstage_unsyncable(git: Git) -> list[bytes]:
     """Symlinks and nested repositories carry no content git could encrypt: skip them."""
     paths = [

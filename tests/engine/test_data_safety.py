@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 from tests.machines import Machine
@@ -185,3 +186,103 @@ def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
     assert (b.claude / "CLAUDE.md").read_bytes() == b"# notes\nuse spaces (a)\n"
     assert not conflict_copies(b)
     assert "No conflicts" in b.run("conflicts").stdout
+
+
+# -- 3. an emptied or swapped Claude directory ----------------------------------------
+
+SYNCED = {
+    "CLAUDE.md": b"# notes\n",
+    "history.jsonl": b'{"display":"hi","timestamp":1}\n',
+    "commands/review.md": b"review it\n",
+    SESSION: line("s-0", 0),
+}
+
+
+def synced_pair(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
+    a, b = pair
+    for rel, data in SYNCED.items():
+        a.write(rel, data)
+    a.run("push")
+    b.run("pull")
+    return a, b
+
+
+def remote_tip(machine: Machine) -> str:
+    return machine.git("ls-remote", str(machine.default_remote), "main").stdout.decode()
+
+
+def test_an_emptied_claude_directory_deletes_nothing_and_pull_restores_it(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = synced_pair(pair)
+    before = remote_tip(a)
+    shutil.rmtree(b.claude)  # a reinstall
+    b.claude.mkdir()
+    pushed = b.run("push", check=False)
+    assert pushed.returncode == 1, pushed
+    assert "--allow-mass-delete" in pushed.stderr and "pull" in pushed.stderr
+    assert len(pushed.stderr.strip().splitlines()) == 1, pushed.stderr
+    assert remote_tip(a) == before
+    assert "Already up to date" in a.run("pull").stdout
+    pulled = b.run("pull")
+    assert "Restored" in pulled.stdout, pulled
+    for rel, data in {**SYNCED, "settings.json": b'{"model": "opus"}\n'}.items():
+        assert (b.claude / rel).read_bytes() == data, rel
+    assert "Nothing to push" in b.run("push").stdout
+
+
+def test_deleting_most_files_on_purpose_takes_allow_mass_delete(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = synced_pair(pair)
+    for rel in ("CLAUDE.md", "history.jsonl", "commands/review.md"):
+        (b.claude / rel).unlink()
+    assert b.run("push", check=False).returncode == 1
+    b.run("push", "--allow-mass-delete")
+    a.run("pull")
+    for rel in ("CLAUDE.md", "history.jsonl", "commands/review.md"):
+        assert not (a.claude / rel).exists(), rel
+    assert (a.claude / "settings.json").exists() and (a.claude / SESSION).exists()
+
+
+def test_another_claude_directory_is_refused_naming_both(machine_a: Machine) -> None:
+    a = machine_a
+    custom = a.home / "claude-custom"
+    (custom / "commands").mkdir(parents=True)
+    (custom / "CLAUDE.md").write_bytes(b"# mine\n")
+    (custom / "commands" / "x.md").write_bytes(b"x\n")
+    a.run("init", CLAUDE_CONFIG_DIR=str(custom))
+    a.run("push", CLAUDE_CONFIG_DIR=str(custom))
+    before = remote_tip(a)
+    a.claude.mkdir()  # an empty ~/.claude, and CLAUDE_CONFIG_DIR forgotten
+    for command in ("push", "pull", "status"):
+        proc = a.run(command, check=False)
+        assert proc.returncode == 1, proc
+        assert str(custom) in proc.stderr and str(a.claude) in proc.stderr, proc.stderr
+        assert "--switch-claude-dir" in proc.stderr
+    assert remote_tip(a) == before
+    assert a.run("push", CLAUDE_CONFIG_DIR=str(custom)).returncode == 0
+    # Moving on purpose: the files come into the new directory, nothing is deleted.
+    a.run("init", "--switch-claude-dir")
+    assert a.run("push", check=False).returncode == 1
+    a.run("pull")
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"# mine\n"
+    assert (a.claude / "commands" / "x.md").read_bytes() == b"x\n"
+    assert remote_tip(a) == before
+
+
+# -- 4. a missing Claude directory ------------------------------------------------------
+
+
+def test_a_missing_claude_directory_is_one_line_and_pull_brings_it_back(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = synced_pair(pair)
+    shutil.rmtree(b.claude)
+    for command in ("push", "status"):
+        proc = b.run(command, check=False)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) <= 1, proc.stderr
+    b.run("pull")
+    for rel, data in SYNCED.items():
+        assert (b.claude / rel).read_bytes() == data, rel
