@@ -123,19 +123,30 @@ class MassDeletion(FatalError):
 def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
     """The files this commit would delete everywhere, if that is most of what is synced.
 
-    Counted against the files whose deletion syncs (sessions are kept unless
-    ``prune``: see kept.py).  An emptied Claude directory trips it however few
-    files there are; otherwise it takes two deletions and more than half.
+    Counted among the files whose deletion syncs: outside ``projects/`` (sessions
+    deleted here are kept, kept.py), or every file with ``prune``; a file moved to
+    another project folder (docs/MAPPING.md) is no deletion.  An emptied Claude
+    directory trips it however few files there are; otherwise it takes two
+    deletions and more than half.
     """
-    deleted = sorted(p for kind, p in staged.changes if kind == "D")
     head = git.rev("HEAD")
-    if not deleted or head is None:
+    if head is None:
+        return []
+    moved_to = {kept.within_project(p) for kind, p in staged.changes if kind == "A"}
+    deleted = sorted(
+        p
+        for kind, p in staged.changes
+        if kind == "D"
+        and (prune or not p.startswith(kept.PREFIX))
+        and not (p.startswith(kept.PREFIX) and kept.within_project(p) in moved_to)
+    )
+    if not deleted:
         return []
     tree = git.ls_tree(head)
     synced = [p for p in tree if prune or not p.startswith(kept.PREFIX)]
-    kept_here = kept.kept_paths(git)
-    present = [p for p in tree if p not in kept_here and p not in deleted]
-    if not present or (len(deleted) >= 2 and 2 * len(deleted) > len(synced)):
+    gone = {p for kind, p in staged.changes if kind == "D"} | kept.kept_paths(git)
+    emptied = not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree)
+    if emptied or (len(deleted) >= 2 and 2 * len(deleted) > len(synced)):
         return deleted
     return []
 
