@@ -64,6 +64,10 @@ _FOREIGN_VARS = (
 )
 
 
+# git's message for a lock file that exists: "Unable to create '/x/y.lock': File exists."
+_LOCK_EXISTS = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
 def scrub(text: str) -> str:
     return _URL_SECRET.sub(r"\1***@", text)
 
@@ -137,6 +141,12 @@ class Git:
             reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
             more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
             return f"{what} failed: {'; '.join(reasons[:10])}{more}"
+        locked = _LOCK_EXISTS.search("\n".join(lines))
+        if locked:  # git's last line, "remove the file manually", names no file
+            return (
+                f"{what} failed: {locked.group(1)} exists (another git command is running, "
+                "or one was killed: remove the file if none runs)"
+            )
         detail = scrub(lines[-1]) if lines else "no message"
         return f"{what} failed: {detail}"
 

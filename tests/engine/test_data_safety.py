@@ -286,3 +286,55 @@ def test_a_missing_claude_directory_is_one_line_and_pull_brings_it_back(
     b.run("pull")
     for rel, data in SYNCED.items():
         assert (b.claude / rel).read_bytes() == data, rel
+
+
+# -- 5. git lock files left by a killed run ----------------------------------------------
+
+GIT_LOCKS = (
+    "refs/heads/main.lock",
+    "refs/remotes/origin/main.lock",
+    "packed-refs.lock",
+    "HEAD.lock",
+    "config.lock",
+    "index.lock",
+)
+
+
+def leave_locks(machine: Machine, crashed: bool) -> list[Path]:
+    """What ``kill -9`` during a pull leaves: git's lock files, and our pid in sync.lock."""
+    git_dir = machine.tool_home / "repo.git"
+    made = []
+    for name in GIT_LOCKS:
+        path = git_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        made.append(path)
+    (machine.tool_home / "sync.lock").write_text("999999\n" if crashed else "")
+    return made
+
+
+def test_git_locks_left_by_a_killed_run_are_removed(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    b.write("CLAUDE.md", b"from b\n")
+    b.run("push")
+    locks = leave_locks(a, crashed=True)
+    a.write("commands/x.md", b"x\n")
+    a.run("pull")
+    a.run("push")
+    assert not [p for p in locks if p.exists()]
+    b.run("pull")
+    assert (b.claude / "commands/x.md").read_bytes() == b"x\n"
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"from b\n"
+
+
+def test_git_locks_of_a_run_that_did_not_crash_are_left_alone(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """Maybe a git command someone runs by hand: reported in one line, never removed."""
+    a, _b = pair
+    ref_lock = leave_locks(a, crashed=False)[0]
+    a.write("commands/x.md", b"x\n")
+    proc = a.run("push", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert ".lock exists" in proc.stderr, proc.stderr
+    assert ref_lock.exists()
