@@ -35,7 +35,8 @@ class NeedsAPerson(FatalError):
         names = ", ".join(show_path(copy) for copy, _ in copies[:5])
         more = f" and {len(copies) - 5} more" if len(copies) > 5 else ""
         super().__init__(
-            f"{plural(len(copies), 'conflict')} need a person: {names}{more} (both versions "
+            f"{plural(len(copies), 'conflict')} {'needs' if len(copies) == 1 else 'need'} a "
+            f"person: {names}{more} (both versions "
             "are kept as files; see 'git claude-sync conflicts')"
         )
 
