@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
@@ -80,8 +81,16 @@ def machine_of(git: Git, commit: str, path: bytes) -> str:
     return match.group(1) if match else (author or "remote")
 
 
+def marker(git: Git) -> Path:
+    """Exists while copies wait: the launcher's no-change push (bin/) then steps aside."""
+    return git.git_dir.parent / "conflicts-waiting"
+
+
 def check(git: Git) -> None:
     """Raise ``NeedsAPerson`` (exit 3) if conflict copies are waiting."""
     copies = listed(git)
-    if copies:
-        raise NeedsAPerson(copies)
+    if not copies:
+        marker(git).unlink(missing_ok=True)
+        return
+    marker(git).touch()
+    raise NeedsAPerson(copies)

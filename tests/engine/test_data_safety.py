@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from tests.machines import Machine
+from tests.test_launcher import launch
 
 SESSION = "projects/-home-u-app/5f0c1d2e-held.jsonl"
 
@@ -176,6 +177,9 @@ def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
     for machine in (a, b):
         assert copy in machine.run("conflicts").stdout
         assert "CLAUDE.md" in machine.run("status").stdout.split("Conflicts", 1)[1]
+        # Even a no-change push says so: the launcher's fast path steps aside.
+        assert launch(machine, "push", real="/bin/false").returncode == 1  # handed to Python
+        assert machine.run("push", check=False).returncode == NEEDS_A_PERSON
 
     # A person chooses (on a): the copy goes everywhere.
     a.run("conflicts", "resolve", "CLAUDE.md", "--remote")
