@@ -72,6 +72,10 @@ _FOREIGN_VARS = (
 )
 
 
+# git's message for a lock file that exists: "Unable to create '/x/y.lock': File exists."
+_LOCK_EXISTS = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
 def scrub(text: str) -> str:
     return _URL_SECRET.sub(r"\1***@", text)
 
@@ -122,6 +126,12 @@ def cause(stderr: bytes) -> str:
         reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
         more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
         return f"{'; '.join(reasons[:10])}{more}"
+    locked = _LOCK_EXISTS.search("\n".join(lines))
+    if locked:  # git's last line, "remove the file manually", names no file
+        return (
+            f"{locked.group(1)} exists (another git command is running, "
+            "or one was killed: remove the file if none runs)"
+        )
     meaningful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
     picked = list(dict.fromkeys(meaningful))[:_CAUSE_LINES] or lines[-1:]
     detail = scrub("; ".join(picked)) if picked else "no message"
@@ -379,6 +389,11 @@ class Git:
             env.update(extra)
         return env
 
+    @property
+    def cwd(self) -> Path:
+        """Where git runs: the work tree, or the git dir while it is missing (never a traceback)."""
+        return self.work_tree if self.work_tree.is_dir() else self.git_dir
+
     def run(
         self,
         args: Sequence[str],
@@ -395,7 +410,7 @@ class Git:
             input=input,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(env),
         )
         if check and proc.returncode != 0:
@@ -472,7 +487,7 @@ class Git:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(),
         )
         assert proc.stdin is not None and proc.stdout is not None
@@ -561,11 +576,14 @@ class Git:
         if renormalize:
             self.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
         if progress:
-            proc = self.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
+            proc = self.run(["add", "-A"], env=env, check=False, capture_stderr=False)
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            self.run(["add", "-A", "--", "."], what="encrypting")
+            # No pathspec: "." fails ("outside of your sparse-checkout definition")
+            # when the only index entries are skip-worktree ones (kept.py) and the
+            # Claude directory is empty.
+            self.run(["add", "-A"], what="encrypting")
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -795,7 +813,7 @@ class Git:
 
     def passthrough(self, args: Sequence[str]) -> int:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
-        return subprocess.call(["git", *args], env=self.env(), cwd=self.work_tree)
+        return subprocess.call(["git", *args], env=self.env(), cwd=self.cwd)
 
     # -- pygit2 --------------------------------------------------------------
 

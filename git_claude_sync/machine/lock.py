@@ -4,7 +4,8 @@ Several Claude sessions ending together each start a hook push; they queue on
 an ``flock`` of ``~/.claude-sync/sync.lock``.  The kernel drops the lock when its
 holder dies, so a crashed run never leaves a stale lock of ours; a stale
 ``index.lock`` left by a killed git is removed once we hold our lock, since
-only a run holding it may use the sync repo's index.
+only a run holding it may use the sync repo's index; after a killed run
+(see below) so are the ref, packed-refs, HEAD and config locks it left.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def sync_lock(
         os.write(fd, f"{os.getpid()}\n".encode())
         _remove_stale_index_lock(git_dir, crashed)
         if crashed:
+            _remove_git_locks(git_dir)
             _remove_temp_files(layout)
         try:
             yield
@@ -101,6 +103,21 @@ def _remove_temp_files(layout: Layout) -> None:
     files.remove_temp_files(layout.claude_dir)
     for scratch in layout.git_dir.glob(TEMP_INDEX_GLOB):
         scratch.unlink(missing_ok=True)
+
+
+# Lock files git leaves when killed mid-command (besides index.lock): refs and
+# their reflogs, packed refs, HEAD, the config.  Only a run holding our lock
+# uses the sync repo, so after a crashed run (our pid left in sync.lock) they
+# are that run's.
+_GIT_LOCK_FILES = ("HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock")
+
+
+def _remove_git_locks(git_dir: Path) -> None:
+    for name in _GIT_LOCK_FILES:
+        (git_dir / name).unlink(missing_ok=True)
+    for folder in ("refs", "logs"):
+        for lock in (git_dir / folder).rglob("*.lock"):
+            lock.unlink(missing_ok=True)
 
 
 def _remove_stale_index_lock(git_dir: Path, crashed: bool) -> None:
