@@ -225,24 +225,46 @@ class Git:
             writer.join()
 
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
-        """(blob id, path) of every blob reachable from ``tip`` and not from ``remote_tip``."""
-        args = ["rev-list", "--objects", tip]
-        if remote_tip:
-            args.append(f"^{remote_tip}")
-        out = self.run(args).stdout
-        listed = []
-        for line in out.split(b"\n"):
-            if b" " in line:
-                oid, path = line.split(b" ", 1)
-                listed.append((oid.decode(), path))
-        if not listed:
+        """(blob id, path) for every blob reachable from ``tip`` and not from ``remote_tip``.
+
+        A blob stored at several paths comes once per path.  Names come from
+        ``diff-tree -z`` of the commits sent, never from ``rev-list --objects``,
+        whose output is split on newlines (a file name may hold one).
+        """
+        exclude = [f"^{remote_tip}"] if remote_tip else []
+        listed = self.run(["rev-list", "--objects", "--no-object-names", tip, *exclude]).stdout
+        oids = listed.split()
+        if not oids:
             return []
         check = self.run(
             ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
-            input=b"".join(oid.encode() + b"\n" for oid, _ in listed),
+            input=b"".join(oid + b"\n" for oid in oids),
         ).stdout.decode()
-        kinds = dict(line.split() for line in check.splitlines())
-        return [(oid, path) for oid, path in listed if kinds.get(oid) == "blob"]
+        blobs = {
+            oid for oid, kind in (line.split() for line in check.splitlines()) if kind == "blob"
+        }
+        if not blobs:
+            return []
+        # Each new blob is new at its path in some commit sent, compared with one
+        # of its parents (or with nothing, for a first commit): -m diffs merges
+        # against every parent.
+        commits = self.run(["rev-list", tip, *exclude]).stdout
+        diff = self.run(
+            ["diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--no-renames", "--no-commit-id"],
+            input=commits,
+        ).stdout
+        fields = diff.split(b"\0")
+        found: dict[tuple[str, bytes], None] = {}
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) == 5 and parts[3].decode() in blobs:
+                found[(parts[3].decode(), path)] = None
+        unnamed = blobs - {oid for oid, _ in found}
+        if unnamed:
+            raise GitError(
+                f"cannot tell the path of blob {min(unnamed)[:12]} to send; nothing sent"
+            )
+        return list(found)
 
     def remote_url(self) -> str | None:
         proc = self.run(["config", "--get", f"remote.{REMOTE}.url"], check=False)

@@ -134,23 +134,24 @@ def verify_outgoing(
     (default: the repo's); returns the count."""
     key = key or repo.key
     outgoing = repo.git.objects_to_send(tip, remote_tip)
-    paths = dict(outgoing)
-    for path in paths.values():
+    paths: dict[str, list[bytes]] = {}
+    for oid, path in outgoing:
         if selection.is_never_synced(path):
             raise FatalError(
                 f"refusing to push: {show_path(path)} holds credentials and is never synced"
             )
+        paths.setdefault(oid, []).append(path)
     for oid, data in repo.git.iter_blobs(paths):
-        path = paths[oid]
-        name = show_path(path)
-        if not codec.looks_encrypted(data):
-            raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
-        header = codec.parse_header(data)
-        if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
-            raise FatalError(
-                f"refusing to push: {name} is not encrypted with this repo's key for its path"
-            )
-    return len(outgoing)
+        for path in paths[oid]:
+            name = show_path(path)
+            if not codec.looks_encrypted(data):
+                raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
+            header = codec.parse_header(data)
+            if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
+                raise FatalError(
+                    f"refusing to push: {name} is not encrypted with this repo's key for its path"
+                )
+    return len(paths)
 
 
 def send(repo: SyncRepo, commit: str, report: Report) -> bool:
