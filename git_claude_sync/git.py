@@ -284,17 +284,54 @@ class Git:
         out = self.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
         return [name for name in out.split(b"\0") if name]
 
-    def add_all(self, *, renormalize: bool = False, progress: bool = False) -> None:
-        """``git add -A`` of the work tree (through our clean filter: this encrypts)."""
+    def add_all(
+        self,
+        *,
+        renormalize: bool = False,
+        progress: bool = False,
+        leave: Sequence[bytes] = (),
+    ) -> None:
+        """``git add -A`` of the work tree (through our clean filter: this encrypts),
+        except the paths in ``leave`` (and what is under them), whose entries stay."""
         env = {"GIT_CLAUDE_SYNC_PROGRESS": "1"} if progress else {}
+        specs = [b"."] + [b":(exclude,literal)" + path for path in sorted(set(leave))]
+        pathspecs = b"".join(spec + b"\0" for spec in specs)
+        from_stdin = ["--pathspec-from-file=-", "--pathspec-file-nul"]
         if renormalize:
-            self.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
+            self.run(
+                ["add", "--renormalize", *from_stdin], input=pathspecs, env=env, what="encrypting"
+            )
         if progress:
-            proc = self.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
+            proc = self.run(
+                ["add", "-A", *from_stdin],
+                input=pathspecs,
+                env=env,
+                check=False,
+                capture_stderr=False,
+            )
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            self.run(["add", "-A", "--", "."], what="encrypting")
+            self.run(["add", "-A", *from_stdin], input=pathspecs, what="encrypting")
+
+    def add_files(self, paths: Sequence[bytes]) -> None:
+        """Add these work tree files to the index (through our clean filter), whatever
+        folder they are in: ``git add`` would take a nested repository for a gitlink."""
+        if paths:
+            self.run(
+                ["update-index", "--add", "-z", "--stdin"],
+                input=b"".join(path + b"\0" for path in paths),
+                what="encrypting",
+            )
+
+    def hash_files(self, paths: Sequence[bytes]) -> list[str]:
+        """Store the content of these work tree files, read through symlinks and
+        cleaned (encrypted) for their path; their blob ids, in order."""
+        if not paths:
+            return []
+        quoted = b"".join(_c_quote(path) + b"\n" for path in paths)
+        oids = self.out(["hash-object", "-w", "--stdin-paths"], input=quoted, what="encrypting")
+        return oids.split()
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -568,6 +605,19 @@ class IndexBlobs:
             return bytes(repo.odb.read(entry.id)[1])
         except (KeyError, ValueError, UnicodeError, pygit2.GitError):
             return None
+
+
+def _c_quote(path: bytes) -> bytes:
+    """A path C-quoted, as ``--stdin-paths`` reads any name (newlines included)."""
+    out = bytearray(b'"')
+    for byte in path:
+        if byte in b'"\\':
+            out += b"\\" + bytes([byte])
+        elif byte < 0x20 or byte >= 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b'"')
 
 
 def init_bare(path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from git_claude_sync.claude import file_kinds, file_merge, selection
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import conflict_store, kept, remote_key, tree_merge
+from git_claude_sync.engine import conflict_store, kept, odd_paths, remote_key, tree_merge
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
@@ -62,9 +63,9 @@ class Staged:
 # -- staging -----------------------------------------------------------------
 
 
-def _pending_bytes(git: Git) -> int:
+def _pending_bytes(git: Git, pending: list[bytes]) -> int:
     total = 0
-    for name in git.pending_paths():
+    for name in pending:
         with contextlib.suppress(OSError):
             total += files.fs_path(git.work_tree, name).stat().st_size
     return total
@@ -84,8 +85,19 @@ def stage(
     """
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
-    show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
-    git.add_all(renormalize=renormalize and git.rev("HEAD") is not None, progress=show_progress)
+    odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
+    odd_paths.stage_nested(git, repo.claude_dir, odd)
+    show_progress = (
+        report.interactive and _pending_bytes(git, odd.pending) > PROGRESS_THRESHOLD_BYTES
+    )
+    git.add_all(
+        renormalize=renormalize and git.rev("HEAD") is not None,
+        progress=show_progress,
+        leave=odd.leave,
+    )
+    odd_paths.stage_links(git, repo.claude_dir, odd)
+    for path, why in odd.skipped:
+        report.warn(f"skipped {show_path(path)}: {why}")
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
@@ -170,6 +182,8 @@ class Integration:
     conflicts: list[bytes] = field(default_factory=list)  # unresolved: nothing may change
     merged: list[bytes] = field(default_factory=list)  # contents merged from both sides
     deferred: list[tuple[bytes, str, str]] = field(default_factory=list)  # (path, theirs, ours)
+    # A file on one side, a folder of the same name on the other: (name, where theirs went)
+    renamed: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -212,6 +226,7 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
         _merge_contents(
             repo, path, base.get(path), ours[path], theirs[path], result, integration, choose
         )
+    _separate_file_and_folder(repo, ours, result, integration)
     integration.writes = _differences(ours, result)
     if not integration.conflicts:
         tree = git.tree_with(head, _changes(ours, result))
@@ -273,6 +288,43 @@ def both_name(path: bytes) -> bytes:
     return head + b"/" + marked if head else marked
 
 
+def _separate_file_and_folder(
+    repo: SyncRepo, ours: tree_merge.Tree, result: tree_merge.Tree, integration: Integration
+) -> None:
+    """A name that is a file on one side and a folder on the other keeps this machine's
+    version; the other machine's moves beside it, marked (``x.remote``), re-encrypted
+    for its new path.  Nothing is lost and the merged tree stays a valid tree."""
+    names = set(result)
+    clashes = sorted(
+        {prefix for path in names for prefix in _parents(path) if prefix in names}, key=len
+    )
+    for name in clashes:
+        if name not in result:
+            continue  # inside a clash already moved
+        if name in ours:  # our file stays; their folder moves
+            moving = [p for p in sorted(result) if p.startswith(name + b"/")]
+        else:  # our folder stays; their file moves
+            moving = [name]
+        new_root = both_name(name)
+        while new_root in result or any(p.startswith(new_root + b"/") for p in result):
+            new_root = both_name(new_root)
+        blobs = repo.git.read_blobs([result[p][1] for p in moving])
+        for path in moving:
+            mode, oid = result.pop(path)
+            moved = new_root + path[len(name) :]
+            try:
+                plain = repo.key.decrypt(path, blobs[oid])
+            except FatalError as err:
+                raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+            result[moved] = (mode, _store_blob(repo, moved, plain))
+        integration.renamed.append((name, new_root))
+
+
+def _parents(path: bytes) -> list[bytes]:
+    parts = path.split(b"/")
+    return [b"/".join(parts[:end]) for end in range(1, len(parts))]
+
+
 def _store_blob(repo: SyncRepo, path: bytes, plaintext: bytes) -> str:
     return repo.git.store_blob(repo.key.encrypt(path, plaintext))
 
@@ -325,9 +377,21 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     # writing): what was appended since the commit, whole lines or a torn one,
     # stays at the end, including what is appended while the file is replaced.
     appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
+    unreachable: list[bytes] = []  # unreadable here, or a dangling link: left alone
     for path in paths:
         expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
-        current = files.read_file(files.fs_path(repo.claude_dir, path))
+        local = files.fs_path(repo.claude_dir, path)
+        try:
+            current = files.read_file(local)
+        except OSError:
+            current = None
+        if (
+            current is None
+            and (local.is_symlink() or os.path.lexists(local))
+            and (not local.exists() or not os.access(local, os.R_OK))
+        ):
+            unreachable.append(path)
+            continue
         if current is None and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
@@ -346,19 +410,34 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 f"{show_path(path)} changed while pulling; nothing was changed, "
                 "run the command again"
             )
-    for path in paths:
-        if path in still_deleted:
+    for name, moved in integration.renamed:
+        report.warn(
+            f"{show_path(name)} is a file on one machine and a folder on the other: "
+            f"this machine's stays, the other's is kept as {show_path(moved)}"
+        )
+    for path in unreachable:
+        if path in new:
+            report.warn(
+                f"{show_path(path)} cannot be read here (permissions, or a broken link): left "
+                "as it is; the remote version is stored, see 'git claude-sync conflicts'"
+            )
+    # Deletions first: a file may give way to a folder of the same name, or back.
+    for path in sorted(paths, key=lambda p: (p in incoming or p in appended, p)):
+        if path in still_deleted or path in unreachable:
             continue
         target = files.fs_path(repo.claude_dir, path)
         committed, seen = appended.get(path, (None, 0))
         if path in incoming or (committed is not None and seen > committed):
             executable = path in new and new[path][0] == "100755"
             files.replace_file(
-                target, incoming.get(path, b""), executable, keep_appended_from=committed
+                files.through_link(target),
+                incoming.get(path, b""),
+                executable,
+                keep_appended_from=committed,
             )
             report.detail(f"  wrote {show_path(path)}")
         else:
-            files.remove_file(target, repo.claude_dir)
+            files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
             report.detail(f"  removed {show_path(path)}")
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
@@ -370,6 +449,10 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     git.refresh_index()
     for path, theirs_blob, ours_blob in integration.deferred:
         conflict_store.record(git, path, theirs_blob, ours_blob)
+    for path in unreachable:
+        if path in new:
+            local_blob = old[path][1] if path in old else new[path][1]
+            conflict_store.record(git, path, new[path][1], local_blob)
 
 
 # -- state -------------------------------------------------------------------

@@ -3,6 +3,12 @@ name, and none of them blocks a sync or loses a file."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
 from tests.machines import Machine
 
 
@@ -31,3 +37,169 @@ def test_a_file_name_with_a_newline_syncs_and_never_blocks_later_pushes(
     b.run("pull")
     assert not (b.claude / "commands" / "a\nb.md").exists()
     assert (b.claude / "CLAUDE.md").read_bytes() == b"after the deletion\n"
+
+
+# -- an unreadable file ----------------------------------------------------------
+
+NOBODY = 65534
+
+
+class Confined(Machine):
+    """A machine whose CLI cannot read what it does not own, even run by root.
+
+    Root reads a mode-000 file anyway; in a user namespace that maps only root,
+    a file owned by another user is out of its reach.
+    """
+
+    def run(self, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+        if os.geteuid() != 0:
+            return super().run(*args, check=check, **extra)
+        proc = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "git", "claude-sync", *args],
+            capture_output=True,
+            text=True,
+            env=self.env(**extra),
+            cwd=self.home,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"git claude-sync {' '.join(args)} exited {proc.returncode}\n"
+                f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
+            )
+        return proc
+
+
+def make_unreadable(path: Path) -> None:
+    path.chmod(0)
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+
+
+def make_readable(path: Path) -> None:
+    if os.geteuid() == 0:
+        os.chown(path, 0, 0)
+    path.chmod(0o644)
+
+
+@pytest.fixture
+def confined_pair(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
+    a, b = pair
+    return Confined(a.home), b
+
+
+def test_an_unreadable_file_is_skipped_by_name_and_syncs_once_readable(
+    confined_pair: tuple[Machine, Machine],
+) -> None:
+    a, b = confined_pair
+    make_unreadable(a.write("commands/secret.md", b"mine\n"))
+    a.write("CLAUDE.md", b"the rest goes through\n")
+    for command in ("push", "pull"):
+        proc = a.run(command)
+        no_traceback(proc.stdout, proc.stderr)
+        assert "commands/secret.md" in proc.stderr and "skipped" in proc.stderr
+    b.run("pull")
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"the rest goes through\n"
+    assert not (b.claude / "commands" / "secret.md").exists()
+    make_readable(a.claude / "commands" / "secret.md")
+    proc = a.run("push")
+    assert "skipped" not in proc.stderr
+    b.run("pull")
+    assert (b.claude / "commands" / "secret.md").read_bytes() == b"mine\n"
+
+
+def test_a_synced_file_made_unreadable_is_not_deleted_anywhere(
+    confined_pair: tuple[Machine, Machine],
+) -> None:
+    a, b = confined_pair
+    a.write("commands/x.md", b"one\n")
+    a.run("push")
+    b.run("pull")
+    make_unreadable(a.claude / "commands" / "x.md")
+    a.write("CLAUDE.md", b"other change\n")
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/x.md" in proc.stderr
+    b.run("pull")
+    assert (b.claude / "commands" / "x.md").read_bytes() == b"one\n"
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"other change\n"
+
+
+# -- a file on one machine, a folder of the same name on the other ----------------
+
+
+def test_a_file_here_and_a_folder_there_keeps_both_and_names_them(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("commands/x", b"file on a\n")
+    a.run("push")
+    b.write("commands/x/y.md", b"folder on b\n")
+    b.write("CLAUDE.md", b"the rest goes through\n")
+    proc = b.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/x" in proc.stderr
+    proc = a.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    b.run("pull")
+    for machine in (a, b):
+        assert machine.files()[b"commands/x/y.md"] == b"folder on b\n"
+        assert machine.files()[b"commands/x.remote"] == b"file on a\n"
+        assert machine.files()[b"CLAUDE.md"] == b"the rest goes through\n"
+
+
+def test_a_folder_here_and_a_file_there_keeps_both_and_names_them(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("commands/x/y.md", b"folder on a\n")
+    a.run("push")
+    b.write("commands/x", b"file on b\n")
+    proc = b.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/x" in proc.stderr
+    b.run("push")
+    a.run("pull")
+    for machine in (a, b):
+        assert machine.files()[b"commands/x"] == b"file on b\n"
+        assert machine.files()[b"commands/x.remote/y.md"] == b"folder on a\n"
+
+
+def test_a_file_replaced_by_a_folder_while_the_other_machine_changed_it(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("commands/x", b"one\n")
+    a.run("push")
+    b.run("pull")
+    b.write("commands/x", b"two\n")
+    b.run("push")
+    (a.claude / "commands" / "x").unlink()
+    a.write("commands/x/y.md", b"now a folder\n")
+    proc = a.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/x" in proc.stderr
+    a.run("push")
+    b.run("pull")
+    for machine in (a, b):
+        assert machine.files()[b"commands/x/y.md"] == b"now a folder\n"
+        assert machine.files()[b"commands/x.remote"] == b"two\n"
+
+
+def test_pulling_a_change_to_a_file_unreadable_here_keeps_both(
+    confined_pair: tuple[Machine, Machine],
+) -> None:
+    a, b = confined_pair
+    a.write("commands/x.md", b"one\n")
+    a.run("push")
+    b.run("pull")
+    make_unreadable(a.claude / "commands" / "x.md")
+    b.write("commands/x.md", b"two\n")
+    b.write("CLAUDE.md", b"the rest goes through\n")
+    b.run("push")
+    proc = a.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/x.md" in proc.stderr
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"the rest goes through\n"
+    assert "commands/x.md" in a.run("conflicts").stdout
+    make_readable(a.claude / "commands" / "x.md")
+    assert (a.claude / "commands" / "x.md").read_bytes() == b"one\n"

@@ -1,0 +1,181 @@
+"""Paths ``git add -A`` cannot stage as they are: staged here, or skipped by name.
+
+- A symlink, to a file or a folder (a dotfile manager links ``CLAUDE.md``,
+  ``commands/``, ``settings.json`` into a dotfiles repo): git would store the
+  link itself (mode 120000), which carries no content and reads as a deletion
+  of the files on every other machine.  What it points to is staged instead,
+  read through the link and cleaned (encrypted) by ``git hash-object``, as
+  ordinary file entries; a pull writes through the link (``files.through_link``),
+  so the link stays a link.  ``git add -A`` is kept off it, and every run
+  stages it again.  A dangling link or a loop is skipped with a warning.
+- A nested repository (a skill cloned with git into ``skills/x``): git would
+  store a gitlink (mode 160000), or fail when it has no commit.  Its files
+  are added with ``git update-index --add``, never its ``.git``; once the
+  index holds files under it, git treats it as an ordinary folder.
+- A file this user cannot read: ``git add`` would fail whole.  It is kept off
+  the add (its last synced version stays) and skipped with a warning.
+
+They are found in what git itself reports as new or changed (``ls-files
+--others --modified``): a link shows up there on every run (its entries never
+match the work tree), so nothing else has to remember it.  The links of the
+project folder mapping (project_folders.py) are hidden from git by
+``info/exclude`` and never come here.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.claude.selection import NEVER
+from git_claude_sync.git import Git
+from git_claude_sync.machine.files import TEMP_SUFFIX
+
+_NEVER = {os.fsencode(name) for name in NEVER}
+_KEPT = "its last synced version stays"
+
+Skipped = tuple[bytes, str]  # (path, why)
+
+
+@dataclass
+class Survey:
+    pending: list[bytes] = field(default_factory=list)  # what git add -A looks at
+    links: list[bytes] = field(default_factory=list)  # roots staged through their link
+    nested: list[bytes] = field(default_factory=list)  # nested repositories new to the index
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def leave(self) -> list[bytes]:
+        """What ``git add -A`` must leave alone: links (staged here) and skipped paths."""
+        return sorted(set(self.links) | {path for path, _ in self.skipped})
+
+
+def survey(git: Git, claude_dir: Path) -> Survey:
+    """Sort what git would add into ordinary files and the odd paths above."""
+    found = Survey(pending=list(dict.fromkeys(git.pending_paths())))
+    ours = {b"projects/" + os.fsencode(name) for name in mapping.links(claude_dir / "projects")}
+    root_dir = os.fsencode(claude_dir)
+    is_link: dict[bytes, bool] = {}
+
+    def link_root(path: bytes) -> bytes | None:
+        parts = path.split(b"/")
+        for end in range(1, len(parts) + 1):
+            prefix = b"/".join(parts[:end])
+            if prefix not in is_link:
+                is_link[prefix] = os.path.islink(root_dir + b"/" + prefix)
+            if is_link[prefix]:
+                return prefix
+        return None
+
+    roots: dict[bytes, None] = {}
+    for path in found.pending:
+        if path.endswith(b"/"):
+            found.nested.append(path.rstrip(b"/"))
+            continue
+        root = link_root(path)
+        full = root_dir + b"/" + path
+        if root is not None:
+            if root not in ours:
+                roots[root] = None
+        elif os.path.lexists(full) and not os.access(full, os.R_OK):
+            found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+    for root in roots:
+        try:
+            os.stat(root_dir + b"/" + root)
+        except OSError as err:
+            why = "a symlink loop" if err.errno == errno.ELOOP else "a dangling symlink"
+            found.skipped.append((root, f"{why}; {_KEPT}"))
+            continue
+        found.links.append(root)
+    return found
+
+
+# -- walking ----------------------------------------------------------------------
+
+
+@dataclass
+class _Walk:
+    root_dir: bytes
+    follow: bool  # through links (a linked folder) or not (a nested repository)
+    files: list[bytes] = field(default_factory=list)
+    links: list[bytes] = field(default_factory=list)  # links met when not following
+    skipped: list[Skipped] = field(default_factory=list)
+    seen: set[tuple[int, int]] = field(default_factory=set)  # folders, against loops
+
+    def visit(self, path: bytes) -> None:
+        full = self.root_dir + b"/" + path
+        try:
+            st = os.stat(full) if self.follow else os.lstat(full)
+        except OSError as err:
+            why = "a symlink loop" if err.errno == errno.ELOOP else "a dangling symlink"
+            self.skipped.append((path, f"{why}; {_KEPT}"))
+            return
+        if stat.S_ISLNK(st.st_mode):
+            self.links.append(path)
+        elif stat.S_ISREG(st.st_mode):
+            if os.access(full, os.R_OK):
+                self.files.append(path)
+            else:
+                self.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+        elif stat.S_ISDIR(st.st_mode):
+            if (st.st_dev, st.st_ino) in self.seen:
+                return  # a link back up the tree: already walked
+            self.seen.add((st.st_dev, st.st_ino))
+            try:
+                names = sorted(os.listdir(full))
+            except OSError:
+                self.skipped.append((path, f"cannot read this folder; {_KEPT}"))
+                return
+            for name in names:
+                if name == b".git" or name in _NEVER or name.endswith(TEMP_SUFFIX.encode()):
+                    continue
+                self.visit(path + b"/" + name)
+        # sockets, fifos, devices: nothing to sync
+
+
+# -- staging ----------------------------------------------------------------------
+
+
+def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
+    """Add the files of new nested repositories (never their ``.git``) to the index."""
+    walk = _Walk(os.fsencode(claude_dir), follow=False)
+    for root in found.nested:
+        walk.visit(root)
+    found.skipped += walk.skipped
+    found.links += walk.links  # staged through the link with the others
+    git.add_files(walk.files)
+
+
+def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
+    """Stage what each link points to as ordinary file entries, encrypted."""
+    if not found.links:
+        return
+    walk = _Walk(os.fsencode(claude_dir), follow=True)
+    for root in found.links:
+        walk.visit(root)
+    found.skipped += walk.skipped
+    held = {
+        path: entry
+        for path, entry in git.index_entries().items()
+        if any(_within(path, root) for root in found.links)
+    }
+    wanted: dict[bytes, tuple[str, str]] = {}
+    for path, oid in zip(walk.files, git.hash_files(walk.files), strict=True):
+        executable = os.stat(walk.root_dir + b"/" + path).st_mode & 0o111
+        wanted[path] = ("100755" if executable else "100644", oid)
+    keep = {path for path, _ in walk.skipped}
+    changes: dict[bytes, tuple[str, str] | None] = {
+        path: None
+        for path in held
+        if path not in wanted and not any(_within(path, k) for k in keep)
+    }
+    changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
+    git.update_index(changes)
+
+
+def _within(path: bytes, root: bytes) -> bool:
+    return path == root or path.startswith(root + b"/")
