@@ -203,3 +203,80 @@ def test_pulling_a_change_to_a_file_unreadable_here_keeps_both(
     assert "commands/x.md" in a.run("conflicts").stdout
     make_readable(a.claude / "commands" / "x.md")
     assert (a.claude / "commands" / "x.md").read_bytes() == b"one\n"
+
+
+# -- symlinks ------------------------------------------------------------------------
+
+
+def test_symlinked_entries_sync_as_their_content_both_ways(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    dotfiles = a.home / "dotfiles"
+    (dotfiles / "commands").mkdir(parents=True)
+    (dotfiles / "CLAUDE.md").write_bytes(b"# from dotfiles\n")
+    (dotfiles / "commands" / "hello.md").write_bytes(b"hello\n")
+    # A file synced before becomes a link: no deletion may reach the other machine.
+    (dotfiles / "settings.json").write_bytes((a.claude / "settings.json").read_bytes())
+    (a.claude / "settings.json").unlink()
+    os.symlink(dotfiles / "settings.json", a.claude / "settings.json")
+    os.symlink(dotfiles / "CLAUDE.md", a.claude / "CLAUDE.md")
+    os.symlink("../dotfiles/commands", a.claude / "commands")
+    proc = a.run("push")
+    assert "skipped" not in proc.stderr
+    b.run("pull")
+    assert b.files()[b"CLAUDE.md"] == b"# from dotfiles\n"
+    assert b.files()[b"commands/hello.md"] == b"hello\n"
+    assert b.files()[b"settings.json"] == b'{"model": "opus"}\n'
+
+    b.write("CLAUDE.md", b"# changed on b\n")
+    b.write("commands/hello.md", b"hello from b\n")
+    b.write("commands/new.md", b"new on b\n")
+    b.write("settings.json", b'{"model": "sonnet"}\n')
+    b.run("push")
+    for _ in range(2):  # used to fail "changed while pulling" on every pull
+        proc = a.run("pull")
+        no_traceback(proc.stdout, proc.stderr)
+    for name in ("CLAUDE.md", "settings.json", "commands"):
+        assert (a.claude / name).is_symlink(), name
+    assert (dotfiles / "CLAUDE.md").read_bytes() == b"# changed on b\n"
+    assert (dotfiles / "commands" / "hello.md").read_bytes() == b"hello from b\n"
+    assert (dotfiles / "commands" / "new.md").read_bytes() == b"new on b\n"
+    assert (dotfiles / "settings.json").read_bytes() == b'{"model": "sonnet"}\n'
+
+    (dotfiles / "commands" / "hello.md").write_bytes(b"edited in the dotfiles repo\n")
+    (dotfiles / "commands" / "new.md").unlink()
+    a.run("push")
+    assert "Nothing to push" in a.run("push").stdout
+    b.run("pull")
+    assert b.files()[b"commands/hello.md"] == b"edited in the dotfiles repo\n"
+    assert b"commands/new.md" not in b.files()
+    assert b.files()[b"settings.json"] == b'{"model": "sonnet"}\n'
+    assert b.files()[b"CLAUDE.md"] == b"# changed on b\n"
+
+
+def test_dangling_links_and_loops_are_skipped_by_name(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    (a.claude / "commands").mkdir()
+    os.symlink(a.home / "nowhere.md", a.claude / "commands" / "dangling.md")
+    os.symlink("loop2", a.claude / "commands" / "loop1")
+    os.symlink("loop1", a.claude / "commands" / "loop2")
+    real = a.home / "real-skills"
+    (real / "s").mkdir(parents=True)
+    (real / "s" / "SKILL.md").write_bytes(b"skill\n")
+    os.symlink("..", real / "s" / "up")  # a folder link back up the tree
+    os.symlink(real, a.claude / "skills")
+    a.write("CLAUDE.md", b"the rest goes through\n")
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    for name in ("commands/dangling.md", "commands/loop1", "commands/loop2"):
+        assert f"skipped {name}:" in proc.stderr
+    b.run("pull")
+    assert b.files()[b"CLAUDE.md"] == b"the rest goes through\n"
+    assert b.files()[b"skills/s/SKILL.md"] == b"skill\n"
+    assert not any(path.startswith(b"commands/") for path in b.files())
+    # Once the link has a target, it syncs.
+    (a.home / "nowhere.md").write_bytes(b"there now\n")
+    a.run("push")
+    b.run("pull")
+    assert b.files()[b"commands/dangling.md"] == b"there now\n"
