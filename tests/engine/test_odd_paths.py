@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.machines import Machine
+from tests.machines import Machine, git_plain
 
 
 def no_traceback(*outputs: str) -> None:
@@ -280,3 +280,54 @@ def test_dangling_links_and_loops_are_skipped_by_name(pair: tuple[Machine, Machi
     a.run("push")
     b.run("pull")
     assert b.files()[b"commands/dangling.md"] == b"there now\n"
+
+
+# -- nested repositories ---------------------------------------------------------------
+
+
+def test_a_cloned_skill_syncs_its_files_not_its_git_folder(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    upstream = a.home / "upstream-skill"
+    upstream.mkdir()
+    (upstream / "SKILL.md").write_bytes(b"# a skill\n")
+    (upstream / "scripts").mkdir()
+    (upstream / "scripts" / "run.sh").write_bytes(b"#!/bin/sh\necho hi\n")
+    (upstream / "scripts" / "run.sh").chmod(0o755)
+    git_plain("init", "-q", cwd=upstream)
+    git_plain("add", "-A", cwd=upstream)
+    git_plain("-c", "user.name=u", "-c", "user.email=u@x", "commit", "-qm", "v1", cwd=upstream)
+    (a.claude / "skills").mkdir()
+    git_plain("clone", "-q", str(upstream), str(a.claude / "skills" / "cloned"))
+    fresh = a.claude / "skills" / "fresh"  # git init, nothing committed yet
+    fresh.mkdir()
+    git_plain("init", "-q", cwd=fresh)
+    (fresh / "SKILL.md").write_bytes(b"# work in progress\n")
+    a.write("CLAUDE.md", b"the rest goes through\n")
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "skipped" not in proc.stderr
+    b.run("pull")
+    files = b.files()
+    assert files[b"skills/cloned/SKILL.md"] == b"# a skill\n"
+    assert files[b"skills/cloned/scripts/run.sh"] == b"#!/bin/sh\necho hi\n"
+    assert os.access(b.claude / "skills" / "cloned" / "scripts" / "run.sh", os.X_OK)
+    assert files[b"skills/fresh/SKILL.md"] == b"# work in progress\n"
+    assert files[b"CLAUDE.md"] == b"the rest goes through\n"
+    assert not any(b"/.git/" in path for path in files)
+    tree = b.git("ls-tree", "-r", "--name-only", "-z", "HEAD").stdout.split(b"\0")
+    assert not any(b".git/" in path or path.endswith(b".git") for path in tree)
+
+    # The skill updated by git on A, edited on B: both ways, never blocked.
+    (a.claude / "skills" / "cloned" / "SKILL.md").write_bytes(b"# a skill, v2\n")
+    (a.claude / "skills" / "cloned" / "NEW.md").write_bytes(b"new file\n")
+    a.run("push")
+    b.run("pull")
+    assert b.files()[b"skills/cloned/SKILL.md"] == b"# a skill, v2\n"
+    assert b.files()[b"skills/cloned/NEW.md"] == b"new file\n"
+    b.write("skills/fresh/SKILL.md", b"# edited on b\n")
+    b.run("push")
+    proc = a.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    assert (fresh / "SKILL.md").read_bytes() == b"# edited on b\n"
+    assert (a.claude / "skills" / "cloned" / ".git").is_dir()
+    assert "Nothing to push" in a.run("push").stdout
