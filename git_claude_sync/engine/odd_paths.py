@@ -47,11 +47,14 @@ class Survey:
     links: list[bytes] = field(default_factory=list)  # roots staged through their link
     nested: list[bytes] = field(default_factory=list)  # nested repositories new to the index
     skipped: list[Skipped] = field(default_factory=list)
+    empty: list[bytes] = field(default_factory=list)  # nested repositories with no file to add
 
     @property
     def leave(self) -> list[bytes]:
-        """What ``git add -A`` must leave alone: links (staged here) and skipped paths."""
-        return sorted(set(self.links) | {path for path, _ in self.skipped})
+        """What ``git add -A`` must leave alone: links (staged here), skipped paths and
+        nested repositories with nothing in the index (git would take them for gitlinks)."""
+        skipped = {path for path, _ in self.skipped}
+        return sorted(set(self.links) | set(self.empty) | skipped)
 
 
 def survey(git: Git, claude_dir: Path) -> Survey:
@@ -147,6 +150,7 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
         walk.visit(root)
     found.skipped += walk.skipped
     found.links += walk.links  # staged through the link with the others
+    found.empty += [root for root in found.nested if not any(_within(p, root) for p in walk.files)]
     git.add_files(walk.files)
 
 

@@ -331,3 +331,20 @@ def test_a_cloned_skill_syncs_its_files_not_its_git_folder(pair: tuple[Machine, 
     assert (fresh / "SKILL.md").read_bytes() == b"# edited on b\n"
     assert (a.claude / "skills" / "cloned" / ".git").is_dir()
     assert "Nothing to push" in a.run("push").stdout
+
+
+def test_an_empty_nested_repository_never_blocks(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    empty = a.claude / "skills" / "empty"
+    empty.mkdir(parents=True)
+    git_plain("init", "-q", cwd=empty)
+    a.write("CLAUDE.md", b"the rest goes through\n")
+    for command in ("push", "pull", "status"):
+        proc = a.run(command)
+        no_traceback(proc.stdout, proc.stderr)
+    b.run("pull")
+    assert b.files()[b"CLAUDE.md"] == b"the rest goes through\n"
+    (empty / "SKILL.md").write_bytes(b"now with a file\n")
+    a.run("push")
+    b.run("pull")
+    assert b.files()[b"skills/empty/SKILL.md"] == b"now with a file\n"
