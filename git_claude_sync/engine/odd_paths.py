@@ -24,6 +24,7 @@ project folder mapping (project_folders.py) are hidden from git by
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -107,9 +108,11 @@ class _Walk:
     files: list[bytes] = field(default_factory=list)
     links: list[bytes] = field(default_factory=list)  # links met when not following
     skipped: list[Skipped] = field(default_factory=list)
-    seen: set[tuple[int, int]] = field(default_factory=set)  # folders, against loops
+    # Folders never walked into: the Claude directory and every folder holding it
+    # (a link to ~ would sync the whole home), the tool's home (the key).
+    forbidden: dict[tuple[int, int], str] = field(default_factory=dict)
 
-    def visit(self, path: bytes) -> None:
+    def visit(self, path: bytes, above: frozenset[tuple[int, int]] = frozenset()) -> None:
         full = self.root_dir + b"/" + path
         try:
             st = os.stat(full) if self.follow else os.lstat(full)
@@ -125,9 +128,12 @@ class _Walk:
             else:
                 self.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
         elif stat.S_ISDIR(st.st_mode):
-            if (st.st_dev, st.st_ino) in self.seen:
-                return  # a link back up the tree: already walked
-            self.seen.add((st.st_dev, st.st_ino))
+            folder = (st.st_dev, st.st_ino)
+            if folder in self.forbidden:
+                self.skipped.append((path, f"{self.forbidden[folder]}; {_KEPT}"))
+                return
+            if folder in above:
+                return  # a link back up this very path: its files are walked already
             try:
                 names = sorted(os.listdir(full))
             except OSError:
@@ -136,8 +142,20 @@ class _Walk:
             for name in names:
                 if name == b".git" or name in _NEVER or name.endswith(TEMP_SUFFIX.encode()):
                     continue
-                self.visit(path + b"/" + name)
+                self.visit(path + b"/" + name, above | {folder})
         # sockets, fifos, devices: nothing to sync
+
+
+def _walk(git: Git, claude_dir: Path, *, follow: bool) -> _Walk:
+    walk = _Walk(os.fsencode(claude_dir), follow=follow)
+    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
+    for folder, why in [(p, "a link to a folder holding the Claude directory") for p in holders] + [
+        (git.git_dir.parent, "a link to git-claude-sync's own folder")
+    ]:
+        with contextlib.suppress(OSError):
+            st = os.stat(folder)
+            walk.forbidden[(st.st_dev, st.st_ino)] = why
+    return walk
 
 
 # -- staging ----------------------------------------------------------------------
@@ -145,7 +163,7 @@ class _Walk:
 
 def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
     """Add the files of new nested repositories (never their ``.git``) to the index."""
-    walk = _Walk(os.fsencode(claude_dir), follow=False)
+    walk = _walk(git, claude_dir, follow=False)
     for root in found.nested:
         walk.visit(root)
     found.skipped += walk.skipped
@@ -158,7 +176,7 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
     """Stage what each link points to as ordinary file entries, encrypted."""
     if not found.links:
         return
-    walk = _Walk(os.fsencode(claude_dir), follow=True)
+    walk = _walk(git, claude_dir, follow=True)
     for root in found.links:
         walk.visit(root)
     found.skipped += walk.skipped

@@ -427,18 +427,28 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             continue
         target = files.fs_path(repo.claude_dir, path)
         committed, seen = appended.get(path, (None, 0))
-        if path in incoming or (committed is not None and seen > committed):
-            executable = path in new and new[path][0] == "100755"
-            files.replace_file(
-                files.through_link(target),
-                incoming.get(path, b""),
-                executable,
-                keep_appended_from=committed,
-            )
-            report.detail(f"  wrote {show_path(path)}")
-        else:
-            files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
-            report.detail(f"  removed {show_path(path)}")
+        try:
+            if path in incoming or (committed is not None and seen > committed):
+                executable = path in new and new[path][0] == "100755"
+                files.replace_file(
+                    files.through_link(target),
+                    incoming.get(path, b""),
+                    executable,
+                    keep_appended_from=committed,
+                )
+                report.detail(f"  wrote {show_path(path)}")
+            else:
+                files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
+                report.detail(f"  removed {show_path(path)}")
+        except OSError as err:
+            # Something local is in the way (a folder, a dangling link, permissions):
+            # this file stays as it is, and the remote version is stored.
+            unreachable.append(path)
+            if path in new:
+                report.warn(
+                    f"cannot write {show_path(path)} ({err.strerror}): left as it is; the "
+                    "remote version is stored, see 'git claude-sync conflicts'"
+                )
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:

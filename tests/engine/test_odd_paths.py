@@ -282,6 +282,43 @@ def test_dangling_links_and_loops_are_skipped_by_name(pair: tuple[Machine, Machi
     assert b.files()[b"commands/dangling.md"] == b"there now\n"
 
 
+def test_links_sharing_a_folder_or_holding_the_claude_dir(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    shared = a.home / "dotfiles"
+    shared.mkdir()
+    (shared / "one.md").write_bytes(b"shared\n")
+    os.symlink(shared, a.claude / "commands")
+    os.symlink(shared, a.claude / "agents")  # the same folder twice: both sync
+    os.symlink(a.home, a.claude / "rules")  # would hold the Claude dir itself (and ~/.ssh)
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "skipped rules:" in proc.stderr
+    b.run("pull")
+    assert b.files()[b"commands/one.md"] == b"shared\n"
+    assert b.files()[b"agents/one.md"] == b"shared\n"
+    assert not any(path.startswith(b"rules/") for path in b.files())
+
+
+def test_a_pull_into_a_folder_behind_a_dangling_link_keeps_the_remote_version(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    os.symlink(a.home / "gone", a.claude / "commands")
+    b.write("commands/new.md", b"from b\n")
+    b.write("CLAUDE.md", b"the rest goes through\n")
+    b.run("push")
+    proc = a.run("pull")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "commands/new.md" in proc.stderr
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"the rest goes through\n"
+    assert (a.claude / "commands").is_symlink()
+    assert "commands/new.md" in a.run("conflicts").stdout
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    b.run("pull")
+    assert b.files()[b"commands/new.md"] == b"from b\n"
+
+
 # -- nested repositories ---------------------------------------------------------------
 
 
