@@ -284,6 +284,12 @@ class Git:
         out = self.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
         return [name for name in out.split(b"\0") if name]
 
+    def untracked_paths(self) -> list[bytes]:
+        """Files in the work tree git does not track (not ignored); a nested repository
+        comes as one ``folder/``.  Reads no file."""
+        out = self.run(["ls-files", "-z", "--others", "--exclude-standard"]).stdout
+        return [name for name in out.split(b"\0") if name]
+
     def add_all(
         self,
         *,

@@ -44,7 +44,6 @@ Skipped = tuple[bytes, str]  # (path, why)
 
 @dataclass
 class Survey:
-    pending: list[bytes] = field(default_factory=list)  # what git add -A looks at
     links: list[bytes] = field(default_factory=list)  # roots staged through their link
     nested: list[bytes] = field(default_factory=list)  # nested repositories new to the index
     skipped: list[Skipped] = field(default_factory=list)
@@ -59,33 +58,52 @@ class Survey:
 
 
 def survey(git: Git, claude_dir: Path) -> Survey:
-    """Sort what git would add into ordinary files and the odd paths above."""
-    found = Survey(pending=list(dict.fromkeys(git.pending_paths())))
+    """Sort the index and what git would add into ordinary files and the odd paths above.
+
+    Costs an ``lstat`` per file and folder, never a read: ``ls-files --modified``
+    would re-read (decrypt, through the filter) every racily clean file.
+    """
+    found = Survey()
     ours = {b"projects/" + os.fsencode(name) for name in mapping.links(claude_dir / "projects")}
     root_dir = os.fsencode(claude_dir)
-    is_link: dict[bytes, bool] = {}
+    modes: dict[bytes, int | None] = {}  # lstat mode by path (None: missing)
+
+    def mode_of(path: bytes) -> int | None:
+        if path not in modes:
+            try:
+                modes[path] = os.lstat(root_dir + b"/" + path).st_mode
+            except OSError:
+                modes[path] = None
+        return modes[path]
 
     def link_root(path: bytes) -> bytes | None:
         parts = path.split(b"/")
         for end in range(1, len(parts) + 1):
             prefix = b"/".join(parts[:end])
-            if prefix not in is_link:
-                is_link[prefix] = os.path.islink(root_dir + b"/" + prefix)
-            if is_link[prefix]:
+            mode = mode_of(prefix)
+            if mode is None:
+                return None
+            if stat.S_ISLNK(mode):
                 return prefix
         return None
 
     roots: dict[bytes, None] = {}
-    for path in found.pending:
+    for path in dict.fromkeys([*git.untracked_paths(), *git.index_entries()]):
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue
         root = link_root(path)
-        full = root_dir + b"/" + path
         if root is not None:
             if root not in ours:
                 roots[root] = None
-        elif os.path.lexists(full) and not os.access(full, os.R_OK):
+            continue
+        mode = modes.get(path)
+        if (
+            mode is not None
+            and stat.S_ISREG(mode)
+            and not mode & stat.S_IROTH
+            and not os.access(root_dir + b"/" + path, os.R_OK)
+        ):
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     for root in roots:
         try:

@@ -63,9 +63,9 @@ class Staged:
 # -- staging -----------------------------------------------------------------
 
 
-def _pending_bytes(git: Git, pending: list[bytes]) -> int:
+def _pending_bytes(git: Git) -> int:
     total = 0
-    for name in pending:
+    for name in git.pending_paths():
         with contextlib.suppress(OSError):
             total += files.fs_path(git.work_tree, name).stat().st_size
     return total
@@ -87,9 +87,7 @@ def stage(
     kept.before_add(git, repo.claude_dir, prune)
     odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
     odd_paths.stage_nested(git, repo.claude_dir, odd)
-    show_progress = (
-        report.interactive and _pending_bytes(git, odd.pending) > PROGRESS_THRESHOLD_BYTES
-    )
+    show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
     git.add_all(
         renormalize=renormalize and git.rev("HEAD") is not None,
         progress=show_progress,
