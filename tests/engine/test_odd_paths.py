@@ -222,6 +222,9 @@ def test_symlinked_entries_sync_as_their_content_both_ways(
     os.symlink(dotfiles / "settings.json", a.claude / "settings.json")
     os.symlink(dotfiles / "CLAUDE.md", a.claude / "CLAUDE.md")
     os.symlink("../dotfiles/commands", a.claude / "commands")
+    for command in (("status",), ("push", "--dry-run"), ("pull", "--dry-run")):
+        proc = a.run(*command)
+        no_traceback(proc.stdout, proc.stderr)
     proc = a.run("push")
     assert "skipped" not in proc.stderr
     b.run("pull")
