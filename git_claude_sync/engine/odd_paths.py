@@ -26,15 +26,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.claude.selection import NEVER
 from git_claude_sync.git import Git
-from git_claude_sync.machine.files import TEMP_SUFFIX
+from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
+from git_claude_sync.machine.paths import Layout
 
 _NEVER = {os.fsencode(name) for name in NEVER}
 _KEPT = "its last synced version stays"
@@ -124,6 +127,7 @@ class _Walk:
     root_dir: bytes
     follow: bool  # through links (a linked folder) or not (a nested repository)
     files: list[bytes] = field(default_factory=list)
+    stats: dict[bytes, os.stat_result] = field(default_factory=dict)  # of each file
     links: list[bytes] = field(default_factory=list)  # links met when not following
     skipped: list[Skipped] = field(default_factory=list)
     # Folders never walked into: the Claude directory and every folder holding it
@@ -143,6 +147,7 @@ class _Walk:
         elif stat.S_ISREG(st.st_mode):
             if os.access(full, os.R_OK):
                 self.files.append(path)
+                self.stats[path] = st
             else:
                 self.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
         elif stat.S_ISDIR(st.st_mode):
@@ -203,10 +208,26 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
         for path, entry in git.index_entries().items()
         if any(_within(path, root) for root in found.links)
     }
+    # Unchanged since last time (same stat) and still what the index holds: no
+    # need to read and encrypt it again (git's own stat check, for linked files).
+    cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
+    cached = _load_stats(cache_file)
     wanted: dict[bytes, tuple[str, str]] = {}
-    for path, oid in zip(walk.files, git.hash_files(walk.files), strict=True):
-        executable = os.stat(walk.root_dir + b"/" + path).st_mode & 0o111
-        wanted[path] = ("100755" if executable else "100644", oid)
+    for path in walk.files:
+        entry = _entry(walk.stats[path], cached.get(path))
+        if entry is not None and held.get(path) == entry:
+            wanted[path] = entry
+    fresh = [path for path in walk.files if path not in wanted]
+    for path, oid in zip(fresh, git.hash_files(fresh), strict=True):
+        wanted[path] = (_mode(walk.stats[path]), oid)
+    now = time.time()
+    stats = {
+        path: _signature(walk.stats[path]) + [wanted[path][1]]
+        for path in walk.files
+        if now - walk.stats[path].st_mtime > _RACY_SECONDS  # else it may change unseen
+    }
+    if stats != cached:
+        atomic_write(cache_file, json.dumps({p.hex(): v for p, v in stats.items()}).encode())
     keep = {path for path, _ in walk.skipped}
     changes: dict[bytes, tuple[str, str] | None] = {
         path: None
@@ -215,6 +236,32 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
     }
     changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
     git.update_index(changes)
+
+
+_RACY_SECONDS = 2.0
+
+
+def _signature(st: os.stat_result) -> list[str | int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, _mode(st)]
+
+
+def _mode(st: os.stat_result) -> str:
+    return "100755" if st.st_mode & 0o111 else "100644"
+
+
+def _entry(st: os.stat_result, cached: list[str | int] | None) -> tuple[str, str] | None:
+    """(mode, blob id) known for a file with this stat, if any."""
+    if cached is None or cached[:-1] != _signature(st):
+        return None
+    return (_mode(st), str(cached[-1]))
+
+
+def _load_stats(path: Path) -> dict[bytes, list[str | int]]:
+    try:
+        data = json.loads(path.read_bytes())
+        return {bytes.fromhex(k): list(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _within(path: bytes, root: bytes) -> bool:

@@ -388,3 +388,21 @@ def test_an_empty_nested_repository_never_blocks(pair: tuple[Machine, Machine]) 
     a.run("push")
     b.run("pull")
     assert b.files()[b"skills/empty/SKILL.md"] == b"now with a file\n"
+
+
+def test_a_linked_file_changed_under_an_unchanged_mtime_still_syncs(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    target = a.home / "dotfiles" / "CLAUDE.md"
+    target.parent.mkdir()
+    target.write_bytes(b"version 1\n")
+    os.utime(target, (1_000_000_000, 1_000_000_000))  # old: its stat is remembered
+    os.symlink(target, a.claude / "CLAUDE.md")
+    a.run("push")
+    a.run("push")
+    target.write_bytes(b"version 2\n")  # same size, same mtime: only ctime tells
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    a.run("push")
+    b.run("pull")
+    assert b.files()[b"CLAUDE.md"] == b"version 2\n"
