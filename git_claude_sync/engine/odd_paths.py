@@ -15,11 +15,13 @@
 - A file this user cannot read: ``git add`` would fail whole.  It is kept off
   the add (its last synced version stays) and skipped with a warning.
 
-They are found in what git itself reports as new or changed (``ls-files
---others --modified``): a link shows up there on every run (its entries never
-match the work tree), so nothing else has to remember it.  The links of the
-project folder mapping (project_folders.py) are hidden from git by
-``info/exclude`` and never come here.
+They are found by an ``lstat`` of every index entry and of what git lists as
+untracked (a nested repository comes as one ``folder/``): a link is met again
+on every run, through its own entries, so nothing else has to remember it.
+Linked files whose stat has not changed are not read again (``link-stats.json``).
+The links of the project folder mapping (project_folders.py) are hidden from
+git by ``info/exclude`` and left alone.  Never walked into: ``.git``, the
+Claude directory or a folder holding it (a link to ``~``), the tool's home.
 """
 
 from __future__ import annotations
