@@ -515,24 +515,46 @@ class Git:
             writer.join()
 
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
-        """(blob id, path) of every blob reachable from ``tip`` and not from ``remote_tip``."""
-        args = ["rev-list", "--objects", tip]
-        if remote_tip:
-            args.append(f"^{remote_tip}")
-        out = self.run(args).stdout
-        listed = []
-        for line in out.split(b"\n"):
-            if b" " in line:
-                oid, path = line.split(b" ", 1)
-                listed.append((oid.decode(), path))
-        if not listed:
+        """(blob id, path) for every blob reachable from ``tip`` and not from ``remote_tip``.
+
+        A blob stored at several paths comes once per path.  Names come from
+        ``diff-tree -z`` of the commits sent, never from ``rev-list --objects``,
+        whose output is split on newlines (a file name may hold one).
+        """
+        exclude = [f"^{remote_tip}"] if remote_tip else []
+        listed = self.run(["rev-list", "--objects", "--no-object-names", tip, *exclude]).stdout
+        oids = listed.split()
+        if not oids:
             return []
         check = self.run(
             ["cat-file", "--batch-check=%(objectname) %(objecttype)"],
-            input=b"".join(oid.encode() + b"\n" for oid, _ in listed),
+            input=b"".join(oid + b"\n" for oid in oids),
         ).stdout.decode()
-        kinds = dict(line.split() for line in check.splitlines())
-        return [(oid, path) for oid, path in listed if kinds.get(oid) == "blob"]
+        blobs = {
+            oid for oid, kind in (line.split() for line in check.splitlines()) if kind == "blob"
+        }
+        if not blobs:
+            return []
+        # Each new blob is new at its path in some commit sent, compared with one
+        # of its parents (or with nothing, for a first commit): -m diffs merges
+        # against every parent.
+        commits = self.run(["rev-list", tip, *exclude]).stdout
+        diff = self.run(
+            ["diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--no-renames", "--no-commit-id"],
+            input=commits,
+        ).stdout
+        fields = diff.split(b"\0")
+        found: dict[tuple[str, bytes], None] = {}
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) == 5 and parts[3].decode() in blobs:
+                found[(parts[3].decode(), path)] = None
+        unnamed = blobs - {oid for oid, _ in found}
+        if unnamed:
+            raise GitError(
+                f"cannot tell the path of blob {min(unnamed)[:12]} to send; nothing sent"
+            )
+        return list(found)
 
     # -- the remote ---------------------------------------------------------
 
@@ -570,20 +592,66 @@ class Git:
         out = self.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
         return [name for name in out.split(b"\0") if name]
 
-    def add_all(self, *, renormalize: bool = False, progress: bool = False) -> None:
-        """``git add -A`` of the work tree (through our clean filter: this encrypts)."""
+    def untracked_paths(self) -> list[bytes]:
+        """Files in the work tree git does not track (not ignored); a nested repository
+        comes as one ``folder/``.  Reads no file."""
+        out = self.run(["ls-files", "-z", "--others", "--exclude-standard"]).stdout
+        return [name for name in out.split(b"\0") if name]
+
+    def add_all(
+        self,
+        *,
+        renormalize: bool = False,
+        progress: bool = False,
+        leave: Sequence[bytes] = (),
+    ) -> None:
+        """``git add -A`` of the work tree (through our clean filter: this encrypts),
+        except the paths in ``leave`` (and what is under them), whose entries stay."""
         env = {"GIT_CLAUDE_SYNC_PROGRESS": "1"} if progress else {}
+        # No "." among the pathspecs: it fails ("outside of your sparse-checkout
+        # definition") when the only index entries are skip-worktree ones (kept.py)
+        # and the Claude directory is empty; exclusions alone mean "all but these".
+        specs = [b":(exclude,literal)" + path for path in sorted(set(leave))]
+        pathspecs = b"".join(spec + b"\0" for spec in specs)
+        from_stdin = ["--pathspec-from-file=-", "--pathspec-file-nul"] if specs else []
         if renormalize:
-            self.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
+            self.run(
+                ["add", "--renormalize", *(from_stdin or ["--", "."])],
+                input=pathspecs,
+                env=env,
+                what="encrypting",
+            )
         if progress:
-            proc = self.run(["add", "-A"], env=env, check=False, capture_stderr=False)
+            proc = self.run(
+                ["add", "-A", *from_stdin],
+                input=pathspecs,
+                env=env,
+                check=False,
+                capture_stderr=False,
+            )
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            # No pathspec: "." fails ("outside of your sparse-checkout definition")
-            # when the only index entries are skip-worktree ones (kept.py) and the
-            # Claude directory is empty.
-            self.run(["add", "-A"], what="encrypting")
+            self.run(["add", "-A", *from_stdin], input=pathspecs, what="encrypting")
+
+    def add_files(self, paths: Sequence[bytes]) -> None:
+        """Add these work tree files to the index (through our clean filter), whatever
+        folder they are in: ``git add`` would take a nested repository for a gitlink."""
+        if paths:
+            self.run(
+                ["update-index", "--add", "-z", "--stdin"],
+                input=b"".join(path + b"\0" for path in paths),
+                what="encrypting",
+            )
+
+    def hash_files(self, paths: Sequence[bytes]) -> list[str]:
+        """Store the content of these work tree files, read through symlinks and
+        cleaned (encrypted) for their path; their blob ids, in order."""
+        if not paths:
+            return []
+        quoted = b"".join(_c_quote(path) + b"\n" for path in paths)
+        oids = self.out(["hash-object", "-w", "--stdin-paths"], input=quoted, what="encrypting")
+        return oids.split()
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -871,6 +939,19 @@ class IndexBlobs:
             return bytes(repo.odb.read(entry.id)[1])
         except (KeyError, ValueError, UnicodeError, pygit2.GitError):
             return None
+
+
+def _c_quote(path: bytes) -> bytes:
+    """A path C-quoted, as ``--stdin-paths`` reads any name (newlines included)."""
+    out = bytearray(b'"')
+    for byte in path:
+        if byte in b'"\\':
+            out += b"\\" + bytes([byte])
+        elif byte < 0x20 or byte >= 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return bytes(out + b'"')
 
 
 def init_bare(path: Path) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BIN_DIR = str(Path(sys.executable).parent)
+LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "git-claude-sync"
 
 
 @dataclass
@@ -96,6 +97,18 @@ def launcher_state(machine: Machine) -> str:
         cwd=machine.claude,
         check=True,
     ).stdout
+
+
+def launch(
+    machine: Machine, *args: str, real: str = "/bin/false"
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", str(LAUNCHER), *args],
+        capture_output=True,
+        text=True,
+        env=machine.env(GIT_CLAUDE_SYNC_REAL=real),
+        cwd=machine.home,
+    )
 
 
 def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:

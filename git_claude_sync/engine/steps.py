@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from git_claude_sync.engine import (
     conflict_store,
     deferred_lines,
     kept,
+    odd_paths,
     remote_key,
     tree_merge,
 )
@@ -94,8 +96,17 @@ def stage(
     waiting = deferred_lines.complete(repo) if git is None else deferred_lines.pending(git)
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
+    odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
+    odd_paths.stage_nested(git, repo.claude_dir, odd)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
-    git.add_all(renormalize=renormalize and git.rev("HEAD") is not None, progress=show_progress)
+    git.add_all(
+        renormalize=renormalize and git.rev("HEAD") is not None,
+        progress=show_progress,
+        leave=odd.leave,
+    )
+    odd_paths.stage_links(git, repo.claude_dir, odd)
+    for path, why in odd.skipped:
+        report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
@@ -225,23 +236,24 @@ def verify_outgoing(
     (default: the repo's); returns the count."""
     key = key or repo.key
     outgoing = repo.git.objects_to_send(tip, remote_tip)
-    paths = dict(outgoing)
-    for path in paths.values():
+    paths: dict[str, list[bytes]] = {}
+    for oid, path in outgoing:
         if selection.is_never_synced(path):
             raise FatalError(
                 f"refusing to push: {show_path(path)} holds credentials and is never synced"
             )
+        paths.setdefault(oid, []).append(path)
     for oid, data in repo.git.iter_blobs(paths):
-        path = paths[oid]
-        name = show_path(path)
-        if not codec.looks_encrypted(data):
-            raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
-        header = codec.parse_header(data)
-        if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
-            raise FatalError(
-                f"refusing to push: {name} is not encrypted with this repo's key for its path"
-            )
-    return len(outgoing)
+        for path in paths[oid]:
+            name = show_path(path)
+            if not codec.looks_encrypted(data):
+                raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
+            header = codec.parse_header(data)
+            if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
+                raise FatalError(
+                    f"refusing to push: {name} is not encrypted with this repo's key for its path"
+                )
+    return len(paths)
 
 
 def send(repo: SyncRepo, commit: str, report: Report) -> bool:
@@ -261,6 +273,8 @@ class Integration:
     merged: list[bytes] = field(default_factory=list)  # contents merged from both sides
     deferred: list[tuple[bytes, str, str]] = field(default_factory=list)  # (path, theirs, ours)
     copies: list[tuple[bytes, bytes]] = field(default_factory=list)  # (path, conflict copy)
+    # A file on one side, a folder of the same name on the other: (name, where theirs went)
+    renamed: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -312,6 +326,7 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
             choose,
             remote_tip,
         )
+    _separate_file_and_folder(repo, ours, result, integration)
     integration.writes = _differences(ours, result)
     if not integration.conflicts:
         tree = git.tree_with(head, _changes(ours, result))
@@ -378,6 +393,43 @@ def both_name(path: bytes) -> bytes:
     return head + b"/" + marked if head else marked
 
 
+def _separate_file_and_folder(
+    repo: SyncRepo, ours: tree_merge.Tree, result: tree_merge.Tree, integration: Integration
+) -> None:
+    """A name that is a file on one side and a folder on the other keeps this machine's
+    version; the other machine's moves beside it, marked (``x.remote``), re-encrypted
+    for its new path.  Nothing is lost and the merged tree stays a valid tree."""
+    names = set(result)
+    clashes = sorted(
+        {prefix for path in names for prefix in _parents(path) if prefix in names}, key=len
+    )
+    for name in clashes:
+        if name not in result:
+            continue  # inside a clash already moved
+        if name in ours:  # our file stays; their folder moves
+            moving = [p for p in sorted(result) if p.startswith(name + b"/")]
+        else:  # our folder stays; their file moves
+            moving = [name]
+        new_root = both_name(name)
+        while new_root in result or any(p.startswith(new_root + b"/") for p in result):
+            new_root = both_name(new_root)
+        blobs = repo.git.read_blobs([result[p][1] for p in moving])
+        for path in moving:
+            mode, oid = result.pop(path)
+            moved = new_root + path[len(name) :]
+            try:
+                plain = repo.key.decrypt(path, blobs[oid])
+            except FatalError as err:
+                raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+            result[moved] = (mode, _store_blob(repo, moved, plain))
+        integration.renamed.append((name, new_root))
+
+
+def _parents(path: bytes) -> list[bytes]:
+    parts = path.split(b"/")
+    return [b"/".join(parts[:end]) for end in range(1, len(parts))]
+
+
 def _store_blob(repo: SyncRepo, path: bytes, plaintext: bytes) -> str:
     return repo.git.store_blob(repo.key.encrypt(path, plaintext))
 
@@ -433,13 +485,24 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     # Nothing in it is overwritten, so there is nothing to check.
     grow: list[bytes] = []
     still_written: list[bytes] = []
+    unreachable: list[bytes] = []  # unreadable here, or a dangling link: left alone
     for path in paths:
         target = files.fs_path(repo.claude_dir, path)
         if path in new and file_kinds.is_append_only(path) and target.is_file():
             grow.append(path)
             continue
         expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
-        current = files.read_file(target)
+        try:
+            current = files.read_file(target)
+        except OSError:
+            current = None
+        if (
+            current is None
+            and (target.is_symlink() or os.path.lexists(target))
+            and (not target.exists() or not os.access(target, os.R_OK))
+        ):
+            unreachable.append(path)
+            continue
         if current is None and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
@@ -460,29 +523,53 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 f"{show_path(path)} changed while pulling; nothing was changed, "
                 "run the command again"
             )
+    for name, moved in integration.renamed:
+        report.warn(
+            f"{show_path(name)} is a file on one machine and a folder on the other: "
+            f"this machine's stays, the other's is kept as {show_path(moved)}"
+        )
+    for path in unreachable:
+        if path in new:
+            report.warn(
+                f"{show_path(path)} cannot be read here (permissions, or a broken link): left "
+                "as it is; the remote version is stored, see 'git claude-sync conflicts'"
+            )
     waiting: list[bytes] = []
-    for path in paths:
-        if path in still_deleted:
+    # Deletions first: a file may give way to a folder of the same name, or back.
+    for path in sorted(paths, key=lambda p: (p in incoming, p)):
+        if path in still_deleted or path in unreachable:
             continue
         target = files.fs_path(repo.claude_dir, path)
-        if path in still_written:
-            report.detail(f"  kept {show_path(path)}: deleted there, written to here")
-        elif path in grow:
-            done = files.append_lines(target, incoming[path])
-            if done is None:  # gone meanwhile: write it whole
-                files.replace_file(target, incoming[path], new[path][0] == "100755")
-            elif not done:
-                waiting.append(path)
-                report.detail(f"  {show_path(path)} ends in a line being written: added later")
-                continue
-            report.detail(f"  added lines to {show_path(path)}")
-        elif path in incoming:
-            executable = new[path][0] == "100755"
-            files.replace_file(target, incoming[path], executable)
-            report.detail(f"  wrote {show_path(path)}")
-        else:
-            files.remove_file(target, repo.claude_dir)
-            report.detail(f"  removed {show_path(path)}")
+        try:
+            if path in still_written:
+                report.detail(f"  kept {show_path(path)}: deleted there, written to here")
+            elif path in grow:
+                done = files.append_lines(target, incoming[path])
+                if done is None:  # gone meanwhile: write it whole
+                    files.replace_file(
+                        files.through_link(target), incoming[path], new[path][0] == "100755"
+                    )
+                elif not done:
+                    waiting.append(path)
+                    report.detail(f"  {show_path(path)} ends in a line being written: added later")
+                    continue
+                report.detail(f"  added lines to {show_path(path)}")
+            elif path in incoming:
+                executable = new[path][0] == "100755"
+                files.replace_file(files.through_link(target), incoming[path], executable)
+                report.detail(f"  wrote {show_path(path)}")
+            else:
+                files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
+                report.detail(f"  removed {show_path(path)}")
+        except OSError as err:
+            # Something local is in the way (a folder, a dangling link, permissions):
+            # this file stays as it is, and the remote version is stored.
+            unreachable.append(path)
+            if path in new:
+                report.warn(
+                    f"cannot write {show_path(path)} ({err.strerror}): left as it is; the "
+                    "remote version is stored, see 'git claude-sync conflicts'"
+                )
     deferred_lines.defer(git, waiting)
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
@@ -494,6 +581,10 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     git.refresh_index()
     for path, theirs_blob, ours_blob in integration.deferred:
         conflict_store.record(git, path, theirs_blob, ours_blob)
+    for path in unreachable:
+        if path in new:
+            local_blob = old[path][1] if path in old else new[path][1]
+            conflict_store.record(git, path, new[path][1], local_blob)
 
 
 # -- state -------------------------------------------------------------------

@@ -44,6 +44,12 @@ def fs_path(root: Path | str, repo_path: bytes) -> Path:
     return Path(root) / os.fsdecode(repo_path)
 
 
+def through_link(path: Path) -> Path:
+    """Where to write ``path``: the file it links to, if it is a symlink (a dotfile
+    manager's link stays a link; the content it points to changes)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def replace_file(
     path: Path, data: bytes, executable: bool = False, keep_appended_from: int | None = None
 ) -> None:

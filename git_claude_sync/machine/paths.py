@@ -73,6 +73,11 @@ class Layout:
         """Summaries of session blobs already decrypted (engine/session_history.py)."""
         return self.home / "sessions-cache.json"
 
+    @property
+    def link_stats_file(self) -> Path:
+        """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
+        return self.home / "link-stats.json"
+
 
 def old_keys_dir(key_file: Path) -> Path:
     """Retired keys, beside the key file (the filters know only the key file's path)."""

@@ -6,21 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.machines import Machine
-
-LAUNCHER = Path(__file__).resolve().parents[2] / "bin" / "git-claude-sync"
-
-
-def launch(
-    machine: Machine, *args: str, real: str = "/bin/false"
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["sh", str(LAUNCHER), *args],
-        capture_output=True,
-        text=True,
-        env=machine.env(GIT_CLAUDE_SYNC_REAL=real),
-        cwd=machine.home,
-    )
+from tests.machines import Machine, launch
 
 
 def test_no_change_push_is_answered_without_python(pair: tuple[Machine, Machine]) -> None:

@@ -374,15 +374,6 @@ def test_git_passthrough_shows_plaintext_history(pair: tuple[Machine, Machine]) 
     assert "CLAUDE" not in messages and "added" in messages
 
 
-def test_symlinks_are_skipped_with_a_warning(pair: tuple[Machine, Machine]) -> None:
-    a, _b = pair
-    (a.claude / "commands").mkdir(exist_ok=True)
-    os.symlink("/etc/hostname", a.claude / "commands" / "link.md")
-    proc = a.run("push")
-    assert "commands/link.md" in proc.stderr and "symlink" in proc.stderr
-    assert b"/etc/hostname" not in all_objects(a.default_remote)
-
-
 def test_pygit2_paths_encrypt_through_the_registered_filter(pair: tuple[Machine, Machine]) -> None:
     a, _b = pair
     a.write("CLAUDE.md", CANARY)

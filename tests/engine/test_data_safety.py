@@ -16,8 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tests.machines import Machine
-from tests.test_launcher import launch
+from tests.machines import Machine, launch
 
 SESSION = "projects/-home-u-app/5f0c1d2e-held.jsonl"
 

@@ -1,0 +1,270 @@
+"""Paths ``git add -A`` cannot stage as they are: staged here, or skipped by name.
+
+- A symlink, to a file or a folder (a dotfile manager links ``CLAUDE.md``,
+  ``commands/``, ``settings.json`` into a dotfiles repo): git would store the
+  link itself (mode 120000), which carries no content and reads as a deletion
+  of the files on every other machine.  What it points to is staged instead,
+  read through the link and cleaned (encrypted) by ``git hash-object``, as
+  ordinary file entries; a pull writes through the link (``files.through_link``),
+  so the link stays a link.  ``git add -A`` is kept off it, and every run
+  stages it again.  A dangling link or a loop is skipped with a warning.
+- A nested repository (a skill cloned with git into ``skills/x``): git would
+  store a gitlink (mode 160000), or fail when it has no commit.  Its files
+  are added with ``git update-index --add``, never its ``.git``; once the
+  index holds files under it, git treats it as an ordinary folder.
+- A file this user cannot read: ``git add`` would fail whole.  It is kept off
+  the add (its last synced version stays) and skipped with a warning.
+
+They are found by an ``lstat`` of every index entry and of what git lists as
+untracked (a nested repository comes as one ``folder/``): a link is met again
+on every run, through its own entries, so nothing else has to remember it.
+Linked files whose stat has not changed are not read again (``link-stats.json``).
+The links of the project folder mapping (project_folders.py) are hidden from
+git by ``info/exclude`` and left alone.  Never walked into: ``.git``, the
+Claude directory or a folder holding it (a link to ``~``), the tool's home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_claude_sync.claude import project_folders as mapping
+from git_claude_sync.claude.selection import NEVER
+from git_claude_sync.git import Git
+from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
+from git_claude_sync.machine.paths import Layout
+
+_NEVER = {os.fsencode(name) for name in NEVER}
+_KEPT = "its last synced version stays"
+
+Skipped = tuple[bytes, str]  # (path, why)
+
+
+@dataclass
+class Survey:
+    links: list[bytes] = field(default_factory=list)  # roots staged through their link
+    nested: list[bytes] = field(default_factory=list)  # nested repositories new to the index
+    skipped: list[Skipped] = field(default_factory=list)
+    empty: list[bytes] = field(default_factory=list)  # nested repositories with no file to add
+
+    @property
+    def leave(self) -> list[bytes]:
+        """What ``git add -A`` must leave alone: links (staged here), skipped paths and
+        nested repositories with nothing in the index (git would take them for gitlinks)."""
+        skipped = {path for path, _ in self.skipped}
+        return sorted(set(self.links) | set(self.empty) | skipped)
+
+
+def survey(git: Git, claude_dir: Path) -> Survey:
+    """Sort the index and what git would add into ordinary files and the odd paths above.
+
+    Costs an ``lstat`` per file and folder, never a read: ``ls-files --modified``
+    would re-read (decrypt, through the filter) every racily clean file.
+    """
+    found = Survey()
+    ours = {b"projects/" + os.fsencode(name) for name in mapping.links(claude_dir / "projects")}
+    root_dir = os.fsencode(claude_dir)
+    modes: dict[bytes, int | None] = {}  # lstat mode by path (None: missing)
+
+    def mode_of(path: bytes) -> int | None:
+        if path not in modes:
+            try:
+                modes[path] = os.lstat(root_dir + b"/" + path).st_mode
+            except OSError:
+                modes[path] = None
+        return modes[path]
+
+    def link_root(path: bytes) -> bytes | None:
+        parts = path.split(b"/")
+        for end in range(1, len(parts) + 1):
+            prefix = b"/".join(parts[:end])
+            mode = mode_of(prefix)
+            if mode is None:
+                return None
+            if stat.S_ISLNK(mode):
+                return prefix
+        return None
+
+    roots: dict[bytes, None] = {}
+    for path in dict.fromkeys([*git.untracked_paths(), *git.index_entries()]):
+        if path.endswith(b"/"):
+            found.nested.append(path.rstrip(b"/"))
+            continue
+        root = link_root(path)
+        if root is not None:
+            if root not in ours:
+                roots[root] = None
+            continue
+        mode = modes.get(path)
+        if (
+            mode is not None
+            and stat.S_ISREG(mode)
+            and not mode & stat.S_IROTH
+            and not os.access(root_dir + b"/" + path, os.R_OK)
+        ):
+            found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+    for root in roots:
+        try:
+            os.stat(root_dir + b"/" + root)
+        except OSError as err:
+            why = "a symlink loop" if err.errno == errno.ELOOP else "a dangling symlink"
+            found.skipped.append((root, f"{why}; {_KEPT}"))
+            continue
+        found.links.append(root)
+    return found
+
+
+# -- walking ----------------------------------------------------------------------
+
+
+@dataclass
+class _Walk:
+    root_dir: bytes
+    follow: bool  # through links (a linked folder) or not (a nested repository)
+    files: list[bytes] = field(default_factory=list)
+    stats: dict[bytes, os.stat_result] = field(default_factory=dict)  # of each file
+    links: list[bytes] = field(default_factory=list)  # links met when not following
+    skipped: list[Skipped] = field(default_factory=list)
+    # Folders never walked into: the Claude directory and every folder holding it
+    # (a link to ~ would sync the whole home), the tool's home (the key).
+    forbidden: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def visit(self, path: bytes, above: frozenset[tuple[int, int]] = frozenset()) -> None:
+        full = self.root_dir + b"/" + path
+        try:
+            st = os.stat(full) if self.follow else os.lstat(full)
+        except OSError as err:
+            why = "a symlink loop" if err.errno == errno.ELOOP else "a dangling symlink"
+            self.skipped.append((path, f"{why}; {_KEPT}"))
+            return
+        if stat.S_ISLNK(st.st_mode):
+            self.links.append(path)
+        elif stat.S_ISREG(st.st_mode):
+            if os.access(full, os.R_OK):
+                self.files.append(path)
+                self.stats[path] = st
+            else:
+                self.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+        elif stat.S_ISDIR(st.st_mode):
+            folder = (st.st_dev, st.st_ino)
+            if folder in self.forbidden:
+                self.skipped.append((path, f"{self.forbidden[folder]}; {_KEPT}"))
+                return
+            if folder in above:
+                return  # a link back up this very path: its files are walked already
+            try:
+                names = sorted(os.listdir(full))
+            except OSError:
+                self.skipped.append((path, f"cannot read this folder; {_KEPT}"))
+                return
+            for name in names:
+                if name == b".git" or name in _NEVER or name.endswith(TEMP_SUFFIX.encode()):
+                    continue
+                self.visit(path + b"/" + name, above | {folder})
+        # sockets, fifos, devices: nothing to sync
+
+
+def _walk(git: Git, claude_dir: Path, *, follow: bool) -> _Walk:
+    walk = _Walk(os.fsencode(claude_dir), follow=follow)
+    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
+    for folder, why in [(p, "a link to a folder holding the Claude directory") for p in holders] + [
+        (git.git_dir.parent, "a link to git-claude-sync's own folder")
+    ]:
+        with contextlib.suppress(OSError):
+            st = os.stat(folder)
+            walk.forbidden[(st.st_dev, st.st_ino)] = why
+    return walk
+
+
+# -- staging ----------------------------------------------------------------------
+
+
+def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
+    """Add the files of new nested repositories (never their ``.git``) to the index."""
+    walk = _walk(git, claude_dir, follow=False)
+    for root in found.nested:
+        walk.visit(root)
+    found.skipped += walk.skipped
+    found.links += walk.links  # staged through the link with the others
+    found.empty += [root for root in found.nested if not any(_within(p, root) for p in walk.files)]
+    git.add_files(walk.files)
+
+
+def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
+    """Stage what each link points to as ordinary file entries, encrypted."""
+    if not found.links:
+        return
+    walk = _walk(git, claude_dir, follow=True)
+    for root in found.links:
+        walk.visit(root)
+    found.skipped += walk.skipped
+    held = {
+        path: entry
+        for path, entry in git.index_entries().items()
+        if any(_within(path, root) for root in found.links)
+    }
+    # Unchanged since last time (same stat) and still what the index holds: no
+    # need to read and encrypt it again (git's own stat check, for linked files).
+    cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
+    cached = _load_stats(cache_file)
+    wanted: dict[bytes, tuple[str, str]] = {}
+    for path in walk.files:
+        entry = _entry(walk.stats[path], cached.get(path))
+        if entry is not None and held.get(path) == entry:
+            wanted[path] = entry
+    fresh = [path for path in walk.files if path not in wanted]
+    for path, oid in zip(fresh, git.hash_files(fresh), strict=True):
+        wanted[path] = (_mode(walk.stats[path]), oid)
+    now = time.time()
+    stats = {
+        path: _signature(walk.stats[path]) + [wanted[path][1]]
+        for path in walk.files
+        if now - walk.stats[path].st_mtime > _RACY_SECONDS  # else it may change unseen
+    }
+    if stats != cached:
+        atomic_write(cache_file, json.dumps({p.hex(): v for p, v in stats.items()}).encode())
+    keep = {path for path, _ in walk.skipped}
+    changes: dict[bytes, tuple[str, str] | None] = {
+        path: None
+        for path in held
+        if path not in wanted and not any(_within(path, k) for k in keep)
+    }
+    changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
+    git.update_index(changes)
+
+
+_RACY_SECONDS = 2.0
+
+
+def _signature(st: os.stat_result) -> list[str | int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, _mode(st)]
+
+
+def _mode(st: os.stat_result) -> str:
+    return "100755" if st.st_mode & 0o111 else "100644"
+
+
+def _entry(st: os.stat_result, cached: list[str | int] | None) -> tuple[str, str] | None:
+    """(mode, blob id) known for a file with this stat, if any."""
+    if cached is None or cached[:-1] != _signature(st):
+        return None
+    return (_mode(st), str(cached[-1]))
+
+
+def _load_stats(path: Path) -> dict[bytes, list[str | int]]:
+    try:
+        data = json.loads(path.read_bytes())
+        return {bytes.fromhex(k): list(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def _within(path: bytes, root: bytes) -> bool:
+    return path == root or path.startswith(root + b"/")
