@@ -1,0 +1,52 @@
+"""Fixtures for the tests against the real Claude Code (see README.md here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.claude_code.client import VERSION, Claude, claude_binary
+from tests.claude_code.fake_api import FakeAnthropic
+from tests.machines import Machine
+
+
+@pytest.fixture(scope="session")
+def claude_bin() -> Path:
+    binary = claude_binary()
+    if binary is None:
+        pytest.skip(f"Claude Code {VERSION} is not installed: run ./install.sh --dev")
+    return binary
+
+
+@pytest.fixture
+def api() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as server:
+        yield server
+
+
+@pytest.fixture
+def mac(tmp_path: Path) -> Machine:
+    """A Mac-like home: .../Users/alice."""
+    home = tmp_path / "Users" / "alice"
+    home.mkdir(parents=True)
+    return Machine(home)
+
+
+@pytest.fixture
+def linux(tmp_path: Path) -> Machine:
+    """A Linux-like home: .../home/alice."""
+    home = tmp_path / "home" / "alice"
+    home.mkdir(parents=True)
+    return Machine(home)
+
+
+@pytest.fixture
+def claude_mac(claude_bin: Path, mac: Machine, api: FakeAnthropic) -> Claude:
+    return Claude(claude_bin, mac, api)
+
+
+@pytest.fixture
+def claude_linux(claude_bin: Path, linux: Machine, api: FakeAnthropic) -> Claude:
+    return Claude(claude_bin, linux, api)
