@@ -102,10 +102,13 @@ class Claude:
         assert match, f"no answer from the fake API: {proc.stdout!r} {proc.stderr!r}"
         return int(match.group(1))
 
-    def sent(self, marker: str) -> bool:
-        """Whether the last request to the model carried ``marker`` (an earlier prompt)."""
-        requests = self.api.message_requests()
-        return bool(requests) and marker in json.dumps(requests[-1].body["messages"])
+    def sent(self, prompt: str, earlier: str) -> bool:
+        """Whether the request that carried ``prompt`` also carried ``earlier`` (a past turn)."""
+        for request in self.api.message_requests():
+            text = json.dumps(request.messages)
+            if prompt in text:
+                return earlier in text
+        return False
 
     def tmux(self, cwd: Path, *args: str) -> Tmux:
         """``claude ARGS`` interactively, in a tmux server of its own."""
@@ -155,6 +158,39 @@ class Tmux:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {test!r}; the screen:\n{screen}")
+
+    def ready(self) -> str:
+        """Wait for the input prompt."""
+        return self.wait("? for shortcuts")
+
+    def enter(self, text: str) -> None:
+        """Type ``text`` at the prompt (waiting until it shows) and press Enter."""
+        self.type(text)
+        self.wait(text)
+        self.keys("Enter")
+
+    def answer(self, prompt: str) -> int:
+        """Wait for the fake API's answer to ``prompt`` on the screen: its message count."""
+
+        def after(screen: str) -> re.Match[str] | None:
+            return REPLY.search(screen, screen.rfind(prompt)) if prompt in screen else None
+
+        match = after(self.wait(lambda screen: after(screen) is not None))
+        assert match is not None
+        return int(match.group(1))
+
+    def running(self) -> bool:
+        tmux = shutil.which("tmux") or "tmux"
+        has = [tmux, "-L", self.socket, "has-session"]
+        return subprocess.run(has, capture_output=True, check=False).returncode == 0
+
+    def exit(self, timeout: float = 20) -> None:
+        """``/exit``, and wait until Claude Code has ended (its hooks run)."""
+        self.enter("/exit")
+        deadline = time.monotonic() + timeout
+        while self.running():
+            assert time.monotonic() < deadline, "claude did not exit after /exit"
+            time.sleep(0.1)
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
