@@ -31,15 +31,54 @@ MAP_FILE = "map.json"
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.
 _HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/root|/var/root)(?=/|$)")
-_MAX_NAME = 200  # Claude Code shortens longer folder names with a hash: left alone
+_MAX_NAME = 200  # Claude Code shortens longer folder names, adding a hash of the path
 _CWD_FILES = 40  # transcripts read per folder to learn its real path
 _CWD_BYTES = 64 * 1024
 _CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
+def _dashes(match: re.Match[str]) -> str:
+    # Claude Code (JavaScript) replaces UTF-16 code units: a character outside the
+    # Basic Multilingual Plane (an emoji) is two of them, so two dashes.
+    return "--" if ord(match.group()) > 0xFFFF else "-"
+
+
 def encode(path: str) -> str:
-    """Claude Code's folder name for a working directory."""
-    return _NOT_ALNUM.sub("-", path)
+    """Claude Code's encoding of a path, unit by unit, never shortened (for prefixes)."""
+    return _NOT_ALNUM.sub(_dashes, path)
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` over UTF-16 units, as a signed 32-bit integer."""
+    h = 0
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (h * 31 + (data[i] | data[i + 1] << 8)) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def folder_name(path: str) -> str:
+    """The folder Claude Code files the sessions of a working directory under.
+
+    ``path`` must be the real path (Claude Code names the folder after
+    ``realpath(cwd)``).  Every UTF-16 unit outside ``[A-Za-z0-9]`` becomes ``-``;
+    a name longer than 200 keeps its first 200 characters, then ``-`` and the
+    base-36 absolute value of the Java-style hash of the path as it was.
+    """
+    name = encode(path)
+    if len(name) <= _MAX_NAME:
+        return name
+    return f"{name[:_MAX_NAME]}-{_base36(abs(_java_hash(path)))}"
 
 
 def canonical_folder(cpath: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +50,15 @@ def claude_mac(claude_bin: Path, mac: Machine, api: FakeAnthropic) -> Claude:
 @pytest.fixture
 def claude_linux(claude_bin: Path, linux: Machine, api: FakeAnthropic) -> Claude:
     return Claude(claude_bin, linux, api)
+
+
+@pytest.fixture
+def claude_at(claude_bin: Path, api: FakeAnthropic, tmp_path: Path) -> Callable[[str], Claude]:
+    """A machine whose home is ``tmp_path / RELATIVE`` (made unless it exists), with claude."""
+
+    def make(relative: str) -> Claude:
+        home = tmp_path / relative
+        home.mkdir(parents=True, exist_ok=True)
+        return Claude(claude_bin, Machine(home), api)
+
+    return make

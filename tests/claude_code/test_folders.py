@@ -1,0 +1,114 @@
+"""Claude Code's project folder names, and sessions in awkward places (issue 11).
+
+Each case runs the real client: the folder it makes must be the one
+``mapping.folder_name`` computes, and a session must resume on the other
+machine both ways.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from git_claude_sync.mapping import folder_name
+from tests.claude_code.client import Claude
+from tests.claude_code.test_resume import join, sessions
+
+LONG = "a-very-long-folder-name-" * 8  # 192 characters
+
+
+def folders(claude: Claude) -> set[str]:
+    projects = claude.machine.claude / "projects"
+    return {p.name for p in projects.iterdir()} if projects.is_dir() else set()
+
+
+def test_folder_names_match_the_client(claude_at: Callable[[str], Claude], tmp_path: Path) -> None:
+    claude = claude_at("home/alice")
+    home = claude.machine.home
+    (tmp_path / "real").mkdir()
+    (home / "linked").symlink_to(tmp_path / "real")
+    short = len(str(home / "code" / "x")) - 1
+    cases = [
+        home / "code" / "my.app with spaces",
+        home / "code" / "🚀 rocket é",  # one emoji: two UTF-16 units, two dashes
+        home / "linked" / "api",  # a link on the way: the real path names the folder
+        home / "code" / LONG,  # more than 200: shortened with a hash
+        home / "code" / ("x" * (200 - short)),  # exactly 200: kept whole
+        home / "code" / ("x" * (201 - short)),  # 201: shortened
+    ]
+    assert len(folder_name(str(cases[4]))) == 200
+    assert len(folder_name(str(cases[5]))) > 201
+    for cwd in cases:
+        before = folders(claude)
+        claude.ask(cwd, "hello")
+        made = folders(claude) - before
+        assert made == {folder_name(os.path.realpath(cwd))}, cwd
+
+
+def roundtrip(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
+    """A starts a session, B resumes it (by id, then --continue), A resumes B's turns."""
+    assert a.ask(cwd_a, "hello from A") == 2
+    (sid,) = sessions(a.machine)
+    join(a.machine, b.machine)
+    b.machine.run("pull")
+    assert b.ask(cwd_b, "hi from B", "--resume", sid) == 4
+    assert b.sent("hi from B", "hello from A")
+    assert b.ask(cwd_b, "more from B", "--continue") == 6
+    b.machine.run("push")
+    a.machine.run("pull")
+    assert a.ask(cwd_a, "back on A", "--resume", sid) == 8
+    assert a.sent("back on A", "more from B")
+    assert a.ask(cwd_a, "again on A", "--continue") == 10
+
+
+def b_first(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
+    """The session starts on B (the unusual machine) and is resumed on A."""
+    a.machine.run("init")
+    a.machine.run("push")
+    b.machine.run("init", "--git", str(a.machine.default_remote), "--key", str(a.machine.key_file))
+    assert b.ask(cwd_b, "hello from B") == 2
+    (sid,) = sessions(b.machine)
+    b.machine.run("push")
+    a.machine.run("pull")
+    assert a.ask(cwd_a, "hi from A", "--resume", sid) == 4
+    assert a.sent("hi from A", "hello from B")
+    a.machine.run("push")
+    b.machine.run("pull")
+    assert b.ask(cwd_b, "back on B", "--continue") == 6
+
+
+# A home long enough that ~/code/api makes a name over 200 characters on B only.
+LONG_HOME = "home/" + "alice-" * 30
+
+
+@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-short", "from-long"])
+def test_long_path_on_one_machine_only(
+    claude_at: Callable[[str], Claude], direction: Callable[..., None]
+) -> None:
+    a, b = claude_at("Users/alice"), claude_at(LONG_HOME)
+    cwd_a, cwd_b = a.machine.home / "code" / "api", b.machine.home / "code" / "api"
+    assert len(folder_name(str(cwd_b))) > 200 > len(folder_name(str(cwd_a)))
+    direction(a, cwd_a, b, cwd_b)
+
+
+@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-mac", "from-linux"])
+def test_non_bmp_characters(
+    claude_at: Callable[[str], Claude], direction: Callable[..., None]
+) -> None:
+    a, b = claude_at("Users/alice"), claude_at("home/alice")
+    name = "🚀 launch-𝔸pp"
+    direction(a, a.machine.home / "code" / name, b, b.machine.home / "code" / name)
+
+
+@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-mac", "from-linked"])
+def test_home_reached_through_a_link(
+    claude_at: Callable[[str], Claude], tmp_path: Path, direction: Callable[..., None]
+) -> None:
+    """HOME=/…/x/home/alice where home -> var/home (Fedora Silverblue, /home -> /var/home)."""
+    (tmp_path / "x" / "var" / "home" / "alice").mkdir(parents=True)
+    (tmp_path / "x" / "home").symlink_to("var/home")
+    a, b = claude_at("Users/alice"), claude_at("x/home/alice")
+    direction(a, a.machine.home / "code" / "api", b, b.machine.home / "code" / "api")
