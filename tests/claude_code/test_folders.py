@@ -48,17 +48,25 @@ def test_folder_names_match_the_client(claude_at: Callable[[str], Claude], tmp_p
         assert made == {folder_name(os.path.realpath(cwd))}, cwd
 
 
+def in_own_folder(claude: Claude, cwd: Path, sid: str) -> bool:
+    """Whether the session is in the folder Claude Code reads first for ``cwd``."""
+    folder = claude.machine.claude / "projects" / folder_name(os.path.realpath(cwd))
+    return (folder / f"{sid}.jsonl").is_file()
+
+
 def roundtrip(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
     """A starts a session, B resumes it (by id, then --continue), A resumes B's turns."""
     assert a.ask(cwd_a, "hello from A") == 2
     (sid,) = sessions(a.machine)
     join(a.machine, b.machine)
     b.machine.run("pull")
+    assert in_own_folder(b, cwd_b, sid)
     assert b.ask(cwd_b, "hi from B", "--resume", sid) == 4
     assert b.sent("hi from B", "hello from A")
     assert b.ask(cwd_b, "more from B", "--continue") == 6
     b.machine.run("push")
     a.machine.run("pull")
+    assert in_own_folder(a, cwd_a, sid)
     assert a.ask(cwd_a, "back on A", "--resume", sid) == 8
     assert a.sent("back on A", "more from B")
     assert a.ask(cwd_a, "again on A", "--continue") == 10
@@ -73,10 +81,12 @@ def b_first(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
     (sid,) = sessions(b.machine)
     b.machine.run("push")
     a.machine.run("pull")
+    assert in_own_folder(a, cwd_a, sid)
     assert a.ask(cwd_a, "hi from A", "--resume", sid) == 4
     assert a.sent("hi from A", "hello from B")
     a.machine.run("push")
     b.machine.run("pull")
+    assert in_own_folder(b, cwd_b, sid)
     assert b.ask(cwd_b, "back on B", "--continue") == 6
 
 
