@@ -47,7 +47,7 @@ class Claude:
         self.state = machine.home / ".claude.json"
 
     def env(self) -> dict[str, str]:
-        return self.machine.env(
+        env = self.machine.env(
             ANTHROPIC_BASE_URL=self.api.url,
             ANTHROPIC_API_KEY=API_KEY,
             DISABLE_TELEMETRY="1",
@@ -56,6 +56,13 @@ class Claude:
             CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
             TERM="xterm-256color",
         )
+        for name in list(env):  # a developer's own settings (a token, a model) stay out
+            if name.startswith("ANTHROPIC_") and name not in (
+                "ANTHROPIC_BASE_URL",
+                "ANTHROPIC_API_KEY",
+            ):
+                del env[name]
+        return env
 
     def trust(self, *dirs: Path) -> None:
         """What the first run's dialogs would leave in ``~/.claude.json``."""
