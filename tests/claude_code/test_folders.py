@@ -122,3 +122,13 @@ def test_home_reached_through_a_link(
     (tmp_path / "x" / "home").symlink_to("var/home")
     a, b = claude_at("Users/alice"), claude_at("x/home/alice")
     direction(a, a.machine.home / "code" / "api", b, b.machine.home / "code" / "api")
+
+
+def test_long_path_on_both_machines(claude_at: Callable[[str], Claude]) -> None:
+    """Even the canonical name (``~-code-…``) is over 200: shortened the same way."""
+    a, b = claude_at("Users/alice"), claude_at("home/alice")
+    name = "project-" * 25  # 200 characters
+    cwd_a, cwd_b = a.machine.home / "code" / name, b.machine.home / "code" / name
+    roundtrip(a, cwd_a, b, cwd_b)
+    (canonical,) = (p for p in (b.machine.claude / "projects").iterdir() if not p.is_symlink())
+    assert canonical.name.startswith("~-code-project-") and len(canonical.name) < 210
