@@ -99,8 +99,10 @@ def run(server: SeaweedFS, work: Path, size_mb: float, pushes: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(session_bytes(rng.randrange(100_000, 2_000_000), seed=100 + index))
         total += path.stat().st_size
-    print(f"Claude directory: {total / 1e6:.1f} MB in {index + 1} sessions; server SeaweedFS "
-          f"{server.endpoint}")
+    print(
+        f"Claude directory: {total / 1e6:.1f} MB in {index + 1} sessions; server SeaweedFS "
+        f"{server.endpoint}"
+    )
 
     def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         proc = subprocess.run(list(argv), env=env, cwd=home, capture_output=True)

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygit2
-from git_claude_sync.filters import indexed
+from git_claude_sync.filters import clean
 from pygit2.enums import FilterMode
 
-from git_claude_sync import clean
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.git import IndexBlobs
 
 DRIVER = "claude-sync"
 
@@ -56,14 +56,14 @@ class CodecFilter(pygit2.Filter):
             write_next(key.decrypt(self._path, data))
 
 
-_indexed: dict[str, indexed.IndexedBlobs] = {}
+_indexed: dict[str, IndexBlobs] = {}
 
 
 def _indexed_blob(src: pygit2.FilterSource) -> bytes | None:
     """The blob the index holds for this path (see ``clean``), if any."""
     git_dir: str = getattr(src.repo, "path")  # noqa: B009 - typed as object in pygit2's stubs
     if git_dir not in _indexed:
-        _indexed[git_dir] = indexed.IndexedBlobs(Path(git_dir))
+        _indexed[git_dir] = IndexBlobs(Path(git_dir))
     blob: bytes | None = _indexed[git_dir].previous(os.fsencode(src.path))
     return blob
 
@@ -74,3 +74,13 @@ def register(key: Key) -> None:
     if not getattr(register, "_done", False):
         pygit2.filter_register(DRIVER, CodecFilter)
         register._done = True  # type: ignore[attr-defined]
+
+
+def open_repository(git_dir: Path, key: Key) -> pygit2.Repository:
+    """The sync repo through pygit2, with the codec registered as its filter.
+
+    libgit2 runs no external filter: without this filter, pygit2's
+    ``index.add`` would store plaintext.  Use only this to open the repo with pygit2.
+    """
+    register(key)
+    return pygit2.Repository(str(git_dir))

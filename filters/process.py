@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from git_claude_sync.filters import indexed, pktline
+from git_claude_sync.filters import clean, pktline
 
-from git_claude_sync import clean, keyfile, keys
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto import keyfile, keyring
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
+from git_claude_sync.git import IndexBlobs
 
 
 def _report(path: bytes, err: Exception) -> None:
@@ -73,9 +74,9 @@ class Progress:
 
 def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
     handshake(stdin, stdout)
-    index = indexed.IndexedBlobs(git_dir) if git_dir is not None else None
+    index = IndexBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
-    history: keys.Keyring | None = None
+    history: keyring.Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     while True:
         try:
@@ -99,7 +100,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 # key rotation: retired keys open it.  (The sync engine writes the
                 # Claude directory itself, with the current key only.)
                 if history is None:
-                    history = keys.keyring_for(key_path, key)
+                    history = keyring.keyring_for(key_path, key)
                 result = history.decrypt(path, content)
             else:
                 raise FatalError(f"unknown filter command {command.decode(errors='replace')}")

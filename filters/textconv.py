@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from git_claude_sync import codec, keys
+from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.errors import FatalError
 
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         # History may predate a key rotation: retired keys open it (display only).
-        plaintext = keys.keyring_for(args.key).decrypt(None, data)
+        plaintext = keyring.keyring_for(args.key).decrypt(None, data)
     except FatalError as err:
         sys.stderr.write(f"git-claude-sync: {err}\n")
         return 1

@@ -162,11 +162,11 @@ def init(
         urls.preflight(remote)  # before anything changes here
     key_raw = None
     if key_code is not None:
-        from git_claude_sync.commands import key as key_command
+        from git_claude_sync.ui import passphrase
 
         if key_file is not None:
             raise click.UsageError("--key and --key-code exclude each other")
-        key_raw = key_command.key_from(None, key_code, passphrase_stdin)
+        key_raw = passphrase.key_from(None, key_code, passphrase_stdin)
     command.run(
         remote=remote, key_file=key_file, key_raw=key_raw, verbosity=_verbosity(verbose, quiet)
     )
@@ -458,9 +458,9 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
 
 
 def _register_optional() -> None:
-    from git_claude_sync.commands import hooks
+    from git_claude_sync.commands import install
 
-    for command in hooks.COMMANDS:
+    for command in install.COMMANDS:
         cli.add_command(command)
 
 

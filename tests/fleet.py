@@ -8,7 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from git_claude_sync import clean, codec, keyfile
+from git_claude_sync.claude import file_kinds
+from git_claude_sync.crypto import codec, keyfile
 from tests.machines import Machine, git_plain
 
 TEMP_SUFFIX = b".claude-sync-tmp"
@@ -78,7 +79,7 @@ def torn_files(files: dict[bytes, bytes]) -> list[str]:
     """Append-only files that end mid-line or hold a line that is not complete JSON."""
     bad = []
     for path, data in files.items():
-        if not clean.is_append_only(path) or not data:
+        if not file_kinds.is_append_only(path) or not data:
             continue
         if not data.endswith(b"\n"):
             bad.append(f"{path!r} ends mid-line: {data[-60:]!r}")

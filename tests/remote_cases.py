@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
 from tests.conftest_remote import Backend, RemoteMachine
 
@@ -50,7 +50,7 @@ def _synced(files: dict[bytes, bytes]) -> dict[bytes, bytes]:
 
 
 def _manifest(backend: Backend, key_file: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from git_claude_sync import keyfile
+    from git_claude_sync.crypto import keyfile
 
     key: Key = keyfile.load(key_file)
     manifest, _version = Remote(backend.store(monkeypatch), lambda: key).read_manifest()
@@ -89,12 +89,17 @@ def round_trip(backend: Backend, tmp_path: Path) -> None:
     clone = tmp_path / "clone.git"
     env = a.env(CLAUDE_SYNC_KEY_FILE=str(a.key_file))
     subprocess.run(
-        ["git", "clone", "-q", "--bare", backend.url, str(clone)], env=env, check=True,
+        ["git", "clone", "-q", "--bare", backend.url, str(clone)],
+        env=env,
+        check=True,
         capture_output=True,
     )
     count = subprocess.run(
         ["git", "--git-dir", str(clone), "rev-list", "--count", "main"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     theirs = a.git("rev-list", "--count", "main").stdout.decode().strip()
     assert count == theirs
@@ -105,8 +110,16 @@ def round_trip(backend: Backend, tmp_path: Path) -> None:
     assert all(re.fullmatch(rf"{backend.prefix}/[0-9a-f]{{32}}", n) for n in names), names
     everything = "\n".join(names).encode() + b"".join(objects.values())
     for word in (
-        CANARY, PROJECT.encode(), b"quarterly-plan", b"settings.json", b"CLAUDE.md",
-        b"deploy-to-prod", b"reviewer.md", b"projects/", b"refs/heads", b"opus",
+        CANARY,
+        PROJECT.encode(),
+        b"quarterly-plan",
+        b"settings.json",
+        b"CLAUDE.md",
+        b"deploy-to-prod",
+        b"reviewer.md",
+        b"projects/",
+        b"refs/heads",
+        b"opus",
     ):
         assert word not in everything, word
 
@@ -149,7 +162,10 @@ def concurrent_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.Monkey
         subprocess.Popen(
             ["git", "claude-sync", "push", "-v"],
             env=m.env(CLAUDE_SYNC_REMOTE_PAUSE=str(gate)),
-            cwd=m.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=m.home,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for m in (a, b)
     ]

@@ -106,7 +106,10 @@ class SeaweedFS:
         self.log = self.directory / "weed.log"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
@@ -188,17 +191,27 @@ class FakeGCS:
         self.port = _free_port()
         args = [
             str(_server._get_binary_path()),
-            "-scheme", "http",
-            "-backend", "filesystem",
-            "-filesystem-root", str(directory / "data"),
-            "-host", "127.0.0.1",
-            "-port", str(self.port),
-            "-external-url", self.url,
-            "-log-level", "warn",
+            "-scheme",
+            "http",
+            "-backend",
+            "filesystem",
+            "-filesystem-root",
+            str(directory / "data"),
+            "-host",
+            "127.0.0.1",
+            "-port",
+            str(self.port),
+            "-external-url",
+            self.url,
+            "-log-level",
+            "warn",
         ]
         with open(directory / "fake-gcs.log", "wb") as log:
             self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout

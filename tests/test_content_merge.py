@@ -1,4 +1,4 @@
-"""The content merge (git_claude_sync.content_merge) and its git merge driver."""
+"""The content merge (git_claude_sync.claude.file_merge) and its git merge driver."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import keyfile
-from git_claude_sync.codec import Key
-from git_claude_sync.content_merge import (
+from git_claude_sync.claude.file_merge import (
     BINARY,
     HISTORY,
     JSON,
@@ -26,6 +24,8 @@ from git_claude_sync.content_merge import (
     merge_text,
     split_lines,
 )
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto.codec import Key
 
 SESSION_PATH = b"projects/-home-u-app/0b2c-session.jsonl"
 
@@ -452,7 +452,7 @@ def driver_repo(tmp_path: Path) -> tuple[Path, Key]:
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
     driver = " ".join(
-        [shlex.quote(sys.executable), "-m", "git_claude_sync.filters.merge", "--key"]
+        [shlex.quote(sys.executable), "-m", "git_claude_sync.filters.merge_driver", "--key"]
         + [shlex.quote(str(key_path)), "%O", "%A", "%B", "%P"]
     )
     _git(repo, "config", "merge.claude-sync.name", "git-claude-sync")
@@ -529,7 +529,7 @@ def test_merge_driver_add_add_and_conflict(driver_repo: tuple[Path, Key]) -> Non
 
 
 def test_merge_driver_refuses_what_it_cannot_decrypt(tmp_path: Path) -> None:
-    from git_claude_sync.filters import merge as driver
+    from git_claude_sync.filters import merge_driver as driver
 
     key = keyfile.generate(tmp_path / "key")
     other = Key(bytes(32))

@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from git_claude_sync import clean
+from git_claude_sync.claude import file_kinds
 from tests.fleet import fsck, make_fleet, popen, temp_files, torn_files
 from tests.machines import Machine
 
@@ -95,7 +95,7 @@ class Ledger:
         files = {p: d for p, d in machine.files().items() if not p.endswith(b".claude-sync-tmp")}
         assert not torn_files(files), torn_files(files)
         for path, data in files.items():
-            if clean.is_append_only(path):
+            if file_kinds.is_append_only(path):
                 strange = [
                     ln for ln in data.splitlines(keepends=True) if ln not in self.lines[path]
                 ]
@@ -244,7 +244,7 @@ def test_temporary_files_of_a_killed_write_are_removed_by_the_next_run(tmp_path:
     a.run("push")
     # What a pull killed between writing a file's copy and renaming it leaves.
     leftover = a.write("projects/-p/.s.jsonl.4242.claude-sync-tmp", b'{"uuid":"1"}\n{"uu')
-    scratch = a.tool_home / "repo.git" / "index.merge.4242"
+    scratch = a.tool_home / "repo.git" / "index.temp-tree.4242"
     scratch.write_bytes(b"DIRC")
     (a.tool_home / "sync.lock").write_text("4242\n")  # the killed run's pid, never cleared
     a.run("pull")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync.hooks import MARKER, installed, last_hook_failure
+from git_claude_sync.claude.settings_hooks import MARKER, installed, last_hook_failure
 
 BIN_DIR = str(Path(sys.executable).parent)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import codec, keycode
+from git_claude_sync.crypto import codec, keycode
 from git_claude_sync.errors import FatalError
 from tests.machines import Machine, git_plain
 

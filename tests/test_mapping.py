@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import mapping
-from git_claude_sync.mapping import Mapping, Rule, encode
+from git_claude_sync.claude import project_folders
+from git_claude_sync.claude.project_folders import Mapping, Rule, encode
 from tests.machines import Machine, git_plain
 from tests.test_sessions import launcher_state
 
@@ -186,7 +186,7 @@ def test_mapping_rules_in_memory() -> None:
     assert linux.canonical_path("/home/alice/src/api") == "~/code/api"
     assert linux.canonical_path("/home/alice/notes") == "~/notes"
     assert linux.canonical_path("/srv/x") == "/srv/x"
-    assert mapping.canonical_folder("~/code/my.app") == "~-code-my-app"
+    assert project_folders.canonical_folder("~/code/my.app") == "~-code-my-app"
     # Local names of canonical folders, with and without a cwd to settle the boundary.
     assert linux.local_of_canonical("~-code-api", []) == "-home-alice-src-api"
     assert linux.local_of_canonical("~-notes", []) == "-home-alice-notes"
@@ -213,7 +213,7 @@ def test_mapping_rules_in_memory() -> None:
 
 
 def test_links_never_replace_a_real_folder(tmp_path: Path) -> None:
-    from git_claude_sync.layout import Layout
+    from git_claude_sync.machine.paths import Layout
 
     claude = tmp_path / ".claude"
     projects = claude / "projects"
@@ -221,10 +221,10 @@ def test_links_never_replace_a_real_folder(tmp_path: Path) -> None:
     (projects / "~-code-api" / "a.jsonl").write_bytes(transcript("a", "/Users/bob/code/api"))
     layout = Layout(home=tmp_path / ".claude-sync", claude_dir=claude)
     home = Mapping(home=str(tmp_path))
-    done = mapping.arrange(layout, home)
+    done = project_folders.arrange(layout, home)
     local = encode(str(tmp_path / "code/api"))
     assert done.linked == {local: "~-code-api"}
     assert os.readlink(projects / local) == "~-code-api"
-    assert mapping.exclude_lines(claude)[-1] == "/projects/" + local
+    assert project_folders.exclude_lines(claude)[-1] == "/projects/" + local
     # Arranging again changes nothing.
-    assert mapping.arrange(layout, Mapping(home=str(tmp_path))).moved == []
+    assert project_folders.arrange(layout, Mapping(home=str(tmp_path))).moved == []

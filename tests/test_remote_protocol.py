@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync import keyfile
 from git_claude_sync.commands.init import _remote_url
+from git_claude_sync.crypto import keyfile
 from git_claude_sync.errors import FatalError
-from git_claude_sync.layout import current
+from git_claude_sync.machine.paths import current
 from git_claude_sync.remote import urls
 from git_claude_sync.remote.store import (
     ConditionalWritesUnsupported,
@@ -107,8 +107,10 @@ def env(tmp_path: Path) -> dict[str, str]:
         HOME=str(tmp_path),
         PATH=BIN_DIR + os.pathsep + base.get("PATH", ""),
         CLAUDE_SYNC_KEY_FILE=str(key),
-        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
-        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@t",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@t",
     )
     return base
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from git_claude_sync import sessions
+from git_claude_sync.engine import session_history
 from tests.machines import Machine, git_plain
 
 SID_1 = "1a1a1a1a-0000-4000-8000-000000000001"
@@ -280,14 +280,14 @@ def test_summaries_read_titles_commands_and_timestamps() -> None:
         {"type": "user", "timestamp": "2025-01-01T00:00:07Z", "message": {"content": "later"}},
     ]
     data = b"".join(json.dumps(x).encode() + b"\n" for x in lines) + b'{"torn'
-    summary = sessions.summarize(data)
+    summary = session_history.summarize(data)
     # A slash command is the title only when nothing was typed.
     assert summary.title == "later" and summary.cwd == "/w/p" and summary.session_id == "s"
     only_command = b"".join(json.dumps(x).encode() + b"\n" for x in lines[1:4])
-    assert sessions.summarize(only_command).title == "/init"
+    assert session_history.summarize(only_command).title == "/init"
     assert summary.last == pytest.approx(1735689609.5)
-    untitled = sessions.summarize(json.dumps(lines[0]).encode() + b"\n")
+    untitled = session_history.summarize(json.dumps(lines[0]).encode() + b"\n")
     assert untitled.title == "Login fixes"
-    assert sessions.parse_date("3d", now=1_000_000) == 1_000_000 - 3 * 86400
-    assert sessions.parse_date("2 weeks ago", now=2_000_000) == 2_000_000 - 14 * 86400
-    assert sessions.parse_date("2025-01-01T00:00:00Z") == 1735689600
+    assert session_history.parse_date("3d", now=1_000_000) == 1_000_000 - 3 * 86400
+    assert session_history.parse_date("2 weeks ago", now=2_000_000) == 2_000_000 - 14 * 86400
+    assert session_history.parse_date("2025-01-01T00:00:00Z") == 1735689600

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from git_claude_sync import codec, keyfile
+from git_claude_sync.crypto import codec, keyfile
 from tests.machines import Machine
 
 

@@ -388,8 +388,10 @@ def test_pygit2_paths_encrypt_through_the_registered_filter(pair: tuple[Machine,
     a.write("CLAUDE.md", CANARY)
     script = (
         "import pygit2\n"
-        "from git_claude_sync.repo import libgit2_repository, open_repo\n"
-        "r = libgit2_repository(open_repo())\n"
+        "from git_claude_sync.engine.sync_repo import open_repo\n"
+        "from git_claude_sync.filters.libgit2 import open_repository\n"
+        "repo = open_repo()\n"
+        "r = open_repository(repo.layout.git_dir, repo.key)\n"
         "r.index.add('CLAUDE.md')\n"
         "r.index.write()\n"
         "print(r.index['CLAUDE.md'].id)\n"

@@ -1,28 +1,332 @@
-"""Regenerate ``v1.json``, the test vectors of blob format v1 (see ``docs/FORMAT.md``).
+"""A reference implementation of docs/spec/, and the generator of docs/vectors/*.json.
 
 Run from the repository root:  ``.venv/bin/python docs/vectors/make_vectors.py``
+(``--out DIR`` writes the files elsewhere, to compare them with the committed ones).
 
-Everything is fixed (keys, paths, plaintexts), so the output is byte-identical on
-every run with the same zstd; ``tests/test_codec.py`` checks the codec against it.
+Written from the specifications alone -- ``blob.md``, ``keycode.md`` and
+``bucket.md`` -- with nothing but the standard library, ``cryptography`` (AES-GCM)
+and ``zstandard``: it does not import git-claude-sync, so the vectors check the
+implementation against the text, not against itself.  Everything is fixed (keys,
+paths, plaintexts, and the salts, nonces and pack ids a writer would draw at
+random), so the output is byte-identical on every run with the same zstd.
+Before writing, every vector is checked with this file's own readers: valid ones
+open, invalid ones fail with the error they name.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import binascii
 import hashlib
+import hmac
 import json
-import struct
+import unicodedata
+import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import zstandard
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from git_claude_sync import codec
-from git_claude_sync.codec import HEADER_LEN, NONCE_LEN, TAG_LEN, Key
-
-OUT = Path(__file__).with_name("v1.json")
+HERE = Path(__file__).resolve().parent
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(32, 64))
+
+
+class SpecError(Exception):
+    """A failure named by a specification; ``kind`` is its name there."""
+
+    def __init__(self, kind: str, why: str) -> None:
+        super().__init__(f"{kind}: {why}")
+        self.kind = kind
+
+
+def u8(n: int) -> bytes:
+    return n.to_bytes(1, "big")
+
+
+def u32(n: int) -> bytes:
+    return n.to_bytes(4, "big")
+
+
+def u64(n: int) -> bytes:
+    return n.to_bytes(8, "big")
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.digest(key, message, "sha256")
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+# === blob.md ==========================================================================
+
+MAGIC = b"\x00GCSYNC\x00"
+VERSION = 1
+HEADER_LEN = 33
+PIECE = 65536
+ZSTD_LEVEL = 3
+KEY_FILE_PREFIX = "CLAUDE-SYNC-KEY-V1"
+
+
+def hkdf(ikm: bytes, info: bytes, length: int) -> bytes:
+    """HKDF-SHA256 (RFC 5869) with an absent salt, i.e. 32 zero bytes."""
+    prk = hmac_sha256(bytes(32), ikm)
+    okm, block, counter = b"", b"", 1
+    while len(okm) < length:
+        block = hmac_sha256(prk, block + info + u8(counter))
+        okm += block
+        counter += 1
+    return okm[:length]
+
+
+class Keys:
+    """The key derivation of blob.md."""
+
+    def __init__(self, key: bytes) -> None:
+        assert len(key) == 32
+        self.key = key
+        self.aes_key = hkdf(key, b"git-claude-sync v1 aes-256-gcm key", 32)
+        self.nonce_key = hkdf(key, b"git-claude-sync v1 synthetic nonce key", 32)
+        self.path_key = hkdf(key, b"git-claude-sync v1 path tag key", 32)
+        self.key_id = hkdf(key, b"git-claude-sync v1 key id", 8)
+        self.aead = AESGCM(self.aes_key)
+
+    @property
+    def fingerprint(self) -> str:
+        digits = self.key_id.hex()
+        return "-".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+    def path_tag(self, path: bytes) -> bytes:
+        return hmac_sha256(self.path_key, path)[:16]
+
+    def header(self, path: bytes) -> bytes:
+        return MAGIC + u8(VERSION) + self.key_id + self.path_tag(path)
+
+
+def key_file_line(key: bytes) -> str:
+    return f"{KEY_FILE_PREFIX} {key.hex()}\n"
+
+
+def payload_for(piece: bytes) -> bytes:
+    """zstd exactly when the piece is non-empty and the frame strictly shorter."""
+    if piece:
+        frame = zstandard.ZstdCompressor(
+            level=ZSTD_LEVEL, write_checksum=False, write_content_size=True
+        ).compress(piece)
+        if len(frame) < len(piece):
+            return u8(1) + frame
+    return u8(0) + piece
+
+
+def chunk_ad(header: bytes, index: int, final: bool, prev_tag: bytes) -> bytes:
+    return header + u64(index) + u8(1 if final else 0) + prev_tag
+
+
+def seal_payloads(keys: Keys, header: bytes, payloads: list[bytes]) -> bytes:
+    out, prev_tag = [header], bytes(16)
+    for index, payload in enumerate(payloads):
+        ad = chunk_ad(header, index, index == len(payloads) - 1, prev_tag)
+        nonce = hmac_sha256(keys.nonce_key, ad + payload)[:12]
+        ct = keys.aead.encrypt(nonce, payload, ad)
+        out += [u32(12 + len(ct)), nonce, ct]
+        prev_tag = ct[-16:]
+    return b"".join(out)
+
+
+def seal(key: bytes, path: bytes, plaintext: bytes) -> bytes:
+    pieces = [plaintext[i : i + PIECE] for i in range(0, len(plaintext), PIECE)] or [b""]
+    keys = Keys(key)
+    return seal_payloads(keys, keys.header(path), [payload_for(p) for p in pieces])
+
+
+def decode_payload(payload: bytes) -> bytes:
+    encoding, data = payload[0], payload[1:]
+    if encoding == 0:
+        piece = data
+    elif encoding == 1:
+        reader = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            piece = reader.decompress(data)
+        except zstandard.ZstdError:
+            raise SpecError("Tampered", "the zstd frame does not decode") from None
+        if not reader.eof or reader.unused_data:
+            raise SpecError("Tampered", "not exactly one zstd frame")
+    else:
+        raise SpecError("Tampered", f"unknown encoding {encoding}")
+    if len(piece) > PIECE:
+        raise SpecError("Tampered", "piece longer than 65536 bytes")
+    return piece
+
+
+def open_blob(key: bytes, path: bytes | None, blob: bytes) -> bytes:
+    """Decryption, steps 1 to 4 of blob.md."""
+    keys = Keys(key)
+    if len(blob) < HEADER_LEN or not blob.startswith(MAGIC):
+        raise SpecError("NotEncrypted", "no magic")
+    if blob[8] != VERSION:
+        raise SpecError("NotEncrypted", "unsupported version")
+    header = blob[:HEADER_LEN]
+    if header[9:17] != keys.key_id:
+        raise SpecError("WrongKey", "another key id")
+    if path is not None and not hmac.compare_digest(header[17:33], keys.path_tag(path)):
+        raise SpecError("Tampered", "another path")
+    pos, index, prev_tag, pieces = HEADER_LEN, 0, bytes(16), []
+    while True:
+        if len(blob) - pos < 4:
+            raise SpecError("Tampered", "no room for a length")
+        length = int.from_bytes(blob[pos : pos + 4], "big")
+        pos += 4
+        if length < 12 + 16 + 1 or len(blob) - pos < length:
+            raise SpecError("Tampered", "bad length")
+        nonce, ct = blob[pos : pos + 12], blob[pos + 12 : pos + length]
+        pos += length
+        final = pos == len(blob)
+        ad = chunk_ad(header, index, final, prev_tag)
+        try:
+            payload = keys.aead.decrypt(nonce, ct, ad)
+        except InvalidTag:
+            raise SpecError("Tampered", "GCM") from None
+        if not hmac.compare_digest(nonce, hmac_sha256(keys.nonce_key, ad + payload)[:12]):
+            raise SpecError("Tampered", "synthetic nonce")
+        piece = decode_payload(payload)
+        if not final and len(piece) != PIECE:
+            raise SpecError("Tampered", "a chunk before the last is not full")
+        pieces.append(piece)
+        if final:
+            return b"".join(pieces)
+        prev_tag, index = ct[-16:], index + 1
+
+
+def chunk_spans(blob: bytes) -> list[tuple[int, int]]:
+    """(offset, size including the 4-byte length) of each chunk of a well-formed blob."""
+    spans, pos = [], HEADER_LEN
+    while pos < len(blob):
+        size = 4 + int.from_bytes(blob[pos : pos + 4], "big")
+        spans.append((pos, size))
+        pos += size
+    return spans
+
+
+# === keycode.md =======================================================================
+
+CODE_PREFIX = b"csk1-"
+MIN_LOG2_N, MAX_LOG2_N = 15, 20
+
+
+def kek(passphrase: str, salt: bytes, log2_n: int) -> bytes:
+    secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    return hashlib.scrypt(
+        secret, salt=salt, n=2**log2_n, r=8, p=1, dklen=32, maxmem=2 * 128 * 8 * 2**log2_n
+    )
+
+
+def code_check(body: bytes) -> bytes:
+    return sha256(CODE_PREFIX + body)[:4]
+
+
+def code_text(body: bytes) -> str:
+    encoded = base64.urlsafe_b64encode(body + code_check(body)).decode("ascii").rstrip("=")
+    return CODE_PREFIX.decode() + encoded
+
+
+def keycode_parts(
+    key: bytes, passphrase: str, log2_n: int, salt: bytes, nonce: bytes
+) -> dict[str, bytes]:
+    k = kek(passphrase, salt, log2_n)
+    sealed = AESGCM(k).encrypt(nonce, key, CODE_PREFIX + u8(log2_n) + salt)
+    body = u8(log2_n) + salt + nonce + sealed
+    return {"kek": k, "sealed": sealed, "body": body, "check": code_check(body)}
+
+
+def read_keycode(code: str, passphrase: str) -> bytes:
+    """Reading, steps 1 to 5 of keycode.md."""
+    text = "".join(code.split())
+    if not text.startswith(CODE_PREFIX.decode()):
+        raise SpecError("NotAKeyCode", "prefix")
+    encoded = text[len(CODE_PREFIX) :]
+    try:
+        data = base64.b64decode(encoded + "=" * (-len(encoded) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise SpecError("Damaged", "base64url") from None
+    if len(data) != 81 or code_check(data[:77]) != data[77:]:
+        raise SpecError("Damaged", "length or check")
+    body = data[:77]
+    log2_n, salt, nonce, sealed = body[0], body[1:17], body[17:29], body[29:]
+    if not MIN_LOG2_N <= log2_n <= MAX_LOG2_N:
+        raise SpecError("UnsupportedCost", f"2^{log2_n}")
+    try:
+        return AESGCM(kek(passphrase, salt, log2_n)).decrypt(
+            nonce, sealed, CODE_PREFIX + u8(log2_n) + salt
+        )
+    except InvalidTag:
+        raise SpecError("WrongPassphrase", "GCM") from None
+
+
+# === bucket.md ========================================================================
+
+MANIFEST_NAME_INPUT = "git-claude-sync remote manifest v1"
+MANIFEST_NAME = hashlib.sha256(MANIFEST_NAME_INPUT.encode()).hexdigest()[:32]
+MANIFEST_PATH = b"\x00remote/manifest"
+PACK_PATH = b"\x00remote/pack/"
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """The reference writer's form: ASCII JSON, keys sorted, no spaces."""
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def open_manifest(key: bytes, sealed: bytes) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads(open_blob(key, MANIFEST_PATH, sealed))
+    if manifest.get("format") != 1:
+        raise SpecError("UnknownFormat", f"format {manifest.get('format')}")
+    return manifest
+
+
+def pack_path(pack_id: str) -> bytes:
+    return PACK_PATH + pack_id.encode("ascii")
+
+
+# A git pack file (version 2) made by hand, so that the vectors need neither git nor a
+# particular zlib: every object's data is one zlib stream of a single stored block.
+
+OBJECT_TYPES = {"commit": 1, "tree": 2, "blob": 3}
+
+
+def git_oid(kind: str, data: bytes) -> str:
+    return hashlib.sha1(f"{kind} {len(data)}\0".encode() + data).hexdigest()
+
+
+def zlib_stored(data: bytes) -> bytes:
+    assert len(data) < 65536
+    block = u8(1) + len(data).to_bytes(2, "little") + (len(data) ^ 0xFFFF).to_bytes(2, "little")
+    stream = b"\x78\x01" + block + data + zlib.adler32(data).to_bytes(4, "big")
+    assert zlib.decompress(stream) == data
+    return stream
+
+
+def pack_file(objects: list[tuple[str, bytes]]) -> bytes:
+    out = [b"PACK", u32(2), u32(len(objects))]
+    for kind, data in objects:
+        size = len(data)
+        head = [(OBJECT_TYPES[kind] << 4) | (size & 0x0F)]
+        size >>= 4
+        while size:
+            head[-1] |= 0x80
+            head.append(size & 0x7F)
+            size >>= 7
+        out += [bytes(head), zlib_stored(data)]
+    body = b"".join(out)
+    return body + hashlib.sha1(body).digest()
+
+
+# === the vectors: blob.json ==============================================================
 
 SETTINGS = b"settings.json"
 SESSION = b"projects/-home-alice-src-demo/0b7e2f3c-5a1d-4c8e-9f60-2d4b8a1c7e95.jsonl"
@@ -32,92 +336,83 @@ LATIN1_PATH = b"projects/-home-alice-caf\xe9/notes.md"  # not UTF-8
 # 100-byte JSONL line; 1500 of them make 150,000 bytes: chunks of 65536, 65536, 18928.
 LINE = b'{"type":"user","message":{"role":"user","content":"hello from the test vectors"},"n":1}'
 LINE = LINE + b" " * (99 - len(LINE)) + b"\n"
-assert len(LINE) == 100
 # 64-byte line; 1024 of them are exactly one full chunk.
 LINE64 = b'{"type":"assistant","text":"sixty-four bytes"}'
 LINE64 = LINE64 + b" " * (63 - len(LINE64)) + b"\n"
-assert len(LINE64) == 64
+
+SHORT = (
+    b'{\n  "model": "opus",\n  "theme": "dark",\n  "permissions": {\n    "allow": [\n'
+    b'      "Bash(git status)",\n      "Bash(git diff)",\n'
+    b'      "Bash(git log)"\n    ]\n  }\n}\n'
+)
+TINY = b'{"theme": "dark"}\n'
 
 
 def sha256_stream(n: int) -> bytes:
     """Incompressible bytes: SHA-256(b"git-claude-sync vectors" || u32 BE counter), concatenated."""
-    out = b"".join(
-        hashlib.sha256(b"git-claude-sync vectors" + struct.pack(">I", i)).digest()
-        for i in range((n + 31) // 32)
-    )
-    return out[:n]
+    return b"".join(sha256(b"git-claude-sync vectors" + u32(i)) for i in range((n + 31) // 32))[:n]
 
 
 def expand(segments: list[tuple[bytes, int]]) -> bytes:
     return b"".join(data * count for data, count in segments)
 
 
-def chunks(blob: bytes) -> list[tuple[int, int]]:
-    """(offset, total size incl. the 4-byte length) of every chunk of a well-formed blob."""
-    out, pos = [], HEADER_LEN
-    while pos < len(blob):
-        (length,) = struct.unpack_from(">I", blob, pos)
-        out.append((pos, 4 + length))
-        pos += 4 + length
-    return out
+def flip(data: bytes, pos: int) -> bytes:
+    return data[:pos] + u8(data[pos] ^ 0x01) + data[pos + 1 :]
 
 
-def describe_chunks(raw_key: bytes, blob: bytes) -> list[dict[str, object]]:
-    aead = AESGCM(codec._hkdf(raw_key, "aes-256-gcm key"))
-    out: list[dict[str, object]] = []
-    prev = bytes(TAG_LEN)
-    table = chunks(blob)
-    for index, (offset, size) in enumerate(table):
-        final = index == len(table) - 1
-        nonce = blob[offset + 4 : offset + 4 + NONCE_LEN]
-        sealed = blob[offset + 4 + NONCE_LEN : offset + size]
-        ad = blob[:HEADER_LEN] + struct.pack(">QB", index, final) + prev
-        payload = aead.decrypt(nonce, sealed, ad)
-        piece = codec._decompress(zstandard.ZstdDecompressor(), payload)
+def describe_chunks(key: bytes, blob: bytes) -> list[dict[str, object]]:
+    keys, out, prev_tag = Keys(key), [], bytes(16)
+    spans = chunk_spans(blob)
+    for index, (offset, size) in enumerate(spans):
+        final = index == len(spans) - 1
+        nonce, ct = blob[offset + 4 : offset + 16], blob[offset + 16 : offset + size]
+        payload = keys.aead.decrypt(nonce, ct, chunk_ad(blob[:HEADER_LEN], index, final, prev_tag))
         out.append(
             {
                 "offset": offset,
                 "length_field": size - 4,
                 "final": final,
                 "encoding": payload[0],
-                "plaintext_len": len(piece),
+                "plaintext_len": len(decode_payload(payload)),
                 "nonce": nonce.hex(),
-                "tag": sealed[-TAG_LEN:].hex(),
+                "tag": ct[-16:].hex(),
             }
         )
-        prev = sealed[-TAG_LEN:]
+        prev_tag = ct[-16:]
     return out
 
 
-def key_entry(raw: bytes) -> dict[str, str]:
-    key = Key(raw)
+def key_entry(key: bytes) -> dict[str, str]:
+    keys = Keys(key)
     return {
-        "key": raw.hex(),
-        "aes_key": codec._hkdf(raw, "aes-256-gcm key").hex(),
-        "nonce_key": codec._hkdf(raw, "synthetic nonce key").hex(),
-        "path_key": codec._hkdf(raw, "path tag key").hex(),
-        "key_id": key.key_id.hex(),
-        "fingerprint": key.fingerprint,
+        "key": key.hex(),
+        "key_file": key_file_line(key),
+        "aes_key": keys.aes_key.hex(),
+        "nonce_key": keys.nonce_key.hex(),
+        "path_key": keys.path_key.hex(),
+        "key_id": keys.key_id.hex(),
+        "fingerprint": keys.fingerprint,
     }
 
 
-def valid(
+def blob_valid(
     name: str,
     description: str,
-    raw_key: bytes,
+    key: bytes,
     path: bytes,
     plaintext: bytes | None = None,
     repeat: list[tuple[bytes, int]] | None = None,
 ) -> dict[str, object]:
     data = plaintext if plaintext is not None else expand(repeat or [])
-    key = Key(raw_key)
-    blob = key.encrypt(path, data)
+    keys = Keys(key)
+    blob = seal(key, path, data)
     entry: dict[str, object] = {
         "name": name,
         "description": description,
-        "key": raw_key.hex(),
-        "key_id": key.key_id.hex(),
-        "fingerprint": key.fingerprint,
+        "key": key.hex(),
+        "key_id": keys.key_id.hex(),
+        "fingerprint": keys.fingerprint,
         "path": path.hex(),
         "path_display": path.decode("utf-8", "backslashreplace"),
     }
@@ -127,26 +422,20 @@ def valid(
         entry["plaintext_repeat"] = [{"hex": d.hex(), "count": c} for d, c in repeat or []]
     entry["plaintext_len"] = len(data)
     entry["plaintext_sha256"] = hashlib.sha256(data).hexdigest()
-    entry["path_tag"] = key.path_tag(path).hex()
+    entry["path_tag"] = keys.path_tag(path).hex()
     entry["header"] = blob[:HEADER_LEN].hex()
-    entry["chunks"] = describe_chunks(raw_key, blob)
+    entry["chunks"] = describe_chunks(key, blob)
     entry["ciphertext"] = blob.hex()
     return entry
 
 
-def invalid(
-    name: str,
-    description: str,
-    raw_key: bytes,
-    path: bytes,
-    blob: bytes,
-    error: str,
-    **extra: object,
+def blob_invalid(
+    name: str, description: str, key: bytes, path: bytes, blob: bytes, error: str, **extra: object
 ) -> dict[str, object]:
     return {
         "name": name,
         "description": description,
-        "key": raw_key.hex(),
+        "key": key.hex(),
         "path": path.hex(),
         "ciphertext": blob.hex(),
         "error": error,
@@ -154,108 +443,100 @@ def invalid(
     }
 
 
-def flip(blob: bytes, pos: int) -> bytes:
-    return blob[:pos] + bytes([blob[pos] ^ 0x01]) + blob[pos + 1 :]
-
-
-def build() -> dict[str, object]:
-    a, b = Key(KEY_A), Key(KEY_B)
-    short = (
-        b'{\n  "model": "opus",\n  "theme": "dark",\n  "permissions": {\n    "allow": [\n'
-        b'      "Bash(git status)",\n      "Bash(git diff)",\n'
-        b'      "Bash(git log)"\n    ]\n  }\n}\n'
-    )
-    tiny = b'{"theme": "dark"}\n'
-    incompressible = sha256_stream(1000)
+def blob_vectors() -> dict[str, object]:
     multi_repeat = [(LINE, 1500)]
-    mixed_repeat = [(LINE64, 1024), (sha256_stream(3000), 1)]
-
-    valid_vectors = [
-        valid(
+    valid = [
+        blob_valid(
             "empty", "Empty file: one final chunk, raw encoding, empty data.", KEY_A, SETTINGS, b""
         ),
-        valid(
-            "short_text", "158-byte settings file: one final chunk, zstd.", KEY_A, SETTINGS, short
+        blob_valid(
+            "short_text", "158-byte settings file: one final chunk, zstd.", KEY_A, SETTINGS, SHORT
         ),
-        valid(
+        blob_valid(
             "tiny_text",
             "18 bytes: zstd's frame would be longer than the text, so raw encoding.",
             KEY_A,
             SETTINGS,
-            tiny,
+            TINY,
         ),
-        valid(
+        blob_valid(
             "short_text_other_path",
             "Same plaintext and key as short_text at another path: unrelated ciphertext.",
             KEY_A,
             b"settings.local.json",
-            short,
+            SHORT,
         ),
-        valid(
+        blob_valid(
             "short_text_key_b",
             "Same plaintext and path as short_text under the second key.",
             KEY_B,
             SETTINGS,
-            short,
+            SHORT,
         ),
-        valid(
+        blob_valid(
             "non_utf8_path",
             "A path that is not UTF-8 (Latin-1 e-acute): the path tag is over raw bytes.",
             KEY_A,
             LATIN1_PATH,
             b"# notes\n",
         ),
-        valid(
+        blob_valid(
             "exactly_one_chunk",
             "Exactly 65536 bytes: a single full chunk that is also the final one.",
             KEY_A,
             SESSION,
             repeat=[(LINE64, 1024)],
         ),
-        valid(
+        blob_valid(
             "multi_chunk",
             "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd.",
             KEY_A,
             SESSION,
             repeat=multi_repeat,
         ),
-        valid(
+        blob_valid(
             "incompressible",
             "1000 bytes of a SHA-256 counter stream: zstd does not shrink it, so raw encoding.",
             KEY_A,
             SESSION,
-            incompressible,
+            sha256_stream(1000),
         ),
-        valid(
+        blob_valid(
             "mixed_encodings",
             "65536 bytes of text (zstd) then 3000 incompressible bytes (raw) in chunk 1.",
             KEY_A,
             SESSION,
-            repeat=mixed_repeat,
+            repeat=[(LINE64, 1024), (sha256_stream(3000), 1)],
         ),
     ]
 
-    multi = a.encrypt(SESSION, expand(multi_repeat))
-    (o0, s0), (o1, s1), (o2, s2) = chunks(multi)
+    multi = seal(KEY_A, SESSION, expand(multi_repeat))
+    (o0, s0), (o1, s1), (o2, s2) = chunk_spans(multi)
     header = multi[:HEADER_LEN]
     c0, c1, c2 = multi[o0 : o0 + s0], multi[o1 : o1 + s1], multi[o2 : o2 + s2]
-    other_file = a.encrypt(OTHER_SESSION, expand(multi_repeat))
-    (p0, t0), (p1, t1), _ = chunks(other_file)
-    newer = a.encrypt(SESSION, b"X" + expand(multi_repeat)[1:])
-    (n0, m0), _, _ = chunks(newer)
-    short_blob = a.encrypt(SETTINGS, short)
-    mid1 = o1 + 4 + NONCE_LEN + (s1 - 4 - NONCE_LEN) // 2
+    other_file = seal(KEY_A, OTHER_SESSION, expand(multi_repeat))
+    _, (p1, t1), _ = chunk_spans(other_file)
+    newer = seal(KEY_A, SESSION, b"X" + expand(multi_repeat)[1:])
+    (n0, m0), _, _ = chunk_spans(newer)
+    short_blob = seal(KEY_A, SETTINGS, SHORT)
+    mid1 = o1 + 4 + 12 + (s1 - 4 - 12) // 2
 
     T, W, N = "Tampered", "WrongKey", "NotEncrypted"
     S = SESSION
-    invalid_vectors = [
-        invalid("empty_input", "Zero bytes: no header.", KEY_A, S, b"", N),
-        invalid("plaintext_input", "A plain file, never encrypted.", KEY_A, SETTINGS, short, N),
-        invalid("truncated_in_header", "Cut inside the 33-byte header.", KEY_A, S, multi[:20], N),
-        invalid("flipped_magic", "First magic byte changed.", KEY_A, S, flip(multi, 0), N),
-        invalid("unknown_version", "Version byte 2.", KEY_A, S, multi[:8] + b"\x02" + multi[9:], N),
-        invalid("header_only", "The header and no chunk.", KEY_A, S, header, T),
-        invalid(
+    invalid = [
+        blob_invalid("empty_input", "Zero bytes: no header.", KEY_A, S, b"", N),
+        blob_invalid(
+            "plaintext_input", "A plain file, never encrypted.", KEY_A, SETTINGS, SHORT, N
+        ),
+        blob_invalid(
+            "truncated_in_header", "Cut inside the 33-byte header.", KEY_A, S, multi[:20], N
+        ),
+        blob_invalid("flipped_magic", "First magic byte changed.", KEY_A, S, flip(multi, 0), N),
+        blob_invalid(
+            "unknown_version", "Version byte 2.", KEY_A, S, multi[:8] + b"\x02" + multi[9:], N
+        ),
+        blob_invalid("header_only", "The header and no chunk.", KEY_A, S, header, T),
+        blob_invalid(
             "truncated_at_chunk_boundary",
             "Only the first of three chunks: it was sealed as not final.",
             KEY_A,
@@ -263,7 +544,7 @@ def build() -> dict[str, object]:
             header + c0,
             T,
         ),
-        invalid(
+        blob_invalid(
             "last_chunk_dropped",
             "First two of three chunks: chunk 1 was sealed as not final.",
             KEY_A,
@@ -271,8 +552,10 @@ def build() -> dict[str, object]:
             header + c0 + c1,
             T,
         ),
-        invalid("truncated_in_chunk", "Last byte (of the final tag) cut.", KEY_A, S, multi[:-1], T),
-        invalid(
+        blob_invalid(
+            "truncated_in_chunk", "Last byte (of the final tag) cut.", KEY_A, S, multi[:-1], T
+        ),
+        blob_invalid(
             "truncated_in_length",
             "Cut after two bytes of chunk 1's length field.",
             KEY_A,
@@ -280,8 +563,10 @@ def build() -> dict[str, object]:
             header + c0 + c1[:2],
             T,
         ),
-        invalid("chunks_swapped", "Chunks 0 and 1 exchanged.", KEY_A, S, header + c1 + c0 + c2, T),
-        invalid(
+        blob_invalid(
+            "chunks_swapped", "Chunks 0 and 1 exchanged.", KEY_A, S, header + c1 + c0 + c2, T
+        ),
+        blob_invalid(
             "chunk_duplicated",
             "Chunk 0 repeated in place of chunk 1.",
             KEY_A,
@@ -289,7 +574,7 @@ def build() -> dict[str, object]:
             header + c0 + c0 + c2,
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_ciphertext_byte",
             "One bit flipped inside chunk 1's ciphertext.",
             KEY_A,
@@ -297,7 +582,7 @@ def build() -> dict[str, object]:
             flip(multi, mid1),
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_tag_byte",
             "One bit flipped in the final tag.",
             KEY_A,
@@ -305,7 +590,7 @@ def build() -> dict[str, object]:
             flip(multi, len(multi) - 1),
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_nonce_byte",
             "One bit flipped in chunk 0's nonce.",
             KEY_A,
@@ -313,7 +598,7 @@ def build() -> dict[str, object]:
             flip(multi, o0 + 4),
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_length_byte",
             "Chunk 0's length field changed.",
             KEY_A,
@@ -321,7 +606,7 @@ def build() -> dict[str, object]:
             flip(multi, o0 + 3),
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_path_tag",
             "One bit flipped in the header's path tag.",
             KEY_A,
@@ -329,7 +614,7 @@ def build() -> dict[str, object]:
             flip(multi, HEADER_LEN - 1),
             T,
         ),
-        invalid(
+        blob_invalid(
             "flipped_key_id",
             "One bit flipped in the header's key id: reported as a wrong key.",
             KEY_A,
@@ -337,8 +622,8 @@ def build() -> dict[str, object]:
             flip(multi, 9),
             W,
         ),
-        invalid("zero_length_chunk", "A chunk length of 0.", KEY_A, S, header + bytes(4), T),
-        invalid(
+        blob_invalid("zero_length_chunk", "A chunk length of 0.", KEY_A, S, header + bytes(4), T),
+        blob_invalid(
             "moved_to_other_path",
             "short_text's blob (sealed for settings.json) presented at settings.local.json.",
             KEY_A,
@@ -347,7 +632,7 @@ def build() -> dict[str, object]:
             T,
             decrypts_without_path=True,
         ),
-        invalid(
+        blob_invalid(
             "chunk_from_other_file",
             "Chunk 1 replaced by chunk 1 of the same plaintext sealed at another path.",
             KEY_A,
@@ -355,7 +640,7 @@ def build() -> dict[str, object]:
             header + c0 + other_file[p1 : p1 + t1] + c2,
             T,
         ),
-        invalid(
+        blob_invalid(
             "header_from_other_file",
             "The header of the same plaintext sealed at another path, this file's chunks.",
             KEY_A,
@@ -363,7 +648,7 @@ def build() -> dict[str, object]:
             other_file[:HEADER_LEN] + c0 + c1 + c2,
             T,
         ),
-        invalid(
+        blob_invalid(
             "chunk_from_other_version",
             "Chunk 0 from a newer version of the same path (first byte changed), the rest "
             "from this version.",
@@ -372,38 +657,533 @@ def build() -> dict[str, object]:
             header + newer[n0 : n0 + m0] + c1 + c2,
             T,
         ),
-        invalid("trailing_garbage", "One zero byte appended.", KEY_A, S, multi + b"\x00", T),
-        invalid("trailing_chunk", "The final chunk repeated at the end.", KEY_A, S, multi + c2, T),
-        invalid(
+        blob_invalid("trailing_garbage", "One zero byte appended.", KEY_A, S, multi + b"\x00", T),
+        blob_invalid(
+            "trailing_chunk", "The final chunk repeated at the end.", KEY_A, S, multi + c2, T
+        ),
+        blob_invalid(
             "wrong_key",
             "short_text_key_b's blob (key B) opened with key A.",
             KEY_A,
             SETTINGS,
-            b.encrypt(SETTINGS, short),
+            seal(KEY_B, SETTINGS, SHORT),
             W,
         ),
     ]
-    del p0, t0  # only chunk 1 of the other file is used
 
     return {
         "format": "git-claude-sync blob format v1",
-        "spec": "docs/FORMAT.md",
+        "spec": "docs/spec/blob.md",
         "generator": {
             "script": "docs/vectors/make_vectors.py",
             "zstandard": zstandard.__version__,
             "libzstd": ".".join(map(str, zstandard.ZSTD_VERSION)),
-            "zstd_level": 3,
+            "zstd_level": ZSTD_LEVEL,
         },
         "keys": [key_entry(KEY_A), key_entry(KEY_B)],
-        "valid": valid_vectors,
+        "valid": valid,
+        "invalid": invalid,
+    }
+
+
+def blob_plaintext(vector: dict[str, Any]) -> bytes:
+    if "plaintext" in vector:
+        return bytes.fromhex(vector["plaintext"])
+    return b"".join(bytes.fromhex(s["hex"]) * s["count"] for s in vector["plaintext_repeat"])
+
+
+def check_blob(vectors: dict[str, Any]) -> None:
+    for v in vectors["valid"]:
+        blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
+        assert open_blob(key, bytes.fromhex(v["path"]), blob) == blob_plaintext(v), v["name"]
+        assert open_blob(key, None, blob) == blob_plaintext(v), v["name"]
+    for v in vectors["invalid"]:
+        blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
+        expect_error(v["error"], open_blob, key, bytes.fromhex(v["path"]), blob)
+        if v.get("decrypts_without_path"):
+            open_blob(key, None, blob)
+        else:
+            expect_error(v["error"], open_blob, key, None, blob)
+
+
+def expect_error(kind: str, action: Callable[..., object], *args: Any) -> None:
+    try:
+        action(*args)
+    except SpecError as err:
+        assert err.kind == kind, (kind, err)
+    else:
+        raise AssertionError(f"expected {kind}")
+
+
+# === the vectors: keycode.json ===========================================================
+
+
+def pinned(label: str, n: int) -> bytes:
+    """Fixed stand-ins for a writer's random salts and nonces."""
+    return sha256(b"git-claude-sync vectors " + label.encode())[:n]
+
+
+PASSPHRASE = "correct horse battery staple"
+NFC_PASSPHRASE = unicodedata.normalize("NFC", "caf\u00e9 cr\u00e8me br\u00fbl\u00e9e")
+NFD_PASSPHRASE = unicodedata.normalize("NFD", NFC_PASSPHRASE)
+
+
+def keycode_valid(
+    name: str,
+    description: str,
+    key: bytes,
+    passphrase: str,
+    log2_n: int,
+    salt: bytes,
+    nonce: bytes,
+) -> dict[str, object]:
+    parts = keycode_parts(key, passphrase, log2_n, salt, nonce)
+    code = code_text(parts["body"])
+    return {
+        "name": name,
+        "description": description,
+        "key": key.hex(),
+        "passphrase": passphrase,
+        "log2_n": log2_n,
+        "salt": salt.hex(),
+        "nonce": nonce.hex(),
+        "passphrase_utf8": unicodedata.normalize("NFC", passphrase).encode().hex(),
+        "kek": parts["kek"].hex(),
+        "sealed": parts["sealed"].hex(),
+        "body": parts["body"].hex(),
+        "check": parts["check"].hex(),
+        "code": code,
+        "also_accepted": [
+            "\n".join(code[i : i + 40] for i in range(0, len(code), 40)) + "\n",
+            "  " + code[:60] + "\r\n\t" + code[60:] + "  ",
+        ],
+    }
+
+
+def keycode_invalid(
+    name: str, description: str, code: str, passphrase: str, error: str
+) -> dict[str, object]:
+    return {
+        "name": name,
+        "description": description,
+        "code": code,
+        "passphrase": passphrase,
+        "error": error,
+    }
+
+
+def body_of(code: str) -> bytes:
+    encoded = code[len(CODE_PREFIX) :]
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))[:77]
+
+
+def keycode_vectors() -> dict[str, object]:
+    salt1, nonce1 = pinned("keycode salt 1", 16), pinned("keycode nonce 1", 12)
+    valid = [
+        keycode_valid(
+            "lowest_cost",
+            "The lowest cost a reader accepts (2^15).",
+            KEY_A,
+            PASSPHRASE,
+            15,
+            salt1,
+            nonce1,
+        ),
+        keycode_valid(
+            "writer_cost",
+            "The cost a writer uses (2^17), the second key.",
+            KEY_B,
+            "another long passphrase",
+            17,
+            pinned("keycode salt 2", 16),
+            pinned("keycode nonce 2", 12),
+        ),
+        keycode_valid(
+            "non_ascii_passphrase",
+            "A passphrase with accents, in NFC: scrypt gets its UTF-8 bytes.",
+            KEY_A,
+            NFC_PASSPHRASE,
+            15,
+            pinned("keycode salt 3", 16),
+            pinned("keycode nonce 3", 12),
+        ),
+        keycode_valid(
+            "nfd_passphrase",
+            "The same passphrase typed decomposed (NFD): normalized to NFC, so the same code "
+            "as non_ascii_passphrase.",
+            KEY_A,
+            NFD_PASSPHRASE,
+            15,
+            pinned("keycode salt 3", 16),
+            pinned("keycode nonce 3", 12),
+        ),
+    ]
+    code = str(valid[0]["code"])
+    body = body_of(code)
+    middle = 5 + 50
+    changed = code[:middle] + ("A" if code[middle] != "A" else "B") + code[middle + 1 :]
+    low = keycode_parts(KEY_A, PASSPHRASE, 14, salt1, nonce1)["body"]
+    WP, D = "WrongPassphrase", "Damaged"
+    invalid = [
+        keycode_invalid(
+            "wrong_passphrase",
+            "lowest_cost's code with one letter of the passphrase changed.",
+            code,
+            "correct horse battery stable",
+            WP,
+        ),
+        keycode_invalid(
+            "wrong_prefix",
+            "lowest_cost's code with the prefix csk2-.",
+            "csk2-" + code[5:],
+            PASSPHRASE,
+            "NotAKeyCode",
+        ),
+        keycode_invalid(
+            "key_file_line",
+            "A key file's line given as a key code.",
+            key_file_line(KEY_A),
+            PASSPHRASE,
+            "NotAKeyCode",
+        ),
+        keycode_invalid(
+            "character_changed",
+            "One character of lowest_cost's code changed.",
+            changed,
+            PASSPHRASE,
+            D,
+        ),
+        keycode_invalid(
+            "character_dropped",
+            "lowest_cost's code without its last character.",
+            code[:-1],
+            PASSPHRASE,
+            D,
+        ),
+        keycode_invalid(
+            "character_added",
+            "lowest_cost's code with one more character.",
+            code + "A",
+            PASSPHRASE,
+            D,
+        ),
+        keycode_invalid(
+            "cost_too_low",
+            "Sealed properly at cost 2^14, below what a reader accepts.",
+            code_text(low),
+            PASSPHRASE,
+            "UnsupportedCost",
+        ),
+        keycode_invalid(
+            "cost_too_high",
+            "lowest_cost's body with the cost byte set to 21 and the check recomputed (the "
+            "sealed key does not match: a reader refuses before running scrypt).",
+            code_text(u8(21) + body[1:]),
+            PASSPHRASE,
+            "UnsupportedCost",
+        ),
+        keycode_invalid(
+            "cost_changed",
+            "lowest_cost's body with the cost byte 15 changed to 16 and the check recomputed: "
+            "intact to the check, GCM fails (the cost is in the associated data).",
+            code_text(u8(16) + body[1:]),
+            PASSPHRASE,
+            WP,
+        ),
+        keycode_invalid(
+            "salt_changed",
+            "lowest_cost's body with one salt bit flipped and the check recomputed.",
+            code_text(flip(body, 1)),
+            PASSPHRASE,
+            WP,
+        ),
+        keycode_invalid(
+            "sealed_changed",
+            "lowest_cost's body with one bit of the sealed key flipped and the check recomputed.",
+            code_text(flip(body, 40)),
+            PASSPHRASE,
+            WP,
+        ),
+    ]
+    return {
+        "format": "git-claude-sync key code csk1",
+        "spec": "docs/spec/keycode.md",
+        "generator": {"script": "docs/vectors/make_vectors.py"},
+        "valid": valid,
+        "invalid": invalid,
+    }
+
+
+def check_keycode(vectors: dict[str, Any]) -> None:
+    for v in vectors["valid"]:
+        key = bytes.fromhex(v["key"])
+        assert len(v["code"]) == 113
+        for text in [v["code"], *v["also_accepted"]]:
+            assert read_keycode(text, v["passphrase"]) == key, v["name"]
+    for v in vectors["invalid"]:
+        expect_error(v["error"], read_keycode, v["code"], v["passphrase"])
+
+
+# === the vectors: bucket.json ============================================================
+
+AUTHOR = b"Vector <vector@example.invalid> 1764390000 +0000"
+
+
+def commit_objects(
+    file_name: bytes, content: bytes, message: bytes, parent: str | None
+) -> list[tuple[str, bytes]]:
+    blob_id = git_oid("blob", content)
+    tree = b"100644 " + file_name + b"\0" + bytes.fromhex(blob_id)
+    commit = b"tree " + git_oid("tree", tree).encode() + b"\n"
+    if parent:
+        commit += b"parent " + parent.encode() + b"\n"
+    commit += b"author " + AUTHOR + b"\ncommitter " + AUTHOR + b"\n\n" + message
+    return [("commit", commit), ("tree", tree), ("blob", content)]
+
+
+def pack_entry(
+    name: str, description: str, key: bytes, pack_id: str, objects: list[tuple[str, bytes]]
+) -> dict[str, object]:
+    data = pack_file(objects)
+    return {
+        "name": name,
+        "description": description,
+        "key": key.hex(),
+        "id": pack_id,
+        "path": pack_path(pack_id).hex(),
+        "objects": [
+            {"type": kind, "oid": git_oid(kind, body), "size": len(body)} for kind, body in objects
+        ],
+        "plaintext": data.hex(),
+        "sealed": seal(key, pack_path(pack_id), data).hex(),
+    }
+
+
+def manifest_entry(
+    name: str, description: str, key: bytes, manifest: dict[str, Any]
+) -> dict[str, object]:
+    plain = manifest_bytes(manifest)
+    return {
+        "name": name,
+        "description": description,
+        "key": key.hex(),
+        "path": MANIFEST_PATH.hex(),
+        "manifest": manifest,
+        "plaintext": plain.hex(),
+        "sealed": seal(key, MANIFEST_PATH, plain).hex(),
+    }
+
+
+def bucket_vectors() -> dict[str, object]:
+    first = commit_objects(b"notes.md", b"# notes\n", b"first sync\n", None)
+    c1 = git_oid("commit", first[0][1])
+    second = commit_objects(b"notes.md", b"# notes\nsecond line\n", b"second sync\n", c1)
+    c2 = git_oid("commit", second[0][1])
+    id1, id2, id3 = (pinned(f"pack id {i}", 16).hex() for i in (1, 2, 3))
+    packs = [
+        pack_entry(
+            "first_push", "The first push: one commit, its tree and blob.", KEY_A, id1, first
+        ),
+        pack_entry(
+            "second_push",
+            "The second push: the next commit (its parent is in first_push).",
+            KEY_A,
+            id2,
+            second,
+        ),
+        pack_entry(
+            "consolidated",
+            "first_push and second_push merged into one pack by consolidation.",
+            KEY_A,
+            id3,
+            first + second,
+        ),
+    ]
+    size = {str(p["id"]): len(bytes.fromhex(str(p["sealed"]))) for p in packs}
+
+    def listed(pack_id: str, tips: list[str]) -> dict[str, object]:
+        return {"id": pack_id, "size": size[pack_id], "tips": tips}
+
+    main = "refs/heads/main"
+    m1 = {
+        "format": 1,
+        "serial": 1,
+        "refs": {main: c1},
+        "head": main,
+        "packs": [listed(id1, [c1])],
+        "dropped": [],
+    }
+    m2 = {
+        "format": 1,
+        "serial": 2,
+        "refs": {main: c2, "refs/heads/caf\u00e9": c1},
+        "head": main,
+        "packs": [listed(id1, [c1]), listed(id2, [c2])],
+        "dropped": [],
+    }
+    m3 = {
+        "format": 1,
+        "serial": 3,
+        "refs": {main: c2, "refs/heads/caf\u00e9": c1},
+        "head": main,
+        "packs": [listed(id3, sorted([c1, c2]))],
+        "dropped": [{"id": id1, "at": 1764390600.5}, {"id": id2, "at": 1764390600.5}],
+    }
+    m4 = {
+        "format": 1,
+        "serial": 4,
+        "refs": {},
+        "head": None,
+        "packs": [listed(id3, sorted([c1, c2]))],
+        "dropped": [{"id": id1, "at": 1764390600.5}, {"id": id2, "at": 1764390600.5}],
+    }
+    manifests = [
+        manifest_entry("first_push", "After the first push: one ref, one pack.", KEY_A, m1),
+        manifest_entry(
+            "second_push",
+            "After the second push: a second pack (its commit's parent is in the first), and a "
+            "ref with a non-ASCII name (escaped in the JSON).",
+            KEY_A,
+            m2,
+        ),
+        manifest_entry(
+            "consolidated",
+            "After consolidation: one pack with both tips, the replaced packs in dropped.",
+            KEY_A,
+            m3,
+        ),
+        manifest_entry(
+            "no_refs",
+            "Every branch deleted: no refs, head null; packs stay until consolidated.",
+            KEY_A,
+            m4,
+        ),
+    ]
+    sealed_m1 = bytes.fromhex(str(manifests[0]["sealed"]))
+    sealed_p1 = bytes.fromhex(str(packs[0]["sealed"]))
+    future = dict(m1, format=2)
+
+    def invalid(
+        name: str, description: str, kind: str, pack_id: str | None, sealed: bytes, error: str
+    ) -> dict[str, object]:
+        return {
+            "name": name,
+            "description": description,
+            "key": KEY_A.hex(),
+            "object": kind,
+            "id": pack_id,
+            "sealed": sealed.hex(),
+            "error": error,
+        }
+
+    invalid_vectors = [
+        invalid(
+            "manifest_other_key",
+            "The first_push manifest sealed under the second key.",
+            "manifest",
+            None,
+            seal(KEY_B, MANIFEST_PATH, manifest_bytes(m1)),
+            "WrongKey",
+        ),
+        invalid(
+            "pack_as_manifest",
+            "The first_push pack served at the manifest's name.",
+            "manifest",
+            None,
+            sealed_p1,
+            "Tampered",
+        ),
+        invalid(
+            "manifest_as_pack",
+            "The first_push manifest served as pack first_push.",
+            "pack",
+            id1,
+            sealed_m1,
+            "Tampered",
+        ),
+        invalid(
+            "pack_under_other_name",
+            "The first_push pack served under second_push's id.",
+            "pack",
+            id2,
+            sealed_p1,
+            "Tampered",
+        ),
+        invalid(
+            "pack_truncated",
+            "The first_push pack without its last byte.",
+            "pack",
+            id1,
+            sealed_p1[:-1],
+            "Tampered",
+        ),
+        invalid(
+            "manifest_unknown_format",
+            "A sealed manifest of format 2: it opens, and a reader of format 1 refuses it.",
+            "manifest",
+            None,
+            seal(KEY_A, MANIFEST_PATH, manifest_bytes(future)),
+            "UnknownFormat",
+        ),
+    ]
+    return {
+        "format": "git-claude-sync object storage remote v1",
+        "spec": "docs/spec/bucket.md",
+        "generator": {
+            "script": "docs/vectors/make_vectors.py",
+            "zstandard": zstandard.__version__,
+            "libzstd": ".".join(map(str, zstandard.ZSTD_VERSION)),
+            "zstd_level": ZSTD_LEVEL,
+        },
+        "manifest_name": {"input": MANIFEST_NAME_INPUT, "name": MANIFEST_NAME},
+        "manifests": manifests,
+        "packs": packs,
         "invalid": invalid_vectors,
     }
 
 
+def check_bucket(vectors: dict[str, Any]) -> None:
+    for m in vectors["manifests"]:
+        opened = open_manifest(bytes.fromhex(m["key"]), bytes.fromhex(m["sealed"]))
+        assert opened == m["manifest"], m["name"]
+    for p in vectors["packs"]:
+        key, sealed = bytes.fromhex(p["key"]), bytes.fromhex(p["sealed"])
+        assert open_blob(key, pack_path(p["id"]), sealed).hex() == p["plaintext"], p["name"]
+    for v in vectors["invalid"]:
+        key, sealed = bytes.fromhex(v["key"]), bytes.fromhex(v["sealed"])
+        if v["object"] == "manifest":
+            expect_error(v["error"], open_manifest, key, sealed)
+        else:
+            expect_error(v["error"], open_blob, key, pack_path(v["id"]), sealed)
+
+
+# === output ==============================================================================
+
+
+def render(vectors: dict[str, object]) -> str:
+    return json.dumps(vectors, indent=1) + "\n"
+
+
+def build() -> dict[str, str]:
+    """File name -> content of every vector file, each checked with the readers above."""
+    blob, keycode, bucket = blob_vectors(), keycode_vectors(), bucket_vectors()
+    check_blob(blob)
+    check_keycode(keycode)
+    check_bucket(bucket)
+    return {
+        "blob.json": render(blob),
+        "keycode.json": render(keycode),
+        "bucket.json": render(bucket),
+    }
+
+
 def main() -> None:
-    text = json.dumps(build(), indent=1) + "\n"
-    OUT.write_text(text, encoding="ascii")
-    print(f"wrote {OUT} ({len(text)} bytes)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="directory to write into")
+    args = parser.parse_args()
+    for name, text in build().items():
+        (args.out / name).write_text(text, encoding="ascii")
+        print(f"wrote {args.out / name} ({len(text)} bytes)")
 
 
 if __name__ == "__main__":

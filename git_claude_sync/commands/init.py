@@ -7,21 +7,19 @@ removed again.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
-from git_claude_sync import config as config_mod
-from git_claude_sync import keyfile, prompt, sync
-from git_claude_sync import repo as repo_mod
-from git_claude_sync.codec import Key, format_fingerprint, parse_header
-from git_claude_sync.commands.pull import pull
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
+from git_claude_sync.engine import steps, sync_repo, transaction
 from git_claude_sync.errors import FatalError, NotEncrypted
-from git_claude_sync.git import BRANCH, REMOTE, Git
-from git_claude_sync.layout import Layout, current
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.report import Report, show_path
+from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
+from git_claude_sync.machine import config
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, plural, show_path
 
 
 def run(
@@ -33,7 +31,7 @@ def run(
 ) -> None:
     report = Report(verbosity)
     layout = current()
-    if repo_mod.is_initialised(layout):
+    if sync_repo.is_initialised(layout):
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
@@ -42,13 +40,13 @@ def run(
     made_remote = False
     try:
         if remote is None and not layout.default_remote.exists():
-            _git_plain(["init", "--bare", "-q", "-b", BRANCH, str(layout.default_remote)])
+            init_bare(layout.default_remote)
             made_remote = True
-        _check_reachable(url)
+        check_reachable(url)
         _create_repo(layout, key, url)
-        repo = repo_mod.open_repo(layout)
+        repo = sync_repo.open_repo(layout)
         with sync_lock(layout):
-            remote_tip = sync.fetch(repo)
+            remote_tip = steps.fetch(repo)
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
     except BaseException:
@@ -64,7 +62,14 @@ def run(
     if remote_tip is not None:
         # Set up for good: from here on, a conflict is reported like any pull's.
         with sync_lock(layout):
-            pull(repo, report, prompt.chooser(None, layout.claude_dir))
+            result = transaction.run(
+                repo, report, send=False, choose=prompt.chooser(None, layout.claude_dir)
+            )
+        if result.integration.kind == "up-to-date":
+            report.say("Already up to date.")
+        else:
+            report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
+        prompt.report_merge(result, report)
     report.say(f"  remote: {url}")
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None and key_raw is None:
@@ -80,7 +85,7 @@ def run(
 
 
 def _already(layout: Layout, remote: str | None, report: Report) -> None:
-    existing = repo_mod.git_for(layout).remote_url()
+    existing = sync_repo.git_for(layout).remote_url()
     if remote is not None and _remote_url(layout, remote) != existing:
         raise FatalError(
             f"already initialised with remote {existing}; to change it run "
@@ -122,35 +127,14 @@ def _key(layout: Layout, key_file: Path | None, key_raw: bytes | None) -> tuple[
     return given, True
 
 
-def _git_plain(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    proc = subprocess.run(["git", *args], capture_output=True, env=env)
-    if proc.returncode != 0:
-        raise FatalError(Git.describe_failure(f"git {args[0]}", proc.stderr))
-    return proc
-
-
-def _check_reachable(url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    proc = subprocess.run(["git", "ls-remote", "--heads", url], capture_output=True, env=env)
-    if proc.returncode != 0:
-        if b"git-claude-sync: " in proc.stderr:  # our remote helper said why
-            raise FatalError(Git.describe_failure(f"remote {url}", proc.stderr))
-        raise FatalError(
-            Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr)
-        )
-
-
 def _create_repo(layout: Layout, key: Key, url: str) -> None:
     layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    _git_plain(["init", "--bare", "-q", "-b", BRANCH, str(layout.git_dir)])
-    config_mod.write_default(layout.config_file)
-    repo_mod.configure(layout, key, config_mod.load(layout.config_file))
-    git = repo_mod.git_for(layout)
-    git.run(["remote", "add", REMOTE, url])
+    init_bare(layout.git_dir)
+    config.write_default(layout.config_file)
+    sync_repo.configure(layout, key, config.load(layout.config_file))
+    git = sync_repo.git_for(layout)
+    git.add_remote(url)
 
 
 def _check_remote_key(git: Git, key: Key, remote_tip: str) -> None:

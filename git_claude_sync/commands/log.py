@@ -9,68 +9,17 @@ from __future__ import annotations
 
 import click
 
-from git_claude_sync import sessions as sessions_mod
-from git_claude_sync.git import Git
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import open_repo
-from git_claude_sync.report import plural
-from git_claude_sync.sessions import Session, machine_of, show_size, show_time
+from git_claude_sync.engine import session_history
+from git_claude_sync.engine.session_history import Session, machine_of, show_size, show_time
+from git_claude_sync.engine.sync_repo import open_repo
+from git_claude_sync.git import LogEntry
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import plural
 
 _ZERO = "0" * 40
 
 
-class Entry:
-    def __init__(self, commit: str, parents: list[str], at: float, author: str, subject: str):
-        self.commit = commit
-        self.parents = parents
-        self.at = at
-        self.machine = machine_of(author)
-        self.subject = subject
-        self.changes: list[tuple[str, str, bytes]] = []  # (old oid, new oid, path)
-
-
-def read_log(git: Git, limit: int | None, since: float | None) -> list[Entry]:
-    args = ["log", "--format=%x01%H %P%x00%at%x00%an%x00%s", "--raw", "-z", "--no-renames"]
-    args += ["--no-abbrev"]
-    if limit is not None:
-        args.append(f"-n{limit}")
-    if since is not None:
-        args.append(f"--since={int(since)}")
-    out = git.run([*args, "HEAD", "--"]).stdout
-    entries = []
-    for chunk in out.split(b"\x01")[1:]:
-        ids, at, author, rest = chunk.split(b"\0", 3)
-        subject, _, records = rest.partition(b"\0")
-        commit, *parents = ids.decode().split()
-        entry = Entry(
-            commit, parents, float(at), author.decode("utf-8", "replace"), subject.decode()
-        )
-        fields = records.lstrip(b"\n").split(b"\0")
-        for i in range(0, len(fields) - 1, 2):
-            meta = fields[i].split()
-            if fields[i].startswith(b":") and len(meta) >= 4:
-                entry.changes.append((meta[2].decode(), meta[3].decode(), fields[i + 1]))
-        entries.append(entry)
-    return entries
-
-
-def _sizes(git: Git, oids: set[str]) -> dict[str, int]:
-    wanted = sorted(o for o in oids if o != _ZERO)
-    if not wanted:
-        return {}
-    out = git.run(
-        ["cat-file", "--batch-check=%(objectname) %(objectsize)"],
-        input="".join(f"{o}\n" for o in wanted).encode(),
-    ).stdout.decode()
-    sizes = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    return sizes
-
-
-def _kind(entry: Entry) -> str:
+def _kind(entry: LogEntry) -> str:
     if len(entry.parents) > 1:
         return "merge"
     if ": rotate key to " in entry.subject:
@@ -83,25 +32,27 @@ def _kind(entry: Entry) -> str:
 def run(limit: int | None, machine: str | None, since: str | None, verbose: bool) -> None:
     repo = open_repo()
     git = repo.git
-    since_time = sessions_mod.parse_date(since) if since is not None else None
+    since_time = session_history.parse_date(since) if since is not None else None
     with sync_lock(repo.layout):
         if git.rev("HEAD") is None:
             click.echo("Nothing synced yet.")
             return
-        entries = read_log(git, None if machine else limit, since_time)
+        entries = git.log(limit=None if machine else limit, since=since_time)
         if machine is not None:
-            entries = [e for e in entries if e.machine.lower() == machine.lower()]
+            entries = [e for e in entries if machine_of(e.author).lower() == machine.lower()]
             entries = entries[:limit] if limit is not None else entries
         known: dict[tuple[bytes, str], Session] = {
-            (s.folder, s.sid): s for s in sessions_mod.list_sessions(repo)
+            (s.folder, s.sid): s for s in session_history.list_sessions(repo)
         }
-    sizes = _sizes(git, {o for e in entries for old, new, _ in e.changes for o in (old, new)})
-    width = min(max([len(e.machine) for e in entries] + [7]), 20)
+    sizes = git.blob_sizes(
+        o for e in entries for old, new, _ in e.changes for o in (old, new) if o != _ZERO
+    )
+    width = min(max([len(machine_of(e.author)) for e in entries] + [7]), 20)
     for entry in entries:
         touched: dict[tuple[bytes, str], None] = {}
         others = 0
         for _old, _new, path in entry.changes:
-            located = sessions_mod.session_of(path)
+            located = session_history.session_of(path)
             if located is not None:
                 touched[located] = None
             else:
@@ -112,7 +63,7 @@ def run(limit: int | None, machine: str | None, since: str | None, verbose: bool
             projects: dict[str, int] = {}
             for folder, sid in touched:
                 session = known.get((folder, sid))
-                name = session.project if session else sessions_mod.project_name(None, folder)
+                name = session.project if session else session_history.project_name(None, folder)
                 projects[name] = projects.get(name, 0) + 1
             named = [f"{n} ×{c}" if c > 1 else n for n, c in projects.items()]
             listed = ", ".join(named[:3]) + (
@@ -123,7 +74,7 @@ def run(limit: int | None, machine: str | None, since: str | None, verbose: bool
             parts.append(plural(others, "other file"))
         size = f"{'+' if grown >= 0 else '-'}{show_size(abs(grown))}" if entry.changes else ""
         click.echo(
-            f"{show_time(entry.at)}  {entry.machine[:width]:<{width}}  {size:>10}  "
+            f"{show_time(entry.at)}  {machine_of(entry.author)[:width]:<{width}}  {size:>10}  "
             f"{'; '.join(parts)}"
         )
         if verbose:

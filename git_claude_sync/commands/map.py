@@ -10,10 +10,11 @@ import os
 
 import click
 
-from git_claude_sync import mapping
+from git_claude_sync.claude import project_folders
+from git_claude_sync.engine import arrange
+from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
+from git_claude_sync.machine.lock import sync_lock
 
 
 def _target(path: str) -> str:
@@ -27,14 +28,14 @@ def add(source: str, target: str) -> None:
     repo = open_repo()
     layout = repo.layout
     with sync_lock(layout):
-        rules = mapping.load(layout)
-        mapping.learn_homes(rules, layout.claude_dir / "projects")
+        rules = project_folders.load(layout)
+        project_folders.learn_homes(rules, layout.claude_dir / "projects")
         canonical = rules.canonical_source(source)
         local = _target(target)
         if canonical in ("~", "/") or local == "/":
             raise FatalError("map a project root, not a whole home or the file system root")
         kept = [r for r in rules.rules if r.source != canonical and r.target != local]
-        mapping.save_rules(layout, [*kept, mapping.Rule(canonical, local)])
+        project_folders.save_rules(layout, [*kept, project_folders.Rule(canonical, local)])
         shown = f" (stored as {canonical})" if canonical != source.rstrip("/") else ""
         click.echo(f"Mapped {source}{shown} -> {local}")
         _apply(repo)
@@ -44,19 +45,19 @@ def remove(path: str) -> None:
     repo = open_repo()
     layout = repo.layout
     with sync_lock(layout):
-        rules = mapping.load(layout)
-        mapping.learn_homes(rules, layout.claude_dir / "projects")
+        rules = project_folders.load(layout)
+        project_folders.learn_homes(rules, layout.claude_dir / "projects")
         canonical, local = rules.canonical_source(path), _target(path)
         kept = [r for r in rules.rules if r.source not in (canonical, path) and r.target != local]
         if len(kept) == len(rules.rules):
             raise FatalError(f"no mapping rule for {path} (see 'git claude-sync map --list')")
-        mapping.save_rules(layout, kept)
+        project_folders.save_rules(layout, kept)
         click.echo(f"Removed the rule for {path}")
         _apply(repo)
 
 
 def _apply(repo: SyncRepo) -> None:
-    done = mapping.arrange_repo(repo)
+    done = arrange.arrange_repo(repo)
     if done.rehomed:
         click.echo(
             f"Moved {done.rehomed} session(s) made here into the folder the mapping now gives; "
@@ -69,8 +70,8 @@ def list_rules() -> None:
     repo = open_repo()
     layout = repo.layout
     with sync_lock(layout):
-        rules = mapping.load(layout)
-        done = mapping.arrange(layout, rules, dry_run=True)
+        rules = project_folders.load(layout)
+        done = project_folders.arrange(layout, rules, dry_run=True)
     click.echo(f"Home: {rules.home} (~ in canonical folders; every machine maps its own)")
     if rules.rules:
         click.echo("Rules (another machine's path -> this machine's):")
@@ -81,7 +82,7 @@ def list_rules() -> None:
     _show_folders(done, pending=True)
 
 
-def _show_folders(done: mapping.Arranged, pending: bool = False) -> None:
+def _show_folders(done: project_folders.Arranged, pending: bool = False) -> None:
     for old, new in done.moved:
         when = "at the next push or pull" if pending else "now, linked"
         click.echo(f"  {old}: made here, into canonical folder {new} ({when})")

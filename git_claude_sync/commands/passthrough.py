@@ -6,11 +6,9 @@ what git stores stays ciphertext.
 
 from __future__ import annotations
 
-import subprocess
-
-from git_claude_sync.repo import open_repo
+from git_claude_sync.engine.sync_repo import open_repo
 
 
 def run(args: list[str]) -> int:
     repo = open_repo()
-    return subprocess.call(["git", *args], env=repo.git.env(), cwd=repo.claude_dir)
+    return repo.git.passthrough(args)

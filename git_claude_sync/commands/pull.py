@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from git_claude_sync import mapping, prompt, sync
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.engine import steps, transaction
+from git_claude_sync.engine.sync_repo import open_repo
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, plural, show_path
 
 
 def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None) -> None:
@@ -13,59 +14,23 @@ def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None)
     repo = open_repo()
     with sync_lock(repo.layout, on_wait=report.waiting):
         if dry_run:
-            _dry_run(repo, report)
+            _dry_run(steps.preview(repo, report, steps.fetch(repo)), report)
         else:
-            pull(repo, report, prompt.chooser(policy, repo.claude_dir))
+            choose = prompt.chooser(policy, repo.claude_dir)
+            result = transaction.run(repo, report, send=False, choose=choose)
+            report_pull(result, report)
     report.print_total()
 
 
-def pull(repo: SyncRepo, report: Report, choose: sync.Chooser | None = None) -> None:
-    """Commit local changes, fetch, and merge the remote into the Claude directory."""
-    with report.phase("map project folders"):
-        mapping.arrange_repo(repo, report)  # docs/MAPPING.md
-    with report.phase("encrypt and stage"):
-        staged = sync.stage(repo, report)
-    with report.phase("commit"):
-        sync.commit(repo, staged)
-    _remote_tip, integration = fetch_and_merge(repo, report, choose)
-    sync.record_state(repo, "pulled")
-    if integration.kind == "up-to-date":
+def report_pull(result: transaction.Result, report: Report) -> None:
+    if result.integration.kind == "up-to-date":
         report.say("Already up to date.")
     else:
-        report.say(f"Pulled {plural(len(integration.writes), 'file')}.")
-    report_merge(integration, report)
+        report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
+    prompt.report_merge(result, report)
 
 
-def fetch_and_merge(
-    repo: SyncRepo, report: Report, choose: sync.Chooser | None
-) -> tuple[str | None, sync.Integration]:
-    """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
-    with report.phase("fetch"):
-        remote_tip = sync.fetch(repo)
-    with report.phase("merge"):
-        integration = sync.plan(repo, remote_tip, choose)
-        sync.apply(repo, integration, report)
-    if integration.writes:
-        with report.phase("map project folders"):
-            mapping.arrange_repo(repo, report)
-    return remote_tip, integration
-
-
-def report_merge(integration: sync.Integration, report: Report) -> None:
-    if integration.merged:
-        report.say(
-            f"Merged the contents of {plural(len(integration.merged), 'file')} from both sides."
-        )
-    for path, _theirs, _ours in integration.deferred:
-        report.warn(
-            f"{show_path(path)} changed on both machines: kept this machine's version; the "
-            "remote one is stored, see 'git claude-sync conflicts'"
-        )
-
-
-def _dry_run(repo: SyncRepo, report: Report) -> None:
-    remote_tip = sync.fetch(repo)
-    preview = sync.preview(repo, report, remote_tip)
+def _dry_run(preview: steps.Preview, report: Report) -> None:
     conflicts = set(preview.conflicts)
     incoming = [p for p in preview.to_pull if p not in conflicts]
     if not incoming and not conflicts:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from git_claude_sync import mapping, prompt, sync
-from git_claude_sync.commands.pull import fetch_and_merge, report_merge
-from git_claude_sync.errors import FatalError
-from git_claude_sync.git import REMOTE_REF
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.engine import steps, transaction
+from git_claude_sync.engine.sync_repo import open_repo
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import prompt
+from git_claude_sync.ui.report import Report, plural, show_path
 
 
 def run(
@@ -23,69 +21,36 @@ def run(
     repo = open_repo()
     with sync_lock(repo.layout, on_wait=report.waiting):
         if dry_run:
-            _dry_run(repo, report)
+            _dry_run(steps.preview(repo, report, steps.fetch(repo)), report)
         else:
-            _push(repo, report, renormalize, prompt.chooser(policy, repo.claude_dir), prune=prune)
+            choose = prompt.chooser(policy, repo.claude_dir)
+            result = transaction.run(
+                repo, report, send=True, choose=choose, renormalize=renormalize, prune=prune
+            )
+            _report(result, report)
     report.print_total()
 
 
-def _push(
-    repo: SyncRepo,
-    report: Report,
-    renormalize: bool,
-    choose: sync.Chooser,
-    *,
-    prune: bool = False,
-) -> None:
-    git = repo.git
-    with report.phase("map project folders"):
-        mapping.arrange_repo(repo, report)  # docs/MAPPING.md
-    with report.phase("encrypt and stage"):
-        staged = sync.stage(repo, report, renormalize=renormalize, prune=prune)
+def _report(result: transaction.Result, report: Report) -> None:
+    staged = result.staged
     if staged.kept:
         report.say(
             f"Kept {plural(len(staged.kept), 'file')} deleted here on the remote (sessions "
             "Claude Code cleaned up?); 'push --prune' deletes them there too."
         )
-    for path in staged.skipped:
-        report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
-    with report.phase("commit"):
-        sync.commit(repo, staged)
-    head = git.rev("HEAD")
-    if head is None:
+    prompt.report_merge(result, report)
+    if result.pulled:
+        report.say(f"Merged {plural(len(result.pulled), 'file')} from the remote.")
+    if result.nothing_committed:
         report.say("Nothing to push: no synced files yet.")
-        return
-    known_remote = git.rev(REMOTE_REF)
-    if not staged.changes and known_remote and git.is_ancestor(head, known_remote):
+    elif result.sent is None:
         report.say("Nothing to push.")
-        return
-    for _attempt in range(sync.PUSH_ATTEMPTS):
-        remote_tip, integration = fetch_and_merge(repo, report, choose)
-        report_merge(integration, report)
-        if integration.writes:
-            report.say(f"Merged {plural(len(integration.writes), 'file')} from the remote.")
-        head = git.rev("HEAD")
-        assert head is not None
-        if remote_tip == head:
-            report.say("Nothing to push.")
-            return
-        with report.phase("verify ciphertext"):
-            count = sync.verify_outgoing(repo, head, remote_tip)
-        with report.phase("upload"):
-            sent = sync.send(repo, report)
-        if sent:
-            git.run(["update-ref", REMOTE_REF, head])
-            sync.record_state(repo, "pushed")
-            what = staged.summary() if staged.changes else "earlier commits"
-            report.say(f"Pushed ({what}; {plural(count, 'encrypted object')}).")
-            return
-        report.detail("The remote moved meanwhile; merging and trying again.")
-    raise FatalError(f"the remote kept moving; gave up after {sync.PUSH_ATTEMPTS} attempts")
+    else:
+        what = staged.summary() if staged.changes else "earlier commits"
+        report.say(f"Pushed ({what}; {plural(result.objects_sent, 'encrypted object')}).")
 
 
-def _dry_run(repo: SyncRepo, report: Report) -> None:
-    remote_tip = sync.fetch(repo)
-    preview = sync.preview(repo, report, remote_tip)
+def _dry_run(preview: steps.Preview, report: Report) -> None:
     paths = preview.to_push
     if not paths:
         report.say("Nothing to push.")

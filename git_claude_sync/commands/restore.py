@@ -15,22 +15,17 @@ import json
 
 import click
 
-from git_claude_sync import kept, keys, mapping, worktree
-from git_claude_sync import sessions as sessions_mod
+from git_claude_sync.crypto import keyring
+from git_claude_sync.engine import arrange, kept, session_history
+from git_claude_sync.engine.session_history import Session, show_time
+from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import Git
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import SyncRepo, open_repo
-from git_claude_sync.report import plural, show_path
-from git_claude_sync.sessions import Session, show_time
+from git_claude_sync.machine import files
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import plural, show_path
 
 
-def _commit_at(git: Git, moment: float) -> str | None:
-    out = git.out(["rev-list", "-1", f"--before={int(moment)}", "HEAD"]).strip()
-    return out or None
-
-
-def _source_commit(repo: SyncRepo, session: Session, history: sessions_mod.History) -> str:
+def _source_commit(repo: SyncRepo, session: Session, history: session_history.History) -> str:
     """The commit holding the session's latest state (HEAD, or just before its deletion)."""
     git = repo.git
     if session.state != "history":
@@ -46,9 +41,9 @@ def _source_commit(repo: SyncRepo, session: Session, history: sessions_mod.Histo
 def session_files(repo: SyncRepo, commit: str, folder: bytes, sid: str) -> dict[bytes, bytes]:
     """Path -> plaintext of every file of session ``sid`` in ``commit``."""
     git = repo.git
-    prefix = sessions_mod.PROJECTS + folder + b"/"
+    prefix = session_history.PROJECTS + folder + b"/"
     tree = git.ls_tree(commit)
-    main = sessions_mod.main_path(folder, sid)
+    main = session_history.main_path(folder, sid)
     own = prefix + sid.encode() + b"/"
     wanted = {
         p: oid
@@ -57,18 +52,18 @@ def session_files(repo: SyncRepo, commit: str, folder: bytes, sid: str) -> dict[
         or p.startswith(own)
         or (p.startswith(prefix + b"agent-") and p.count(b"/") == 2 and p.endswith(b".jsonl"))
     }
-    keyring = keys.keyring_for(repo.layout.key_file, repo.key)
+    old_keys = keyring.keyring_for(repo.layout.key_file, repo.key)
     blobs = git.read_blobs(wanted.values())
-    files: dict[bytes, bytes] = {}
+    contents: dict[bytes, bytes] = {}
     for path, oid in wanted.items():
         try:
-            plain = keyring.decrypt(path, blobs[oid])
+            plain = old_keys.decrypt(path, blobs[oid])
         except FatalError as err:
             raise FatalError(f"{show_path(path)}: {err}; nothing was restored") from None
         if path.startswith(prefix + b"agent-") and not _names_session(plain, sid):
             continue
-        files[path] = plain
-    return files
+        contents[path] = plain
+    return contents
 
 
 def _names_session(data: bytes, sid: str) -> bool:
@@ -89,11 +84,11 @@ def run(session_id: str, at: str | None, force: bool) -> None:
         head = git.rev("HEAD")
         if head is None:
             raise FatalError("nothing synced yet: there is nothing to restore")
-        history = sessions_mod.read_history(git, head)
-        session = sessions_mod.find(sessions_mod.list_sessions(repo, history), session_id)
+        history = session_history.read_history(git, head)
+        session = session_history.find(session_history.list_sessions(repo, history), session_id)
         if at is not None:
-            moment = sessions_mod.parse_date(at)
-            commit = _commit_at(git, moment)
+            moment = session_history.parse_date(at)
+            commit = git.commit_before(moment)
             if commit is None:
                 raise FatalError(f"nothing was synced before {show_time(moment)}")
         else:
@@ -103,11 +98,11 @@ def run(session_id: str, at: str | None, force: bool) -> None:
             raise FatalError(f"session {session.sid} did not exist at {at}; nothing was restored")
         written = _write(repo, head, files, force)
         if written:
-            mapping.arrange_repo(repo)  # a folder that was gone gets its link back
+            arrange.arrange_repo(repo)  # a folder that was gone gets its link back
     if not written:
         click.echo(f"Session {session.sid} is already in that state here; nothing to restore.")
         return
-    when = show_time(float(git.out(["log", "-1", "--format=%at", commit]).strip()))
+    when = show_time(git.commit_time(commit))
     title = f" “{session.summary.title}”" if session.summary.title else ""
     click.echo(
         f"Restored session {session.sid} ({session.project}){title} as synced at {when}: "
@@ -122,21 +117,21 @@ def run(session_id: str, at: str | None, force: bool) -> None:
         click.echo(f"  Resume it with: cd {session.summary.cwd} && claude --resume {session.sid}")
 
 
-def _write(repo: SyncRepo, head: str, files: dict[bytes, bytes], force: bool) -> list[bytes]:
+def _write(repo: SyncRepo, head: str, contents: dict[bytes, bytes], force: bool) -> list[bytes]:
     """Write the session's files (transcript last); returns the paths written."""
     git = repo.git
     head_tree = git.ls_tree(head)
-    keyring = keys.keyring_for(repo.layout.key_file, repo.key)
+    old_keys = keyring.keyring_for(repo.layout.key_file, repo.key)
     deleted_here = kept.kept_paths(git)
     todo: list[bytes] = []
-    for path, data in files.items():
-        current = worktree.read_file(worktree.fs_path(repo.claude_dir, path))
+    for path, data in contents.items():
+        current = files.read_file(files.fs_path(repo.claude_dir, path))
         if current == data:
             continue
         if current is not None and not force:
             synced = head_tree.get(path)
             committed = (
-                keyring.decrypt(path, git.read_blobs([synced[1]])[synced[1]]) if synced else None
+                old_keys.decrypt(path, git.read_blobs([synced[1]])[synced[1]]) if synced else None
             )
             if current != committed:
                 raise FatalError(
@@ -146,14 +141,10 @@ def _write(repo: SyncRepo, head: str, files: dict[bytes, bytes], force: bool) ->
         todo.append(path)
     todo.sort(key=lambda p: (session_main_last(p), p))
     for path in todo:
-        worktree.replace_file(worktree.fs_path(repo.claude_dir, path), files[path])
+        files.replace_file(files.fs_path(repo.claude_dir, path), contents[path])
     back = [p for p in todo if p in deleted_here]
-    if back:
-        git.run(
-            ["update-index", "--no-skip-worktree", "-z", "--stdin"],
-            input=b"".join(p + b"\0" for p in back),
-        )
-    git.run(["update-index", "-q", "--refresh"], check=False)
+    git.set_skip_worktree(back, False)
+    git.refresh_index()
     return todo
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from git_claude_sync import sessions as sessions_mod
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import open_repo
-from git_claude_sync.sessions import Session, show_size, show_time
+from git_claude_sync.engine import session_history
+from git_claude_sync.engine.session_history import Session, show_size, show_time
+from git_claude_sync.engine.sync_repo import open_repo
+from git_claude_sync.machine.lock import sync_lock
 
 STATES = {
     "local": "here",
@@ -35,9 +35,9 @@ def matches(
 
 def run(project: str | None, machine: str | None, since: str | None) -> None:
     repo = open_repo()
-    since_time = sessions_mod.parse_date(since) if since is not None else None
+    since_time = session_history.parse_date(since) if since is not None else None
     with sync_lock(repo.layout):
-        found = sessions_mod.list_sessions(repo)
+        found = session_history.list_sessions(repo)
     shown = [s for s in found if matches(s, project, machine, since_time)]
     if not shown:
         click.echo("No synced sessions." if not found else "No session matches.")

@@ -6,12 +6,13 @@ import time
 
 import click
 
-from git_claude_sync import hooks, selection, sync
+from git_claude_sync.claude import selection, settings_hooks
+from git_claude_sync.engine import steps
+from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
-from git_claude_sync.lock import sync_lock
-from git_claude_sync.repo import open_repo
-from git_claude_sync.report import Report, plural, show_path
+from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui.report import Report, plural, show_path
 
 _MAX_LISTED = 20
 
@@ -51,18 +52,18 @@ def run(*, fetch: bool = True) -> None:
         remote_note = ""
         if fetch:
             try:
-                sync.fetch(repo)
+                steps.fetch(repo)
                 remote_note = "fetched just now"
             except FatalError as err:
                 remote_note = f"unreachable ({err})"
-        state = sync.load_state(repo)
+        state = steps.load_state(repo)
         if not remote_note.startswith("fetched"):
             last = f"last fetched {_ago(state.get('fetched'))}"
             remote_note = f"{remote_note}; {last}" if remote_note else last
         _row("Remote", f"{git.remote_url()}  [{remote_note}]")
         _row("Last push", _ago(state.get("pushed")))
         _row("Last pull", _ago(state.get("pulled")))
-        preview = sync.preview(repo, report, git.rev(REMOTE_REF))
+        preview = steps.preview(repo, report, git.rev(REMOTE_REF))
     to_push, to_pull, conflicts = preview.to_push, preview.to_pull, preview.conflicts
     _row("To push", plural(len(to_push), "file") if to_push else "nothing")
     _listing(to_push)
@@ -77,14 +78,14 @@ def run(*, fetch: bool = True) -> None:
     for path in preview.staged.skipped:
         click.echo(f"    skipped {show_path(path)} (symlink or nested repository)")
     settings = layout.claude_dir / "settings.json"
-    events = hooks.installed(settings) if settings.exists() else []
+    events = settings_hooks.installed(settings) if settings.exists() else []
     _row(
         "Hooks",
         ", ".join(events) + f" in {settings}"
         if events
         else "not installed (git claude-sync install)",
     )
-    failure = hooks.last_hook_failure(layout.log_file)
+    failure = settings_hooks.last_hook_failure(layout.log_file)
     _row(
         "Hook log",
         str(layout.log_file) + (f"\n{'':<18}last run failed: {failure}" if failure else ""),

@@ -4,5 +4,5 @@
 for URLs ``claude-sync::s3://…``, ``claude-sync::gs://…``; ``transfer.py`` keeps
 the bucket's encrypted manifest and packs; ``store.py`` is the small backend
 interface that ``s3.py``, ``gcs.py`` and a local directory implement.  The
-layout on the bucket is specified in docs/FORMAT.md, "Object storage remotes".
+layout on the bucket is specified in docs/spec/bucket.md.
 """

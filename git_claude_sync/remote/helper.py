@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from git_claude_sync import keyfile
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
-from git_claude_sync.layout import current
+from git_claude_sync.machine.paths import current
 from git_claude_sync.remote import urls
 from git_claude_sync.remote.transfer import Remote
 

@@ -1,6 +1,6 @@
 """The bucket as a git remote: one encrypted manifest, and encrypted packs.
 
-Layout (normative text: docs/FORMAT.md, "Object storage remotes"):
+Layout (normative text: docs/spec/bucket.md):
 
 * ``MANIFEST_NAME``: the manifest, sealed with the repo key at the pseudo-path
   ``\\x00remote/manifest``: refs, HEAD, the ordered list of packs (each with the
@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -30,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from git_claude_sync.codec import Key
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
+from git_claude_sync.git import CallerRepo
 from git_claude_sync.remote.store import (
     NAME,
     Store,
@@ -111,6 +111,26 @@ class Manifest:
         return {p.id for p in self.packs}
 
 
+def seal_manifest(key: Key, manifest: Manifest) -> bytes:
+    """The manifest as stored: a blob sealed at the pseudo-path ``MANIFEST_PATH``."""
+    return key.encrypt(MANIFEST_PATH, manifest.encode())
+
+
+def open_manifest(key: Key, sealed: bytes) -> Manifest:
+    """Open and parse a stored manifest (``CodecError`` or ``FatalError`` if it does not)."""
+    return Manifest.decode(key.decrypt(MANIFEST_PATH, sealed))
+
+
+def seal_pack(key: Key, name: str, data: bytes) -> bytes:
+    """A git pack as stored under the object name ``name``."""
+    return key.encrypt(PACK_PATH + name.encode(), data)
+
+
+def open_pack(key: Key, name: str, sealed: bytes) -> bytes:
+    """The git pack stored under ``name`` (``CodecError`` if it is not that pack)."""
+    return key.decrypt(PACK_PATH + name.encode(), sealed)
+
+
 def consolidation_start(sizes: list[int], max_packs: int) -> int | None:
     """Index from which to merge the trailing packs into one, or None to leave them.
 
@@ -161,7 +181,7 @@ class Remote:
         else:
             sealed, version = got
             try:
-                plain = self.key.decrypt(MANIFEST_PATH, sealed)
+                manifest = open_manifest(self.key, sealed)
             except NotEncrypted:
                 raise FatalError(
                     f"{self.store.url} holds an object at the manifest's name that "
@@ -174,7 +194,7 @@ class Remote:
                 ) from None
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: the manifest is {err}") from None
-            self.manifest, self.version = Manifest.decode(plain), version
+            self.manifest, self.version = manifest, version
         self._read = True
         return self.manifest, self.version
 
@@ -185,7 +205,7 @@ class Remote:
         return self.manifest, self.version
 
     def _seal_manifest(self, manifest: Manifest) -> bytes:
-        return self.key.encrypt(MANIFEST_PATH, manifest.encode())
+        return seal_manifest(self.key, manifest)
 
     # -- fetch ---------------------------------------------------------------------
 
@@ -197,7 +217,7 @@ class Remote:
                 break
         else:
             raise FatalError(f"{self.store.url}: packs kept disappearing while fetching")
-        missing = missing_objects(list(wanted))
+        missing = CallerRepo.missing_objects(list(wanted))
         if missing:
             raise FatalError(
                 f"{self.store.url}: the manifest names {missing[0][:12]} but no pack holds it"
@@ -206,7 +226,7 @@ class Remote:
     def _fetch_packs(self, manifest: Manifest) -> bool:
         """False if a pack the manifest names is gone (a newer manifest dropped it)."""
         all_tips = {t for p in manifest.packs for t in p.tips}
-        absent = set(missing_objects(sorted(all_tips)))
+        absent = set(CallerRepo.missing_objects(sorted(all_tips)))
         strict = _fsck_wanted()
         for pack in manifest.packs:
             if not any(t in absent for t in pack.tips):
@@ -216,11 +236,12 @@ class Remote:
                 return False
             self.say(f"Fetching {_size(len(got[0]))} from {self.store.url}")
             try:
-                data = self.key.decrypt(PACK_PATH + pack.id.encode(), got[0])
+                data = open_pack(self.key, pack.id, got[0])
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: a pack is {err}") from None
-            args = ["index-pack", "--stdin", "--fix-thin"] + (["--strict"] if strict else [])
-            run_git(args, input=data, what="index-pack of a fetched pack")
+            CallerRepo.index_pack(
+                ["--stdin", "--fix-thin"] + (["--strict"] if strict else []), data
+            )
             absent -= set(pack.tips)
         return True
 
@@ -238,12 +259,12 @@ class Remote:
             if not src:
                 updates[dst] = None
                 continue
-            new = rev_parse(src)
+            new = CallerRepo.rev_parse(src)
             if old is not None and old != new and not force:
-                if missing_objects([old]):
+                if CallerRepo.missing_objects([old]):
                     results[dst] = FETCH_FIRST
                     continue
-                if not is_ancestor(old, new):
+                if not CallerRepo.is_ancestor(old, new):
                     results[dst] = NON_FAST_FORWARD
                     continue
             if old != new:
@@ -255,7 +276,8 @@ class Remote:
 
         if version is None:
             check_conditional_writes(self.store)  # first push to this bucket and prefix
-        present_refs = set(manifest.refs.values()) - set(missing_objects(manifest.refs.values()))
+        missing = CallerRepo.missing_objects(manifest.refs.values())
+        present_refs = set(manifest.refs.values()) - set(missing)
         negatives = sorted(present_refs)
         positives = sorted({v for v in updates.values() if v})
         new_pack = self._upload_pack(positives, negatives, thin=True) if positives else None
@@ -293,11 +315,11 @@ class Remote:
     def _upload_pack(
         self, positives: list[str], negatives: list[str], *, thin: bool
     ) -> Pack | None:
-        data = pack_objects(positives, negatives, thin=thin)
+        data = CallerRepo.pack_objects(positives, negatives, thin=thin)
         if _object_count(data) == 0:
             return None
         name = new_name()
-        sealed = self.key.encrypt(PACK_PATH + name.encode(), data)
+        sealed = seal_pack(self.key, name, data)
         self.say(f"Uploading {_size(len(sealed))} to {self.store.url}")
         self.store.put(name, sealed)
         return Pack(name, len(sealed), positives)
@@ -320,7 +342,7 @@ class Remote:
         base, tail = manifest.packs[:start], manifest.packs[start:]
         refs = sorted(set(manifest.refs.values()))
         base_tips = sorted({t for p in base for t in p.tips})
-        if missing_objects(refs + base_tips):
+        if CallerRepo.missing_objects(refs + base_tips):
             return  # this machine lacks part of the history: another one will do it
         merged = self._upload_pack(refs, base_tips, thin=bool(base)) if refs else None
         now = time.time()
@@ -390,47 +412,6 @@ def _updated(manifest: Manifest, updates: dict[str, str | None], pack: Pack | No
 # -- git ---------------------------------------------------------------------------------
 
 
-def run_git(
-    args: list[str], *, input: bytes | None = None, what: str | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """git in the repository git started us for (``GIT_DIR`` is in the environment)."""
-    proc = subprocess.run(["git", *args], input=input, capture_output=True)
-    if proc.returncode != 0:
-        lines = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line]
-        raise FatalError(
-            f"{what or 'git ' + args[0]} failed: {lines[-1] if lines else 'no message'}"
-        )
-    return proc
-
-
-def rev_parse(name: str) -> str:
-    return run_git(["rev-parse", "--verify", name]).stdout.decode().strip()
-
-
-def is_ancestor(old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], capture_output=True)
-    return proc.returncode == 0
-
-
-def missing_objects(oids: Iterable[str]) -> list[str]:
-    wanted = list(dict.fromkeys(oids))
-    if not wanted:
-        return []
-    out = run_git(
-        ["cat-file", "--batch-check=%(objectname)"],
-        input="".join(f"{o}\n" for o in wanted).encode(),
-    ).stdout.decode()
-    return [line.split()[0] for line in out.splitlines() if line.endswith(" missing")]
-
-
-def pack_objects(positives: list[str], negatives: list[str], *, thin: bool) -> bytes:
-    args = ["pack-objects", "--revs", "--stdout", "--delta-base-offset", "-q"]
-    if thin:
-        args.append("--thin")
-    revs = "".join(f"{p}\n" for p in positives) + "".join(f"^{n}\n" for n in negatives)
-    return run_git(args, input=revs.encode(), what="pack-objects").stdout
-
-
 def _object_count(pack: bytes) -> int:
     if len(pack) < 12 or not pack.startswith(b"PACK"):
         raise FatalError("pack-objects wrote no pack")
@@ -439,10 +420,9 @@ def _object_count(pack: bytes) -> int:
 
 def _fsck_wanted() -> bool:
     for name in ("fetch.fsckObjects", "transfer.fsckObjects"):
-        proc = subprocess.run(["git", "config", "--bool", name], capture_output=True)
-        value = proc.stdout.decode().strip()
-        if value:
-            return value == "true"
+        value = CallerRepo.config_bool(name)
+        if value is not None:
+            return value
     return False
 
 

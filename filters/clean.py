@@ -1,0 +1,32 @@
+"""What the clean step stores for a file: complete lines, and stable ciphertext.
+
+Complete lines: Claude Code appends to transcripts and ``history.jsonl`` a line
+at a time; a file read mid-write (or after a crash) ends in a torn line with
+no newline.  Only whole lines are stored, so a torn line never reaches other
+machines; it stays in the local file and is stored once it is complete.
+
+Stable ciphertext: encryption is deterministic for one codec and one zstd build, but another
+machine may compress the same plaintext to other bytes (a newer libzstd, a
+future format version).  If cleaning re-encrypted every file git re-reads,
+two such machines would re-upload the same file to each other forever.  So
+before encrypting, the clean step looks at the blob the index already holds
+for the path: if it decrypts to exactly the bytes being cleaned, those stored
+bytes are the answer.
+"""
+
+from __future__ import annotations
+
+from git_claude_sync.claude.file_kinds import complete_part
+from git_claude_sync.crypto.codec import Key, looks_encrypted
+from git_claude_sync.errors import CodecError
+
+
+def clean(key: Key, path: bytes, content: bytes, previous: bytes | None) -> bytes:
+    content = complete_part(path, content)
+    if previous is not None and looks_encrypted(previous):
+        try:
+            if key.decrypt(path, previous) == content:
+                return previous
+        except CodecError:
+            pass
+    return key.encrypt(path, content)

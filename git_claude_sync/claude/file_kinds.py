@@ -1,0 +1,19 @@
+"""Kinds of files in Claude Code's directory, as far as storing them is concerned."""
+
+from __future__ import annotations
+
+
+def is_append_only(path: bytes) -> bool:
+    """Files Claude Code only ever appends lines to: session transcripts, ``history.jsonl``."""
+    return path == b"history.jsonl" or (path.startswith(b"projects/") and path.endswith(b".jsonl"))
+
+
+def complete_part(path: bytes, content: bytes) -> bytes:
+    """The part of ``content`` that is stored: up to the last newline for append-only files.
+
+    Claude Code appends a line at a time; a file read mid-write (or after a
+    crash) ends in a torn line, which must never travel.
+    """
+    if is_append_only(path):
+        return content[: content.rfind(b"\n") + 1]
+    return content

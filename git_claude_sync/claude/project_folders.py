@@ -1,0 +1,640 @@
+"""Project folders across machines: canonical folders, and links under local names.
+
+Design and reasoning: ``docs/MAPPING.md``.  In short, every project lives in
+one real folder under ``projects/`` named canonically (``~-code-api`` for
+``~/code/api``, the same on every machine) and Claude Code finds it under the
+name it expects here (``-home-alice-src-api``) through a symbolic link.  git
+stores only the canonical folders; the links are excluded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git_claude_sync.claude import file_merge
+from git_claude_sync.errors import FatalError
+from git_claude_sync.machine import files
+from git_claude_sync.machine.paths import Layout, user_home
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+# Homes in their usual forms, for a rule's FROM written as another machine's path.
+_HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/root|/var/root)(?=/|$)")
+_MAX_NAME = 200  # Claude Code shortens longer folder names, adding a hash of the path
+_CWD_FILES = 40  # transcripts read per folder to learn its real path
+_CWD_BYTES = 64 * 1024
+_CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _dashes(match: re.Match[str]) -> str:
+    # Claude Code (JavaScript) replaces UTF-16 code units: a character outside the
+    # Basic Multilingual Plane (an emoji) is two of them, so two dashes.
+    return "--" if ord(match.group()) > 0xFFFF else "-"
+
+
+def encode(path: str) -> str:
+    """Claude Code's encoding of a path, unit by unit, never shortened (for prefixes)."""
+    return _NOT_ALNUM.sub(_dashes, path)
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` over UTF-16 units, as a signed 32-bit integer."""
+    h = 0
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (h * 31 + (data[i] | data[i + 1] << 8)) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def folder_name(path: str) -> str:
+    """The folder Claude Code files the sessions of a working directory under.
+
+    ``path`` must be the real path (Claude Code names the folder after
+    ``realpath(cwd)``).  Every UTF-16 unit outside ``[A-Za-z0-9]`` becomes ``-``;
+    a name longer than 200 keeps its first 200 characters, then ``-`` and the
+    base-36 absolute value of the Java-style hash of the path as it was.
+    """
+    return _shorten(encode(path), path)
+
+
+def _shorten(name: str, path: str) -> str:
+    if len(name) <= _MAX_NAME:
+        return name
+    return f"{name[:_MAX_NAME]}-{_base36(abs(_java_hash(path)))}"
+
+
+def canonical_folder(cpath: str) -> str:
+    """The folder for a canonical path: ``~/code/api`` -> ``~-code-api``.
+
+    Shortened like Claude Code's own names when longer than 200 characters.
+    """
+    if cpath == "~" or cpath.startswith("~/"):
+        return _shorten("~" + encode(cpath[1:]), cpath)
+    return folder_name(cpath)
+
+
+def home_part(folder: str, cwd: str) -> str | None:
+    """For a canonical ``~`` folder and a ``cwd`` recorded in it: the home in that ``cwd``.
+
+    The machine that wrote the ``cwd`` may have any home; the rest of the path
+    is the tail of ``cwd`` that names ``folder`` (None when no tail does).
+    """
+    if folder == "~":
+        return cwd
+    if not folder.startswith("~"):
+        return None
+    for i, char in enumerate(cwd):
+        if char == "/" and i > 0 and canonical_folder("~" + cwd[i:]) == folder:
+            return cwd[:i]
+    return None
+
+
+def _under(path: str, root: str) -> bool:
+    root = root.rstrip("/") or "/"
+    return path == root or path.startswith(root if root.endswith("/") else root + "/")
+
+
+def _swap(path: str, old: str, new: str) -> str:
+    return new.rstrip("/") + path[len(old.rstrip("/")) :] if path != old else new
+
+
+@dataclass(frozen=True)
+class Rule:
+    source: str  # another machine's path, canonical: "~/code" or "/opt/work"
+    target: str  # this machine's path: "/home/alice/src"
+
+
+@dataclass
+class Mapping:
+    home: str
+    rules: list[Rule] = field(default_factory=list)
+    # The home with links resolved, when it differs (/home -> /var/home): Claude Code
+    # names folders after the real path of the working directory.
+    real_home: str | None = None
+    known_homes: set[str] = field(default_factory=set)  # other machines' homes seen in sessions
+    witnesses: dict[str, str] = field(default_factory=dict)  # folder -> a cwd that names it
+
+    # -- paths -----------------------------------------------------------------
+
+    def canonical_path(self, real: str) -> str:
+        """The machine-independent path for a directory of this machine."""
+        for rule in sorted(self.rules, key=lambda r: -len(r.target)):
+            if _under(real, rule.target):
+                return _swap(real, rule.target, rule.source)
+        for home in (self.home, self.real_home):
+            if home is not None and _under(real, home):
+                return "~" + real[len(home.rstrip("/")) :]
+        return real
+
+    def resolved(self, path: str) -> str:
+        """A path of this machine as Claude Code sees it (the home's links resolved)."""
+        if self.real_home is not None and _under(path, self.home):
+            return _swap(path, self.home, self.real_home)
+        return path
+
+    def local_folder(self, cpath: str) -> str:
+        """The folder Claude Code uses here for the project at a canonical path."""
+        return folder_name(self.resolved(self.local_path(cpath)))
+
+    def local_path(self, cpath: str) -> str:
+        """The directory of this machine for a canonical path."""
+        for rule in sorted(self.rules, key=lambda r: -len(r.source)):
+            if _under(cpath, rule.source):
+                return _swap(cpath, rule.source, rule.target)
+        if cpath == "~" or cpath.startswith("~/"):
+            return self.home.rstrip("/") + cpath[1:]
+        return cpath
+
+    def canonical_source(self, path: str) -> str:
+        """A rule's FROM, written as another machine's path, in canonical form."""
+        path = path.rstrip("/") or "/"
+        if path == "~" or path.startswith("~/"):
+            return path
+        for home in sorted(self.known_homes | {self.home}, key=len, reverse=True):
+            if _under(path, home):
+                return "~" + path[len(home.rstrip("/")) :]
+        match = _HOME_FORMS.match(path)
+        if match:
+            return "~" + path[match.end() :]
+        return path
+
+    # -- folders ---------------------------------------------------------------
+
+    def canonical_of_local(self, folder: str, cwds: Iterable[str]) -> str:
+        """Where a folder Claude Code made here belongs in the repo."""
+        if folder.startswith("~"):
+            return folder
+        witness = self.witness(folder, cwds)
+        if witness is not None:
+            return canonical_folder(self.canonical_path(witness))
+        if len(folder) > _MAX_NAME:
+            return folder  # shortened: only a session's cwd can tell its path
+        # No session tells the real path: decide on the encoded name.
+        for rule in sorted(self.rules, key=lambda r: -len(r.target)):
+            prefix = encode(rule.target.rstrip("/"))
+            if folder == prefix or folder.startswith(prefix + "-"):
+                return canonical_folder(rule.source) + folder[len(prefix) :]
+        for home in (self.real_home, self.home):
+            if home is None:
+                continue
+            prefix = encode(home.rstrip("/"))
+            if folder == prefix or folder.startswith(prefix + "-"):
+                return "~" + folder[len(prefix) :]
+        return folder
+
+    def witness(self, folder: str, cwds: Iterable[str]) -> str | None:
+        """A ``cwd`` that tells the real path of ``folder`` (kept for the next runs)."""
+        known = self.witnesses.get(folder)
+        if known is not None:
+            return known
+        for cwd in cwds:
+            if folder.startswith("~"):
+                ok = home_part(folder, cwd) is not None
+            else:
+                ok = folder_name(cwd) == folder
+            if ok:
+                self.witnesses[folder] = cwd
+                return cwd
+        return None
+
+    def canonical_path_of_folder(self, folder: str, cwds: Iterable[str]) -> str | None:
+        """The canonical path a canonical folder stands for, read from its sessions' ``cwd``.
+
+        For ``~-…`` folders the tail of a matching ``cwd`` is the real rest of the
+        path, whichever machine (and home) wrote it (``home_part``).
+        """
+        for cwd in cwds:
+            if folder.startswith("~"):
+                home = home_part(folder, cwd)
+                if home is not None:
+                    return "~" + cwd[len(home) :]
+            elif folder_name(cwd) == folder:
+                canonical = self.canonical_path(cwd)
+                if canonical == cwd:
+                    canonical = self.canonical_source(cwd)  # another machine's home
+                return canonical
+        return None
+
+    def local_of_canonical(self, folder: str, cwds: Iterable[str]) -> str:
+        """The name Claude Code gives here to the project of a canonical folder."""
+        witness = self.witness(folder, cwds)
+        cpath = self.canonical_path_of_folder(folder, [witness]) if witness else None
+        if cpath is not None:
+            return self.local_folder(cpath)
+        if len(folder) > _MAX_NAME:
+            return folder  # shortened: only a session's cwd can tell its path
+        for rule in sorted(self.rules, key=lambda r: -len(r.source)):
+            prefix = canonical_folder(rule.source)
+            if folder == prefix or folder.startswith(prefix + "-"):
+                return encode(rule.target.rstrip("/")) + folder[len(prefix) :]
+        if folder.startswith("~"):
+            local = encode((self.real_home or self.home).rstrip("/")) + folder[1:]
+            return local if len(local) <= _MAX_NAME else folder  # its hash needs the path
+        return folder
+
+    def fingerprint(self) -> str:
+        text = json.dumps([self.home, sorted((r.source, r.target) for r in self.rules)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# -- this machine's rules --------------------------------------------------------
+
+
+def _read_state(layout: Layout) -> dict[str, object]:
+    try:
+        data = json.loads(layout.map_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except ValueError:
+        raise FatalError(f"{layout.map_file} is not valid JSON") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(layout: Layout, state: dict[str, object]) -> None:
+    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    files.atomic_write(layout.map_file, text.encode())
+
+
+def applied_fingerprint(layout: Layout) -> object:
+    """The fingerprint of the rules the Claude directory was last arranged for."""
+    return _read_state(layout).get("applied")
+
+
+def load(layout: Layout) -> Mapping:
+    state = _read_state(layout)
+    rules = []
+    listed = state.get("rules")
+    for item in listed if isinstance(listed, list) else []:
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("from"), str)
+            and (isinstance(item.get("to"), str))
+        ):
+            rules.append(Rule(item["from"], item["to"]))
+    home = str(user_home()).rstrip("/") or "/"
+    real_home = os.path.realpath(home)
+    seen = state.get("witnesses")
+    witnesses = (
+        {k: v for k, v in seen.items() if isinstance(k, str) and isinstance(v, str)}
+        if isinstance(seen, dict)
+        else {}
+    )
+    return Mapping(
+        home=home,
+        rules=rules,
+        witnesses=witnesses,
+        real_home=real_home if real_home != home else None,
+    )
+
+
+def save_rules(layout: Layout, rules: list[Rule]) -> None:
+    state = _read_state(layout)
+    state["rules"] = [{"from": r.source, "to": r.target} for r in rules]
+    _write_state(layout, state)
+
+
+# -- reading the filesystem -----------------------------------------------------------
+
+
+def cwds_in_file(path: Path, limit: int = _CWD_BYTES) -> list[str]:
+    """The working directories a transcript records in its first 64 KiB.
+
+    Found by pattern, not by parsing lines: a first line can be megabytes long
+    (pasted images), and ``"cwd"`` comes early in every line that has it.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit)
+    except OSError:
+        return []
+    found: list[str] = []
+    for match in _CWD.finditer(data):
+        try:
+            cwd = json.loads(match.group(1))
+        except ValueError:
+            continue
+        if isinstance(cwd, str) and cwd not in found:
+            found.append(cwd)
+    return found
+
+
+def cwds_in(folder: Path) -> list[str]:
+    """Working directories recorded by the transcripts of a folder (a few files suffice)."""
+    found: dict[str, None] = {}
+    try:
+        names = sorted(p for p in folder.iterdir() if p.name.endswith(".jsonl"))
+    except OSError:
+        return []
+    with_cwd = 0
+    for path in names[:_CWD_FILES]:
+        cwds = cwds_in_file(path)
+        for cwd in cwds:
+            found.setdefault(cwd, None)
+        with_cwd += bool(cwds)
+        if with_cwd >= 3:
+            break
+    return list(found)
+
+
+def _is_our_link(path: Path) -> bool:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return False
+    return "/" not in target and target not in ("", ".", "..")
+
+
+def links(projects: Path) -> dict[str, str]:
+    """Our links in ``projects/``: local name -> canonical folder."""
+    found = {}
+    with contextlib.suppress(FileNotFoundError):
+        for entry in projects.iterdir():
+            if entry.is_symlink() and _is_our_link(entry):
+                found[entry.name] = os.readlink(entry)
+    return found
+
+
+def exclude_lines(claude_dir: Path) -> list[str]:
+    """``info/exclude`` lines that hide our links from git."""
+    names = sorted(links(claude_dir / "projects"))
+    if not names:
+        return []
+    return ["# links to canonical project folders (docs/MAPPING.md)"] + [
+        "/projects/" + _escape(name) for name in names
+    ]
+
+
+def _escape(name: str) -> str:
+    return re.sub(r"([\\*?\[\]!# ])", r"\\\1", name)
+
+
+# -- moving files ---------------------------------------------------------------------
+
+
+def _merge_file(source: Path, target: Path) -> None:
+    """Bring ``source`` into ``target`` (both exist): nothing either holds is lost."""
+    old, new = source.read_bytes(), target.read_bytes()
+    if old != new:
+        if new.startswith(old):
+            pass
+        elif old.startswith(new):
+            files.replace_file(target, old)
+        else:
+            merged = file_merge.merge_file(os.fsencode(target.name), None, new, old)
+            if merged.conflict:
+                files.replace_file(target.with_name(target.name + ".moved"), old)
+            else:
+                files.replace_file(target, merged.data)
+    source.unlink()
+
+
+def move_tree(source: Path, target: Path) -> int:
+    """Move everything under ``source`` into ``target`` (each file one rename); count."""
+    moved = 0
+    for entry in sorted(source.iterdir()):
+        dest = target / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            if not dest.exists():
+                target.mkdir(parents=True, exist_ok=True)
+                os.rename(entry, dest)
+                moved += 1
+                continue
+            moved += move_tree(entry, dest)
+            with contextlib.suppress(OSError):
+                entry.rmdir()
+        elif dest.exists():
+            _merge_file(entry, dest)
+            moved += 1
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            os.rename(entry, dest)
+            moved += 1
+    return moved
+
+
+def _replace_by_link(folder: Path, target_name: str) -> bool:
+    """Turn an (emptied) real folder into a link to its canonical sibling."""
+    for _attempt in range(5):
+        with contextlib.suppress(FileNotFoundError):
+            move_tree(folder, folder.with_name(target_name))  # an append that landed meanwhile
+        try:
+            if folder.exists() and not folder.is_symlink():
+                folder.rmdir()
+            _make_link(folder, target_name)
+            return True
+        except OSError:
+            continue
+    return False
+
+
+def _make_link(at: Path, target_name: str) -> None:
+    tmp = at.with_name(f".{at.name}.{os.getpid()}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target_name, tmp)
+    os.replace(tmp, at)  # replaces a link, never a real folder (that raises)
+
+
+# -- arranging ------------------------------------------------------------------------
+
+
+@dataclass
+class Arranged:
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (from folder, to folder)
+    linked: dict[str, str] = field(default_factory=dict)  # local name -> canonical
+    unreachable: dict[str, str] = field(default_factory=dict)  # canonical -> why
+    rehomed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.moved or self.rehomed)
+
+
+def _supported(projects: Path) -> bool:
+    probe = projects / f".claude-sync-link-probe.{os.getpid()}"
+    try:
+        os.symlink("x", probe)
+    except (OSError, NotImplementedError):
+        return False
+    probe.unlink()
+    return True
+
+
+class _Lazy:
+    """The cwds of a folder, read only if asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(cwds_in(self.folder))
+
+
+def learn_homes(mapping: Mapping, projects: Path) -> None:
+    """Other machines' homes, from the cwd of sessions in canonical ``~`` folders."""
+    with contextlib.suppress(FileNotFoundError):
+        for entry in projects.iterdir():
+            name = entry.name
+            if not name.startswith("~") or entry.is_symlink():
+                continue
+            witness = mapping.witness(name, _Lazy(entry))
+            if witness is not None:
+                home = home_part(name, witness)
+                if home:
+                    mapping.known_homes.add(home)
+
+
+def arrange(
+    layout: Layout,
+    mapping: Mapping | None = None,
+    foreign: set[bytes] | None = None,
+    dry_run: bool = False,
+) -> Arranged:
+    """Canonical folders for what Claude Code made here; links under local names.
+
+    ``foreign``: repository paths of sessions first committed by another
+    machine, needed after a change of mapping (see ``rehome``); ``None`` skips that.
+    ``dry_run``: only work out the links (for ``map --list``), change nothing.
+    """
+    done = Arranged()
+    projects = layout.claude_dir / "projects"
+    if not projects.is_dir() or (not dry_run and not _supported(projects)):
+        return done
+    mapping = mapping or load(layout)
+    known = dict(mapping.witnesses)
+    real = sorted(
+        e.name
+        for e in projects.iterdir()
+        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
+    )
+
+    # 1. Folders Claude Code made here (or pulled under an old name) go canonical.
+    for name in real:
+        if name.startswith("~"):
+            continue
+        cwds = _Lazy(projects / name)
+        canonical = mapping.canonical_of_local(name, cwds)
+        if canonical == name or mapping.local_of_canonical(canonical, cwds) != name:
+            continue
+        if dry_run:
+            done.moved.append((name, canonical))
+            continue
+        source, target = projects / name, projects / canonical
+        if not target.exists():
+            os.rename(source, target)
+            _make_link(source, canonical)
+        else:
+            move_tree(source, target)
+            _replace_by_link(source, canonical)
+        done.moved.append((name, canonical))
+
+    # 2. After a change of mapping, this machine's own sessions follow it.
+    state = _read_state(layout)
+    if not dry_run and foreign is not None and state.get("applied") != mapping.fingerprint():
+        done.rehomed = rehome(mapping, projects, foreign)
+        state["applied"] = mapping.fingerprint()
+        _write_state(layout, state)
+
+    # 3. A link under the local name of every canonical folder.
+    folders = sorted(
+        e.name
+        for e in projects.iterdir()
+        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
+    )
+    wanted: dict[str, str] = {}
+    for name in folders:
+        local = mapping.local_of_canonical(name, _Lazy(projects / name))
+        if local == name:
+            continue
+        if local in folders:
+            done.unreachable[name] = f"{local} here is a folder of its own"
+        elif local in wanted:
+            # Two folders for one local name: the one this machine maps it to wins.
+            if mapping.canonical_of_local(local, []) == name:
+                done.unreachable[wanted[local]] = f"{local} here shows {name}"
+                wanted[local] = name
+            else:
+                done.unreachable[name] = f"{local} here shows {wanted[local]}"
+        else:
+            wanted[local] = name
+    existing = links(projects)
+    if dry_run:
+        done.linked = wanted
+        return done
+    for local, name in existing.items():
+        if wanted.get(local) != name:
+            (projects / local).unlink(missing_ok=True)
+    for local, name in wanted.items():
+        if existing.get(local) != name:
+            with contextlib.suppress(OSError):
+                _make_link(projects / local, name)
+        done.linked[local] = name
+    if mapping.witnesses != known:
+        state = _read_state(layout)
+        present = set(folders) | set(real)
+        state["witnesses"] = {k: v for k, v in mapping.witnesses.items() if k in present}
+        _write_state(layout, state)
+    return done
+
+
+def _session_parts(folder: Path, sid: str) -> list[Path]:
+    """The files and folders of one session in a folder (transcript last)."""
+    parts: list[Path] = []
+    if (folder / sid).is_dir():
+        parts.append(folder / sid)
+    for agent in sorted(folder.glob("agent-*.jsonl")):
+        with contextlib.suppress(OSError), open(agent, "rb") as handle:
+            if f'"sessionId":"{sid}"'.encode() in handle.read(4096).replace(b": ", b":"):
+                parts.append(agent)
+    parts.append(folder / f"{sid}.jsonl")
+    return parts
+
+
+def rehome(mapping: Mapping, projects: Path, foreign: set[bytes]) -> int:
+    """Move sessions made on this machine whose project now maps to another folder."""
+    moved = 0
+    for folder in sorted(p for p in projects.iterdir() if p.is_dir() and not p.is_symlink()):
+        for transcript in sorted(folder.glob("*.jsonl")):
+            if transcript.name.startswith("agent-"):
+                continue
+            sid = transcript.name[: -len(".jsonl")]
+            repo_path = os.fsencode(f"projects/{folder.name}/{transcript.name}")
+            if repo_path in foreign:
+                continue  # another machine's session: its project is that machine's
+            cwds = cwds_in_file(transcript)
+            if not cwds:
+                continue
+            started = cwds[0]
+            target = canonical_folder(mapping.canonical_path(started))
+            if target == folder.name or mapping.canonical_path(started) == started:
+                continue
+            dest = projects / target
+            dest.mkdir(exist_ok=True)
+            for part in _session_parts(folder, sid):
+                if part.is_dir():
+                    move_tree(part, dest / part.name)
+                    with contextlib.suppress(OSError):
+                        part.rmdir()
+                elif (dest / part.name).exists():
+                    _merge_file(part, dest / part.name)
+                else:
+                    os.rename(part, dest / part.name)
+            moved += 1
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return moved

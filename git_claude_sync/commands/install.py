@@ -1,0 +1,243 @@
+"""Claude Code hook commands: install, uninstall, and the hook entry point.
+
+``hook`` is what Claude Code runs.  It must never disturb a session: it writes
+nothing to stdout (SessionStart's stdout would land in Claude's context), exits
+0 whatever happens, and returns at once, because Claude Code kills slow hooks
+(SessionEnd ones especially).  The real work (``push`` or ``pull``) therefore
+runs detached, in its own session, with its output appended to the hook log.
+
+Environment knobs, for tests and debugging:
+
+* ``GIT_CLAUDE_SYNC_HOOK_FOREGROUND=1`` runs the work in the foreground and
+  waits for it (still exit 0, still output to the log only).
+* ``GIT_CLAUDE_SYNC_HOOK_ARGV`` (a JSON list of strings) replaces the work's
+  argv; meant only for tests.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from git_claude_sync.claude import settings_hooks
+from git_claude_sync.engine.sync_repo import is_initialised
+from git_claude_sync.machine.paths import Layout, current
+
+FOREGROUND_ENV = "GIT_CLAUDE_SYNC_HOOK_FOREGROUND"
+ARGV_ENV = "GIT_CLAUDE_SYNC_HOOK_ARGV"
+
+#: What each hook event runs.
+ACTIONS = {"session-end": "push", "session-start": "pull"}
+
+_STDIN_LIMIT = 1 << 20
+_STDIN_WAIT = 2.0
+
+
+def _settings_path(scope: str) -> Path:
+    if scope == "project":
+        return Path.cwd() / ".claude" / "settings.json"
+    return current().claude_dir / "settings.json"
+
+
+_global = click.option(
+    "--global",
+    "scope",
+    flag_value="global",
+    default=True,
+    help="The Claude directory's settings.json (default; synced, so every machine gets the hooks).",
+)
+_project = click.option(
+    "--project",
+    "scope",
+    flag_value="project",
+    help="./.claude/settings.json of the project in the current directory.",
+)
+
+
+@click.command()
+@_global
+@_project
+def install(scope: str) -> None:
+    """Add Claude Code hooks: push when a session ends, pull when one starts.
+
+    The hooks return at once and sync in the background; their output goes to
+    ~/.claude-sync/sync.log and 'status' shows the last failure.  The hook
+    command finds git-claude-sync on PATH and does nothing on a machine without
+    it, so a synced settings.json is safe everywhere.  Running install again
+    changes nothing; every other setting and hook is left as it is.
+    """
+    path = _settings_path(scope)
+    if settings_hooks.install(path):
+        click.echo(f"Installed SessionEnd (push) and SessionStart (pull) hooks in {path}")
+    else:
+        click.echo(f"Hooks already installed in {path}")
+    if shutil.which("git-claude-sync") is None:
+        click.echo(
+            "git-claude-sync: warning: git-claude-sync is not on PATH here, so the hooks will "
+            "do nothing until it is",
+            err=True,
+        )
+
+
+@click.command()
+@_global
+@_project
+def uninstall(scope: str) -> None:
+    """Remove the hooks that 'install' added, and nothing else."""
+    path = _settings_path(scope)
+    if settings_hooks.uninstall(path):
+        click.echo(f"Removed git-claude-sync hooks from {path}")
+    else:
+        click.echo(f"No git-claude-sync hooks in {path}")
+
+
+@click.command(
+    hidden=True,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("event", required=False, default="")
+def hook(event: str) -> None:
+    """Entry point for Claude Code hooks: 'session-end' pushes, 'session-start' pulls.
+
+    Reads the hook's JSON from stdin, prints nothing, starts the sync detached
+    and exits 0 at once, whatever happens.  Everything it has to say goes to
+    ~/.claude-sync/sync.log.  Set GIT_CLAUDE_SYNC_HOOK_FOREGROUND=1 to wait for
+    the sync instead.
+    """
+    try:
+        _run_hook(event)
+    except Exception as err:  # a hook must never fail Claude Code
+        _log_quietly(
+            current(), f"{settings_hooks.ERROR_PREFIX}hook {_clean(event)} failed: {err!r}"
+        )
+    sys.exit(0)
+
+
+def _now() -> str:
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _clean(value: object, limit: int = 80) -> str:
+    """A single short token, safe to put in the log."""
+    text = re.sub(r"[^A-Za-z0-9._:-]", "?", str(value))[:limit]
+    return text or "-"
+
+
+def _read_stdin() -> dict[str, Any]:
+    """The hook's JSON input; {} for a terminal, empty or invalid input, or a silent writer."""
+    try:
+        stream = sys.stdin.buffer
+        if stream.isatty():
+            return {}
+        data = _read_bounded(stream.fileno())
+        payload = json.loads(data.decode("utf-8", "replace")) if data.strip() else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _read_bounded(fd: int) -> bytes:
+    """Read to EOF, but at most ``_STDIN_LIMIT`` bytes and about ``_STDIN_WAIT`` seconds."""
+    if os.name != "posix":
+        return os.read(fd, _STDIN_LIMIT)
+    import select
+    import time
+
+    deadline = time.monotonic() + _STDIN_WAIT
+    chunks: list[bytes] = []
+    size = 0
+    while size < _STDIN_LIMIT:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, _STDIN_LIMIT - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _open_log(layout: Layout) -> int:
+    layout.log_file.parent.mkdir(parents=True, exist_ok=True)
+    return os.open(layout.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
+def _log_quietly(layout: Layout, line: str) -> None:
+    try:
+        fd = _open_log(layout)
+        try:
+            os.write(fd, (line + "\n").encode("utf-8", "replace"))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _work_argv(action: str) -> list[str]:
+    override = os.environ.get(ARGV_ENV)
+    if override:
+        argv = json.loads(override)
+        if not (isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv)):
+            raise ValueError(f"{ARGV_ENV} must be a JSON list of strings")
+        return argv
+    return [sys.executable, "-m", "git_claude_sync", action, "--quiet"]
+
+
+def _run_hook(event: str) -> None:
+    payload = _read_stdin()
+    layout = current()
+    session = _clean(payload.get("session_id", "-"))
+    detail = payload.get("reason") if "reason" in payload else payload.get("source")
+    label = f"{session}" + (f" ({_clean(detail)})" if detail is not None else "")
+
+    def line(what: str) -> str:
+        return settings_hooks.hook_log_line(_now(), _clean(event), label, what)
+
+    action = ACTIONS.get(event)
+    if action is None:
+        _log_quietly(layout, line("unknown hook event; nothing done"))
+        return
+    if not is_initialised(layout):
+        _log_quietly(layout, line(f"not initialised (no {layout.git_dir}); nothing done"))
+        return
+    argv = _work_argv(action)
+    foreground = os.environ.get(FOREGROUND_ENV) == "1"
+    log_fd = _open_log(layout)
+    try:
+        where = "in the foreground" if foreground else "detached"
+        started = f"started {action} --quiet {where}"
+        if os.environ.get(ARGV_ENV):
+            started += f" (argv from {ARGV_ENV})"
+        os.write(log_fd, (line(started) + "\n").encode("utf-8", "replace"))
+        options: dict[str, Any] = {
+            "stdin": subprocess.DEVNULL,
+            "stdout": log_fd,
+            "stderr": log_fd,
+            "close_fds": True,
+            "cwd": layout.home,
+        }
+        try:
+            if foreground:
+                subprocess.run(argv, check=False, **options)
+            else:
+                subprocess.Popen(argv, start_new_session=True, **options)
+        except OSError as err:
+            message = (
+                f"{settings_hooks.ERROR_PREFIX}could not start {action}: {err.strerror or err}\n"
+            )
+            os.write(log_fd, message.encode("utf-8", "replace"))
+    finally:
+        os.close(log_fd)
+
+
+COMMANDS: list[click.Command] = [install, uninstall, hook]

@@ -1,0 +1,209 @@
+"""The blob format: deterministic, chunked, compressed AES-256-GCM.
+
+This module is the whole crypto core; ``docs/spec/blob.md`` is its specification
+and ``docs/vectors/`` holds test vectors it must reproduce.  Nothing else in the
+program touches a cipher.
+
+Why each choice (details in docs/spec/blob.md):
+
+* Deterministic: git compares the cleaned worktree file with the stored blob.
+  A randomized cipher would make every file look modified after every commit.
+  The nonce is therefore synthetic: a MAC of the chunk and everything it is
+  bound to, so equal inputs give equal bytes and different inputs (w.h.p.)
+  different nonces.
+* Chunked (64 KiB of plaintext per chunk): appending to a session re-encrypts
+  only its last chunk, so git's delta compression sends kilobytes, not the file.
+* Chained: each chunk's associated data holds the tag of the chunk before it,
+  its index and a final flag, so truncation, reordering and splicing chunks
+  from other files or other versions all fail authentication.
+* Bound to the path through a tag in the header, so a blob moved to another
+  path is detected where the path is known (filters, merge), while display-only
+  callers that do not know the path (textconv) can still authenticate content.
+"""
+
+from __future__ import annotations
+
+import hmac
+import struct
+from dataclasses import dataclass
+
+import zstandard
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from git_claude_sync.errors import NotEncrypted, Tampered, WrongKey
+
+MAGIC = b"\x00GCSYNC\x00"
+VERSION = 1
+KEY_ID_LEN = 8
+PATH_TAG_LEN = 16
+HEADER_LEN = len(MAGIC) + 1 + KEY_ID_LEN + PATH_TAG_LEN  # 33
+CHUNK_SIZE = 64 * 1024
+NONCE_LEN = 12
+TAG_LEN = 16
+KEY_LEN = 32
+
+_RAW = 0
+_ZSTD = 1
+_ZSTD_LEVEL = 3
+_LEN = struct.Struct(">I")
+_AD_TAIL = struct.Struct(">QB")
+
+
+def _hkdf(key: bytes, label: str, length: int = 32) -> bytes:
+    info = f"git-claude-sync v1 {label}".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(key)
+
+
+@dataclass(frozen=True)
+class Header:
+    version: int
+    key_id: bytes
+    path_tag: bytes
+
+
+def parse_header(blob: bytes) -> Header:
+    """Read the header, or raise ``NotEncrypted`` if ``blob`` is not ours."""
+    if len(blob) < HEADER_LEN or not blob.startswith(MAGIC):
+        raise NotEncrypted("not in git-claude-sync format")
+    version = blob[len(MAGIC)]
+    start = len(MAGIC) + 1
+    key_id = blob[start : start + KEY_ID_LEN]
+    path_tag = blob[start + KEY_ID_LEN : HEADER_LEN]
+    return Header(version, key_id, path_tag)
+
+
+def looks_encrypted(blob: bytes) -> bool:
+    """True if ``blob`` starts with our magic and a known version."""
+    return blob.startswith(MAGIC) and len(blob) >= HEADER_LEN and blob[len(MAGIC)] == VERSION
+
+
+def format_fingerprint(key_id: bytes) -> str:
+    text = key_id.hex()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+class Key:
+    """The repository key and the subkeys derived from it (HKDF-SHA256)."""
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != KEY_LEN:
+            raise ValueError("a key is exactly 32 bytes")
+        self._aead = AESGCM(_hkdf(raw, "aes-256-gcm key"))
+        self._nonce_key = _hkdf(raw, "synthetic nonce key")
+        self._path_key = _hkdf(raw, "path tag key")
+        self.key_id = _hkdf(raw, "key id", KEY_ID_LEN)
+
+    @property
+    def fingerprint(self) -> str:
+        """Short, shareable id of the key: equal on two machines iff the keys are."""
+        return format_fingerprint(self.key_id)
+
+    def path_tag(self, path: bytes) -> bytes:
+        return hmac.digest(self._path_key, path, "sha256")[:PATH_TAG_LEN]
+
+    def header(self, path: bytes) -> bytes:
+        return MAGIC + bytes([VERSION]) + self.key_id + self.path_tag(path)
+
+    def encrypt(self, path: bytes, plaintext: bytes) -> bytes:
+        """Seal ``plaintext`` stored at repository path ``path`` (bytes, '/'-separated)."""
+        header = self.header(path)
+        out = [header]
+        pieces = [plaintext[i : i + CHUNK_SIZE] for i in range(0, len(plaintext), CHUNK_SIZE)]
+        if not pieces:
+            pieces = [b""]
+        prev_tag = bytes(TAG_LEN)
+        compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, write_checksum=False)
+        last = len(pieces) - 1
+        for index, piece in enumerate(pieces):
+            payload = _compress(compressor, piece)
+            ad = header + _AD_TAIL.pack(index, index == last) + prev_tag
+            nonce = hmac.digest(self._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
+            sealed = self._aead.encrypt(nonce, payload, ad)
+            prev_tag = sealed[-TAG_LEN:]
+            out.append(_LEN.pack(NONCE_LEN + len(sealed)))
+            out.append(nonce)
+            out.append(sealed)
+        return b"".join(out)
+
+    def decrypt(self, path: bytes | None, blob: bytes) -> bytes:
+        """Open a sealed blob; every chunk is authenticated before anything is returned.
+
+        ``path`` is the repository path the blob is stored at; ``None`` skips only
+        the path binding (for display, where git does not tell the path).
+        """
+        header = parse_header(blob)
+        if header.version != VERSION:
+            raise NotEncrypted(f"unsupported format version {header.version}")
+        if header.key_id != self.key_id:
+            raise WrongKey(
+                f"encrypted with key {format_fingerprint(header.key_id)}, "
+                f"but this machine's key is {self.fingerprint}"
+            )
+        if path is not None and not hmac.compare_digest(header.path_tag, self.path_tag(path)):
+            raise Tampered("ciphertext belongs to another path (moved or swapped)")
+        header_bytes = blob[:HEADER_LEN]
+        decompressor = zstandard.ZstdDecompressor()
+        pos = HEADER_LEN
+        prev_tag = bytes(TAG_LEN)
+        index = 0
+        pieces: list[bytes] = []
+        while True:
+            if pos + _LEN.size > len(blob):
+                raise Tampered("ciphertext is truncated")
+            (length,) = _LEN.unpack_from(blob, pos)
+            pos += _LEN.size
+            if length < NONCE_LEN + TAG_LEN + 1 or pos + length > len(blob):
+                raise Tampered("ciphertext is truncated or malformed")
+            nonce = blob[pos : pos + NONCE_LEN]
+            sealed = blob[pos + NONCE_LEN : pos + length]
+            pos += length
+            final = pos == len(blob)
+            ad = header_bytes + _AD_TAIL.pack(index, final) + prev_tag
+            try:
+                payload = self._aead.decrypt(nonce, sealed, ad)
+            except InvalidTag:
+                raise Tampered("authentication failed (tampered, truncated or reordered)") from None
+            expected_nonce = hmac.digest(self._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
+            if not hmac.compare_digest(nonce, expected_nonce):
+                raise Tampered("nonce does not match its chunk")
+            piece = _decompress(decompressor, payload)
+            if not final and len(piece) != CHUNK_SIZE:
+                raise Tampered("a chunk before the last is not full")
+            pieces.append(piece)
+            prev_tag = sealed[-TAG_LEN:]
+            index += 1
+            if final:
+                return b"".join(pieces)
+
+
+def _compress(compressor: zstandard.ZstdCompressor, piece: bytes) -> bytes:
+    packed = compressor.compress(piece) if piece else b""
+    if piece and len(packed) < len(piece):
+        return bytes([_ZSTD]) + packed
+    return bytes([_RAW]) + piece
+
+
+def _decompress(decompressor: zstandard.ZstdDecompressor, payload: bytes) -> bytes:
+    kind, data = payload[0], payload[1:]
+    if kind == _RAW:
+        if len(data) > CHUNK_SIZE:
+            raise Tampered("a chunk is larger than the format allows")
+        return data
+    if kind == _ZSTD:
+        try:
+            declared = zstandard.frame_content_size(data)
+        except zstandard.ZstdError:
+            raise Tampered("a chunk does not decompress") from None
+        if declared > CHUNK_SIZE:  # refuse before allocating what the frame claims
+            raise Tampered("a chunk is larger than the format allows")
+        try:
+            piece = decompressor.decompress(data, max_output_size=CHUNK_SIZE)
+        except zstandard.ZstdError:
+            raise Tampered("a chunk does not decompress") from None
+        if len(piece) > CHUNK_SIZE:
+            raise Tampered("a chunk is larger than the format allows")
+        return piece
+    raise Tampered(f"unknown chunk encoding {kind}")

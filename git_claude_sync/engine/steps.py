@@ -1,0 +1,434 @@
+"""The sync engine: stage, commit, fetch, integrate, verify, send.
+
+push = stage + commit + fetch + integrate + verify + send (retried if the remote moved)
+pull = stage + commit + fetch + integrate
+
+Local changes are committed before anything is merged, so the sync repo's
+history always holds this machine's last state: a pull that overwrites a file
+can be undone from there, and a run killed at any point converges when run
+again (files are written before the branch moves; deterministic encryption
+makes an already-written file identical to its incoming blob).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from git_claude_sync.claude import file_kinds, file_merge, selection
+from git_claude_sync.crypto import codec, keyring
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import conflict_store, kept, remote_key, tree_merge
+from git_claude_sync.engine.sync_repo import SyncRepo
+from git_claude_sync.errors import FatalError
+from git_claude_sync.git import LOCAL_REF, Git
+from git_claude_sync.machine import files
+from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.ui.report import Report, plural, show_path
+
+PUSH_ATTEMPTS = 5
+PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
+_UNSYNCABLE_MODES = ("120000", "160000")  # symlinks, nested repositories
+
+
+class Conflict(FatalError):
+    """Files changed both here and on the remote."""
+
+    def __init__(self, paths: list[bytes]) -> None:
+        self.paths = paths
+        names = ", ".join(show_path(p) for p in paths[:10])
+        more = f" and {len(paths) - 10} more" if len(paths) > 10 else ""
+        super().__init__(
+            f"{plural(len(paths), 'file')} changed both here and on the remote: {names}{more}; "
+            "nothing was changed (see 'git claude-sync status')"
+        )
+
+
+@dataclass
+class Staged:
+    changes: list[tuple[str, bytes]]
+    skipped: list[bytes] = field(default_factory=list)
+    kept: list[bytes] = field(default_factory=list)  # deleted here, kept (see kept.py)
+
+    def summary(self) -> str:
+        counts = Counter(kind for kind, _ in self.changes)
+        return f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
+
+
+# -- staging -----------------------------------------------------------------
+
+
+def _pending_bytes(git: Git) -> int:
+    total = 0
+    for name in git.pending_paths():
+        with contextlib.suppress(OSError):
+            total += files.fs_path(git.work_tree, name).stat().st_size
+    return total
+
+
+def stage(
+    repo: SyncRepo,
+    report: Report,
+    *,
+    renormalize: bool = False,
+    git: Git | None = None,
+    prune: bool = False,
+) -> Staged:
+    """``git add -A`` over the synced selection; returns the staged changes.
+
+    Sessions deleted here stay in the repo unless ``prune`` (see kept.py).
+    """
+    git = git or repo.git
+    kept.before_add(git, repo.claude_dir, prune)
+    show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
+    git.add_all(renormalize=renormalize and git.rev("HEAD") is not None, progress=show_progress)
+    skipped = _unstage_unsyncable(git)
+    changes = git.staged_status()
+    newly_kept = [] if prune else kept.keep_deleted(git, changes)
+    if newly_kept:
+        changes = git.staged_status()
+    return Staged(changes=changes, skipped=skipped, kept=newly_kept)
+
+
+def _unstage_unsyncable(git: Git) -> list[bytes]:
+    """Symlinks and nested repositories carry no content git could encrypt: skip them."""
+    paths = [
+        path for path, (mode, _oid) in git.index_entries().items() if mode in _UNSYNCABLE_MODES
+    ]
+    git.unstage(paths)
+    return paths
+
+
+def commit(repo: SyncRepo, staged: Staged) -> str | None:
+    """Commit what is staged; the message names the machine and counts, never files."""
+    if not staged.changes:
+        return None
+    git = repo.git
+    message = f"{repo.config.machine}: {staged.summary()}"
+    # Plumbing, not `git commit`: that re-checks the work tree, and racily
+    # clean files would start the filter process again for nothing.
+    head = git.rev("HEAD")
+    new = git.commit_tree(git.write_tree(), [head] if head else [], message)
+    git.update_ref(LOCAL_REF, new, head, create=head is None)
+    return new
+
+
+# -- the remote --------------------------------------------------------------
+
+
+def fetch(repo: SyncRepo) -> str | None:
+    """Update our view of the remote; returns its tip, or None if it is empty."""
+    tip = repo.git.fetch_branch()
+    record_state(repo, "fetched")
+    return tip
+
+
+def verify_outgoing(
+    repo: SyncRepo, tip: str, remote_tip: str | None, *, key: Key | None = None
+) -> int:
+    """Refuse to send any blob that is not ciphertext for its path under ``key``
+    (default: the repo's); returns the count."""
+    key = key or repo.key
+    outgoing = repo.git.objects_to_send(tip, remote_tip)
+    paths = dict(outgoing)
+    for path in paths.values():
+        if selection.is_never_synced(path):
+            raise FatalError(
+                f"refusing to push: {show_path(path)} holds credentials and is never synced"
+            )
+    for oid, data in repo.git.iter_blobs(paths):
+        path = paths[oid]
+        name = show_path(path)
+        if not codec.looks_encrypted(data):
+            raise FatalError(f"refusing to push: {name} is not encrypted (blob {oid[:12]})")
+        header = codec.parse_header(data)
+        if header.key_id != key.key_id or header.path_tag != key.path_tag(path):
+            raise FatalError(
+                f"refusing to push: {name} is not encrypted with this repo's key for its path"
+            )
+    return len(outgoing)
+
+
+def send(repo: SyncRepo, commit: str, report: Report) -> bool:
+    """Push ``commit`` as the remote branch; False if the remote moved meanwhile."""
+    return repo.git.push_branch(commit, progress=report.interactive)
+
+
+# -- integrating the remote ----------------------------------------------------
+
+
+@dataclass
+class Integration:
+    kind: str  # "up-to-date", "fast-forward", "merge"
+    new_tip: str | None
+    writes: list[bytes] = field(default_factory=list)  # paths written or deleted here
+    conflicts: list[bytes] = field(default_factory=list)  # unresolved: nothing may change
+    merged: list[bytes] = field(default_factory=list)  # contents merged from both sides
+    deferred: list[tuple[bytes, str, str]] = field(default_factory=list)  # (path, theirs, ours)
+
+
+@dataclass(frozen=True)
+class ConflictCase:
+    """A file both sides changed in ways the content merge cannot reconcile."""
+
+    path: bytes
+    base: bytes | None
+    ours: bytes
+    theirs: bytes
+    merged: file_merge.MergeResult
+
+
+# What to do with a conflict: keep "ours", take "theirs", keep "both" (theirs
+# beside ours as a new file), "later" (keep ours, store theirs for
+# `git claude-sync conflicts`), or "edited" with the content to store.
+Decision = tuple[str, bytes | None]
+Chooser = Callable[[ConflictCase], Decision]
+
+
+def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) -> Integration:
+    """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
+    git = repo.git
+    head = git.rev("HEAD")
+    if remote_tip is None or (head is not None and git.is_ancestor(remote_tip, head)):
+        return Integration("up-to-date", head)
+    ours = git.ls_tree(head) if head else {}
+    if head is None or git.is_ancestor(head, remote_tip):
+        theirs = git.ls_tree(remote_tip)
+        remote_key.check_incoming(repo.layout, repo.key, git, ours, theirs)
+        return Integration("fast-forward", remote_tip, writes=_differences(ours, theirs))
+    base_commit = git.merge_base(head, remote_tip)
+    base = git.ls_tree(base_commit) if base_commit else {}
+    theirs = git.ls_tree(remote_tip)
+    remote_key.check_incoming(repo.layout, repo.key, git, ours, theirs)
+    trees = tree_merge.merge_trees(base, ours, theirs)
+    integration = Integration("merge", None)
+    result = dict(trees.result)
+    for path in trees.conflicts:
+        _merge_contents(
+            repo, path, base.get(path), ours[path], theirs[path], result, integration, choose
+        )
+    integration.writes = _differences(ours, result)
+    if not integration.conflicts:
+        tree = git.tree_with(head, _changes(ours, result))
+        integration.new_tip = git.commit_tree(
+            tree, [head, remote_tip], f"{repo.config.machine}: merge"
+        )
+    return integration
+
+
+def _merge_contents(
+    repo: SyncRepo,
+    path: bytes,
+    base: tree_merge.Entry | None,
+    ours: tree_merge.Entry,
+    theirs: tree_merge.Entry,
+    result: tree_merge.Tree,
+    integration: Integration,
+    choose: Chooser | None,
+) -> None:
+    """Merge one file changed on both sides, in memory, by the kind of file it is."""
+    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    plain: dict[str, bytes] = {}
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
+    for entry in (base, ours, theirs):
+        if entry is not None and entry[1] not in plain:
+            try:
+                decrypt = history.decrypt if entry is base else repo.key.decrypt
+                plain[entry[1]] = decrypt(path, blobs[entry[1]])
+            except FatalError as err:
+                raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+    base_text = plain[base[1]] if base else None
+    outcome = file_merge.merge_file(path, base_text, plain[ours[1]], plain[theirs[1]])
+    if not outcome.conflict:
+        result[path] = (ours[0], _store_blob(repo, path, outcome.data))
+        integration.merged.append(path)
+        return
+    if choose is None:
+        integration.conflicts.append(path)
+        return
+    case = ConflictCase(path, base_text, plain[ours[1]], plain[theirs[1]], outcome)
+    decision, data = choose(case)
+    if decision == "theirs":
+        result[path] = theirs
+    elif decision == "edited" and data is not None:
+        result[path] = (ours[0], _store_blob(repo, path, data))
+    elif decision == "both":
+        sibling = both_name(path)
+        result[sibling] = (theirs[0], _store_blob(repo, sibling, plain[theirs[1]]))
+    elif decision == "later":
+        integration.deferred.append((path, theirs[1], ours[1]))
+    # "ours": the result already holds our version
+
+
+def both_name(path: bytes) -> bytes:
+    """Where "keep both" puts the remote version: beside the file, marked."""
+    head, _, name = path.rpartition(b"/")
+    stem, dot, ext = name.rpartition(b".")
+    marked = stem + b".remote." + ext if dot and stem else name + b".remote"
+    return head + b"/" + marked if head else marked
+
+
+def _store_blob(repo: SyncRepo, path: bytes, plaintext: bytes) -> str:
+    return repo.git.store_blob(repo.key.encrypt(path, plaintext))
+
+
+def _differences(old: tree_merge.Tree, new: tree_merge.Tree) -> list[bytes]:
+    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+
+
+def _changes(old: tree_merge.Tree, new: tree_merge.Tree) -> dict[bytes, tree_merge.Entry | None]:
+    """Index changes that turn ``old`` into ``new``."""
+    return {path: new.get(path) for path in _differences(old, new)}
+
+
+def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
+    """Bring the Claude directory and the sync repo to ``integration.new_tip``.
+
+    Every incoming file is authenticated before any is written, and every file
+    to be replaced is checked to still hold what this machine last committed.
+    """
+    git, key = repo.git, repo.key
+    history = keyring.keyring_for(repo.layout.key_file, key)  # HEAD may predate a key switch
+    if integration.conflicts:
+        raise Conflict(integration.conflicts)
+    if integration.kind == "up-to-date" or integration.new_tip is None:
+        return
+    head = git.rev("HEAD")
+    old = git.ls_tree(head) if head else {}
+    new = git.ls_tree(integration.new_tip)
+    paths = integration.writes
+    blobs = git.read_blobs(
+        [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
+    )
+    deleted_here = kept.kept_paths(git) if head else set()
+    still_deleted: list[bytes] = []
+
+    incoming: dict[bytes, bytes] = {}
+    failed: list[str] = []
+    for path in paths:
+        if path in new:
+            try:
+                incoming[path] = key.decrypt(path, blobs[new[path][1]])
+            except FatalError as err:
+                failed.append(f"{show_path(path)} ({err})")
+    if failed:
+        raise FatalError(
+            f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "
+            f"changed: {'; '.join(failed)}"
+        )
+    # Sessions and history.jsonl may be appended to at any moment (Claude Code
+    # writing): what was appended since the commit, whole lines or a torn one,
+    # stays at the end, including what is appended while the file is replaced.
+    appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
+    for path in paths:
+        expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
+        current = files.read_file(files.fs_path(repo.claude_dir, path))
+        if current is None and path in deleted_here:
+            # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
+            # new content brings it back; the same content (re-encrypted) does not.
+            current = expected
+            if path not in new or incoming[path] == expected:
+                still_deleted.append(path)
+        if (
+            current is not None
+            and file_kinds.is_append_only(path)
+            and current.startswith(expected or b"")
+        ):
+            appended[path] = (len(expected or b""), len(current))
+            current = expected
+        if current != expected:
+            raise FatalError(
+                f"{show_path(path)} changed while pulling; nothing was changed, "
+                "run the command again"
+            )
+    for path in paths:
+        if path in still_deleted:
+            continue
+        target = files.fs_path(repo.claude_dir, path)
+        committed, seen = appended.get(path, (None, 0))
+        if path in incoming or (committed is not None and seen > committed):
+            executable = path in new and new[path][0] == "100755"
+            files.replace_file(
+                target, incoming.get(path, b""), executable, keep_appended_from=committed
+            )
+            report.detail(f"  wrote {show_path(path)}")
+        else:
+            files.remove_file(target, repo.claude_dir)
+            report.detail(f"  removed {show_path(path)}")
+    # The branch moves only after every file is in place (see the module docstring).
+    git.update_ref(LOCAL_REF, integration.new_tip, head)
+    if head is None:
+        git.read_tree(integration.new_tip)
+    else:
+        git.update_index(_changes(old, new))
+        kept.mark(git, [p for p in still_deleted if p in new])
+    git.refresh_index()
+    for path, theirs_blob, ours_blob in integration.deferred:
+        conflict_store.record(git, path, theirs_blob, ours_blob)
+
+
+# -- state -------------------------------------------------------------------
+
+
+def load_state(repo: SyncRepo) -> dict[str, float]:
+    try:
+        data = json.loads(repo.layout.state_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return (
+        {k: v for k, v in data.items() if isinstance(v, (int, float))}
+        if isinstance(data, dict)
+        else {}
+    )
+
+
+def record_state(repo: SyncRepo, event: str) -> None:
+    state = load_state(repo)
+    state[event] = time.time()
+    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    atomic_write(repo.layout.state_file, text.encode())
+
+
+# -- previews (dry runs, status) -------------------------------------------------
+
+
+@dataclass
+class Preview:
+    staged: Staged
+    remote_tip: str | None
+    base: tree_merge.Tree
+    ours: tree_merge.Tree
+    theirs: tree_merge.Tree
+
+    @property
+    def to_push(self) -> list[bytes]:
+        return _differences(self.base, self.ours)
+
+    @property
+    def to_pull(self) -> list[bytes]:
+        return _differences(self.base, self.theirs)
+
+    @property
+    def conflicts(self) -> list[bytes]:
+        return tree_merge.merge_trees(self.base, self.ours, self.theirs).conflicts
+
+
+def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
+    """What push and pull would do, computed in a scratch index: nothing real changes."""
+    git = repo.git
+    with git.temp_index("preview", copy_index=True) as temp:
+        staged = stage(repo, report, git=temp)
+        ours_tree = temp.write_tree()
+    head = git.rev("HEAD")
+    base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
+    return Preview(
+        staged=staged,
+        remote_tip=remote_tip,
+        base=git.ls_tree(base_commit) if base_commit else {},
+        ours=git.ls_tree(ours_tree),
+        theirs=git.ls_tree(remote_tip) if remote_tip else {},
+    )

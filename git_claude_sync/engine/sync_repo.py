@@ -1,0 +1,140 @@
+"""The sync repo: a git dir in the tool's home whose work tree is the Claude directory.
+
+``open_repo`` checks that this machine is set up and holds the right key, then
+(re)writes the repo's git configuration so that its filters point at this
+installation: a moved virtualenv or a new Python never leaves git without its
+``required`` filter.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_claude_sync.claude import project_folders, selection
+from git_claude_sync.crypto import keyfile, keyring
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.errors import FatalError
+from git_claude_sync.git import BRANCH, Git
+from git_claude_sync.machine import config
+from git_claude_sync.machine.config import Config
+from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.paths import Layout, current
+
+if TYPE_CHECKING:
+    pass
+
+KEYID_CONFIG = "claude-sync.keyid"  # the key this repo uses (finishes a killed switch)
+DRIVER = "claude-sync"  # the filter, diff and merge driver name
+
+# Every path: our filter (required: a missing filter fails instead of storing
+# plaintext), our textconv for readable diffs, our merge driver (the same
+# merge as pull, on decrypted content), never end-of-line conversion.
+ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n"
+
+
+@dataclass(frozen=True)
+class SyncRepo:
+    layout: Layout
+    git: Git
+    key: Key
+    config: Config
+
+    @property
+    def claude_dir(self) -> Path:
+        return self.layout.claude_dir
+
+
+def is_initialised(layout: Layout) -> bool:
+    return (layout.git_dir / "HEAD").is_file()
+
+
+def git_for(layout: Layout) -> Git:
+    return Git(git_dir=layout.git_dir, work_tree=layout.claude_dir)
+
+
+def _python_command(module: str, *args: str) -> str:
+    return " ".join(shlex.quote(part) for part in (sys.executable, "-m", module, *args))
+
+
+def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
+    """The sync repo's git configuration, derived, never edited by hand."""
+    return {
+        "core.bare": "false",
+        "core.worktree": str(layout.claude_dir),
+        "core.autocrlf": "false",
+        "core.quotePath": "false",
+        # Ciphertext does not compress: spare git the effort.
+        "core.compression": "0",
+        "core.looseCompression": "0",
+        "pack.compression": "0",
+        f"filter.{DRIVER}.process": _python_command(
+            "git_claude_sync.filters.process",
+            *("--key", str(layout.key_file), "--git-dir", str(layout.git_dir)),
+        ),
+        f"filter.{DRIVER}.required": "true",
+        f"diff.{DRIVER}.textconv": _python_command(
+            "git_claude_sync.filters.textconv", "--key", str(layout.key_file)
+        ),
+        f"merge.{DRIVER}.name": "git-claude-sync: merge decrypted content by kind of file",
+        f"merge.{DRIVER}.driver": _python_command(
+            "git_claude_sync.filters.merge_driver", "--key", str(layout.key_file)
+        )
+        + " %O %A %B %P",
+        # Nothing the remote sends is trusted.
+        "transfer.fsckObjects": "true",
+        "user.name": f"git-claude-sync ({machine})",
+        "user.email": f"git-claude-sync@{machine}",
+        KEYID_CONFIG: key.fingerprint,
+        "init.defaultBranch": BRANCH,
+        # An upstream lets `git status --branch` tell what is unpushed (bin/git-claude-sync).
+        f"branch.{BRANCH}.remote": "origin",
+        f"branch.{BRANCH}.merge": f"refs/heads/{BRANCH}",
+    }
+
+
+def configure(layout: Layout, key: Key, config: Config) -> None:
+    """Write git config, attributes and the exclude list if they differ."""
+    git = git_for(layout)
+    existing = git.config_list()
+    for name, value in git_settings(layout, key, config.machine).items():
+        if existing.get(name.lower()) != value:
+            git.config_set(name, value)
+    info = layout.git_dir / "info"
+    info.mkdir(exist_ok=True)
+    _write_if_changed(info / "attributes", ATTRIBUTES)
+    links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
+    _write_if_changed(info / "exclude", selection.exclude_file_text(config) + links)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except FileNotFoundError:
+        pass
+    atomic_write(path, text.encode(), mode=0o644)
+
+
+def open_repo(layout: Layout | None = None) -> SyncRepo:
+    """The set-up sync repo of this machine, checked and configured."""
+    layout = layout or current()
+    if not is_initialised(layout):
+        raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
+    key = keyfile.load(layout.key_file)
+    git = git_for(layout)
+    recorded = git.config_get(KEYID_CONFIG)
+    if recorded and recorded != key.fingerprint and keyring.finish_switch(layout, recorded):
+        key = keyfile.load(layout.key_file)  # a key rotation or 'key use' died half-way
+    if recorded and recorded != key.fingerprint:
+        raise FatalError(
+            f"wrong key: this sync repo uses key {recorded}, but {layout.key_file} "
+            f"holds key {key.fingerprint}"
+        )
+    settings = config.load(layout.config_file)
+    layout.claude_dir.mkdir(parents=True, exist_ok=True)
+    configure(layout, key, settings)
+    return SyncRepo(layout=layout, git=git, key=key, config=settings)

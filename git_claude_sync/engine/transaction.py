@@ -1,0 +1,157 @@
+"""One sync, in order: arrange → stage → commit → fetch → plan → apply → verify → send.
+
+push, pull, a joining machine's first pull and key rotation are all this one
+transaction; they differ only in their arguments (whether to send, how to
+decide conflicts, and for a rotation which commit goes out under which key).
+Commands call ``run`` and report what it returns.
+
+Why this order: local changes are committed before anything is merged, so
+the sync repo's history always holds this machine's last state; files are
+written before the branch moves, so a run killed anywhere converges when run
+again; every outgoing blob is checked to be our ciphertext for its path just
+before it is sent.  If the remote moved between fetch and send, everything
+from fetch on is redone (a bounded number of times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import arrange, steps
+from git_claude_sync.engine.steps import Chooser, Integration, Staged
+from git_claude_sync.engine.sync_repo import SyncRepo
+from git_claude_sync.errors import FatalError
+from git_claude_sync.git import REMOTE_REF
+from git_claude_sync.ui.report import Report, show_path
+
+PUSH_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a rotation sends instead of the branch tip: another commit, under another key."""
+
+    commit: str
+    key: Key
+    via: str | None = None  # objects up to here are under the repo's current key
+
+
+# Given the tip after merging (None: nothing committed yet), the commit to send
+# and the key it must be under.  Rotation passes one; push and pull do not.
+Reseal = Callable[[str | None], Outgoing | None]
+
+
+@dataclass
+class Result:
+    staged: Staged
+    merges: list[Integration] = field(default_factory=list)  # one per fetch
+    sent: Outgoing | None = None  # what was pushed
+    objects_sent: int = 0
+    nothing_committed: bool = False  # the repo has no commit at all
+
+    @property
+    def integration(self) -> Integration:
+        """The last fetch's integration (push may fetch more than once)."""
+        return self.merges[-1] if self.merges else Integration("up-to-date", None)
+
+    @property
+    def pulled(self) -> list[bytes]:
+        """Every path written or deleted here from the remote, over all attempts."""
+        return sorted({p for merge in self.merges for p in merge.writes})
+
+    @property
+    def merged(self) -> list[bytes]:
+        return sorted({p for merge in self.merges for p in merge.merged})
+
+    @property
+    def deferred(self) -> list[bytes]:
+        return sorted({d[0] for merge in self.merges for d in merge.deferred})
+
+
+def run(
+    repo: SyncRepo,
+    report: Report,
+    *,
+    send: bool,
+    choose: Chooser | None,
+    renormalize: bool = False,
+    prune: bool = False,
+    reseal: Reseal | None = None,
+) -> Result:
+    """The transaction; the caller holds the sync lock.
+
+    ``send=False`` is a pull: everything up to apply.  ``choose`` decides
+    conflicts (None: report them and change nothing).  ``reseal`` makes the
+    commit to send (rotation).
+    """
+    git = repo.git
+    with report.phase("map project folders"):
+        arrange.arrange_repo(repo, report)  # docs/MAPPING.md
+    with report.phase("encrypt and stage"):
+        staged = steps.stage(repo, report, renormalize=renormalize, prune=prune)
+    for path in staged.skipped:
+        report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
+    with report.phase("commit"):
+        steps.commit(repo, staged)
+    result = Result(staged)
+    if send and reseal is None and _nothing_new(repo, staged):
+        result.nothing_committed = git.rev("HEAD") is None
+        return result
+    for _attempt in range(PUSH_ATTEMPTS):
+        remote_tip, integration = _fetch_and_apply(repo, report, choose)
+        result.merges.append(integration)
+        if not send:
+            steps.record_state(repo, "pulled")
+            return result
+        head = git.rev("HEAD")
+        outgoing = reseal(head) if reseal else (Outgoing(head, repo.key) if head else None)
+        if outgoing is None:
+            result.nothing_committed = head is None
+            return result
+        if outgoing.commit == remote_tip:
+            return result
+        with report.phase("verify ciphertext"):
+            count = _verify(repo, outgoing, remote_tip)
+        with report.phase("upload"):
+            if steps.send(repo, outgoing.commit, report):
+                git.update_ref(REMOTE_REF, outgoing.commit)
+                steps.record_state(repo, "pushed")
+                result.sent, result.objects_sent = outgoing, count
+                return result
+        report.detail("The remote moved meanwhile; merging and trying again.")
+    raise FatalError(f"the remote kept moving; gave up after {PUSH_ATTEMPTS} attempts")
+
+
+def _verify(repo: SyncRepo, outgoing: Outgoing, remote_tip: str | None) -> int:
+    """Every blob about to leave is ciphertext for its path under the key it must be under."""
+    if outgoing.via is None:
+        return steps.verify_outgoing(repo, outgoing.commit, remote_tip, key=outgoing.key)
+    return steps.verify_outgoing(repo, outgoing.via, remote_tip) + steps.verify_outgoing(
+        repo, outgoing.commit, outgoing.via, key=outgoing.key
+    )
+
+
+def _nothing_new(repo: SyncRepo, staged: Staged) -> bool:
+    """Nothing staged, and the last fetch already holds our tip: no need to ask the remote."""
+    git = repo.git
+    head, known = git.rev("HEAD"), git.rev(REMOTE_REF)
+    if head is None:
+        return True
+    return not staged.changes and known is not None and git.is_ancestor(head, known)
+
+
+def _fetch_and_apply(
+    repo: SyncRepo, report: Report, choose: Chooser | None
+) -> tuple[str | None, Integration]:
+    """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
+    with report.phase("fetch"):
+        remote_tip = steps.fetch(repo)
+    with report.phase("merge"):
+        integration = steps.plan(repo, remote_tip, choose)
+        steps.apply(repo, integration, report)
+    if integration.writes:
+        with report.phase("map project folders"):
+            arrange.arrange_repo(repo, report)
+    return remote_tip, integration

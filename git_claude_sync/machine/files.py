@@ -1,0 +1,136 @@
+"""Writing files without ever leaving a torn one: the Claude directory's and the tool's own.
+
+Claude Code may read a file at any moment; each file is replaced by writing a
+temporary file beside it, syncing it to disk and renaming it over the old one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Our temporary files in the Claude directory end so (never synced, swept after a crash).
+TEMP_SUFFIX = ".claude-sync-tmp"
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` by ``data`` all at once (temporary file, fsync, rename)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def fs_path(root: Path | str, repo_path: bytes) -> Path:
+    """The file for a repository path (bytes; non-UTF-8 names survive)."""
+    return Path(root) / os.fsdecode(repo_path)
+
+
+def replace_file(
+    path: Path, data: bytes, executable: bool = False, keep_appended_from: int | None = None
+) -> None:
+    """Replace ``path`` by ``data``, atomically.
+
+    With ``keep_appended_from``, the file is one another process may be
+    appending to (Claude Code writing a session): whatever the old file holds
+    from that offset on when the rename happens follows ``data``.  It is copied
+    until a read after the sync finds nothing new, then once more after the
+    rename for a write that landed in the old file meanwhile: what is left is a
+    window of microseconds, not the milliseconds of writing and syncing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    mode = 0o755 if executable else 0o644
+    old = _open_if_exists(path) if keep_appended_from is not None else None
+    copied = keep_appended_from or 0
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            extra = _read_from(old, copied)
+            while True:
+                handle.write(extra)
+                copied += len(extra)
+                handle.flush()
+                os.fsync(handle.fileno())
+                extra = _read_from(old, copied)  # appended while we wrote?
+                if not extra:
+                    break
+        os.replace(tmp, path)
+        late = _read_from(old, copied)
+        if late:
+            with open(path, "ab") as handle:
+                handle.write(late)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if old is not None:
+            os.close(old)
+    _fsync_dir(path.parent)
+
+
+def _open_if_exists(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+
+
+def _read_from(fd: int | None, offset: int) -> bytes:
+    """Everything a file descriptor's file holds from ``offset`` on."""
+    chunks = []
+    while fd is not None:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def remove_temp_files(root: Path) -> None:
+    """Remove the temporary files of writes that were killed before their rename."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            if name.endswith(TEMP_SUFFIX):
+                Path(folder, name).unlink(missing_ok=True)
+
+
+def remove_file(path: Path, root: Path) -> None:
+    path.unlink(missing_ok=True)
+    parent = path.parent
+    while parent != root and parent.is_relative_to(root):
+        try:
+            parent.rmdir()  # only if empty
+        except OSError:
+            break
+        parent = parent.parent
+
+
+def read_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

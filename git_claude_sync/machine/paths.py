@@ -1,0 +1,95 @@
+"""Where things live.  Every location derives from ``HOME`` and ``CLAUDE_CONFIG_DIR``
+at call time, so tests (and people) can run several "machines" on one box.
+
+Every file under the tool's home (``~/.claude-sync``) is named here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Layout:
+    home: Path  # the tool's home, ~/.claude-sync
+    claude_dir: Path  # the work tree: $CLAUDE_CONFIG_DIR or ~/.claude
+
+    @staticmethod
+    def of_git_dir(git_dir: Path) -> Layout:
+        """The tool's home around a sync repo (its Claude directory unknown here)."""
+        return Layout(home=git_dir.parent, claude_dir=Path())
+
+    @property
+    def git_dir(self) -> Path:
+        return self.home / "repo.git"
+
+    @property
+    def key_file(self) -> Path:
+        return self.home / "key"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "config.toml"
+
+    @property
+    def default_remote(self) -> Path:
+        return self.home / "remote.git"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "sync.log"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "state.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.home / "sync.lock"
+
+    @property
+    def pending_key_file(self) -> Path:
+        """A rotation's new key, written before it is pushed."""
+        return self.home / "key.next"
+
+    @property
+    def old_keys_dir(self) -> Path:
+        return old_keys_dir(self.key_file)
+
+    @property
+    def conflicts_file(self) -> Path:
+        """Conflicts kept for later (engine/conflict_store.py)."""
+        return self.home / "conflicts.json"
+
+    @property
+    def map_file(self) -> Path:
+        """This machine's project folder rules (claude/project_folders.py)."""
+        return self.home / "map.json"
+
+    @property
+    def sessions_cache_file(self) -> Path:
+        """Summaries of session blobs already decrypted (engine/session_history.py)."""
+        return self.home / "sessions-cache.json"
+
+
+def old_keys_dir(key_file: Path) -> Path:
+    """Retired keys, beside the key file (the filters know only the key file's path)."""
+    return key_file.parent / "old-keys"
+
+
+def user_home() -> Path:
+    home = os.environ.get("HOME")
+    return Path(home) if home else Path.home()
+
+
+def current() -> Layout:
+    """The layout for this process's environment."""
+    home = user_home()
+    tool_home = os.environ.get("CLAUDE_SYNC_HOME")
+    claude = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Layout(
+        home=Path(tool_home) if tool_home else home / ".claude-sync",
+        claude_dir=Path(claude) if claude else home / ".claude",
+    )

@@ -1,0 +1,108 @@
+"""git.py's named operations against real repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, init_bare
+from tests.machines import git_plain
+
+
+@pytest.fixture
+def repos(tmp_path: Path) -> tuple[Git, Git]:
+    """Two clones of one bare remote, as plain repositories with a work tree each."""
+    remote = tmp_path / "remote.git"
+    init_bare(remote)
+    clones = []
+    for name in ("one", "two"):
+        git_dir, work = tmp_path / f"{name}.git", tmp_path / name
+        work.mkdir()
+        init_bare(git_dir)
+        git = Git(git_dir, work)
+        git.add_remote(str(remote))
+        clones.append(git)
+    return clones[0], clones[1]
+
+
+def commit_file(git: Git, name: bytes, data: bytes, parent: str | None) -> str:
+    blob = git.store_blob(data)
+    tree = git.tree_with(git.tree_of(parent) if parent else None, {name: ("100644", blob)})
+    return git.commit_tree(tree, [parent] if parent else [], f"add {name.decode()}")
+
+
+def test_push_branch_says_moved_instead_of_failing(repos: tuple[Git, Git]) -> None:
+    one, two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    other = commit_file(two, b"b", b"2\n", None)  # not based on the remote's tip
+    assert two.push_branch(other) is False
+    assert two.fetch_branch() == first
+    assert two.rev(REMOTE_REF) == first
+
+
+def test_fetch_of_an_empty_remote_is_none(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    assert one.fetch_branch() is None
+
+
+def test_a_missing_remote_fails_with_its_name(tmp_path: Path) -> None:
+    git_dir = tmp_path / "x.git"
+    init_bare(git_dir)
+    git = Git(git_dir, tmp_path)
+    git.add_remote(str(tmp_path / "nowhere.git"))
+    with pytest.raises(GitError, match="nowhere.git"):
+        git.fetch_branch()
+
+
+def test_update_ref_refuses_when_the_ref_moved(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    second = commit_file(one, b"b", b"2\n", first)
+    one.update_ref(LOCAL_REF, first, create=True)
+    with pytest.raises(GitError):
+        one.update_ref(LOCAL_REF, second, create=True)  # it exists now
+    with pytest.raises(GitError):
+        one.update_ref(LOCAL_REF, second, old=second)  # it is not at second
+    one.update_ref(LOCAL_REF, second, old=first)
+    assert one.rev(LOCAL_REF) == second
+
+
+def test_temp_index_is_removed_even_on_failure(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    with pytest.raises(RuntimeError), one.temp_index("test") as temp:
+        assert temp.index_file is not None
+        temp.read_tree(None)
+        assert temp.index_file.exists()
+        raise RuntimeError
+    assert not list(one.git_dir.glob("index.temp-*"))
+
+
+def test_update_index_adds_and_removes_odd_names(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    odd = b"dir/with space\tand tab"
+    blob = one.store_blob(b"x")
+    tree = one.tree_with(None, {odd: ("100644", blob), b"gone": ("100644", blob)})
+    tree = one.tree_with(tree, {b"gone": None})
+    assert one.ls_tree(tree) == {odd: ("100644", blob)}
+
+
+def test_log_lists_changes_per_commit(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    second = commit_file(one, b"b", b"2\n", first)
+    entries = one.log(second)
+    assert [e.commit for e in entries] == [second, first]
+    assert [path for _old, _new, path in entries[0].changes] == [b"b"]
+    assert entries[0].parents == [first]
+    sizes = one.blob_sizes(new for e in entries for _old, new, _path in e.changes)
+    assert sorted(sizes.values()) == [2, 2]
+
+
+def test_store_blob_stores_bytes_exactly(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    data = bytes(range(256)) * 3
+    oid = one.store_blob(data)
+    assert git_plain("--git-dir", str(one.git_dir), "cat-file", "blob", oid) == data
+    assert one.store_blobs([data]) == [oid]
