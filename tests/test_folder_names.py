@@ -1,4 +1,4 @@
-"""Claude Code's project folder names (``mapping.folder_name``), as pure function.
+"""Claude Code's project folder names (``project_folders.folder_name``), as a pure function.
 
 The same names are checked against the real client in
 ``tests/claude_code/test_folders.py``; the hashes below are what Claude Code's
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from git_claude_sync.mapping import _java_hash, encode, folder_name
+from git_claude_sync.claude.project_folders import _java_hash, encode, folder_name
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Claude Code's project folder names, and sessions in awkward places (issue 11).
 
 Each case runs the real client: the folder it makes must be the one
-``mapping.folder_name`` computes, and a session must resume on the other
+``project_folders.folder_name`` computes, and a session must resume on the other
 machine both ways.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync.mapping import folder_name
+from git_claude_sync.claude.project_folders import folder_name
 from tests.claude_code.client import Claude
 from tests.claude_code.test_resume import join, sessions
 
