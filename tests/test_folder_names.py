@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from git_claude_sync.claude.project_folders import _java_hash, encode, folder_name
+from git_claude_sync.claude.project_folders import (
+    Mapping,
+    _java_hash,
+    canonical_folder,
+    encode,
+    folder_name,
+    home_part,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +62,32 @@ def test_a_negative_hash_gives_its_absolute_value() -> None:
     path = "/" + "y" * 250 + "z"
     assert _java_hash(path) == -1501634485
     assert folder_name(path) == "-" + "y" * 199 + "-ou18l1"
+
+
+def test_home_through_a_link_in_memory() -> None:
+    """HOME=/home/alice, really /var/home/alice (Fedora Silverblue and the like)."""
+    here = Mapping(home="/home/alice", real_home="/var/home/alice")
+    # Claude Code records and names the real path; both forms are in the home.
+    assert here.canonical_path("/var/home/alice/code/api") == "~/code/api"
+    assert here.canonical_path("/home/alice/code/api") == "~/code/api"
+    assert here.local_folder("~/code/api") == "-var-home-alice-code-api"
+    assert here.local_of_canonical("~-code-api", ["/Users/alice/code/api"]) == (
+        "-var-home-alice-code-api"
+    )
+    assert here.canonical_of_local("-var-home-alice-code-api", []) == "~-code-api"
+    # Another machine's path under /var/home counts as in its home.
+    assert Mapping(home="/Users/bob").canonical_source("/var/home/bob/code") == "~/code"
+
+
+def test_canonical_folders_of_other_homes_with_emoji_and_long_names() -> None:
+    here = Mapping(home="/home/alice")
+    rocket = "~/code/🚀"
+    assert canonical_folder(rocket) == "~-code---"
+    assert home_part("~-code---", "/Users/alice/code/🚀") == "/Users/alice"
+    assert here.local_of_canonical("~-code---", ["/Users/alice/code/🚀"]) == "-home-alice-code---"
+    long = "~/code/" + "p" * 200
+    folder = canonical_folder(long)
+    assert len(folder) == 200 + 1 + len(folder.rsplit("-", 1)[1])
+    cwd = "/Users/alice" + long[1:]
+    assert home_part(folder, cwd) == "/Users/alice"
+    assert here.local_of_canonical(folder, [cwd]) == folder_name("/home/alice" + long[1:])

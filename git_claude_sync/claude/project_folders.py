@@ -25,7 +25,7 @@ from git_claude_sync.machine.paths import Layout, user_home
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.
-_HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/root|/var/root)(?=/|$)")
+_HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/var/home/[^/]+|/root|/var/root)(?=/|$)")
 _MAX_NAME = 200  # Claude Code shortens longer folder names, adding a hash of the path
 _CWD_FILES = 40  # transcripts read per folder to learn its real path
 _CWD_BYTES = 64 * 1024
