@@ -11,8 +11,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from git_claude_sync.claude.project_folders import folder_name
 from tests.claude_code.client import Claude
 from tests.claude_code.test_resume import join, sessions
@@ -54,74 +52,61 @@ def in_own_folder(claude: Claude, cwd: Path, sid: str) -> bool:
     return (folder / f"{sid}.jsonl").is_file()
 
 
-def roundtrip(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
-    """A starts a session, B resumes it (by id, then --continue), A resumes B's turns."""
+def both_ways(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
+    """A session started on each machine, each resumed on the other and back again.
+
+    A's is made before A's first push (its folder is renamed canonical then), B's
+    after B joined (made in the folder a pull linked, or next to it).
+    """
     assert a.ask(cwd_a, "hello from A") == 2
-    (sid,) = sessions(a.machine)
+    (sid_a,) = sessions(a.machine)
     join(a.machine, b.machine)
     b.machine.run("pull")
-    assert in_own_folder(b, cwd_b, sid)
-    assert b.ask(cwd_b, "hi from B", "--resume", sid) == 4
+    assert in_own_folder(b, cwd_b, sid_a)
+    assert b.ask(cwd_b, "hi from B", "--resume", sid_a) == 4
     assert b.sent("hi from B", "hello from A")
     assert b.ask(cwd_b, "more from B", "--continue") == 6
-    b.machine.run("push")
-    a.machine.run("pull")
-    assert in_own_folder(a, cwd_a, sid)
-    assert a.ask(cwd_a, "back on A", "--resume", sid) == 8
-    assert a.sent("back on A", "more from B")
-    assert a.ask(cwd_a, "again on A", "--continue") == 10
-
-
-def b_first(a: Claude, cwd_a: Path, b: Claude, cwd_b: Path) -> None:
-    """The session starts on B (the unusual machine) and is resumed on A."""
-    a.machine.run("init")
-    a.machine.run("push")
-    b.machine.run("init", "--git", str(a.machine.default_remote), "--key", str(a.machine.key_file))
     assert b.ask(cwd_b, "hello from B") == 2
-    (sid,) = sessions(b.machine)
+    (sid_b,) = set(sessions(b.machine)) - {sid_a}
     b.machine.run("push")
+
     a.machine.run("pull")
-    assert in_own_folder(a, cwd_a, sid)
-    assert a.ask(cwd_a, "hi from A", "--resume", sid) == 4
+    assert in_own_folder(a, cwd_a, sid_a) and in_own_folder(a, cwd_a, sid_b)
+    assert a.ask(cwd_a, "back on A", "--resume", sid_a) == 8
+    assert a.sent("back on A", "more from B")
+    assert a.ask(cwd_a, "hi from A", "--resume", sid_b) == 4
     assert a.sent("hi from A", "hello from B")
     a.machine.run("push")
+
     b.machine.run("pull")
-    assert in_own_folder(b, cwd_b, sid)
-    assert b.ask(cwd_b, "back on B", "--continue") == 6
+    assert in_own_folder(b, cwd_b, sid_b)
+    assert b.ask(cwd_b, "back on B", "--resume", sid_b) == 6
+    assert b.sent("back on B", "hi from A")
 
 
 # A home long enough that ~/code/api makes a name over 200 characters on B only.
 LONG_HOME = "home/" + "alice-" * 30
 
 
-@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-short", "from-long"])
-def test_long_path_on_one_machine_only(
-    claude_at: Callable[[str], Claude], direction: Callable[..., None]
-) -> None:
+def test_long_path_on_one_machine_only(claude_at: Callable[[str], Claude]) -> None:
     a, b = claude_at("Users/alice"), claude_at(LONG_HOME)
     cwd_a, cwd_b = a.machine.home / "code" / "api", b.machine.home / "code" / "api"
     assert len(folder_name(str(cwd_b))) > 200 > len(folder_name(str(cwd_a)))
-    direction(a, cwd_a, b, cwd_b)
+    both_ways(a, cwd_a, b, cwd_b)
 
 
-@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-mac", "from-linux"])
-def test_non_bmp_characters(
-    claude_at: Callable[[str], Claude], direction: Callable[..., None]
-) -> None:
+def test_non_bmp_characters(claude_at: Callable[[str], Claude]) -> None:
     a, b = claude_at("Users/alice"), claude_at("home/alice")
     name = "🚀 launch-𝔸pp"
-    direction(a, a.machine.home / "code" / name, b, b.machine.home / "code" / name)
+    both_ways(a, a.machine.home / "code" / name, b, b.machine.home / "code" / name)
 
 
-@pytest.mark.parametrize("direction", [roundtrip, b_first], ids=["from-mac", "from-linked"])
-def test_home_reached_through_a_link(
-    claude_at: Callable[[str], Claude], tmp_path: Path, direction: Callable[..., None]
-) -> None:
+def test_home_reached_through_a_link(claude_at: Callable[[str], Claude], tmp_path: Path) -> None:
     """HOME=/…/x/home/alice where home -> var/home (Fedora Silverblue, /home -> /var/home)."""
     (tmp_path / "x" / "var" / "home" / "alice").mkdir(parents=True)
     (tmp_path / "x" / "home").symlink_to("var/home")
     a, b = claude_at("Users/alice"), claude_at("x/home/alice")
-    direction(a, a.machine.home / "code" / "api", b, b.machine.home / "code" / "api")
+    both_ways(a, a.machine.home / "code" / "api", b, b.machine.home / "code" / "api")
 
 
 def test_long_path_on_both_machines(claude_at: Callable[[str], Claude]) -> None:
@@ -129,6 +114,6 @@ def test_long_path_on_both_machines(claude_at: Callable[[str], Claude]) -> None:
     a, b = claude_at("Users/alice"), claude_at("home/alice")
     name = "project-" * 25  # 200 characters
     cwd_a, cwd_b = a.machine.home / "code" / name, b.machine.home / "code" / name
-    roundtrip(a, cwd_a, b, cwd_b)
+    both_ways(a, cwd_a, b, cwd_b)
     (canonical,) = (p for p in (b.machine.claude / "projects").iterdir() if not p.is_symlink())
     assert canonical.name.startswith("~-code-project-") and len(canonical.name) < 210
