@@ -11,6 +11,20 @@ from tests.claude_code.client import VERSION, Claude, claude_binary
 from tests.claude_code.fake_api import FakeAnthropic
 from tests.machines import Machine
 
+HERE = Path(__file__).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "claude_code: drives the real Claude Code (deselect: -m 'not claude_code')"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.claude_code)
+
 
 @pytest.fixture(scope="session")
 def claude_bin() -> Path:
