@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,6 +33,12 @@ def claude_bin() -> Path:
     binary = claude_binary()
     if binary is None:
         pytest.skip(f"Claude Code {VERSION} is not installed: run ./install.sh --dev")
+    if "CLAUDE_CODE_BIN" not in os.environ:
+        found = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+        assert found.startswith(VERSION + " "), (
+            f"{binary} is {found.strip()!r}, tests/claude_code/VERSION pins {VERSION}: "
+            "run ./install.sh --dev"
+        )
     return binary
 
 
