@@ -14,7 +14,7 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 
 command -v git >/dev/null || die "git is not installed"
 command -v "$python" >/dev/null || die "$python is not installed (set PYTHON=...)"
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Python 3.10 or newer is needed"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python 3.11 or newer is needed"
 git_version=$(git --version | sed 's/[^0-9.]*\([0-9][0-9.]*\).*/\1/')
 printf '2.28\n%s\n' "$git_version" | sort -V -C || die "git 2.28 or newer is needed (found $git_version)"
 

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,7 @@ def _uuid(rng: random.Random) -> str:
 
 
 def _iso(epoch: float) -> bytes:
-    when = datetime.fromtimestamp(epoch, timezone.utc)
+    when = datetime.fromtimestamp(epoch, UTC)
     return f'"{when.strftime("%Y-%m-%dT%H:%M:%S")}.{when.microsecond // 1000:03d}Z"'.encode()
 
 

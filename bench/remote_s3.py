@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.remote_cases import session_bytes  # noqa: E402
-from tests.remote_servers import SeaweedFS, aws_env  # noqa: E402
+from tests.remote.cases import session_bytes  # noqa: E402
+from tests.remote.servers import SeaweedFS, aws_env  # noqa: E402
 
 BIN = str(Path(sys.executable).parent)
 

@@ -12,11 +12,18 @@ two such machines would re-upload the same file to each other forever.  So
 before encrypting, the clean step looks at the blob the index already holds
 for the path: if it decrypts to exactly the bytes being cleaned, those stored
 bytes are the answer.
+
+Same lines, another order: a pull adds the other machines' lines to a session
+or ``history.jsonl`` by appending them in place (machine/files.append_lines),
+never by rewriting a file Claude Code may be writing, so a file can hold the
+stored lines in another order than the stored blob.  For append-only files a
+permutation of the stored lines is the stored blob too: the order on disk is
+this machine's, and git does not see a change that would send it back and forth.
 """
 
 from __future__ import annotations
 
-from git_claude_sync.claude.file_kinds import complete_part
+from git_claude_sync.claude.file_kinds import complete_part, is_append_only, same_lines
 from git_claude_sync.crypto.codec import Key, looks_encrypted
 from git_claude_sync.errors import CodecError
 
@@ -25,8 +32,11 @@ def clean(key: Key, path: bytes, content: bytes, previous: bytes | None) -> byte
     content = complete_part(path, content)
     if previous is not None and looks_encrypted(previous):
         try:
-            if key.decrypt(path, previous) == content:
-                return previous
+            stored = key.decrypt(path, previous)
         except CodecError:
-            pass
+            stored = None
+        if stored == content or (
+            stored is not None and is_append_only(path) and same_lines(stored, content)
+        ):
+            return previous
     return key.encrypt(path, content)

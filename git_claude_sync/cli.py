@@ -128,6 +128,12 @@ def cli() -> None:
 @click.option("--r2", metavar="BUCKET[/PREFIX]", help="Cloudflare R2 (with --account-id).")
 @click.option("--account-id", metavar="ID", help="With --r2: the Cloudflare account id.")
 @click.option("--gcs", metavar="gs://BUCKET[/PREFIX]", help="Google Cloud Storage.")
+@click.option(
+    "--switch-claude-dir",
+    is_flag=True,
+    help="Already set up: sync this run's Claude directory ($CLAUDE_CONFIG_DIR, else "
+    "~/.claude) from now on instead of the one recorded at init (the next pull fills it).",
+)
 @_verbose
 @_quiet
 def init(
@@ -135,6 +141,7 @@ def init(
     key_file: Path | None,
     key_code: str | None,
     passphrase_stdin: bool,
+    switch_claude_dir: bool,
     verbose: bool,
     quiet: bool,
     **storage: str | None,
@@ -153,6 +160,10 @@ def init(
     """
     from git_claude_sync.commands import init as command
     from git_claude_sync.remote import urls
+
+    if switch_claude_dir:
+        command.switch_claude_dir()
+        return
 
     if any(storage.values()):
         if remote is not None:
@@ -184,13 +195,25 @@ def init(
     is_flag=True,
     help="Also delete on the remote the sessions deleted here (kept there by default).",
 )
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help="Send deletions even when they are most of what is synced (refused otherwise: an "
+    "emptied or reinstalled Claude directory would delete everything everywhere).",
+)
 @_ours
 @_theirs
 @_dry_run
 @_verbose
 @_quiet
 def push(
-    renormalize: bool, prune: bool, policy: str | None, dry_run: bool, verbose: bool, quiet: bool
+    renormalize: bool,
+    prune: bool,
+    allow_mass_delete: bool,
+    policy: str | None,
+    dry_run: bool,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
     """Commit this machine's changes and send them to the remote.
 
@@ -207,6 +230,7 @@ def push(
     command.run(
         renormalize=renormalize,
         prune=prune,
+        allow_mass_delete=allow_mass_delete,
         dry_run=dry_run,
         verbosity=_verbosity(verbose, quiet),
         policy=policy,
@@ -223,11 +247,13 @@ def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
-    replaced atomically.  A file changed on both machines is merged by kind:
-    sessions line by line (nothing lost), history.jsonl by time, JSON by key,
-    other text like git does.  What cannot be merged is asked about on a
-    terminal; without one (hooks) this machine's version stays and the remote
-    one is stored for 'git claude-sync conflicts'.
+    replaced atomically, and sessions and history.jsonl only ever get lines
+    appended.  A file changed on both machines is merged by kind: sessions
+    line by line (nothing lost), history.jsonl by time, JSON by key, other
+    text like git does.  What cannot be merged is asked about on a terminal;
+    without one (hooks) this machine's version stays and the other goes
+    beside it as a conflict copy on every machine ('git claude-sync
+    conflicts').  Exit code 3: done, but conflicts need a person.
     """
     from git_claude_sync.commands import pull as command
 
@@ -263,10 +289,12 @@ def git(args: tuple[str, ...]) -> None:
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def conflicts(ctx: click.Context) -> None:
-    """List conflicts kept for later (both versions saved); resolve them.
+    """List conflicts waiting for a person (both versions kept); resolve them.
 
     A pull without a terminal keeps this machine's version of a file both
-    machines changed and stores the remote one here; it is never pushed.
+    machines changed and puts the other beside it as a conflict copy
+    (NAME.sync-conflict-DATE-TIME-MACHINE.EXT), synced to every machine until
+    resolved.  Until then push and pull exit with code 3.
     """
     if ctx.invoked_subcommand is None:
         from git_claude_sync.commands import conflicts as command
@@ -276,11 +304,14 @@ def conflicts(ctx: click.Context) -> None:
 
 @conflicts.command("resolve")
 @click.argument("path")
-@click.option("--local", "choice", flag_value="ours", help="Keep this machine's version.")
-@click.option("--remote", "choice", flag_value="theirs", help="Take the stored remote version.")
-@click.option("--both", "choice", flag_value="both", help="Keep both (remote beside it).")
+@click.option("--local", "choice", flag_value="ours", help="Keep the version in place at PATH.")
+@click.option(
+    "--remote", "choice", flag_value="theirs", help="Take the other version (the conflict copy)."
+)
+@click.option("--both", "choice", flag_value="both", help="Keep both as ordinary files.")
 def conflicts_resolve(path: str, choice: str | None) -> None:
-    """Resolve the stored conflict for PATH (relative to the Claude directory).
+    """Resolve the conflict for PATH (relative to the Claude directory; the file
+    or its conflict copy).  The copy is removed; 'push' removes it everywhere.
 
     Without --local/--remote/--both, asks on the terminal (with a diff and an
     editor on a marked-up merge).

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import re
+import signal
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from git_claude_sync.errors import FatalError
 
@@ -45,6 +49,10 @@ _REMOTE_MOVED = (
     "cannot lock ref",
     "incorrect old value",
 )
+# The remote received the push and said no: a hook, its fsck, a quota.
+_REMOTE_REFUSED = re.compile(r"\[remote rejected\][^(\n]*\(([^)\n]*)\)")
+# What fsck says of an object it rejects: "error: object 1a2b…: hasDotgit: …".
+_FSCK_FINDING = re.compile(rb"object [0-9a-f]{40,64}: \w+:")
 _LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}
 
 # Scrub credentials that git may echo back in URLs (https://user:token@host).
@@ -64,12 +72,300 @@ _FOREIGN_VARS = (
 )
 
 
+# git's message for a lock file that exists: "Unable to create '/x/y.lock': File exists."
+_LOCK_EXISTS = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+
+
 def scrub(text: str) -> str:
     return _URL_SECRET.sub(r"\1***@", text)
 
 
+# Lines git prints around the cause of a failure, which say nothing of their own.
+_GENERIC = (
+    "could not read from remote repository",
+    "please make sure you have the correct access rights",
+    "and the repository exists",
+    "failed to push some refs",
+    "the remote end hung up unexpectedly",
+    "index-pack failed",
+    "fsck error in packed object",
+    "remote unpack failed",
+    "unpack-objects abnormal exit",
+    "invalid index-pack output",
+    "early eof",
+)
+# Progress meters ("Receiving objects:  45% (9/20)", "Total 3 (delta 0)…").
+_PROGRESS = re.compile(r"(remote: )?([A-Z][\w ]*: +\d+(% \(\d+/\d+\))?\b.*|Total \d+ .*)")
+_CAUSE_LINES = 3
+_CAUSE_CHARS = 400
+
+
+def _stderr_lines(stderr: bytes) -> list[str]:
+    text = stderr.decode("utf-8", "replace").replace("\r", "\n")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        line
+        for line in lines
+        if line
+        and not line.lower().startswith(("hint:", "warning:"))
+        and not _PROGRESS.fullmatch(line)
+    ]
+
+
+def cause(stderr: bytes) -> str:
+    """The lines of git's stderr that say why it failed, scrubbed, on one line.
+
+    Our filter's reasons if it gave any (every file it refused); else git's own
+    lines without the boilerplate around them ("Could not read from remote
+    repository", "failed to push some refs"), which on their own would hide
+    the cause: the remote's message, fsck's finding, ssh's complaint.
+    """
+    lines = _stderr_lines(stderr)
+    ours = [line for line in lines if line.startswith("git-claude-sync: ")]
+    if ours:
+        reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
+        more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
+        return f"{'; '.join(reasons[:10])}{more}"
+    locked = _LOCK_EXISTS.search("\n".join(lines))
+    if locked:  # git's last line, "remove the file manually", names no file
+        return (
+            f"{locked.group(1)} exists (another git command is running, "
+            "or one was killed: remove the file if none runs)"
+        )
+    meaningful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
+    picked = list(dict.fromkeys(meaningful))[:_CAUSE_LINES] or lines[-1:]
+    detail = scrub("; ".join(picked)) if picked else "no message"
+    return detail if len(detail) <= _CAUSE_CHARS else detail[: _CAUSE_CHARS - 1] + "…"
+
+
 class GitError(FatalError):
-    """A git command failed; the message is git's own last line, scrubbed."""
+    """A git command failed; the message quotes git's reason, scrubbed."""
+
+
+# -- talking to the remote: every wait bounded ---------------------------------------------
+
+
+CONNECT_ENV = "CLAUDE_SYNC_CONNECT_TIMEOUT"
+STALL_ENV = "CLAUDE_SYNC_STALL_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long a command talking to the remote may wait, in seconds (config.toml [network])."""
+
+    connect: float = 30.0  # to open an ssh connection
+    stall: float = 120.0  # with nothing at all from the remote, before giving up
+    config_file: str = "~/.claude-sync/config.toml"
+
+    def how_to_raise(self, name: str, env: str) -> str:
+        return f"raise {name} under [network] in {self.config_file} (or {env}=SECONDS)"
+
+    def hint(self, stderr: bytes) -> str:
+        """How to raise the limit a transport's own timeout in ``stderr`` hit, if any."""
+        text = stderr.decode("utf-8", "replace")
+        if any(sign in text for sign in _STALLED):
+            raise_it = self.how_to_raise("stall_timeout", STALL_ENV)
+            return f" (nothing for {self.stall:g} s; if the remote is only slow, {raise_it})"
+        if any(sign in text for sign in _CONNECT_TIMED_OUT):
+            raise_it = self.how_to_raise("connect_timeout", CONNECT_ENV)
+            return f" (no connection within {self.connect:g} s; {raise_it})"
+        return ""
+
+
+# What curl and ssh say when the limits of ``_transport_env`` stop them.
+_STALLED = ("Operation too slow", "Timeout, server")
+_CONNECT_TIMED_OUT = ("Connection timed out", "timed out during banner exchange")
+
+
+def _transport_env(limits: Limits, env: Mapping[str, str], ssh_configured: bool) -> dict[str, str]:
+    """Variables that bound git's own transports, where the user has not set theirs.
+
+    ssh gives up on a connection after ``connect`` and on a silent server after
+    about ``stall`` (keep-alives); curl on an http transfer that moved no byte
+    for ``stall``.  The user's own ssh command (``GIT_SSH_COMMAND``, ``GIT_SSH``,
+    ``core.sshCommand``) is left alone: the watchdog of ``run_remote`` bounds it.
+    """
+    extra = {}
+    if not (ssh_configured or env.get("GIT_SSH_COMMAND") or env.get("GIT_SSH")):
+        interval = max(1, min(15, int(limits.stall // 3)))
+        extra["GIT_SSH_COMMAND"] = (
+            f"ssh -o ConnectTimeout={math.ceil(limits.connect)} "
+            f"-o ServerAliveInterval={interval} "
+            f"-o ServerAliveCountMax={max(1, math.ceil(limits.stall / interval))}"
+        )
+    if not env.get("GIT_HTTP_LOW_SPEED_LIMIT"):
+        extra["GIT_HTTP_LOW_SPEED_LIMIT"] = "1"  # bytes/s: below it, nothing moves
+        extra["GIT_HTTP_LOW_SPEED_TIME"] = str(math.ceil(limits.stall))
+    return extra
+
+
+# The amounts git's progress meters show ("Writing objects: 100% (5/5), 190.85 MiB").
+_MOVED = re.compile(rb"(\d+(?:\.\d+)?) (bytes|KiB|MiB|GiB)\b")
+_UNITS = {b"bytes": 1, b"KiB": 1 << 10, b"MiB": 1 << 20, b"GiB": 1 << 30}
+# Once a pack is sent, the remote checks and stores it before it answers, saying
+# nothing meanwhile: it gets a second per MiB (git on this 2-core box: 23 MiB/s).
+_REMOTE_WORK_BYTES_PER_S = 1 << 20
+
+
+class _Pump(threading.Thread):
+    """Reads one pipe of a child to the end, noting when it last said anything."""
+
+    def __init__(self, stream: IO[bytes], echo: IO[bytes] | None = None) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.echo = echo
+        self.chunks: list[bytes] = []
+        self.last = time.monotonic()
+        self.moved = 0  # bytes sent or received, as the progress meters last showed
+
+    def run(self) -> None:
+        fd = self.stream.fileno()
+        while chunk := os.read(fd, 65536):
+            self.last = time.monotonic()
+            self.chunks.append(chunk)
+            for number, unit in _MOVED.findall(chunk):
+                self.moved = max(self.moved, int(float(number) * _UNITS[unit]))
+            if self.echo is not None:
+                with contextlib.suppress(OSError):
+                    self.echo.write(chunk)
+                    self.echo.flush()
+
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _process_tree(root: int) -> list[int]:
+    """``root`` and every process it started that still runs (children before grandchildren)."""
+    children: dict[int, list[int]] = {}
+    if os.path.isdir("/proc/self"):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as stat:
+                        ppid = int(stat.read().rsplit(b")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(name))
+    else:
+        with contextlib.suppress(OSError):
+            listing = subprocess.run(
+                ["ps", "-A", "-o", "pid=", "-o", "ppid="], capture_output=True, text=True
+            ).stdout
+            for line in listing.splitlines():
+                fields = line.split()
+                if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit():
+                    children.setdefault(int(fields[1]), []).append(int(fields[0]))
+    tree = [root]
+    for pid in tree:  # grows while it is walked
+        tree.extend(children.get(pid, []))
+    return tree
+
+
+def _tree_activity(root: int) -> int | None:
+    """CPU ticks spent and bytes read and written so far by ``root``'s process tree
+    (Linux; None elsewhere): it changes while anything works or moves data.
+
+    Counts what git's progress meters do not show: a remote's keep-alive packets,
+    a local remote building a large pack, an index being written.
+    """
+    if not os.path.exists("/proc/self/io"):
+        return None
+    total = 0
+    for pid in _process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            with open(f"/proc/{pid}/io") as io:
+                for line in io:
+                    key, _, value = line.partition(":")
+                    if key in ("rchar", "wchar"):
+                        total += int(value)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a child and everything it started (ssh, a remote helper, a hung script)."""
+    for pid in _process_tree(proc.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+def run_remote(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | str | None,
+    url: str,
+    limits: Limits,
+    what: str,
+    echo: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a git command that talks to ``url``, stopped if it goes silent for ``limits.stall``.
+
+    Silence: no output from the command, its progress meters included (pass
+    ``--progress``: while data moves, git redraws them every second), and, where
+    the system tells (Linux), no CPU time spent and no byte read or written by
+    it or any process it started.  Elsewhere, a remote working silently on a large pack it received
+    gets a second more per MiB moved.  The object storage helper
+    (``claude-sync::``) bounds each request itself and shows no progress while
+    it uploads, so only its own limits apply.
+    """
+    ssh_command = subprocess.run(
+        ["git", "config", "--get", "core.sshCommand"], capture_output=True, env=env, cwd=cwd
+    ).stdout.strip()
+    env = {**env, **_transport_env(limits, env, bool(ssh_command))}
+    proc = subprocess.Popen(
+        list(cmd),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out = _Pump(proc.stdout)
+    err = _Pump(proc.stderr, sys.stderr.buffer if echo else None)
+    out.start()
+    err.start()
+    watched = not url.startswith("claude-sync::")
+    io_seen, io_at = _tree_activity(proc.pid), time.monotonic()
+    try:
+        while True:
+            try:
+                proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if not watched or now - max(out.last, err.last) < 1:
+                continue
+            if io_seen is not None and now - io_at >= 1:
+                io_now, io_at = _tree_activity(proc.pid), now
+                if io_now != io_seen:
+                    io_seen = io_now
+                    out.last = now  # bytes moved: not silent
+                    continue
+            allowed = limits.stall + err.moved / _REMOTE_WORK_BYTES_PER_S
+            if now - max(out.last, err.last) > allowed:
+                _kill_tree(proc)
+                raise GitError(
+                    f"the remote {scrub(url)} sent nothing for {allowed:.3g} s ({what}); "
+                    "stopped waiting. If it is only slow, "
+                    + limits.how_to_raise("stall_timeout", STALL_ENV)
+                )
+    except BaseException:
+        if proc.poll() is None:
+            _kill_tree(proc)
+        raise
+    finally:
+        # A process that escaped (an ssh ControlMaster) may hold a pipe open: don't wait on it.
+        out.join(timeout=2)
+        err.join(timeout=2)
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, out.data(), err.data())
 
 
 @dataclass(frozen=True)
@@ -77,6 +373,7 @@ class Git:
     git_dir: Path
     work_tree: Path
     index_file: Path | None = None  # another index, for dry runs and merges
+    limits: Limits = Limits()  # for commands that talk to the remote
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
@@ -91,6 +388,11 @@ class Git:
         if extra:
             env.update(extra)
         return env
+
+    @property
+    def cwd(self) -> Path:
+        """Where git runs: the work tree, or the git dir while it is missing (never a traceback)."""
+        return self.work_tree if self.work_tree.is_dir() else self.git_dir
 
     def run(
         self,
@@ -108,7 +410,7 @@ class Git:
             input=input,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(env),
         )
         if check and proc.returncode != 0:
@@ -120,20 +422,8 @@ class Git:
 
     @staticmethod
     def describe_failure(what: str, stderr: bytes) -> str:
-        """One line from git's stderr: our filter's own reason if it gave one."""
-        lines = [
-            line.strip()
-            for line in stderr.decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.startswith(("hint:", "warning:"))
-        ]
-        ours = [line for line in lines if line.startswith("git-claude-sync: ")]
-        if ours:
-            # Every file our filter refused, not only the first.
-            reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
-            more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
-            return f"{what} failed: {'; '.join(reasons[:10])}{more}"
-        detail = scrub(lines[-1]) if lines else "no message"
-        return f"{what} failed: {detail}"
+        """``WHAT failed: CAUSE``, the cause quoted from git's stderr (see ``cause``)."""
+        return f"{what} failed: {cause(stderr)}"
 
     # -- questions -------------------------------------------------------
 
@@ -197,7 +487,7 @@ class Git:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            cwd=self.work_tree,
+            cwd=self.cwd,
             env=self.env(),
         )
         assert proc.stdin is not None and proc.stdout is not None
@@ -244,6 +534,24 @@ class Git:
         kinds = dict(line.split() for line in check.splitlines())
         return [(oid, path) for oid, path in listed if kinds.get(oid) == "blob"]
 
+    # -- the remote ---------------------------------------------------------
+
+    def talk(
+        self, args: Sequence[str], *, what: str, echo: bool = False
+    ) -> tuple[str, subprocess.CompletedProcess[bytes]]:
+        """(remote URL, result) of ``git ARGS`` talking to the remote, every wait bounded."""
+        url = scrub(self.remote_url() or "?")
+        proc = run_remote(
+            ["git", *args],
+            env=self.env(),
+            cwd=self.work_tree,
+            url=url,
+            limits=self.limits,
+            what=what,
+            echo=echo,
+        )
+        return url, proc
+
     def remote_url(self) -> str | None:
         proc = self.run(["config", "--get", f"remote.{REMOTE}.url"], check=False)
         return proc.stdout.decode().strip() or None
@@ -268,11 +576,14 @@ class Git:
         if renormalize:
             self.run(["add", "--renormalize", "--", "."], env=env, what="encrypting")
         if progress:
-            proc = self.run(["add", "-A", "--", "."], env=env, check=False, capture_stderr=False)
+            proc = self.run(["add", "-A"], env=env, check=False, capture_stderr=False)
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            self.run(["add", "-A", "--", "."], what="encrypting")
+            # No pathspec: "." fails ("outside of your sparse-checkout definition")
+            # when the only index entries are skip-worktree ones (kept.py) and the
+            # Claude directory is empty.
+            self.run(["add", "-A"], what="encrypting")
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -458,37 +769,51 @@ class Git:
 
     def fetch_branch(self) -> str | None:
         """Fetch the remote's branch into REMOTE_REF; its tip, or None if it has none yet."""
-        url = self.remote_url() or "?"
-        proc = self.run(
-            ["fetch", "--quiet", "--no-tags", "--prune", REMOTE, f"+{LOCAL_REF}:{REMOTE_REF}"],
-            check=False,
-        )
+        url, proc = self.talk(
+            ["fetch", "--quiet", "--progress", "--no-tags", "--prune", REMOTE,
+             f"+{LOCAL_REF}:{REMOTE_REF}"],
+            what="fetch",
+        )  # fmt: skip
         if proc.returncode != 0:
             stderr = proc.stderr.decode("utf-8", "replace")
             if f"couldn't find remote ref {LOCAL_REF}" in stderr:
                 return None
+            if _FSCK_FINDING.search(proc.stderr) or b"fsck error" in proc.stderr:
+                raise GitError(
+                    f"the remote {url} sent objects that fail git's integrity checks (fsck), "
+                    f"nothing was changed: {cause(proc.stderr)}"
+                )
             raise GitError(
                 self.describe_failure(f"cannot reach the remote {url}: fetch", proc.stderr)
+                + self.limits.hint(proc.stderr)
             )
         return self.rev(REMOTE_REF)
 
     def push_branch(self, commit: str, *, progress: bool = False) -> bool:
         """Send ``commit`` as the remote's branch; False if the remote moved meanwhile."""
-        url = self.remote_url() or "?"
-        args = ["push", "--porcelain", REMOTE, f"{commit}:{LOCAL_REF}"]
-        if progress:
-            args.insert(1, "--progress")
-        proc = self.run(args, check=False, capture_stderr=not progress)
+        url, proc = self.talk(
+            ["push", "--porcelain", "--progress", REMOTE, f"{commit}:{LOCAL_REF}"],
+            what="push",
+            echo=progress,
+        )
         out = proc.stdout.decode("utf-8", "replace")
         if proc.returncode == 0:
             return True
         if any(sign in out for sign in _REMOTE_MOVED):
             return False
-        raise GitError(self.describe_failure(f"cannot push to {url}", proc.stderr or out.encode()))
+        refused = _REMOTE_REFUSED.search(out + proc.stderr.decode("utf-8", "replace"))
+        if refused:
+            raise GitError(
+                f"the remote {url} refused the push ({refused.group(1)}): {cause(proc.stderr)}"
+            )
+        raise GitError(
+            self.describe_failure(f"cannot push to {url}", proc.stderr or out.encode())
+            + self.limits.hint(proc.stderr)
+        )
 
     def passthrough(self, args: Sequence[str]) -> int:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
-        return subprocess.call(["git", *args], env=self.env(), cwd=self.work_tree)
+        return subprocess.call(["git", *args], env=self.env(), cwd=self.cwd)
 
     # -- pygit2 --------------------------------------------------------------
 
@@ -559,16 +884,22 @@ def init_bare(path: Path) -> None:
         raise GitError(Git.describe_failure("git init", proc.stderr))
 
 
-def check_reachable(url: str) -> None:
+def check_reachable(url: str, limits: Limits) -> None:
     """Ask ``url`` for its branches: raise, quoting why, if it cannot answer."""
-    proc = subprocess.run(
-        ["git", "ls-remote", "--heads", url], capture_output=True, env=_plain_env()
+    proc = run_remote(
+        ["git", "ls-remote", "--heads", "--", url],
+        env=_plain_env(),
+        cwd=None,
+        url=url,
+        limits=limits,
+        what="ls-remote",
     )
     if proc.returncode != 0:
         if b"git-claude-sync: " in proc.stderr:  # our remote helper said why
             raise GitError(Git.describe_failure(f"remote {url}", proc.stderr))
         raise GitError(
             Git.describe_failure(f"cannot reach the remote {url}: ls-remote", proc.stderr)
+            + limits.hint(proc.stderr)
         )
 
 

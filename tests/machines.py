@@ -83,9 +83,26 @@ class Machine:
         return found
 
 
-def git_plain(*args: str, cwd: Path | None = None) -> bytes:
+def launcher_state(machine: Machine) -> str:
+    """What the shell launcher looks at for its no-change fast path."""
+    env = machine.env(
+        GIT_DIR=str(machine.tool_home / "repo.git"), GIT_WORK_TREE=str(machine.claude)
+    )
+    return subprocess.run(
+        ["git", "status", "--porcelain=v2", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=machine.claude,
+        check=True,
+    ).stdout
+
+
+def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return subprocess.run(["git", *args], capture_output=True, check=True, env=env, cwd=cwd).stdout
+    return subprocess.run(
+        ["git", *args], capture_output=True, check=True, env=env, cwd=cwd, input=input
+    ).stdout
 
 
 def all_objects(bare: Path) -> bytes:

@@ -150,3 +150,21 @@ def test_module_names_are_unique() -> None:
     twins = {leaf: mods for leaf, mods in names.items() if len(mods) > 1 and leaf != "__init__"}
     # Packages are named like their folder; a module of that name elsewhere is a twin.
     assert not twins, twins
+
+
+def test_every_package_is_installed() -> None:
+    """A folder missing from pyproject's package list is left out of a normal (non-editable)
+    install: the tool would then fail on a user's machine while editable test runs pass."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    present = {
+        module_name(init.parent / "x.py").rsplit(".", 1)[0]
+        for init in sources().values()
+        if init.name == "__init__.py"
+    }
+    assert present == listed, (
+        f"missing: {sorted(present - listed)}, stale: {sorted(listed - present)}"
+    )

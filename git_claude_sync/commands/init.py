@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import click
+
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.engine import steps, sync_repo, transaction
@@ -42,7 +44,7 @@ def run(
         if remote is None and not layout.default_remote.exists():
             init_bare(layout.default_remote)
             made_remote = True
-        check_reachable(url)
+        check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
         with sync_lock(layout):
@@ -82,6 +84,22 @@ def run(
             "(CODE from 'git claude-sync key export'), or --key COPY_OF_KEY"
         )
     report.say("Next: git claude-sync push")
+
+
+def switch_claude_dir() -> None:
+    """Sync this run's Claude directory from now on (see sync_repo.check_claude_dir)."""
+    layout = current()
+    if not sync_repo.is_initialised(layout):
+        raise FatalError(
+            "not initialised: run 'git claude-sync init' (without --switch-claude-dir)"
+        )
+    with sync_lock(layout):
+        before = sync_repo.switch_claude_dir(layout)
+    if before is not None and before != str(layout.claude_dir):
+        click.echo(f"This sync repo now syncs {layout.claude_dir} (was {before}).")
+    else:
+        click.echo(f"This sync repo syncs {layout.claude_dir}.")
+    click.echo("Next: git claude-sync pull (brings the synced files into it; deletes nothing)")
 
 
 def _already(layout: Layout, remote: str | None, report: Report) -> None:

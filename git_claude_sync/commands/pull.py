@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_claude_sync.engine import steps, transaction
+from git_claude_sync.engine import conflict_copies, steps, transaction
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
@@ -20,6 +20,8 @@ def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None)
             result = transaction.run(repo, report, send=False, choose=choose)
             report_pull(result, report)
     report.print_total()
+    if not dry_run:
+        conflict_copies.check(repo.git)  # exit 3 while a person must choose
 
 
 def report_pull(result: transaction.Result, report: Report) -> None:

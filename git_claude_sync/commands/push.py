@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from git_claude_sync.engine import steps, transaction
+from git_claude_sync.engine import conflict_copies, steps, transaction
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
@@ -13,6 +13,7 @@ def run(
     *,
     renormalize: bool = False,
     prune: bool = False,
+    allow_mass_delete: bool = False,
     dry_run: bool = False,
     verbosity: int = 1,
     policy: str | None = None,
@@ -25,10 +26,18 @@ def run(
         else:
             choose = prompt.chooser(policy, repo.claude_dir)
             result = transaction.run(
-                repo, report, send=True, choose=choose, renormalize=renormalize, prune=prune
+                repo,
+                report,
+                send=True,
+                choose=choose,
+                renormalize=renormalize,
+                prune=prune,
+                allow_mass_delete=allow_mass_delete,
             )
             _report(result, report)
     report.print_total()
+    if not dry_run:
+        conflict_copies.check(repo.git)  # exit 3 while a person must choose
 
 
 def _report(result: transaction.Result, report: Report) -> None:

@@ -7,7 +7,7 @@ import time
 import click
 
 from git_claude_sync.claude import selection, settings_hooks
-from git_claude_sync.engine import steps
+from git_claude_sync.engine import conflict_copies, steps
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
@@ -72,6 +72,15 @@ def run(*, fetch: bool = True) -> None:
     if conflicts:
         _row("Changed on both", plural(len(conflicts), "file") + " (push and pull will stop)")
         _listing(conflicts)
+    copies = conflict_copies.listed(git)
+    _row(
+        "Conflicts",
+        f"{plural(len(copies), 'file')} need a person ('git claude-sync conflicts')"
+        if copies
+        else "none",
+    )
+    for copy, original in copies[:_MAX_LISTED]:
+        click.echo(f"    {show_path(original)}: the other version is in {show_path(copy)}")
     synced, local = selection.classify_top_level(layout.claude_dir, repo.config)
     _row("Synced", " ".join(synced) or "nothing yet")
     _row("Not synced", " ".join(local) or "nothing")

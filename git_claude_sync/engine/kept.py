@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from git_claude_sync.engine.conflict_copies import original_of
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
 
@@ -49,11 +50,14 @@ def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     """Undo staged deletions under ``projects/``; returns the paths kept this way."""
     # A file moved to another project folder (docs/MAPPING.md) is added there in
     # the same commit: that deletion is a move, not a clean-up, and goes through.
-    moved = {_within_project(path) for kind, path in staged if kind == "A"}
+    moved = {within_project(path) for kind, path in staged if kind == "A"}
     paths = [
         path
         for kind, path in staged
-        if kind == "D" and path.startswith(PREFIX) and _within_project(path) not in moved
+        if kind == "D"
+        and path.startswith(PREFIX)
+        and within_project(path) not in moved
+        and original_of(path) is None  # a resolved conflict copy: gone everywhere
     ]
     if not paths:
         return []
@@ -62,7 +66,7 @@ def keep_deleted(git: Git, staged: list[tuple[str, bytes]]) -> list[bytes]:
     return paths
 
 
-def _within_project(path: bytes) -> bytes | None:
+def within_project(path: bytes) -> bytes | None:
     """``projects/<folder>/<rest>`` -> ``<rest>`` (None outside ``projects/``)."""
     parts = path.split(b"/", 2)
     return parts[2] if len(parts) == 3 and parts[0] + b"/" == PREFIX else None

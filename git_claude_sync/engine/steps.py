@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from git_claude_sync.claude import file_kinds, file_merge, selection
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import conflict_store, kept, remote_key, tree_merge
+from git_claude_sync.engine import (
+    conflict_copies,
+    conflict_store,
+    deferred_lines,
+    kept,
+    remote_key,
+    tree_merge,
+)
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
@@ -82,16 +89,100 @@ def stage(
 
     Sessions deleted here stay in the repo unless ``prune`` (see kept.py).
     """
+    # Lines a pull could not append yet (deferred_lines.py): added now if the
+    # file ends on a line boundary, else its entry is held at HEAD below.
+    waiting = deferred_lines.complete(repo) if git is None else deferred_lines.pending(git)
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
     git.add_all(renormalize=renormalize and git.rev("HEAD") is not None, progress=show_progress)
+    deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
     if newly_kept:
         changes = git.staged_status()
     return Staged(changes=changes, skipped=skipped, kept=newly_kept)
+
+
+class MassDeletion(FatalError):
+    """A push would delete most of what is synced: an emptied or replaced Claude directory?"""
+
+    def __init__(self, claude_dir: object, deleted: list[bytes], synced: int) -> None:
+        self.deleted = deleted
+        names = ", ".join(show_path(p) for p in deleted[:5])
+        more = f" and {len(deleted) - 5} more" if len(deleted) > 5 else ""
+        super().__init__(
+            f"refusing to delete {len(deleted)} of the {synced} synced files on every machine "
+            f"({names}{more}): {claude_dir} lacks them (emptied, reinstalled, or another "
+            "directory?); nothing was sent. 'git claude-sync pull' brings them back; "
+            "'git claude-sync push --allow-mass-delete' deletes them everywhere"
+        )
+
+
+def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
+    """The files this commit would delete everywhere, if that is most of what is synced.
+
+    Counted among the files whose deletion syncs: outside ``projects/`` (sessions
+    deleted here are kept, kept.py), or every file with ``prune``; a file moved to
+    another project folder (docs/MAPPING.md) is no deletion.  An emptied Claude
+    directory trips it however few files there are; otherwise it takes two
+    deletions and more than half.
+    """
+    head = git.rev("HEAD")
+    if head is None:
+        return []
+    moved_to = {kept.within_project(p) for kind, p in staged.changes if kind == "A"}
+    deleted = sorted(
+        p
+        for kind, p in staged.changes
+        if kind == "D"
+        and (prune or not p.startswith(kept.PREFIX))
+        and not (p.startswith(kept.PREFIX) and kept.within_project(p) in moved_to)
+    )
+    if not deleted:
+        return []
+    tree = git.ls_tree(head)
+    synced = [p for p in tree if prune or not p.startswith(kept.PREFIX)]
+    gone = {p for kind, p in staged.changes if kind == "D"} | kept.kept_paths(git)
+    emptied = not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree)
+    if emptied or (len(deleted) >= 2 and 2 * len(deleted) > len(synced)):
+        return deleted
+    return []
+
+
+def guard_deletions(
+    repo: SyncRepo, report: Report, staged: Staged, *, restore: bool, prune: bool = False
+) -> Staged:
+    """Refuse to commit a mass deletion, or (``restore``: a pull) bring the files back.
+
+    Restoring writes HEAD's version of every file the commit would delete, and
+    of the sessions kept as deleted (kept.py), into the Claude directory.
+    """
+    git = repo.git
+    deleted = mass_deletion(git, staged, prune)
+    if not deleted:
+        return staged
+    if not restore:
+        raise MassDeletion(repo.claude_dir, deleted, len(git.ls_tree("HEAD")))
+    kept_here = sorted(kept.kept_paths(git))  # sessions kept as deleted, this run's too
+    missing = sorted({*deleted, *kept_here})
+    tree = git.ls_tree("HEAD")
+    blobs = git.read_blobs(tree[p][1] for p in missing)
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)
+    for path in missing:
+        data = history.decrypt(path, blobs[tree[path][1]])
+        files.replace_file(files.fs_path(repo.claude_dir, path), data, tree[path][0] == "100755")
+    git.reset_paths(deleted)
+    git.set_skip_worktree(kept_here, False)
+    git.refresh_index()
+    report.say(
+        f"Restored {plural(len(missing), 'file')} missing from {repo.claude_dir} (emptied or "
+        "reinstalled?) instead of deleting them everywhere; to delete them on every machine: "
+        "'git claude-sync push --allow-mass-delete'"
+    )
+    changes = git.staged_status()
+    return Staged(changes=changes, skipped=staged.skipped, kept=[])
 
 
 def _unstage_unsyncable(git: Git) -> list[bytes]:
@@ -169,6 +260,7 @@ class Integration:
     conflicts: list[bytes] = field(default_factory=list)  # unresolved: nothing may change
     merged: list[bytes] = field(default_factory=list)  # contents merged from both sides
     deferred: list[tuple[bytes, str, str]] = field(default_factory=list)  # (path, theirs, ours)
+    copies: list[tuple[bytes, bytes]] = field(default_factory=list)  # (path, conflict copy)
 
 
 @dataclass(frozen=True)
@@ -183,8 +275,9 @@ class ConflictCase:
 
 
 # What to do with a conflict: keep "ours", take "theirs", keep "both" (theirs
-# beside ours as a new file), "later" (keep ours, store theirs for
-# `git claude-sync conflicts`), or "edited" with the content to store.
+# beside ours as a new file), "later" (keep ours, put theirs beside it as a
+# conflict copy that syncs to every machine until a person chooses: see
+# conflict_copies.py), or "edited" with the content to store.
 Decision = tuple[str, bytes | None]
 Chooser = Callable[[ConflictCase], Decision]
 
@@ -209,7 +302,15 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
     result = dict(trees.result)
     for path in trees.conflicts:
         _merge_contents(
-            repo, path, base.get(path), ours[path], theirs[path], result, integration, choose
+            repo,
+            path,
+            base.get(path),
+            ours[path],
+            theirs[path],
+            result,
+            integration,
+            choose,
+            remote_tip,
         )
     integration.writes = _differences(ours, result)
     if not integration.conflicts:
@@ -229,6 +330,7 @@ def _merge_contents(
     result: tree_merge.Tree,
     integration: Integration,
     choose: Chooser | None,
+    remote_tip: str,
 ) -> None:
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
     blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
@@ -260,7 +362,11 @@ def _merge_contents(
         sibling = both_name(path)
         result[sibling] = (theirs[0], _store_blob(repo, sibling, plain[theirs[1]]))
     elif decision == "later":
-        integration.deferred.append((path, theirs[1], ours[1]))
+        # Both versions stay files on every machine (conflict_copies.py).
+        machine = conflict_copies.machine_of(repo.git, remote_tip, path)
+        copy = conflict_copies.copy_name(path, machine)
+        result[copy] = (theirs[0], _store_blob(repo, copy, plain[theirs[1]]))
+        integration.copies.append((path, copy))
     # "ours": the result already holds our version
 
 
@@ -321,12 +427,19 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             f"changed: {'; '.join(failed)}"
         )
     # Sessions and history.jsonl may be appended to at any moment (Claude Code
-    # writing): what was appended since the commit, whole lines or a torn one,
-    # stays at the end, including what is appended while the file is replaced.
-    appended: dict[bytes, tuple[int, int]] = {}  # path -> (committed size, size seen)
+    # writing, maybe through a descriptor it holds open): a file that exists
+    # is never replaced but gets the lines it lacks appended in place, once it
+    # ends on a line boundary (machine/files.append_lines, deferred_lines.py).
+    # Nothing in it is overwritten, so there is nothing to check.
+    grow: list[bytes] = []
+    still_written: list[bytes] = []
     for path in paths:
+        target = files.fs_path(repo.claude_dir, path)
+        if path in new and file_kinds.is_append_only(path) and target.is_file():
+            grow.append(path)
+            continue
         expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
-        current = files.read_file(files.fs_path(repo.claude_dir, path))
+        current = files.read_file(target)
         if current is None and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
@@ -335,30 +448,42 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 still_deleted.append(path)
         if (
             current is not None
+            and current != expected
             and file_kinds.is_append_only(path)
             and current.startswith(expected or b"")
         ):
-            appended[path] = (len(expected or b""), len(current))
-            current = expected
-        if current != expected:
+            # Deleted there, written to here since: the file stays whole and
+            # goes back with the next push.
+            still_written.append(path)
+        elif current != expected:
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
                 "run the command again"
             )
+    waiting: list[bytes] = []
     for path in paths:
         if path in still_deleted:
             continue
         target = files.fs_path(repo.claude_dir, path)
-        committed, seen = appended.get(path, (None, 0))
-        if path in incoming or (committed is not None and seen > committed):
-            executable = path in new and new[path][0] == "100755"
-            files.replace_file(
-                target, incoming.get(path, b""), executable, keep_appended_from=committed
-            )
+        if path in still_written:
+            report.detail(f"  kept {show_path(path)}: deleted there, written to here")
+        elif path in grow:
+            done = files.append_lines(target, incoming[path])
+            if done is None:  # gone meanwhile: write it whole
+                files.replace_file(target, incoming[path], new[path][0] == "100755")
+            elif not done:
+                waiting.append(path)
+                report.detail(f"  {show_path(path)} ends in a line being written: added later")
+                continue
+            report.detail(f"  added lines to {show_path(path)}")
+        elif path in incoming:
+            executable = new[path][0] == "100755"
+            files.replace_file(target, incoming[path], executable)
             report.detail(f"  wrote {show_path(path)}")
         else:
             files.remove_file(target, repo.claude_dir)
             report.detail(f"  removed {show_path(path)}")
+    deferred_lines.defer(git, waiting)
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:

@@ -8,6 +8,8 @@ installation: a moved virtualenv or a new Python never leaves git without its
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from git_claude_sync.machine.paths import Layout, current
 if TYPE_CHECKING:
     pass
 
+WORKTREE_CONFIG = "claude-sync.worktree"  # the Claude directory recorded at init
 KEYID_CONFIG = "claude-sync.keyid"  # the key this repo uses (finishes a killed switch)
 DRIVER = "claude-sync"  # the filter, diff and merge driver name
 
@@ -119,6 +122,46 @@ def _write_if_changed(path: Path, text: str) -> None:
     atomic_write(path, text.encode(), mode=0o644)
 
 
+def _same_dir(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_claude_dir(layout: Layout, git: Git) -> None:
+    """Refuse a Claude directory other than the one this repo was initialised for.
+
+    Switching it silently (a shell without the ``CLAUDE_CONFIG_DIR`` used at init,
+    next to an empty ``~/.claude``) would make every synced file look deleted.
+    The directory is recorded at init (repos made before: their last work tree).
+    """
+    recorded = git.config_get(WORKTREE_CONFIG) or git.config_get("core.worktree")
+    if recorded is None:
+        git.config_set(WORKTREE_CONFIG, str(layout.claude_dir))
+        return
+    if not _same_dir(Path(recorded), layout.claude_dir):
+        how = (
+            "CLAUDE_CONFIG_DIR is set to it"
+            if os.environ.get("CLAUDE_CONFIG_DIR")
+            else "CLAUDE_CONFIG_DIR is not set"
+        )
+        raise FatalError(
+            f"this sync repo syncs the Claude directory {recorded}, but this run's is "
+            f"{layout.claude_dir} ({how}); nothing was changed. Run with "
+            f"CLAUDE_CONFIG_DIR={recorded}, or to sync {layout.claude_dir} from now on: "
+            "git claude-sync init --switch-claude-dir"
+        )
+    if git.config_get(WORKTREE_CONFIG) is None:
+        git.config_set(WORKTREE_CONFIG, recorded)
+
+
+def switch_claude_dir(layout: Layout) -> str | None:
+    """Make this run's Claude directory the recorded one; returns the one before."""
+    git = git_for(layout)
+    before = git.config_get(WORKTREE_CONFIG) or git.config_get("core.worktree")
+    layout.claude_dir.mkdir(parents=True, exist_ok=True)
+    git.config_set(WORKTREE_CONFIG, str(layout.claude_dir))
+    return before
+
+
 def open_repo(layout: Layout | None = None) -> SyncRepo:
     """The set-up sync repo of this machine, checked and configured."""
     layout = layout or current()
@@ -126,6 +169,10 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
     key = keyfile.load(layout.key_file)
     git = git_for(layout)
+    check_claude_dir(layout, git)
+    # A Claude directory removed after init comes back empty: pull restores
+    # its files, push refuses to delete them everywhere (steps.guard_deletions).
+    layout.claude_dir.mkdir(parents=True, exist_ok=True)
     recorded = git.config_get(KEYID_CONFIG)
     if recorded and recorded != key.fingerprint and keyring.finish_switch(layout, recorded):
         key = keyfile.load(layout.key_file)  # a key rotation or 'key use' died half-way
@@ -137,4 +184,5 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
     configure(layout, key, settings)
+    git = dataclasses.replace(git, limits=settings.network)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)

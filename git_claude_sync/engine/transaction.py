@@ -69,6 +69,11 @@ class Result:
     def deferred(self) -> list[bytes]:
         return sorted({d[0] for merge in self.merges for d in merge.deferred})
 
+    @property
+    def copies(self) -> list[tuple[bytes, bytes]]:
+        """(path, conflict copy) made by this run's merges (conflict_copies.py)."""
+        return sorted({c for merge in self.merges for c in merge.copies})
+
 
 def run(
     repo: SyncRepo,
@@ -79,18 +84,23 @@ def run(
     renormalize: bool = False,
     prune: bool = False,
     reseal: Reseal | None = None,
+    allow_mass_delete: bool = False,
 ) -> Result:
     """The transaction; the caller holds the sync lock.
 
     ``send=False`` is a pull: everything up to apply.  ``choose`` decides
     conflicts (None: report them and change nothing).  ``reseal`` makes the
-    commit to send (rotation).
+    commit to send (rotation).  A commit that would delete most synced files
+    is refused (a pull restores them instead) unless ``allow_mass_delete``.
     """
     git = repo.git
     with report.phase("map project folders"):
         arrange.arrange_repo(repo, report)  # docs/MAPPING.md
     with report.phase("encrypt and stage"):
         staged = steps.stage(repo, report, renormalize=renormalize, prune=prune)
+    if not allow_mass_delete:
+        # An emptied or replaced Claude directory: a pull restores, the rest refuse.
+        staged = steps.guard_deletions(repo, report, staged, restore=not send, prune=prune)
     for path in staged.skipped:
         report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
     with report.phase("commit"):

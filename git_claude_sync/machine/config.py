@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import socket
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomllib
-
 from git_claude_sync.errors import FatalError
+from git_claude_sync.git import CONNECT_ENV, STALL_ENV, Limits
 
 TEMPLATE = """\
 # git-claude-sync settings for this machine (never synced).
@@ -22,6 +25,13 @@ machine = {machine!r}
 include = []
 # gitignore-style patterns never to sync, e.g. ["projects/-tmp-*/"].
 exclude = []
+
+[network]
+# Seconds to wait for an ssh connection to open.
+connect_timeout = {connect:g}
+# Seconds the remote may send nothing before a push or pull gives up on it.
+# Raise it for a slow link (or set CLAUDE_SYNC_STALL_TIMEOUT).
+stall_timeout = {stall:g}
 """
 
 
@@ -30,6 +40,7 @@ class Config:
     machine: str
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    network: Limits = field(default_factory=Limits)
 
 
 def default_machine() -> str:
@@ -38,14 +49,17 @@ def default_machine() -> str:
 
 def write_default(path: Path) -> None:
     if not path.exists():
-        path.write_text(TEMPLATE.format(machine=default_machine()), encoding="utf-8")
+        text = TEMPLATE.format(
+            machine=default_machine(), connect=Limits.connect, stall=Limits.stall
+        )
+        path.write_text(text, encoding="utf-8")
 
 
 def load(path: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Config(machine=default_machine())
+        return Config(machine=default_machine(), network=_network({}, path))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise FatalError(f"{path} is not valid TOML: {err}") from None
     machine = data.get("machine", default_machine())
@@ -60,4 +74,43 @@ def load(path: Path) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise FatalError(f"{path}: sync.{name} must be a list of non-empty strings")
         lists[name] = value
-    return Config(machine=machine.strip(), include=lists["include"], exclude=lists["exclude"])
+    return Config(
+        machine=machine.strip(),
+        include=lists["include"],
+        exclude=lists["exclude"],
+        network=_network(data.get("network", {}), path),
+    )
+
+
+def _seconds(value: object, where: str) -> float:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FatalError(f"{where} must be a number of seconds")
+    if not (value > 0 and math.isfinite(value)):
+        raise FatalError(f"{where} must be a positive number of seconds")
+    return float(value)
+
+
+def _network(table: object, path: Path) -> Limits:
+    """``[network]`` of config.toml, each value overridden by its environment variable
+    (``CLAUDE_SYNC_CONNECT_TIMEOUT``, ``CLAUDE_SYNC_STALL_TIMEOUT``)."""
+    if not isinstance(table, dict):
+        raise FatalError(f"{path}: [network] must be a table")
+    values = {}
+    for name, env, default in (
+        ("connect_timeout", CONNECT_ENV, Limits.connect),
+        ("stall_timeout", STALL_ENV, Limits.stall),
+    ):
+        if os.environ.get(env):
+            values[name] = _seconds(os.environ[env], env)
+        elif name in table:
+            values[name] = _seconds(table[name], f"{path}: network.{name}")
+        else:
+            values[name] = default
+    return Limits(
+        connect=values["connect_timeout"],
+        stall=values["stall_timeout"],
+        config_file=str(path),
+    )

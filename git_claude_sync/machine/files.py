@@ -2,11 +2,19 @@
 
 Claude Code may read a file at any moment; each file is replaced by writing a
 temporary file beside it, syncing it to disk and renaming it over the old one.
+
+Files Claude Code appends to (sessions, ``history.jsonl``) are never replaced
+once they exist: a writer holding one open would go on writing into the old,
+unlinked file and every line after the pull would be lost.  The lines they
+lack are appended in place instead (``append_lines``), and only when the file
+ends on a line boundary: appended after half a line, they would be glued to it
+and the rest of that line, written later, would stand alone.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 # Our temporary files in the Claude directory end so (never synced, swept after a crash).
@@ -78,6 +86,62 @@ def replace_file(
         if old is not None:
             os.close(old)
     _fsync_dir(path.parent)
+
+
+def append_lines(path: Path, data: bytes) -> bool | None:
+    """Append to ``path`` the lines of ``data`` it lacks (each line counted), in place.
+
+    The file keeps its inode, its lines and their order, and whatever a writer
+    appends meanwhile: nothing is ever overwritten or truncated.  Returns False
+    and changes nothing when the file ends in a torn line (a writer is half-way
+    through one: try again later), None when there is no such file.
+
+    What is left is a window of a few microseconds between reading the file's
+    end and appending: a writer that writes half a line exactly then would get
+    our lines glued to it.  Claude Code writes each line in one ``write``.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    try:
+        while True:
+            current = _read_from(fd, 0)
+            if current and not current.endswith(b"\n"):
+                return False
+            block = missing_lines(data, current)
+            if not block:
+                return True
+            if os.fstat(fd).st_size != len(current):
+                continue  # written to meanwhile: look again
+            view = memoryview(block)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            return True
+    finally:
+        os.close(fd)
+
+
+def missing_lines(data: bytes, current: bytes) -> bytes:
+    """The lines of ``data`` that ``current`` lacks (as many times as it lacks them), in order."""
+    have = Counter(_lines(current))
+    out = []
+    for line in _lines(data):
+        if have[line] > 0:
+            have[line] -= 1
+        else:
+            out.append(line)
+    return b"".join(out)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """Each line with its newline (a last line without one gets one; not ``splitlines``: a
+    carriage return inside a line is no line break)."""
+    pieces = data.split(b"\n")
+    if pieces[-1] == b"":
+        pieces.pop()
+    return [piece + b"\n" for piece in pieces]
 
 
 def _open_if_exists(path: Path) -> int | None:

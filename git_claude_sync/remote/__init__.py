@@ -3,6 +3,6 @@
 ``git-remote-claude-sync`` (``helper.py``) speaks git's remote-helper protocol
 for URLs ``claude-sync::s3://…``, ``claude-sync::gs://…``; ``transfer.py`` keeps
 the bucket's encrypted manifest and packs; ``store.py`` is the small backend
-interface that ``s3.py``, ``gcs.py`` and a local directory implement.  The
-layout on the bucket is specified in docs/spec/bucket.md.
+interface that ``s3.py`` and ``gcs.py`` implement.  The layout on the bucket is
+specified in docs/spec/bucket.md.
 """

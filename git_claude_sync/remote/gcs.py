@@ -17,13 +17,16 @@ from google.auth import exceptions as gauth
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 
-from git_claude_sync.remote.store import ObjectInfo, Store, StoreError, UploadBody, fault
+from git_claude_sync.remote.store import ObjectInfo, Store, StoreError
 
 _RETRY = DEFAULT_RETRY.with_timeout(30.0)
-_RESUMABLE_CHUNK = 8 * 1024 * 1024
 
 
 class GCSStore(Store):
+    # Large packs go up in chunks of this size (a multiple of 256 KiB), as a resumable
+    # upload: an interrupted one is never visible and expires by itself.
+    resumable_chunk = 8 * 1024 * 1024
+
     def __init__(self, bucket: str, prefix: str) -> None:
         self.bucket_name = bucket
         self.prefix = prefix
@@ -79,14 +82,11 @@ class GCSStore(Store):
 
     def put(self, name: str, data: bytes) -> None:
         blob = self._blob(name)
-        killing = fault("kill-mid-upload")
-        if len(data) > _RESUMABLE_CHUNK or killing:
-            # Large packs go up in chunks of a resumable upload; an interrupted one is
-            # never visible and expires by itself.
-            blob.chunk_size = 256 * 1024 if killing else _RESUMABLE_CHUNK
+        if len(data) > self.resumable_chunk:
+            blob.chunk_size = self.resumable_chunk
         try:
             blob.upload_from_file(
-                UploadBody(data, fault=killing), size=len(data), retry=_RETRY, checksum=None
+                self.upload_body(data), size=len(data), retry=_RETRY, checksum=None
             )
         except self._ERRORS as err:
             raise self._error(err, "write objects") from None

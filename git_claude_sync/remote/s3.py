@@ -28,8 +28,6 @@ from git_claude_sync.remote.store import (
     ObjectInfo,
     Store,
     StoreError,
-    UploadBody,
-    fault,
 )
 
 _REFUSED_CREDENTIALS = {
@@ -119,14 +117,10 @@ class S3Store(Store):
             raise self._error(err, "read objects") from None
         return data, str(response["ETag"])
 
-    def _body(self, data: bytes) -> UploadBody:
-        # botocore reads the body once to sign it over plain http, then sends it.
-        plain_http = bool(self.endpoint and self.endpoint.startswith("http://"))
-        return UploadBody(data, send_pass=1 if plain_http else 0, fault=fault("kill-mid-upload"))
-
     def put(self, name: str, data: bytes) -> None:
+        body = self.upload_body(data)
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=self._body(data))
+            self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=body)
         except (ClientError, BotoCoreError) as err:
             raise self._error(err, "write objects") from None
 

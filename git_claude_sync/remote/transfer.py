@@ -21,24 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.git import CallerRepo
-from git_claude_sync.remote.store import (
-    NAME,
-    Store,
-    check_conditional_writes,
-    fault,
-    new_name,
-)
+from git_claude_sync.remote.store import NAME, Store, check_conditional_writes, new_name
 
 FORMAT = 1
 # The manifest's name does not depend on the key: a machine with the wrong key
@@ -52,7 +44,6 @@ GRACE_SECONDS = float(os.environ.get("CLAUDE_SYNC_REMOTE_GRACE_SECONDS", str(24 
 CAS_ATTEMPTS = 5
 FETCH_FIRST = "fetch first"
 NON_FAST_FORWARD = "non-fast forward"
-PAUSE_ENV = "CLAUDE_SYNC_REMOTE_PAUSE"
 
 
 @dataclass
@@ -281,11 +272,24 @@ class Remote:
         negatives = sorted(present_refs)
         positives = sorted({v for v in updates.values() if v})
         new_pack = self._upload_pack(positives, negatives, thin=True) if positives else None
-        if fault("kill-before-manifest"):
-            os.kill(os.getpid(), signal.SIGKILL)
-        _pause_for_tests()
+        outcome = self.swap_manifest(manifest, version, updates, negatives, new_pack)
+        for dst in updates:
+            results[dst] = outcome
+        if outcome is None:
+            self._maintain()
+        return [(dst, results.get(dst)) for _f, _s, dst in specs]
 
-        outcome: str | None = FETCH_FIRST
+    def swap_manifest(
+        self,
+        manifest: Manifest,
+        version: str | None,
+        updates: dict[str, str | None],
+        negatives: list[str],
+        new_pack: Pack | None,
+    ) -> str | None:
+        """Step 4 of a push, once its pack is stored: the manifest read at ``version``,
+        with ``updates`` and ``new_pack``, replaces it by compare-and-swap.  Returns
+        None when the swap landed, or the error for every pushed ref."""
         for _attempt in range(CAS_ATTEMPTS):
             proposed = _updated(manifest, updates, new_pack)
             new_version = self.store.put_if_match(
@@ -293,24 +297,18 @@ class Remote:
             )
             if new_version is not None:
                 self.manifest, self.version = proposed, new_version
-                outcome = None
-                break
+                return None
             current, current_version = self.read_manifest()
             if all(current.refs.get(d) == v for d, v in updates.items()) and (
                 new_pack is None or new_pack.id in current.pack_ids()
             ):
-                outcome = None  # our own write landed; only its answer was lost
-                break
+                return None  # our own write landed; only its answer was lost
             moved = any(current.refs.get(d) != manifest.refs.get(d) for d in updates)
             if moved or not set(negatives) <= current.covered():
-                break  # another machine won: the caller fetches, merges and retries
+                return FETCH_FIRST  # another machine won: the caller fetches, merges, retries
             # Only other refs changed, or a consolidation: rebase our update onto it.
             manifest, version = current, current_version
-        for dst in updates:
-            results[dst] = outcome
-        if outcome is None:
-            self._maintain()
-        return [(dst, results.get(dst)) for _f, _s, dst in specs]
+        return FETCH_FIRST
 
     def _upload_pack(
         self, positives: list[str], negatives: list[str], *, thin: bool
@@ -371,19 +369,6 @@ class Remote:
                 and now - info.modified >= GRACE_SECONDS
             ):
                 self.store.delete(info.name)
-
-
-def _pause_for_tests() -> None:
-    """Test-only: with ``CLAUDE_SYNC_REMOTE_PAUSE=DIR``, announce ``DIR/waiting.<pid>`` and
-    wait (at most a minute) for ``DIR/go`` before swapping the manifest, so a test
-    can line two pushes up on the same manifest version."""
-    where = os.environ.get(PAUSE_ENV)
-    if not where:
-        return
-    (Path(where) / f"waiting.{os.getpid()}").touch()
-    deadline = time.monotonic() + 60
-    while not (Path(where) / "go").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def _recent(dropped: list[tuple[str, float]], now: float) -> list[tuple[str, float]]:

@@ -2,7 +2,6 @@
 
     claude-sync::s3://BUCKET[/PREFIX][?endpoint=URL&region=R]   S3 and S3-compatible
     claude-sync::gs://BUCKET[/PREFIX]                           Google Cloud Storage
-    claude-sync::file:///ABSOLUTE/PATH                          a directory (tests)
 
 git hands the helper everything after ``claude-sync::``.
 """
@@ -11,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from git_claude_sync.errors import FatalError
-from git_claude_sync.remote.store import LocalStore, Store, check_conditional_writes
+from git_claude_sync.remote.store import Store, check_conditional_writes
 
 HELPER_PREFIX = "claude-sync::"
 _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,221}[A-Za-z0-9]$")
@@ -23,12 +21,11 @@ _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,221}[A-Za-z0-9]$")
 
 @dataclass(frozen=True)
 class Location:
-    scheme: str  # "s3", "gs" or "file"
+    scheme: str  # "s3" or "gs"
     bucket: str = ""
     prefix: str = ""
     endpoint: str | None = None
     region: str | None = None
-    path: Path | None = None
 
 
 def is_object_storage(url: str) -> bool:
@@ -38,10 +35,6 @@ def is_object_storage(url: str) -> bool:
 def parse(url: str) -> Location:
     text = url.removeprefix(HELPER_PREFIX)
     parts = urlsplit(text)
-    if parts.scheme == "file":
-        if not parts.path.startswith("/"):
-            raise FatalError(f"{url}: a file:// remote needs an absolute path")
-        return Location("file", path=Path(parts.path))
     if parts.scheme not in ("s3", "gs"):
         raise FatalError(f"{url}: unknown object storage (use s3://BUCKET or gs://BUCKET)")
     bucket = parts.netloc
@@ -66,9 +59,6 @@ def parse(url: str) -> Location:
 
 def open_store(url: str) -> Store:
     where = parse(url)
-    if where.scheme == "file":
-        assert where.path is not None
-        return LocalStore(where.path)
     if where.scheme == "gs":
         from git_claude_sync.remote.gcs import GCSStore
 

@@ -25,6 +25,9 @@ class Merged(Protocol):
     @property
     def deferred(self) -> list[bytes]: ...
 
+    @property
+    def copies(self) -> list[tuple[bytes, bytes]]: ...
+
 
 POLICIES = {"ours": "ours", "theirs": "theirs", "later": "later"}
 
@@ -51,7 +54,7 @@ def ask(case: ConflictCase, claude_dir: os.PathLike[str]) -> Decision:
         "b": f"keep both (remote as {show_path(both_name(case.path))})",
         "d": "show the differences",
         "e": "edit a merged version in $EDITOR",
-        "s": "decide later (keep local for now)",
+        "s": "decide later (keep local; the remote version beside it on every machine)",
     }
     while True:
         for letter, text in options.items():
@@ -104,6 +107,12 @@ def report_merge(result: Merged, report: Report) -> None:
     """What a sync merged from both sides, and what it left for a person to decide."""
     if result.merged:
         report.say(f"Merged the contents of {plural(len(result.merged), 'file')} from both sides.")
+    for path, copy in result.copies:
+        report.warn(
+            f"{show_path(path)} changed on both machines: kept this machine's version; the "
+            f"other is beside it as {show_path(copy)} on every machine "
+            "(see 'git claude-sync conflicts')"
+        )
     for path in result.deferred:
         report.warn(
             f"{show_path(path)} changed on both machines: kept this machine's version; the "

@@ -1,4 +1,4 @@
-"""The object storage scenarios, shared by test_remote_s3.py and test_remote_gcs.py.
+"""The object storage scenarios, shared by test_s3.py and test_gcs.py.
 
 Each drives the real CLI as two (or three) fake machines against a real server
 on 127.0.0.1, then looks at the bucket from the outside.
@@ -17,7 +17,8 @@ import pytest
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
-from tests.conftest_remote import Backend, RemoteMachine
+from tests.remote.backends import Backend
+from tests.remote.injection import KILL_BEFORE_MANIFEST, KILL_MID_UPLOAD, injecting
 
 CANARY = b"QUOKKA-CANARY-9137"
 PROJECT = "-home-alice-acme-merger-2027"
@@ -161,7 +162,7 @@ def concurrent_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.Monkey
     procs = [
         subprocess.Popen(
             ["git", "claude-sync", "push", "-v"],
-            env=m.env(CLAUDE_SYNC_REMOTE_PAUSE=str(gate)),
+            env=m.env(**injecting(pause=gate)),
             cwd=m.home,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -196,11 +197,18 @@ def killed_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     a.run("init", *backend.init_args())
     a.run("push")
     b.run("init", *backend.init_args(), "--key", str(a.key_file))
-    big = random.Random(3).randbytes(600_000)
+    # Over 8 MiB: Google's client sends a smaller object in one request after reading it
+    # whole, so only a larger one goes up in chunks (resumable) that a kill can fall between.
+    big = random.Random(3).randbytes(9 * 1024 * 1024)
     a.write("projects/p/big.bin", big)
-    for point in ("kill-mid-upload", "kill-before-manifest"):
-        proc = a.run("push", check=False, CLAUDE_SYNC_REMOTE_FAULT=point)
+    kills = tmp_path / "kills"
+    for point in (KILL_MID_UPLOAD, KILL_BEFORE_MANIFEST):
+        proc = a.run("push", check=False, **injecting(fault=point, fault_log=kills))
         assert proc.returncode != 0, (point, proc.stdout, proc.stderr)
+    # Each push's helper was really killed where asked: the upload halfway through.
+    (upload, read, total), (swap,) = (line.split() for line in kills.read_text().splitlines())
+    assert (upload, swap) == (KILL_MID_UPLOAD, KILL_BEFORE_MANIFEST)
+    assert int(total) > len(big) and int(total) // 2 <= int(read) < int(total), (read, total)
     b.run("pull")  # the remote is still readable, at its old state
     assert not (b.claude / "projects/p/big.bin").exists()
     before = {n.rsplit("/", 1)[1] for n in backend.sizes()}
@@ -264,14 +272,3 @@ def wrong_key(backend: Backend, tmp_path: Path) -> None:
     assert "key" in line, line
     assert not m.tool_home.exists()  # init removes everything it made
 
-
-__all__ = [
-    "RemoteMachine",
-    "concurrent_push",
-    "consolidation",
-    "incremental_push",
-    "killed_push",
-    "refused",
-    "round_trip",
-    "wrong_key",
-]

@@ -442,13 +442,16 @@ def test_a_torn_last_line_is_never_pushed_and_never_lost(pair: tuple[Machine, Ma
     b.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n{"uuid":"b"}\n')
     b.run("push")
     a.run("pull")
-    assert (a.claude / "projects/-p/s.jsonl").read_bytes() == (
-        b'{"uuid":"1"}\n{"uuid":"b"}\n{"uuid":"2","te'
-    )
-    # Once the line is complete it travels.
+    # Nothing may be appended after half a line (it would be glued to it): B's
+    # line waits (engine/deferred_lines.py).
+    assert (a.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n{"uuid":"2","te'
+    # Once the line is complete it travels, and B's line is added after it.
     with open(a.claude / "projects/-p/s.jsonl", "ab") as handle:
         handle.write(b'xt":"done"}\n')
     a.run("push")
+    assert (a.claude / "projects/-p/s.jsonl").read_bytes() == (
+        b'{"uuid":"1"}\n{"uuid":"2","text":"done"}\n{"uuid":"b"}\n'
+    )
     b.run("pull")
     assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
         b'{"uuid":"1"}\n{"uuid":"b"}\n{"uuid":"2","text":"done"}\n'

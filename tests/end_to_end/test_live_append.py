@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.fleet import committed_versions, fsck, make_fleet, temp_files, torn_files
+from tests.fleet import committed_versions, fsck, head, make_fleet, temp_files, torn_files
 from tests.machines import Machine
 
 SESSION = "projects/-home-u-live/0b6c2a1e-live.jsonl"
@@ -26,10 +26,8 @@ SESSION = "projects/-home-u-live/0b6c2a1e-live.jsonl"
 class ClaudeWriter(threading.Thread):
     """Appends lines to one file until stopped; some lines in two writes.
 
-    Each write opens the file by name, as Node's ``appendFile`` does: a write
-    after a pull replaced the file lands in the new file.  (A writer holding one
-    descriptor across a replacement would write into the old, unlinked file:
-    replacing by rename cannot serve it.)
+    Each write opens the file by name, as Node's ``appendFile`` does.  (A writer
+    holding one descriptor across a pull: tests/engine/test_data_safety.py.)
     """
 
     def __init__(self, path: Path, seed: int, who: str) -> None:
@@ -149,12 +147,16 @@ def test_one_session_merged_while_claude_appends_keeps_every_line(tmp_path: Path
     for machine in (a, b):
         check_committed(machine, SESSION, written)
         assert not temp_files(machine)
-    final = (a.claude / SESSION).read_bytes()
-    assert final == (b.claude / SESSION).read_bytes()
-    lines = final.splitlines(keepends=True)
-    assert set(lines) == written, f"missing: {len(written - set(lines))} lines"
-    assert len(lines) == len(written)
-    # Each machine's own lines keep their order.
-    for own in (writer.lines, from_b):
-        positions = [lines.index(line) for line in own]
-        assert positions == sorted(positions)
+    # A file being written is only ever appended to (machine/files.append_lines):
+    # both machines hold every line once, each in its own order, and both sit
+    # on the same commit with nothing to send.
+    assert head(a) == head(b)
+    for machine in (a, b):
+        lines = (machine.claude / SESSION).read_bytes().splitlines(keepends=True)
+        assert set(lines) == written, f"missing: {len(written - set(lines))} lines"
+        assert len(lines) == len(written)
+        # Each machine's own lines keep their order.
+        for own in (writer.lines, from_b):
+            positions = [lines.index(line) for line in own]
+            assert positions == sorted(positions)
+        assert "Nothing to push" in machine.run("push").stdout

@@ -34,7 +34,10 @@ def test_one_session_resumed_on_two_machines_keeps_every_line(
     a.run("pull")
     merged_a = (a.claude / "projects/-p/s.jsonl").read_bytes()
     merged_b = (b.claude / "projects/-p/s.jsonl").read_bytes()
-    assert merged_a == merged_b == base + line_a + line_b
+    # Every line on both; each machine's file only grew (lines it lacked were
+    # appended in place, never rewritten under Claude Code), so orders differ.
+    assert merged_a == base + line_a + line_b
+    assert merged_b == base + line_b + line_a
     # Converged: nothing more travels either way.
     assert "Nothing to push" in a.run("push").stdout
     assert "Already up to date" in b.run("pull").stdout
@@ -56,32 +59,6 @@ def test_settings_edited_on_both_machines_merge_by_key(pair: tuple[Machine, Mach
     b.run("pull")
     merged = json.loads((b.claude / "settings.json").read_bytes())
     assert merged == {"model": "opus", "env": {"A": "1", "B": "2"}, "theme": "dark"}
-
-
-def test_conflict_without_a_terminal_keeps_local_and_stores_remote(
-    pair: tuple[Machine, Machine],
-) -> None:
-    a, b = pair
-    diverge(a, b, "CLAUDE.md", b"line\n", b"from a\n", b"from b\n")
-    proc = b.run("pull")  # no terminal: never blocks, never fails
-    assert "CLAUDE.md" in proc.stderr and "conflicts" in proc.stderr
-    assert (b.claude / "CLAUDE.md").read_bytes() == b"from b\n"
-    listing = b.run("conflicts").stdout
-    assert "CLAUDE.md" in listing
-    b.run("push")
-    # The stored copy never travels as a file of its own.
-    tree = a.run("git", "ls-tree", "-r", "--name-only", "origin/main").stdout
-    a.run("pull")
-    tree = a.run("git", "ls-tree", "-r", "--name-only", "HEAD").stdout.split()
-    assert tree.count("CLAUDE.md") == 1 and len([t for t in tree if "CLAUDE" in t]) == 1
-    assert (a.claude / "CLAUDE.md").read_bytes() == b"from b\n"
-
-    b.run("conflicts", "resolve", "CLAUDE.md", "--remote")
-    assert (b.claude / "CLAUDE.md").read_bytes() == b"from a\n"
-    assert "No stored conflicts" in b.run("conflicts").stdout
-    b.run("push")
-    a.run("pull")
-    assert (a.claude / "CLAUDE.md").read_bytes() == b"from a\n"
 
 
 def test_theirs_flag_takes_the_remote_version(pair: tuple[Machine, Machine]) -> None:

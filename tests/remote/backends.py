@@ -1,21 +1,19 @@
-"""Fixtures for the object storage tests: real servers, fresh buckets, machines using them.
-
-Import the fixtures you use into the test module (pytest then finds them):
-``from tests.conftest_remote import s3_backend, seaweed``.
-"""
+"""A provider under test: a real server on 127.0.0.1, a fresh bucket on it, and machines
+whose environment carries that provider's credentials.  The fixtures that make them are
+in conftest.py."""
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from git_claude_sync.remote.store import Store
 from tests.machines import Machine
-from tests.remote_servers import FakeGCS, SeaweedFS, aws_env
+from tests.remote.servers import FakeGCS, SeaweedFS
 
 _counter = itertools.count()
 
@@ -79,7 +77,7 @@ class Backend:
         client = self.server.client()
         return {b.name: int(b.size) for b in client.list_blobs(self.bucket)}
 
-    def store(self, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def store(self, monkeypatch: pytest.MonkeyPatch) -> Store:
         """This bucket through our own backend code, in the test process."""
         from git_claude_sync.remote import urls
 
@@ -90,36 +88,3 @@ class Backend:
 
 def new_bucket_name(kind: str) -> str:
     return f"{kind}-test-{os.getpid()}-{next(_counter)}"
-
-
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
-    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def fake_gcs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGCS]:
-    server = FakeGCS().start(tmp_path_factory.mktemp("fake-gcs"))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def s3_backend(seaweed: SeaweedFS) -> Backend:
-    name = new_bucket_name("s3")
-    seaweed.client().create_bucket(Bucket=name)
-    return Backend("s3", aws_env(), name, seaweed)
-
-
-@pytest.fixture
-def gcs_backend(fake_gcs: FakeGCS) -> Backend:
-    name = new_bucket_name("gcs")
-    fake_gcs.client().create_bucket(name)
-    return Backend("gcs", fake_gcs.env(), name, fake_gcs)

@@ -10,8 +10,7 @@ import pytest
 
 from git_claude_sync.claude import project_folders
 from git_claude_sync.claude.project_folders import Mapping, Rule, encode
-from tests.machines import Machine, git_plain
-from tests.test_sessions import launcher_state
+from tests.machines import Machine, git_plain, launcher_state
 
 SIDS = [f"{n:08x}-0000-4000-8000-{n:012x}" for n in range(1, 10)]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.machines import Machine
 
-LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "git-claude-sync"
+LAUNCHER = Path(__file__).resolve().parents[2] / "bin" / "git-claude-sync"
 
 
 def launch(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
 from git_claude_sync.engine import session_history
-from tests.machines import Machine, git_plain
+from tests.machines import Machine, git_plain, launcher_state
 
 SID_1 = "1a1a1a1a-0000-4000-8000-000000000001"
 SID_2 = "2b2b2b2b-0000-4000-8000-000000000002"
@@ -44,21 +43,6 @@ def remote_paths(machine: Machine) -> set[bytes]:
         "--git-dir", str(machine.default_remote), "ls-tree", "-r", "--name-only", "-z", "main"
     )
     return {p for p in out.split(b"\0") if p}
-
-
-def launcher_state(machine: Machine) -> str:
-    """What the shell launcher looks at for its no-change fast path."""
-    env = machine.env(
-        GIT_DIR=str(machine.tool_home / "repo.git"), GIT_WORK_TREE=str(machine.claude)
-    )
-    return subprocess.run(
-        ["git", "status", "--porcelain=v2", "--untracked-files=all"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=machine.claude,
-        check=True,
-    ).stdout
 
 
 @pytest.fixture

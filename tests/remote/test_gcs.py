@@ -7,37 +7,37 @@ from pathlib import Path
 
 import pytest
 
-from tests import remote_cases as cases
-from tests.conftest_remote import Backend, fake_gcs, gcs_backend  # noqa: F401  (fixtures)
+from tests.remote import cases
+from tests.remote.backends import Backend
 
 
-def test_round_trip_through_the_cli_and_plain_git(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
+def test_round_trip_through_the_cli_and_plain_git(gcs_backend: Backend, tmp_path: Path) -> None:
     cases.round_trip(gcs_backend, tmp_path)
 
 
-def test_incremental_push_uploads_kilobytes(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
+def test_incremental_push_uploads_kilobytes(gcs_backend: Backend, tmp_path: Path) -> None:
     cases.incremental_push(gcs_backend, tmp_path)
 
 
 def test_concurrent_pushes_both_survive(
-    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases.concurrent_push(gcs_backend, tmp_path, monkeypatch)
 
 
 def test_push_killed_mid_upload_then_a_good_one(
-    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases.killed_push(gcs_backend, tmp_path, monkeypatch)
 
 
 def test_packs_are_consolidated_and_garbage_collected(
-    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    gcs_backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases.consolidation(gcs_backend, tmp_path, monkeypatch)
 
 
-def test_bad_credentials(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
+def test_bad_credentials(gcs_backend: Backend, tmp_path: Path) -> None:
     # The emulator checks no credentials, so this is the real client against Google's
     # endpoint with unusable application-default credentials: it fails before any request.
     garbage = tmp_path / "adc.json"
@@ -48,7 +48,7 @@ def test_bad_credentials(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa:
     )
 
 
-def test_missing_bucket(gcs_backend: Backend, tmp_path: Path) -> None:  # noqa: F811
+def test_missing_bucket(gcs_backend: Backend, tmp_path: Path) -> None:
     cases.refused(
         gcs_backend, tmp_path, gcs_backend.init_args("no-such-bucket-here"), "does not exist"
     )
