@@ -25,23 +25,84 @@ from git_claude_sync.machine.paths import Layout, user_home
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.
-_HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/root|/var/root)(?=/|$)")
-_MAX_NAME = 200  # Claude Code shortens longer folder names with a hash: left alone
+_HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/var/home/[^/]+|/root|/var/root)(?=/|$)")
+_MAX_NAME = 200  # Claude Code shortens longer folder names, adding a hash of the path
 _CWD_FILES = 40  # transcripts read per folder to learn its real path
 _CWD_BYTES = 64 * 1024
 _CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
+def _dashes(match: re.Match[str]) -> str:
+    # Claude Code (JavaScript) replaces UTF-16 code units: a character outside the
+    # Basic Multilingual Plane (an emoji) is two of them, so two dashes.
+    return "--" if ord(match.group()) > 0xFFFF else "-"
+
+
 def encode(path: str) -> str:
-    """Claude Code's folder name for a working directory."""
-    return _NOT_ALNUM.sub("-", path)
+    """Claude Code's encoding of a path, unit by unit, never shortened (for prefixes)."""
+    return _NOT_ALNUM.sub(_dashes, path)
+
+
+def _java_hash(text: str) -> int:
+    """Java's ``String.hashCode`` over UTF-16 units, as a signed 32-bit integer."""
+    h = 0
+    data = text.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h = (h * 31 + (data[i] | data[i + 1] << 8)) & 0xFFFFFFFF
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def folder_name(path: str) -> str:
+    """The folder Claude Code files the sessions of a working directory under.
+
+    ``path`` must be the real path (Claude Code names the folder after
+    ``realpath(cwd)``).  Every UTF-16 unit outside ``[A-Za-z0-9]`` becomes ``-``;
+    a name longer than 200 keeps its first 200 characters, then ``-`` and the
+    base-36 absolute value of the Java-style hash of the path as it was.
+    """
+    return _shorten(encode(path), path)
+
+
+def _shorten(name: str, path: str) -> str:
+    if len(name) <= _MAX_NAME:
+        return name
+    return f"{name[:_MAX_NAME]}-{_base36(abs(_java_hash(path)))}"
 
 
 def canonical_folder(cpath: str) -> str:
-    """The folder for a canonical path: ``~/code/api`` -> ``~-code-api``."""
+    """The folder for a canonical path: ``~/code/api`` -> ``~-code-api``.
+
+    Shortened like Claude Code's own names when longer than 200 characters.
+    """
     if cpath == "~" or cpath.startswith("~/"):
-        return "~" + encode(cpath[1:])
-    return encode(cpath)
+        return _shorten("~" + encode(cpath[1:]), cpath)
+    return folder_name(cpath)
+
+
+def home_part(folder: str, cwd: str) -> str | None:
+    """For a canonical ``~`` folder and a ``cwd`` recorded in it: the home in that ``cwd``.
+
+    The machine that wrote the ``cwd`` may have any home; the rest of the path
+    is the tail of ``cwd`` that names ``folder`` (None when no tail does).
+    """
+    if folder == "~":
+        return cwd
+    if not folder.startswith("~"):
+        return None
+    for i, char in enumerate(cwd):
+        if char == "/" and i > 0 and canonical_folder("~" + cwd[i:]) == folder:
+            return cwd[:i]
+    return None
 
 
 def _under(path: str, root: str) -> bool:
@@ -63,6 +124,9 @@ class Rule:
 class Mapping:
     home: str
     rules: list[Rule] = field(default_factory=list)
+    # The home with links resolved, when it differs (/home -> /var/home): Claude Code
+    # names folders after the real path of the working directory.
+    real_home: str | None = None
     known_homes: set[str] = field(default_factory=set)  # other machines' homes seen in sessions
     witnesses: dict[str, str] = field(default_factory=dict)  # folder -> a cwd that names it
 
@@ -73,9 +137,20 @@ class Mapping:
         for rule in sorted(self.rules, key=lambda r: -len(r.target)):
             if _under(real, rule.target):
                 return _swap(real, rule.target, rule.source)
-        if _under(real, self.home):
-            return "~" + real[len(self.home.rstrip("/")) :]
+        for home in (self.home, self.real_home):
+            if home is not None and _under(real, home):
+                return "~" + real[len(home.rstrip("/")) :]
         return real
+
+    def resolved(self, path: str) -> str:
+        """A path of this machine as Claude Code sees it (the home's links resolved)."""
+        if self.real_home is not None and _under(path, self.home):
+            return _swap(path, self.home, self.real_home)
+        return path
+
+    def local_folder(self, cpath: str) -> str:
+        """The folder Claude Code uses here for the project at a canonical path."""
+        return folder_name(self.resolved(self.local_path(cpath)))
 
     def local_path(self, cpath: str) -> str:
         """The directory of this machine for a canonical path."""
@@ -103,19 +178,24 @@ class Mapping:
 
     def canonical_of_local(self, folder: str, cwds: Iterable[str]) -> str:
         """Where a folder Claude Code made here belongs in the repo."""
-        if folder.startswith("~") or len(folder) >= _MAX_NAME:
+        if folder.startswith("~"):
             return folder
         witness = self.witness(folder, cwds)
         if witness is not None:
             return canonical_folder(self.canonical_path(witness))
+        if len(folder) > _MAX_NAME:
+            return folder  # shortened: only a session's cwd can tell its path
         # No session tells the real path: decide on the encoded name.
         for rule in sorted(self.rules, key=lambda r: -len(r.target)):
             prefix = encode(rule.target.rstrip("/"))
             if folder == prefix or folder.startswith(prefix + "-"):
                 return canonical_folder(rule.source) + folder[len(prefix) :]
-        prefix = encode(self.home.rstrip("/"))
-        if folder == prefix or folder.startswith(prefix + "-"):
-            return "~" + folder[len(prefix) :]
+        for home in (self.real_home, self.home):
+            if home is None:
+                continue
+            prefix = encode(home.rstrip("/"))
+            if folder == prefix or folder.startswith(prefix + "-"):
+                return "~" + folder[len(prefix) :]
         return folder
 
     def witness(self, folder: str, cwds: Iterable[str]) -> str | None:
@@ -123,14 +203,11 @@ class Mapping:
         known = self.witnesses.get(folder)
         if known is not None:
             return known
-        rest = folder[1:] if folder.startswith("~") else None
         for cwd in cwds:
-            if rest is None:
-                ok = encode(cwd) == folder
+            if folder.startswith("~"):
+                ok = home_part(folder, cwd) is not None
             else:
-                tail = cwd[len(cwd) - len(rest) :] if rest else ""
-                ok = (not rest or len(cwd) > len(rest)) and encode(tail) == rest
-                ok = ok and (tail.startswith("/") or not rest)
+                ok = folder_name(cwd) == folder
             if ok:
                 self.witnesses[folder] = cwd
                 return cwd
@@ -139,23 +216,15 @@ class Mapping:
     def canonical_path_of_folder(self, folder: str, cwds: Iterable[str]) -> str | None:
         """The canonical path a canonical folder stands for, read from its sessions' ``cwd``.
 
-        For ``~-…`` folders the encoding is one character per character, so the
-        last ``len(folder) - 1`` characters of a matching ``cwd`` are the real
-        rest of the path, whichever machine (and home) wrote it.
+        For ``~-…`` folders the tail of a matching ``cwd`` is the real rest of the
+        path, whichever machine (and home) wrote it (``home_part``).
         """
-        rest_encoded = folder[1:] if folder.startswith("~") else None
         for cwd in cwds:
-            if rest_encoded is not None:
-                if not rest_encoded:
-                    return "~"
-                rest = cwd[len(cwd) - len(rest_encoded) :]
-                if (
-                    len(cwd) > len(rest_encoded)
-                    and rest.startswith("/")
-                    and (encode(rest) == rest_encoded)
-                ):
-                    return "~" + rest
-            elif encode(cwd) == folder:
+            if folder.startswith("~"):
+                home = home_part(folder, cwd)
+                if home is not None:
+                    return "~" + cwd[len(home) :]
+            elif folder_name(cwd) == folder:
                 canonical = self.canonical_path(cwd)
                 if canonical == cwd:
                     canonical = self.canonical_source(cwd)  # another machine's home
@@ -164,18 +233,19 @@ class Mapping:
 
     def local_of_canonical(self, folder: str, cwds: Iterable[str]) -> str:
         """The name Claude Code gives here to the project of a canonical folder."""
-        if len(folder) >= _MAX_NAME:
-            return folder
         witness = self.witness(folder, cwds)
         cpath = self.canonical_path_of_folder(folder, [witness]) if witness else None
         if cpath is not None:
-            return encode(self.local_path(cpath))
+            return self.local_folder(cpath)
+        if len(folder) > _MAX_NAME:
+            return folder  # shortened: only a session's cwd can tell its path
         for rule in sorted(self.rules, key=lambda r: -len(r.source)):
             prefix = canonical_folder(rule.source)
             if folder == prefix or folder.startswith(prefix + "-"):
                 return encode(rule.target.rstrip("/")) + folder[len(prefix) :]
         if folder.startswith("~"):
-            return encode(self.home.rstrip("/")) + folder[1:]
+            local = encode((self.real_home or self.home).rstrip("/")) + folder[1:]
+            return local if len(local) <= _MAX_NAME else folder  # its hash needs the path
         return folder
 
     def fingerprint(self) -> str:
@@ -218,13 +288,19 @@ def load(layout: Layout) -> Mapping:
         ):
             rules.append(Rule(item["from"], item["to"]))
     home = str(user_home()).rstrip("/") or "/"
+    real_home = os.path.realpath(home)
     seen = state.get("witnesses")
     witnesses = (
         {k: v for k, v in seen.items() if isinstance(k, str) and isinstance(v, str)}
         if isinstance(seen, dict)
         else {}
     )
-    return Mapping(home=home, rules=rules, witnesses=witnesses)
+    return Mapping(
+        home=home,
+        rules=rules,
+        witnesses=witnesses,
+        real_home=real_home if real_home != home else None,
+    )
 
 
 def save_rules(layout: Layout, rules: list[Rule]) -> None:
@@ -418,7 +494,7 @@ def learn_homes(mapping: Mapping, projects: Path) -> None:
                 continue
             witness = mapping.witness(name, _Lazy(entry))
             if witness is not None:
-                home = witness[: len(witness) - (len(name) - 1)] if len(name) > 1 else witness
+                home = home_part(name, witness)
                 if home:
                     mapping.known_homes.add(home)
 
