@@ -694,6 +694,18 @@ class Git:
                 ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
             )
 
+    def assume_unchanged_paths(self) -> set[bytes]:
+        """Index entries marked assume-unchanged (``ls-files -v`` shows them lower-case)."""
+        out = self.run(["ls-files", "-v", "-z"]).stdout
+        return {record[2:] for record in out.split(b"\0") if record[:1].islower()}
+
+    def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
+        if paths:
+            flag = "--assume-unchanged" if on else "--no-assume-unchanged"
+            self.run(
+                ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
+            )
+
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
         self.run(["read-tree", treeish if treeish else "--empty"])

@@ -361,7 +361,7 @@ def _is_our_link(path: Path) -> bool:
 
 
 def links(projects: Path) -> dict[str, str]:
-    """Our links in ``projects/``: local name -> canonical folder."""
+    """Our links in ``projects/``: canonical name -> this machine's folder it shows."""
     found = {}
     with contextlib.suppress(FileNotFoundError):
         for entry in projects.iterdir():
@@ -371,13 +371,15 @@ def links(projects: Path) -> dict[str, str]:
 
 
 def exclude_lines(claude_dir: Path) -> list[str]:
-    """``info/exclude`` lines that hide our links from git."""
-    names = sorted(links(claude_dir / "projects"))
-    if not names:
+    """``info/exclude`` lines for mapped projects: the canonical link (staged through
+    as the files it shows, odd_paths.py) and the local folder (reached through it)."""
+    pairs = sorted(links(claude_dir / "projects").items())
+    if not pairs:
         return []
-    return ["# links to canonical project folders (docs/MAPPING.md)"] + [
-        "/projects/" + _escape(name) for name in names
-    ]
+    lines = ["# mapped project folders: canonical links and the folders they show (MAPPING.md)"]
+    for canonical, local in pairs:
+        lines += ["/projects/" + _escape(canonical), "/projects/" + _escape(local) + "/"]
+    return lines
 
 
 def _escape(name: str) -> str:
@@ -490,7 +492,7 @@ def learn_homes(mapping: Mapping, projects: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         for entry in projects.iterdir():
             name = entry.name
-            if not name.startswith("~") or entry.is_symlink():
+            if not name.startswith("~") or not entry.is_dir():  # a link to its folder, or real
                 continue
             witness = mapping.witness(name, _Lazy(entry))
             if witness is not None:
@@ -499,13 +501,28 @@ def learn_homes(mapping: Mapping, projects: Path) -> None:
                     mapping.known_homes.add(home)
 
 
+def _real_folders(projects: Path) -> list[str]:
+    return sorted(
+        e.name
+        for e in projects.iterdir()
+        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
+    )
+
+
 def arrange(
     layout: Layout,
     mapping: Mapping | None = None,
     foreign: set[bytes] | None = None,
     dry_run: bool = False,
 ) -> Arranged:
-    """Canonical folders for what Claude Code made here; links under local names.
+    """Real folders under the names Claude Code computes here; canonical names as links.
+
+    Claude Code only lists real directories (its picker with git worktrees, the
+    all-projects view), so each project's files live in a real folder under this
+    machine's name for it, and the canonical name the repo uses is a link to that
+    folder: the engine stages and writes through the link (odd_paths.py).  A
+    canonical folder that is real (pulled new, or the older layout where the
+    link went the other way) moves into the local folder and becomes the link.
 
     ``foreign``: repository paths of sessions first committed by another
     machine, needed after a change of mapping (see ``rehome``); ``None`` skips that.
@@ -517,76 +534,99 @@ def arrange(
         return done
     mapping = mapping or load(layout)
     known = dict(mapping.witnesses)
-    real = sorted(
-        e.name
-        for e in projects.iterdir()
-        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
-    )
+    previous = links(projects)
 
-    # 1. Folders Claude Code made here (or pulled under an old name) go canonical.
-    for name in real:
-        if name.startswith("~"):
-            continue
-        cwds = _Lazy(projects / name)
-        canonical = mapping.canonical_of_local(name, cwds)
-        if canonical == name or mapping.local_of_canonical(canonical, cwds) != name:
-            continue
-        if dry_run:
-            done.moved.append((name, canonical))
-            continue
-        source, target = projects / name, projects / canonical
-        if not target.exists():
-            os.rename(source, target)
-            _make_link(source, canonical)
-        else:
-            move_tree(source, target)
-            _replace_by_link(source, canonical)
-        done.moved.append((name, canonical))
-
-    # 2. After a change of mapping, this machine's own sessions follow it.
+    # 0. After a change of mapping, sessions go where the new rules put them.
     state = _read_state(layout)
-    if not dry_run and foreign is not None and state.get("applied") != mapping.fingerprint():
-        done.rehomed = rehome(mapping, projects, foreign)
+    rules_changed = state.get("applied") != mapping.fingerprint()
+    if not dry_run and foreign is not None and rules_changed:
+        done.rehomed = rehome(mapping, projects, foreign, previous)
         state["applied"] = mapping.fingerprint()
         _write_state(layout, state)
 
-    # 3. A link under the local name of every canonical folder.
-    folders = sorted(
-        e.name
-        for e in projects.iterdir()
-        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
-    )
+    # 1. Which real folder is which project: canonical name -> local name.
     wanted: dict[str, str] = {}
-    for name in folders:
-        local = mapping.local_of_canonical(name, _Lazy(projects / name))
-        if local == name:
-            continue
-        if local in folders:
-            done.unreachable[name] = f"{local} here is a folder of its own"
-        elif local in wanted:
-            # Two folders for one local name: the one this machine maps it to wins.
-            if mapping.canonical_of_local(local, []) == name:
-                done.unreachable[wanted[local]] = f"{local} here shows {name}"
-                wanted[local] = name
-            else:
-                done.unreachable[name] = f"{local} here shows {wanted[local]}"
+    reals = _real_folders(projects)
+    linked_to = {local: canonical for canonical, local in previous.items()}
+    for name in reals:
+        cwds = _Lazy(projects / name)
+        linked = linked_to.get(name)
+        if (
+            linked is not None
+            and not rules_changed
+            and mapping.local_of_canonical(linked, cwds) == name
+        ):
+            # Linked already under the same rules: the link names the project (a
+            # folder's name does not always tell its canonical folder back).
+            canonical, local = linked, name
         else:
-            wanted[local] = name
-    existing = links(projects)
+            canonical = mapping.canonical_of_local(name, cwds)
+            if canonical == name:  # named canonically: pulled, or the older layout
+                local = mapping.local_of_canonical(name, cwds)
+            elif mapping.local_of_canonical(canonical, cwds) == name:  # made here
+                local = name
+            else:
+                continue
+        if local == canonical:
+            continue
+        if wanted.get(canonical, local) != local:
+            done.unreachable[canonical] = f"{local} and {wanted[canonical]} both claim it"
+            continue
+        wanted[canonical] = local
+    shown = {local: canonical for canonical, local in wanted.items()}
     if dry_run:
-        done.linked = wanted
+        done.linked = shown
         return done
-    for local, name in existing.items():
-        if wanted.get(local) != name:
-            (projects / local).unlink(missing_ok=True)
-    for local, name in wanted.items():
-        if existing.get(local) != name:
+
+    # 2. Move canonical folders' files into their local folder; the name becomes a link.
+    for canonical, local in sorted(wanted.items()):
+        source, target = projects / canonical, projects / local
+        if target.is_symlink():
+            target.unlink()  # the older layout's link, local name -> canonical folder
+        if source.is_dir() and not source.is_symlink():
+            if not target.exists():
+                os.rename(source, target)
+                _make_link(source, local)
+            else:
+                move_tree(source, target)
+                _replace_by_link(source, local)
+            done.moved.append((canonical, local))
+        elif not source.is_symlink() or os.readlink(source) != local:
+            before = previous.get(canonical)
+            if before is not None and before not in shown and (projects / before).is_dir():
+                # The project's folder here changed (a rule): what is left follows it.
+                if not target.exists():
+                    os.rename(projects / before, target)
+                else:
+                    move_tree(projects / before, target)
+                    with contextlib.suppress(OSError):
+                        (projects / before).rmdir()
+                done.moved.append((before, local))
+            target.mkdir(exist_ok=True)
             with contextlib.suppress(OSError):
-                _make_link(projects / local, name)
-        done.linked[local] = name
+                _make_link(source, local)
+        done.linked[local] = canonical
+
+    # 3. Links whose folder is gone (Claude Code's clean-up removes emptied folders):
+    #    the folder comes back empty, so the link shows the deletions (kept, kept.py).
+    for canonical, local in links(projects).items():
+        if canonical in wanted:
+            continue
+        if local in shown:  # the folder shows another canonical name now (a rule changed)
+            (projects / canonical).unlink(missing_ok=True)
+            continue
+        target = projects / local
+        if target.is_dir():
+            done.linked[local] = canonical
+        elif canonical.startswith("~") or mapping.canonical_of_local(local, []) == canonical:
+            target.mkdir(exist_ok=True)
+            done.linked[local] = canonical
+        else:
+            (projects / canonical).unlink(missing_ok=True)  # not a mapped project any more
+
     if mapping.witnesses != known:
         state = _read_state(layout)
-        present = set(folders) | set(real)
+        present = set(_real_folders(projects)) | set(reals) | set(wanted)
         state["witnesses"] = {k: v for k, v in mapping.witnesses.items() if k in present}
         _write_state(layout, state)
     return done
@@ -605,25 +645,38 @@ def _session_parts(folder: Path, sid: str) -> list[Path]:
     return parts
 
 
-def rehome(mapping: Mapping, projects: Path, foreign: set[bytes]) -> int:
-    """Move sessions made on this machine whose project now maps to another folder."""
+def rehome(
+    mapping: Mapping, projects: Path, foreign: set[bytes], previous: dict[str, str]
+) -> int:
+    """Move each session to the folder the current rules give it; a count.
+
+    A session first committed by another machine belongs to the canonical folder
+    it came in; one made here, to the canonical folder of the directory it was
+    started in.  ``previous``: the canonical links before the change.
+    """
+    canonical_of = {local: canonical for canonical, local in previous.items()}
     moved = 0
     for folder in sorted(p for p in projects.iterdir() if p.is_dir() and not p.is_symlink()):
+        canonical_before = canonical_of.get(folder.name, folder.name)
         for transcript in sorted(folder.glob("*.jsonl")):
             if transcript.name.startswith("agent-"):
                 continue
             sid = transcript.name[: -len(".jsonl")]
-            repo_path = os.fsencode(f"projects/{folder.name}/{transcript.name}")
-            if repo_path in foreign:
-                continue  # another machine's session: its project is that machine's
+            repo_path = os.fsencode(f"projects/{canonical_before}/{transcript.name}")
             cwds = cwds_in_file(transcript)
-            if not cwds:
-                continue
-            started = cwds[0]
-            target = canonical_folder(mapping.canonical_path(started))
-            if target == folder.name or mapping.canonical_path(started) == started:
-                continue
+            own = bool(cwds) and mapping.canonical_path(cwds[0]) != cwds[0]  # a path of ours
+            if repo_path in foreign or not own:
+                if canonical_before == folder.name:
+                    continue  # not a mapped folder: nothing says where else it belongs
+                target = mapping.local_of_canonical(canonical_before, cwds)
+            else:
+                canonical = canonical_folder(mapping.canonical_path(cwds[0]))
+                target = mapping.local_of_canonical(canonical, cwds)
             dest = projects / target
+            if target == folder.name or (dest.exists() and dest.resolve() == folder.resolve()):
+                continue
+            if dest.is_symlink():
+                dest.unlink()  # the older layout's link: the folder is real from now on
             dest.mkdir(exist_ok=True)
             for part in _session_parts(folder, sid):
                 if part.is_dir():

@@ -19,8 +19,12 @@ They are found by an ``lstat`` of every index entry and of what git lists as
 untracked (a nested repository comes as one ``folder/``): a link is met again
 on every run, through its own entries, so nothing else has to remember it.
 Linked files whose stat has not changed are not read again (``link-stats.json``).
-The links of the project folder mapping (project_folders.py) are hidden from
-git by ``info/exclude`` and left alone.  Never walked into: ``.git``, the
+The links of the project folder mapping (project_folders.py: a project's
+canonical name, linked to the folder Claude Code uses here) are staged the same
+way; git's exclude list hides them and their folders from ``git status``, and
+linked entries are marked assume-unchanged so that ``git status`` (the
+launcher's no-change check) does not take them for deletions: the launcher
+looks for changes under linked folders itself (``linked-roots``).  Never walked into: ``.git``, the
 Claude directory or a folder holding it (a link to ``~``), the tool's home.
 """
 
@@ -53,13 +57,16 @@ class Survey:
     nested: list[bytes] = field(default_factory=list)  # nested repositories new to the index
     skipped: list[Skipped] = field(default_factory=list)
     empty: list[bytes] = field(default_factory=list)  # nested repositories with no file to add
+    # Canonical links of mapped project folders: git's exclude list hides them already
+    # (naming them to ``git add`` again would be an error: "paths are ignored").
+    hidden: set[bytes] = field(default_factory=set)
 
     @property
     def leave(self) -> list[bytes]:
         """What ``git add -A`` must leave alone: links (staged here), skipped paths and
         nested repositories with nothing in the index (git would take them for gitlinks)."""
         skipped = {path for path, _ in self.skipped}
-        return sorted(set(self.links) | set(self.empty) | skipped)
+        return sorted((set(self.links) - self.hidden) | set(self.empty) | skipped)
 
 
 def survey(git: Git, claude_dir: Path) -> Survey:
@@ -92,15 +99,17 @@ def survey(git: Git, claude_dir: Path) -> Survey:
                 return prefix
         return None
 
-    roots: dict[bytes, None] = {}
+    # The canonical links of mapped project folders are hidden from git
+    # (info/exclude) but staged through like any other link.
+    roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
+    found.hidden = set(ours)
     for path in dict.fromkeys([*git.untracked_paths(), *git.index_entries()]):
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue
         root = link_root(path)
         if root is not None:
-            if root not in ours:
-                roots[root] = None
+            roots[root] = None
             continue
         mode = modes.get(path)
         if (
@@ -110,6 +119,10 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             and not os.access(root_dir + b"/" + path, os.R_OK)
         ):
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+    # Entries hidden from git status under a link that is a link no more (a mapping
+    # changed, a dotfile link was replaced by its file): git must see them again.
+    stale = [p for p in git.assume_unchanged_paths() if not any(_within(p, r) for r in roots)]
+    git.set_assume_unchanged(sorted(stale), False)
     for root in roots:
         try:
             os.stat(root_dir + b"/" + root)
@@ -199,7 +212,9 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
 
 def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
     """Stage what each link points to as ordinary file entries, encrypted."""
+    started = time.time()
     if not found.links:
+        _record_roots(git, claude_dir, [], started)
         return
     walk = _walk(git, claude_dir, follow=True)
     for root in found.links:
@@ -238,9 +253,45 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
     }
     changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
     git.update_index(changes)
+    # git status would take every linked entry for a deletion (git does not look
+    # through links): hide them from it; the launcher checks these folders itself.
+    git.set_assume_unchanged(sorted(wanted), True)
+    _record_roots(git, claude_dir, found.links, started)
 
 
 _RACY_SECONDS = 2.0
+
+
+def hide_linked(git: Git, claude_dir: Path, paths: list[bytes]) -> None:
+    """Mark index entries reached through a link assume-unchanged (see the module
+    docstring), after a pull wrote them: git status would take them for deletions."""
+    root_dir = os.fsencode(claude_dir)
+    linked = []
+    for path in paths:
+        parts = path.split(b"/")
+        for end in range(1, len(parts)):
+            try:
+                if stat.S_ISLNK(os.lstat(root_dir + b"/" + b"/".join(parts[:end])).st_mode):
+                    linked.append(path)
+                    break
+            except OSError:
+                break
+    git.set_assume_unchanged(linked, True)
+
+
+def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float) -> None:
+    """Tell the launcher which folders to look into (``linked-roots``, one path a line,
+    relative to the Claude directory), and since when (the file's mtime: when this
+    staging began, so a write during it still counts as new)."""
+    if git.index_file is not None:
+        return  # a scratch index (status, dry runs): nothing was staged for real
+    where = Layout.of_git_dir(git.git_dir).linked_roots_file
+    text = b"".join(root + b"\n" for root in sorted(roots) if b"\n" not in root)
+    if not text:
+        where.unlink(missing_ok=True)
+        return
+    atomic_write(where, text)
+    os.utime(where, (started, started))
 
 
 def _signature(st: os.stat_result) -> list[str | int]:

@@ -579,6 +579,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
     git.refresh_index()
+    odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
         conflict_store.record(git, path, theirs_blob, ours_blob)
     for path in unreachable:

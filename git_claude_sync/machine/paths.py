@@ -74,6 +74,11 @@ class Layout:
         return self.home / "sessions-cache.json"
 
     @property
+    def linked_roots_file(self) -> Path:
+        """Linked folders and files staged through their link, for the launcher."""
+        return self.home / "linked-roots"
+
+    @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"

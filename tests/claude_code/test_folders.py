@@ -115,5 +115,5 @@ def test_long_path_on_both_machines(claude_at: Callable[[str], Claude]) -> None:
     name = "project-" * 25  # 200 characters
     cwd_a, cwd_b = a.machine.home / "code" / name, b.machine.home / "code" / name
     both_ways(a, cwd_a, b, cwd_b)
-    (canonical,) = (p for p in (b.machine.claude / "projects").iterdir() if not p.is_symlink())
+    (canonical,) = (p for p in (b.machine.claude / "projects").iterdir() if p.is_symlink())
     assert canonical.name.startswith("~-code-project-") and len(canonical.name) < 210

@@ -44,9 +44,11 @@ def test_resume_and_continue_across_homes(claude_mac: Claude, claude_linux: Clau
     mac.run("pull")
     assert claude_mac.ask(api_mac, "back on the mac", "--resume", sid) == 8
     assert claude_mac.sent("back on the mac", "more from linux")
-    # One transcript, in the canonical folder, with every turn of both machines.
+    # One transcript, in the real folder Claude Code uses on the Mac (which the
+    # canonical name links to), with every turn of both machines.
     transcript = sessions(mac)[sid]
-    assert transcript.parent.name == "~-code-api"
+    canonical = mac.claude / "projects" / "~-code-api"
+    assert canonical.is_symlink() and canonical.resolve() == transcript.parent.resolve()
     prompts = [
         line["message"]["content"]
         for line in map(json.loads, transcript.read_text().splitlines())

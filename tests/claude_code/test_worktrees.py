@@ -84,12 +84,6 @@ def test_picker_with_one_worktree(claude_mac: Claude, claude_linux: Claude) -> N
     assert picker_lists(claude_linux, api_linux, "hello from the mac")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11: with >= 2 git worktrees the /resume picker skips project folders "
-    "that are links (Claude Code 2.1.197); mapped folders are links, so a design change "
-    "is needed",
-)
 def test_picker_with_two_worktrees(claude_mac: Claude, claude_linux: Claude) -> None:
     mac, linux = claude_mac.machine, claude_linux.machine
     api_linux = linux.home / "code" / "api"
@@ -112,27 +106,18 @@ def plain_tmp() -> Iterator[Path]:
 @pytest.mark.parametrize(
     "where",
     [
-        pytest.param(
-            "plain",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 11: with >= 2 git worktrees the /resume picker skips project "
-                "folders that are links (Claude Code 2.1.197); a push turns this machine's "
-                "own folder into one",
-            ),
-        ),
+        "plain",
         "with_underscore",
     ],
 )
 def test_picker_with_two_worktrees_after_a_push_on_the_same_machine(
     claude_bin: Path, api: FakeAnthropic, plain_tmp: Path, where: str
 ) -> None:
-    """The machine's own session, listed before its first push; and after it?
+    """The machine's own session, listed before its first push and after it.
 
-    Only when a worktree's path has a character outside ``[A-Za-z0-9/\\:-]`` and no
-    folder of its own does Claude Code fall back to scanning every real folder for
-    a session whose ``cwd`` is that path: the canonical folder is found then, but
-    only for sessions made on this machine (another machine's ``cwd`` differs).
+    With >= 2 worktrees the picker skips every folder of ``projects/`` that is not a
+    real directory: the folder Claude Code made stays real after a push (its
+    canonical name is the link), in a plain path and in one with ``_`` alike.
     """
     home = plain_tmp / ("home/alice" if where == "plain" else "home/alice_b")
     home.mkdir(parents=True)
