@@ -73,7 +73,25 @@ class Machine:
         return path
 
     def files(self) -> dict[bytes, bytes]:
-        """Every file under the Claude directory, by relative path (bytes)."""
+        """Every file under the Claude directory, by its path in the sync repo (bytes):
+        a mapped project's files under its canonical name, which links to their folder."""
+        projects = self.claude / "projects"
+        canonical = {}
+        if projects.is_dir():
+            for entry in projects.iterdir():
+                target = os.readlink(entry) if entry.is_symlink() else ""
+                if target and "/" not in target:
+                    canonical[os.fsencode(target)] = os.fsencode(entry.name)
+        found = {}
+        for path, data in self._real_files().items():
+            parts = path.split(b"/", 2)
+            if len(parts) == 3 and parts[0] == b"projects" and parts[1] in canonical:
+                path = b"projects/" + canonical[parts[1]] + b"/" + parts[2]
+            found[path] = data
+        return found
+
+    def _real_files(self) -> dict[bytes, bytes]:
+        """Every file under the Claude directory, by relative path, links not followed."""
         found = {}
         for root, _dirs, names in os.walk(self.claude):
             for name in names:
