@@ -406,3 +406,10 @@ def test_a_linked_file_changed_under_an_unchanged_mtime_still_syncs(
     a.run("push")
     b.run("pull")
     assert b.files()[b"CLAUDE.md"] == b"version 2\n"
+
+
+def test_a_name_with_a_newline_is_shown_on_one_line(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    a.write(b"commands/a\nb.md", b"x\n")
+    out = a.run("push", "--dry-run").stdout
+    assert "  commands/a\\nb.md\n" in out
