@@ -72,11 +72,15 @@ def survey(git: Git, claude_dir: Path) -> Survey:
     ours = {b"projects/" + os.fsencode(name) for name in mapping.links(claude_dir / "projects")}
     root_dir = os.fsencode(claude_dir)
     modes: dict[bytes, int | None] = {}  # lstat mode by path (None: missing)
+    closed: dict[bytes, None] = {}  # folders this user cannot enter
 
     def mode_of(path: bytes) -> int | None:
         if path not in modes:
             try:
                 modes[path] = os.lstat(root_dir + b"/" + path).st_mode
+            except PermissionError:
+                closed[path.rpartition(b"/")[0]] = None
+                modes[path] = None
             except OSError:
                 modes[path] = None
         return modes[path]
@@ -110,6 +114,8 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             and not os.access(root_dir + b"/" + path, os.R_OK)
         ):
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+    for folder in closed:
+        found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
     for root in roots:
         try:
             os.stat(root_dir + b"/" + root)
