@@ -431,3 +431,19 @@ def test_an_unreadable_folder_is_named_and_nothing_in_it_is_deleted(
     assert b.files()[b"commands/private/x.md"] == b"one\n"
     assert b.files()[b"CLAUDE.md"] == b"the rest goes through\n"
     make_readable(a.claude / "commands" / "private")
+
+
+def test_a_left_out_link_beside_only_kept_sessions_never_blocks(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, _b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    (a.claude / "projects" / "-p" / "s.jsonl").unlink()  # Claude Code's clean-up: kept
+    (a.claude / "settings.json").unlink()
+    a.run("push", "--allow-mass-delete")
+    os.symlink(a.home / "nowhere.md", a.claude / "CLAUDE.md")  # skipped: git add leaves it
+    proc = a.run("push", check=False)
+    no_traceback(proc.stdout, proc.stderr)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped CLAUDE.md:" in proc.stderr
