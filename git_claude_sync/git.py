@@ -632,7 +632,11 @@ class Git:
             if proc.returncode != 0:
                 raise GitError("encrypting failed (see the lines above)")
         else:
-            self.run(["add", "-A", *from_stdin], input=pathspecs, what="encrypting")
+            proc = self.run(["add", "-A", *from_stdin], input=pathspecs, check=False)
+            # With exclusions, git still reports the implied "." when nothing but
+            # skip-worktree entries matched it; it added everything else all the same.
+            if proc.returncode != 0 and not (specs and _ONLY_SKIP_WORKTREE in proc.stderr):
+                raise GitError(self.describe_failure("encrypting", proc.stderr))
 
     def add_files(self, paths: Sequence[bytes]) -> None:
         """Add these work tree files to the index (through our clean filter), whatever
@@ -951,6 +955,9 @@ class IndexBlobs:
             return bytes(repo.odb.read(entry.id)[1])
         except (KeyError, ValueError, UnicodeError, pygit2.GitError):
             return None
+
+
+_ONLY_SKIP_WORKTREE = b"outside of your sparse-checkout definition"
 
 
 def _c_quote(path: bytes) -> bytes:

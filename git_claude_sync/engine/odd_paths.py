@@ -79,11 +79,15 @@ def survey(git: Git, claude_dir: Path) -> Survey:
     ours = {b"projects/" + os.fsencode(name) for name in mapping.links(claude_dir / "projects")}
     root_dir = os.fsencode(claude_dir)
     modes: dict[bytes, int | None] = {}  # lstat mode by path (None: missing)
+    closed: dict[bytes, None] = {}  # folders this user cannot enter
 
     def mode_of(path: bytes) -> int | None:
         if path not in modes:
             try:
                 modes[path] = os.lstat(root_dir + b"/" + path).st_mode
+            except PermissionError:
+                closed[path.rpartition(b"/")[0]] = None
+                modes[path] = None
             except OSError:
                 modes[path] = None
         return modes[path]
@@ -123,6 +127,8 @@ def survey(git: Git, claude_dir: Path) -> Survey:
     # changed, a dotfile link was replaced by its file): git must see them again.
     stale = [p for p in git.assume_unchanged_paths() if not any(_within(p, r) for r in roots)]
     git.set_assume_unchanged(sorted(stale), False)
+    for folder in closed:
+        found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
     for root in roots:
         try:
             os.stat(root_dir + b"/" + root)

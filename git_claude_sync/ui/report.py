@@ -55,5 +55,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x09: "\\t"}
+
+
 def show_path(path: bytes) -> str:
-    return path.decode("utf-8", "backslashreplace")
+    """A name from disk or the remote, printable on one line whatever it holds."""
+    return path.decode("utf-8", "backslashreplace").translate(_CONTROL)

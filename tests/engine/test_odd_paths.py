@@ -78,7 +78,7 @@ def make_unreadable(path: Path) -> None:
 def make_readable(path: Path) -> None:
     if os.geteuid() == 0:
         os.chown(path, 0, 0)
-    path.chmod(0o644)
+    path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 @pytest.fixture
@@ -406,3 +406,44 @@ def test_a_linked_file_changed_under_an_unchanged_mtime_still_syncs(
     a.run("push")
     b.run("pull")
     assert b.files()[b"CLAUDE.md"] == b"version 2\n"
+
+
+def test_a_name_with_a_newline_is_shown_on_one_line(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    a.write(b"commands/a\nb.md", b"x\n")
+    out = a.run("push", "--dry-run").stdout
+    assert "  commands/a\\nb.md\n" in out
+
+
+def test_an_unreadable_folder_is_named_and_nothing_in_it_is_deleted(
+    confined_pair: tuple[Machine, Machine],
+) -> None:
+    a, b = confined_pair
+    a.write("commands/private/x.md", b"one\n")
+    a.run("push")
+    b.run("pull")
+    make_unreadable(a.claude / "commands" / "private")
+    a.write("CLAUDE.md", b"the rest goes through\n")
+    proc = a.run("push")
+    no_traceback(proc.stdout, proc.stderr)
+    assert "skipped commands/private:" in proc.stderr
+    b.run("pull")
+    assert b.files()[b"commands/private/x.md"] == b"one\n"
+    assert b.files()[b"CLAUDE.md"] == b"the rest goes through\n"
+    make_readable(a.claude / "commands" / "private")
+
+
+def test_a_left_out_link_beside_only_kept_sessions_never_blocks(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, _b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    (a.claude / "projects" / "-p" / "s.jsonl").unlink()  # Claude Code's clean-up: kept
+    (a.claude / "settings.json").unlink()
+    a.run("push", "--allow-mass-delete")
+    os.symlink(a.home / "nowhere.md", a.claude / "CLAUDE.md")  # skipped: git add leaves it
+    proc = a.run("push", check=False)
+    no_traceback(proc.stdout, proc.stderr)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped CLAUDE.md:" in proc.stderr
