@@ -620,6 +620,7 @@ class Preview:
     base: tree_merge.Tree
     ours: tree_merge.Tree
     theirs: tree_merge.Tree
+    mass_deletion: list[bytes] = field(default_factory=list)  # push would refuse these
 
     @property
     def to_push(self) -> list[bytes]:
@@ -640,11 +641,13 @@ def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
     with git.temp_index("preview", copy_index=True) as temp:
         staged = stage(repo, report, git=temp)
         ours_tree = temp.write_tree()
+        refused = mass_deletion(temp, staged, prune=False)
     head = git.rev("HEAD")
     base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
     return Preview(
         staged=staged,
         remote_tip=remote_tip,
+        mass_deletion=refused,
         base=git.ls_tree(base_commit) if base_commit else {},
         ours=git.ls_tree(ours_tree),
         theirs=git.ls_tree(remote_tip) if remote_tip else {},
