@@ -342,3 +342,30 @@ def test_git_locks_of_a_run_that_did_not_crash_are_left_alone(
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert ".lock exists" in proc.stderr, proc.stderr
     assert ref_lock.exists()
+
+
+def test_restore_takes_a_session_in_this_machines_order_for_pushed(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """After a merge a session holds the synced lines in this machine's order: not a change."""
+    a, b = pair
+    sid = "5f0c1d2e-held"
+    first = line("s-0", 0)
+    a.write(SESSION, first)
+    a.run("push")
+    b.run("pull")
+    with open(a.claude / SESSION, "ab") as handle:
+        handle.write(line("a-1", 5))
+    a.run("push")
+    with open(b.claude / SESSION, "ab") as handle:
+        handle.write(line("b-1", 7))  # later: the merge puts a's line first, b's file does not
+    b.run("pull")
+    b.run("push")  # the merge
+    assert "Nothing to push" in b.run("push").stdout
+    assert sorted(lines_of(b.claude / SESSION)) == sorted([first, line("a-1", 5), line("b-1", 7)])
+    assert lines_of(b.claude / SESSION)[-1] == line("a-1", 5)  # b's order, not the merge's
+    before = (b.claude / SESSION).read_bytes()
+    proc = b.run("restore", sid, check=False)
+    assert "not pushed" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc
+    assert (b.claude / SESSION).read_bytes() == before  # all there: not rewritten
