@@ -369,3 +369,17 @@ def test_restore_takes_a_session_in_this_machines_order_for_pushed(
     assert "not pushed" not in proc.stderr, proc.stderr
     assert proc.returncode == 0, proc
     assert (b.claude / SESSION).read_bytes() == before  # all there: not rewritten
+
+
+def test_joining_with_a_conflicting_file_exits_3_and_keeps_both(
+    machine_a: Machine, machine_b: Machine
+) -> None:
+    a, b = machine_a, machine_b
+    a.write("CLAUDE.md", b"from a\n")
+    a.run("init")
+    a.run("push")
+    b.write("CLAUDE.md", b"from b\n")
+    joined = b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file), check=False)
+    assert joined.returncode == NEEDS_A_PERSON, joined
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"from b\n"
+    assert list(conflict_copies(b).values()) == [b"from a\n"]
