@@ -380,3 +380,18 @@ def test_joining_with_a_conflicting_file_exits_3_and_keeps_both(
     assert joined.returncode == NEEDS_A_PERSON, joined
     assert (b.claude / "CLAUDE.md").read_bytes() == b"from b\n"
     assert list(conflict_copies(b).values()) == [b"from a\n"]
+
+
+def test_claude_codes_own_clean_up_of_old_todos_is_no_mass_deletion(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """Claude Code deletes todos/ and plans/ by age: those deletions sync as before."""
+    a, b = synced_pair(pair)
+    for n in range(8):
+        a.write(f"todos/s{n}-agent-s{n}.json", b"[]\n")
+    a.run("push")
+    for n in range(7):  # most of the synced files outside projects/
+        (a.claude / f"todos/s{n}-agent-s{n}.json").unlink()
+    a.run("push")
+    b.run("pull")
+    assert sorted(p.name for p in (b.claude / "todos").iterdir()) == ["s7-agent-s7.json"]
