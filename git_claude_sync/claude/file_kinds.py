@@ -22,3 +22,12 @@ def complete_part(path: bytes, content: bytes) -> bytes:
 def same_lines(a: bytes, b: bytes) -> bool:
     """Whether two texts hold the same lines, each as often, in any order."""
     return len(a) == len(b) and sorted(a.split(b"\n")) == sorted(b.split(b"\n"))
+
+
+# Folders Claude Code itself empties by age at start-up (cleanupPeriodDays), besides sessions.
+SWEPT_BY_AGE = (b"todos/", b"plans/", b"tasks/", b"file-history/")
+
+
+def swept_by_age(path: bytes) -> bool:
+    """Files Claude Code deletes on its own when they grow old (their deletion is routine)."""
+    return path.startswith(SWEPT_BY_AGE)

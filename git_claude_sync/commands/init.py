@@ -14,7 +14,7 @@ import click
 
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
-from git_claude_sync.engine import steps, sync_repo, transaction
+from git_claude_sync.engine import conflict_copies, steps, sync_repo, transaction
 from git_claude_sync.errors import FatalError, NotEncrypted
 from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
 from git_claude_sync.machine import config
@@ -84,6 +84,7 @@ def run(
             "(CODE from 'git claude-sync key export'), or --key COPY_OF_KEY"
         )
     report.say("Next: git claude-sync push")
+    conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
 
 
 def switch_claude_dir() -> None:

@@ -15,6 +15,7 @@ import json
 
 import click
 
+from git_claude_sync.claude import file_kinds
 from git_claude_sync.crypto import keyring
 from git_claude_sync.engine import arrange, kept, session_history
 from git_claude_sync.engine.session_history import Session, show_time
@@ -126,14 +127,23 @@ def _write(repo: SyncRepo, head: str, contents: dict[bytes, bytes], force: bool)
     todo: list[bytes] = []
     for path, data in contents.items():
         current = files.read_file(files.fs_path(repo.claude_dir, path))
-        if current == data:
-            continue
+        if current == data or (
+            current is not None
+            and file_kinds.is_append_only(path)
+            and file_kinds.same_lines(current, data)
+        ):
+            continue  # already here (a session's lines maybe in this machine's order)
         if current is not None and not force:
             synced = head_tree.get(path)
             committed = (
                 old_keys.decrypt(path, git.read_blobs([synced[1]])[synced[1]]) if synced else None
             )
-            if current != committed:
+            # A session may hold the synced lines in this machine's order (a pull
+            # appends, never rewrites: machine/files.append_lines): not a change.
+            same = committed is not None and (
+                file_kinds.is_append_only(path) and file_kinds.same_lines(current, committed)
+            )
+            if current != committed and not same:
                 raise FatalError(
                     f"{show_path(path)} has changes not pushed yet; push first (or --force); "
                     "nothing was restored"

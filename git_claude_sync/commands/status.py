@@ -66,6 +66,13 @@ def run(*, fetch: bool = True) -> None:
         preview = steps.preview(repo, report, git.rev(REMOTE_REF))
     to_push, to_pull, conflicts = preview.to_push, preview.to_pull, preview.conflicts
     _row("To push", plural(len(to_push), "file") if to_push else "nothing")
+    if preview.mass_deletion:
+        _row(
+            "Refused",
+            f"push would delete {plural(len(preview.mass_deletion), 'file')} everywhere "
+            f"({layout.claude_dir} lacks them): 'git claude-sync pull' restores them, "
+            "'push --allow-mass-delete' deletes them",
+        )
     _listing(to_push)
     _row("To pull", plural(len(to_pull), "file") if to_pull else "nothing")
     _listing(to_pull)

@@ -134,30 +134,35 @@ class MassDeletion(FatalError):
 def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
     """The files this commit would delete everywhere, if that is most of what is synced.
 
-    Counted among the files whose deletion syncs: outside ``projects/`` (sessions
-    deleted here are kept, kept.py), or every file with ``prune``; a file moved to
-    another project folder (docs/MAPPING.md) is no deletion.  An emptied Claude
-    directory trips it however few files there are; otherwise it takes two
-    deletions and more than half.
+    Counted among the files a person keeps: outside ``projects/`` (sessions
+    deleted here are kept, kept.py; every file with ``prune``) and outside the
+    folders Claude Code empties by age itself (``todos/``, ``plans/``…); a file
+    moved to another project folder (docs/MAPPING.md) is no deletion.  An emptied
+    Claude directory trips it however few files there are; otherwise it takes
+    two deletions and more than half.
     """
     head = git.rev("HEAD")
     if head is None:
         return []
     moved_to = {kept.within_project(p) for kind, p in staged.changes if kind == "A"}
-    deleted = sorted(
+
+    def counted(path: bytes) -> bool:
+        return (prune or not path.startswith(kept.PREFIX)) and not file_kinds.swept_by_age(path)
+
+    deletions = sorted(
         p
         for kind, p in staged.changes
-        if kind == "D"
-        and (prune or not p.startswith(kept.PREFIX))
-        and not (p.startswith(kept.PREFIX) and kept.within_project(p) in moved_to)
+        if kind == "D" and not (p.startswith(kept.PREFIX) and kept.within_project(p) in moved_to)
     )
-    if not deleted:
+    if not deletions:
         return []
     tree = git.ls_tree(head)
-    synced = [p for p in tree if prune or not p.startswith(kept.PREFIX)]
     gone = {p for kind, p in staged.changes if kind == "D"} | kept.kept_paths(git)
-    emptied = not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree)
-    if emptied or (len(deleted) >= 2 and 2 * len(deleted) > len(synced)):
+    if not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree):
+        return deletions  # emptied: nothing synced is left, nothing new came
+    deleted = [p for p in deletions if counted(p)]
+    synced = [p for p in tree if counted(p)]
+    if len(deleted) >= 2 and 2 * len(deleted) > len(synced):
         return deleted
     return []
 
@@ -167,8 +172,8 @@ def guard_deletions(
 ) -> Staged:
     """Refuse to commit a mass deletion, or (``restore``: a pull) bring the files back.
 
-    Restoring writes HEAD's version of every file the commit would delete, and
-    of the sessions kept as deleted (kept.py), into the Claude directory.
+    Restoring writes HEAD's version of every file the commit would delete (todos
+    too), and of the sessions kept as deleted (kept.py), into the Claude directory.
     """
     git = repo.git
     deleted = mass_deletion(git, staged, prune)
@@ -177,6 +182,7 @@ def guard_deletions(
     if not restore:
         raise MassDeletion(repo.claude_dir, deleted, len(git.ls_tree("HEAD")))
     kept_here = sorted(kept.kept_paths(git))  # sessions kept as deleted, this run's too
+    deleted = sorted(p for kind, p in staged.changes if kind == "D")
     missing = sorted({*deleted, *kept_here})
     tree = git.ls_tree("HEAD")
     blobs = git.read_blobs(tree[p][1] for p in missing)
@@ -620,6 +626,7 @@ class Preview:
     base: tree_merge.Tree
     ours: tree_merge.Tree
     theirs: tree_merge.Tree
+    mass_deletion: list[bytes] = field(default_factory=list)  # push would refuse these
 
     @property
     def to_push(self) -> list[bytes]:
@@ -640,11 +647,13 @@ def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
     with git.temp_index("preview", copy_index=True) as temp:
         staged = stage(repo, report, git=temp)
         ours_tree = temp.write_tree()
+        refused = mass_deletion(temp, staged, prune=False)
     head = git.rev("HEAD")
     base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
     return Preview(
         staged=staged,
         remote_tip=remote_tip,
+        mass_deletion=refused,
         base=git.ls_tree(base_commit) if base_commit else {},
         ours=git.ls_tree(ours_tree),
         theirs=git.ls_tree(remote_tip) if remote_tip else {},

@@ -94,13 +94,17 @@ def replace_file(
     _fsync_dir(path.parent)
 
 
+_APPEND_ATTEMPTS = 50
+
+
 def append_lines(path: Path, data: bytes) -> bool | None:
     """Append to ``path`` the lines of ``data`` it lacks (each line counted), in place.
 
     The file keeps its inode, its lines and their order, and whatever a writer
     appends meanwhile: nothing is ever overwritten or truncated.  Returns False
     and changes nothing when the file ends in a torn line (a writer is half-way
-    through one: try again later), None when there is no such file.
+    through one) or is written to without a pause: try again later.  None when
+    there is no such file.
 
     What is left is a window of a few microseconds between reading the file's
     end and appending: a writer that writes half a line exactly then would get
@@ -111,7 +115,7 @@ def append_lines(path: Path, data: bytes) -> bool | None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     try:
-        while True:
+        for _attempt in range(_APPEND_ATTEMPTS):
             current = _read_from(fd, 0)
             if current and not current.endswith(b"\n"):
                 return False
@@ -125,6 +129,7 @@ def append_lines(path: Path, data: bytes) -> bool | None:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
             return True
+        return False  # written to without a pause: the next run adds the lines
     finally:
         os.close(fd)
 

@@ -95,9 +95,6 @@ def test_a_descriptor_held_across_a_pull_keeps_writing_into_the_file(
     finally:
         os.close(fd)
     assert sorted(lines_of(target)) == sorted([first, mine, remote, later])
-    b.run("push")
-    a.run("pull")
-    assert sorted(lines_of(a.claude / SESSION)) == sorted([first, mine, remote, later])
 
 
 def test_a_fast_forward_that_reorders_lines_keeps_the_held_descriptor(
@@ -175,10 +172,10 @@ def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
     assert versions == {b"# notes\nuse spaces (a)\n", b"# notes\nuse tabs, width 8 (b)\n"}
     for machine in (a, b):
         assert copy in machine.run("conflicts").stdout
-        assert "CLAUDE.md" in machine.run("status").stdout.split("Conflicts", 1)[1]
-        # Even a no-change push says so: the launcher's fast path steps aside.
-        assert launch(machine, "push", real="/bin/false").returncode == 1  # handed to Python
-        assert machine.run("push", check=False).returncode == NEEDS_A_PERSON
+        assert "CLAUDE.md" in machine.run("status", "--no-fetch").stdout.split("Conflicts", 1)[1]
+    # Even a no-change push says so: the launcher's fast path steps aside.
+    assert launch(a, "push", real="/bin/false").returncode == 1  # handed to Python
+    assert a.run("push", check=False).returncode == NEEDS_A_PERSON
 
     # A person chooses (on a): the copy goes everywhere.
     a.run("conflicts", "resolve", "CLAUDE.md", "--remote")
@@ -227,6 +224,7 @@ def test_an_emptied_claude_directory_deletes_nothing_and_pull_restores_it(
     assert len(pushed.stderr.strip().splitlines()) == 1, pushed.stderr
     assert remote_tip(a) == before
     assert "Already up to date" in a.run("pull").stdout
+    assert "pull' restores them" in b.run("status").stdout
     pulled = b.run("pull")
     assert "Restored" in pulled.stdout, pulled
     for rel, data in {**SYNCED, "settings.json": b'{"model": "opus"}\n'}.items():
@@ -341,3 +339,59 @@ def test_git_locks_of_a_run_that_did_not_crash_are_left_alone(
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert ".lock exists" in proc.stderr, proc.stderr
     assert ref_lock.exists()
+
+
+def test_restore_takes_a_session_in_this_machines_order_for_pushed(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """After a merge a session holds the synced lines in this machine's order: not a change."""
+    a, b = pair
+    sid = "5f0c1d2e-held"
+    first = line("s-0", 0)
+    a.write(SESSION, first)
+    a.run("push")
+    b.run("pull")
+    with open(a.claude / SESSION, "ab") as handle:
+        handle.write(line("a-1", 5))
+    a.run("push")
+    with open(b.claude / SESSION, "ab") as handle:
+        handle.write(line("b-1", 7))  # later: the merge puts a's line first, b's file does not
+    b.run("pull")
+    b.run("push")  # the merge
+    assert "Nothing to push" in b.run("push").stdout
+    assert sorted(lines_of(b.claude / SESSION)) == sorted([first, line("a-1", 5), line("b-1", 7)])
+    assert lines_of(b.claude / SESSION)[-1] == line("a-1", 5)  # b's order, not the merge's
+    before = (b.claude / SESSION).read_bytes()
+    proc = b.run("restore", sid, check=False)
+    assert "not pushed" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc
+    assert (b.claude / SESSION).read_bytes() == before  # all there: not rewritten
+
+
+def test_joining_with_a_conflicting_file_exits_3_and_keeps_both(
+    machine_a: Machine, machine_b: Machine
+) -> None:
+    a, b = machine_a, machine_b
+    a.write("CLAUDE.md", b"from a\n")
+    a.run("init")
+    a.run("push")
+    b.write("CLAUDE.md", b"from b\n")
+    joined = b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file), check=False)
+    assert joined.returncode == NEEDS_A_PERSON, joined
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"from b\n"
+    assert list(conflict_copies(b).values()) == [b"from a\n"]
+
+
+def test_claude_codes_own_clean_up_of_old_todos_is_no_mass_deletion(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """Claude Code deletes todos/ and plans/ by age: those deletions sync as before."""
+    a, b = synced_pair(pair)
+    for n in range(8):
+        a.write(f"todos/s{n}-agent-s{n}.json", b"[]\n")
+    a.run("push")
+    for n in range(7):  # most of the synced files outside projects/
+        (a.claude / f"todos/s{n}-agent-s{n}.json").unlink()
+    a.run("push")
+    b.run("pull")
+    assert sorted(p.name for p in (b.claude / "todos").iterdir()) == ["s7-agent-s7.json"]
