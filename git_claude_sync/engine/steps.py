@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from git_claude_sync.claude import file_kinds, file_merge, selection
+from git_claude_sync.claude import file_kinds, file_merge, selection, settings_check
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
@@ -62,6 +62,7 @@ class Staged:
     changes: list[tuple[str, bytes]]
     skipped: list[bytes] = field(default_factory=list)
     kept: list[bytes] = field(default_factory=list)  # deleted here, kept (see kept.py)
+    held_back: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why)
 
     def summary(self) -> str:
         counts = Counter(kind for kind, _ in self.changes)
@@ -110,10 +111,37 @@ def stage(
     deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
+    held_back = _hold_back_broken_settings(repo, git, changes)
+    if held_back:
+        changes = git.staged_status()
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
     if newly_kept:
         changes = git.staged_status()
-    return Staged(changes=changes, skipped=skipped, kept=newly_kept)
+    return Staged(changes=changes, skipped=skipped, kept=newly_kept, held_back=held_back)
+
+
+def _hold_back_broken_settings(
+    repo: SyncRepo, git: Git, changes: list[tuple[str, bytes]]
+) -> list[tuple[bytes, str]]:
+    """A settings.json Claude Code would skip stays out: the index keeps the last good one."""
+    path = settings_check.SETTINGS_PATH
+    if not any(p == path and kind != "D" for kind, p in changes):
+        return []
+    entry = git.index_entries().get(path)
+    if entry is None:
+        return []
+    try:
+        plain = repo.key.decrypt(path, git.read_blobs([entry[1]])[entry[1]])
+    except FatalError:
+        return []  # not ours to judge: verify_outgoing refuses it anyway
+    why = settings_check.problem(plain)
+    if why is None:
+        return []
+    if git.rev("HEAD") is not None and path in git.ls_tree("HEAD"):
+        git.reset_paths([path])
+    else:
+        git.unstage([path])
+    return [(path, why)]
 
 
 class MassDeletion(FatalError):
@@ -275,6 +303,7 @@ class Integration:
     copies: list[tuple[bytes, bytes]] = field(default_factory=list)  # (path, conflict copy)
     # A file on one side, a folder of the same name on the other: (name, where theirs went)
     renamed: list[tuple[bytes, bytes]] = field(default_factory=list)
+    refused: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why) not written
 
 
 @dataclass(frozen=True)
@@ -478,6 +507,18 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "
             f"changed: {'; '.join(failed)}"
         )
+    # A settings.json Claude Code would skip is never written: the file here stays,
+    # and the next push sends it back (the index records the remote's version).
+    refused: set[bytes] = set()
+    for path, data in incoming.items():
+        why = settings_check.problem(data) if settings_check.is_settings(path) else None
+        if why is not None:
+            refused.add(path)
+            integration.refused.append((path, why))
+            report.warn(
+                f"{show_path(path)} from the remote not applied: Claude Code would skip it "
+                f"({why}); the version here stays and the next push restores it"
+            )
     # Sessions and history.jsonl may be appended to at any moment (Claude Code
     # writing, maybe through a descriptor it holds open): a file that exists
     # is never replaced but gets the lines it lacks appended in place, once it
@@ -518,6 +559,15 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             # Deleted there, written to here since: the file stays whole and
             # goes back with the next push.
             still_written.append(path)
+        elif (
+            current is not None
+            and current != expected
+            and settings_check.is_settings(path)
+            and settings_check.problem(current) is not None
+        ):
+            # Being edited here and broken (so held back from staging): left alone.
+            refused.add(path)
+            report.warn(f"{show_path(path)} here is broken; the remote's version was not applied")
         elif current != expected:
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
@@ -537,7 +587,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     waiting: list[bytes] = []
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
-        if path in still_deleted or path in unreachable:
+        if path in still_deleted or path in unreachable or path in refused:
             continue
         target = files.fs_path(repo.claude_dir, path)
         try:
