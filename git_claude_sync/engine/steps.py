@@ -19,8 +19,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from git_claude_sync.claude import file_kinds, file_merge, selection, settings_check
+from git_claude_sync.claude import activity, file_kinds, file_merge, selection, settings_check
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
@@ -304,6 +305,7 @@ class Integration:
     # A file on one side, a folder of the same name on the other: (name, where theirs went)
     renamed: list[tuple[bytes, bytes]] = field(default_factory=list)
     refused: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why) not written
+    remote_tip: str | None = None  # the remote commit integrated
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,12 @@ Chooser = Callable[[ConflictCase], Decision]
 
 def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) -> Integration:
     """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
+    integration = _plan(repo, remote_tip, choose)
+    integration.remote_tip = remote_tip
+    return integration
+
+
+def _plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None) -> Integration:
     git = repo.git
     head = git.rev("HEAD")
     if remote_tip is None or (head is not None and git.is_ancestor(remote_tip, head)):
@@ -585,6 +593,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 "as it is; the remote version is stored, see 'git claude-sync conflicts'"
             )
     waiting: list[bytes] = []
+    commit_time: list[float] = []  # the remote tip's, read once if needed
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
@@ -604,10 +613,14 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     report.detail(f"  {show_path(path)} ends in a line being written: added later")
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
+                if activity.is_session_file(path):
+                    _date_session(git, integration, target, incoming[path], commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
                 files.replace_file(files.through_link(target), incoming[path], executable)
                 report.detail(f"  wrote {show_path(path)}")
+                if activity.is_session_file(path):
+                    _date_session(git, integration, target, incoming[path], commit_time)
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -636,6 +649,24 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new:
             local_blob = old[path][1] if path in old else new[path][1]
             conflict_store.record(git, path, new[path][1], local_blob)
+
+
+def _date_session(
+    git: Git, integration: Integration, target: Path, content: bytes, commit_time: list[float]
+) -> None:
+    """A pulled session file's mtime is its last activity, not the pull's time.
+
+    (Claude Code ages sessions by mtime.)  ``git.refresh_index`` after the writes
+    records the new stat, so staging does not see the file as changed.
+    """
+    moment = activity.last_activity(content)
+    if moment is None:
+        if not commit_time and integration.remote_tip is not None:
+            commit_time.append(git.commit_time(integration.remote_tip))
+        moment = commit_time[0] if commit_time else None
+    if moment is not None:
+        with contextlib.suppress(OSError):
+            os.utime(target, (moment, moment))
 
 
 # -- state -------------------------------------------------------------------
