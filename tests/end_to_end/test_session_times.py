@@ -45,4 +45,3 @@ def test_pulled_sessions_get_their_last_activity_as_mtime(
     b.run("push")
     assert b.git("rev-parse", "HEAD").stdout == before
     assert abs(pulled.stat().st_mtime - WEEK_AGO) < 0.01
-
