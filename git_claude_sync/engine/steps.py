@@ -21,7 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync.claude import activity, file_kinds, file_merge, selection, settings_check
+from git_claude_sync.claude import (
+    activity,
+    file_kinds,
+    file_merge,
+    history_paths,
+    project_folders,
+    selection,
+    settings_check,
+)
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
@@ -392,7 +400,7 @@ def _merge_contents(
         if entry is not None and entry[1] not in plain:
             try:
                 decrypt = history.decrypt if entry is base else repo.key.decrypt
-                plain[entry[1]] = decrypt(path, blobs[entry[1]])
+                plain[entry[1]] = _as_canonical(repo, path, decrypt(path, blobs[entry[1]]))
             except FatalError as err:
                 raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
     base_text = plain[base[1]] if base else None
@@ -480,6 +488,20 @@ def _changes(old: tree_merge.Tree, new: tree_merge.Tree) -> dict[bytes, tree_mer
     return {path: new.get(path) for path in _differences(old, new)}
 
 
+def _as_canonical(repo: SyncRepo, path: bytes, plaintext: bytes) -> bytes:
+    """history.jsonl stored before projects were canonical: merged as if it were."""
+    if not history_paths.is_history(path):
+        return plaintext
+    return history_paths.to_canonical(plaintext, project_folders.load(repo.layout))
+
+
+def _as_local(repo: SyncRepo, path: bytes, plaintext: bytes) -> bytes:
+    """A stored file as this machine's Claude Code reads it (history.jsonl's projects)."""
+    if not history_paths.is_history(path):
+        return plaintext
+    return history_paths.to_local(plaintext, project_folders.load(repo.layout))
+
+
 def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     """Bring the Claude directory and the sync repo to ``integration.new_tip``.
 
@@ -507,7 +529,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in paths:
         if path in new:
             try:
-                incoming[path] = key.decrypt(path, blobs[new[path][1]])
+                incoming[path] = _as_local(repo, path, key.decrypt(path, blobs[new[path][1]]))
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
     if failed:
@@ -540,7 +562,11 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new and file_kinds.is_append_only(path) and target.is_file():
             grow.append(path)
             continue
-        expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
+        expected = (
+            _as_local(repo, path, history.decrypt(path, blobs[old[path][1]]))
+            if path in old
+            else None
+        )
         try:
             current = files.read_file(target)
         except OSError:

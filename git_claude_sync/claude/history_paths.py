@@ -1,0 +1,72 @@
+"""``history.jsonl`` across machines: the ``project`` of each line, machine-independent.
+
+Claude Code's up-arrow history shows the lines whose ``project`` is the
+current directory's absolute path, so a line written on a Mac
+(``/Users/alice/code/api``) would never come up on a Linux box
+(``/home/alice/code/api``).  The repo stores ``project`` in its canonical form
+(``~/code/api``, docs/MAPPING.md) and each machine reads it as its own path.
+
+Both directions change a line only when the other direction gives the line
+back (``to_local(to_canonical(x)) == x`` for this machine's lines, and the
+reverse for stored ones), so the clean filter is deterministic and a checked
+out file cleans to the very blob it came from.  Only the ``project`` value
+changes, byte for byte everything else stays; a line that is not JSON, has no
+string ``project`` or holds the key more than once is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from git_claude_sync.claude.project_folders import Mapping
+
+HISTORY_PATH = b"history.jsonl"
+_PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def is_history(path: bytes) -> bool:
+    return path == HISTORY_PATH
+
+
+def _encode(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _translate_line(line: bytes, there: Callable[[str], str], back: Callable[[str], str]) -> bytes:
+    found = list(_PROJECT.finditer(line))
+    if len(found) != 1:
+        return line
+    match = found[0]
+    try:
+        value = json.loads(match.group(1))
+        obj = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(value, str) or not isinstance(obj, dict) or obj.get("project") != value:
+        return line
+    if _encode(value) != match.group(1):
+        return line  # written with other escapes: could not be given back byte for byte
+    moved = there(value)
+    if moved == value or back(moved) != value:
+        return line
+    encoded = _encode(moved)
+    return line[: match.start(1)] + encoded + line[match.end(1) :]
+
+
+def _translate(content: bytes, there: Callable[[str], str], back: Callable[[str], str]) -> bytes:
+    if b'"project"' not in content:
+        return content
+    lines = content.split(b"\n")  # the last part: b"" or a line without newline
+    return b"\n".join(_translate_line(line, there, back) for line in lines)
+
+
+def to_canonical(content: bytes, mapping: Mapping) -> bytes:
+    """This machine's ``history.jsonl`` as stored: projects relative to home (or a rule)."""
+    return _translate(content, mapping.canonical_path, mapping.local_path)
+
+
+def to_local(content: bytes, mapping: Mapping) -> bytes:
+    """A stored ``history.jsonl`` as this machine's Claude Code reads it."""
+    return _translate(content, mapping.local_path, mapping.canonical_path)
