@@ -21,13 +21,12 @@ from typing import BinaryIO
 
 from git_claude_sync.filters import clean, pktline
 
-from git_claude_sync.claude import history_paths, project_folders
+from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.project_folders import Mapping
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import IndexBlobs
-from git_claude_sync.machine.paths import Layout
 
 
 def _report(path: bytes, err: Exception) -> None:
@@ -86,8 +85,8 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
     def mapping() -> Mapping | None:
         """This machine's project mapping (history.jsonl), read once; None without a repo."""
         if not mappings:
-            layout = Layout.of_git_dir(git_dir) if git_dir is not None else None
-            mappings.append(project_folders.load(layout) if layout is not None else None)
+            here = history_paths.mapping_beside(git_dir) if git_dir is not None else None
+            mappings.append(here)
         return mappings[0]
 
     while True:

@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+from git_claude_sync.claude import project_folders
 from git_claude_sync.claude.project_folders import Mapping
+from git_claude_sync.machine.paths import Layout
 
 HISTORY_PATH = b"history.jsonl"
 _PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
@@ -70,3 +73,8 @@ def to_canonical(content: bytes, mapping: Mapping) -> bytes:
 def to_local(content: bytes, mapping: Mapping) -> bytes:
     """A stored ``history.jsonl`` as this machine's Claude Code reads it."""
     return _translate(content, mapping.local_path, mapping.canonical_path)
+
+
+def mapping_beside(git_dir: Path) -> Mapping:
+    """This machine's mapping, for the filters (which know only the sync repo's git dir)."""
+    return project_folders.load(Layout.of_git_dir(git_dir))
