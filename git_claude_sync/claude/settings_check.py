@@ -9,9 +9,11 @@ included: on every machine it reaches, the user's hooks (ours among them)
 stop running.
 
 This module rejects only what is certain to fail that schema, read from the
-client's code: JSON that does not parse, a value that is not an object, and
-wrong types of the keys checked below.  Anything it does not know about
-passes (unknown keys, hook types it has not seen, permission rule syntax).
+client's code and checked against it (``tests/claude_code/test_settings.py``):
+JSON that does not parse (comments, trailing commas and ``NaN`` included), a
+value that is not an object, and wrong types of the keys checked below.
+Anything it does not know about passes (unknown keys, hook types it has not
+seen, permission rule syntax, ``env`` values, which the client coerces).
 An empty or blank file is valid (Claude Code reads it as ``{}``).
 """
 
@@ -129,11 +131,9 @@ def _check_permissions(permissions: Any) -> str | None:
 
 
 def _check_env(env: Any) -> str | None:
+    # Values that are not strings are coerced (tests/claude_code/test_settings.py).
     if not isinstance(env, dict):
         return f"env must be an object, not {_kind(env)}"
-    for name, value in env.items():
-        if not isinstance(value, str):
-            return f"env.{name} must be a string, not {_kind(value)}"
     return None
 
 

@@ -26,6 +26,7 @@ LOADED = [
     # Hook kinds this check does not know the fields of:
     json.dumps({"hooks": {"Stop": [{"hooks": [{"type": "prompt", "prompt": 1}]}]}}).encode(),
     json.dumps({"env": {"A": "1"}, "cleanupPeriodDays": 3650}).encode(),
+    json.dumps({"env": {"PORT": 3000, "DEBUG": True}}).encode(),  # coerced to strings
     json.dumps({"cleanupPeriodDays": 2.0}).encode(),
 ]
 
@@ -33,6 +34,7 @@ SKIPPED = [
     (b"{", "not valid JSON"),
     (b'{"model": "opus",}', "not valid JSON"),
     (b'{"x": NaN}', "not valid JSON"),
+    (b'// a comment\n{"model": "opus"}', "not valid JSON"),
     (b"[]", "not a JSON object (a array)"),
     (b"null", "not a JSON object (a null)"),
     (b'"text"', "not a JSON object"),
@@ -49,7 +51,6 @@ SKIPPED = [
     (b'{"permissions": {"allow": "Bash(ls)"}}', "permissions.allow must be an array"),
     (b'{"permissions": {"deny": {}}}', "permissions.deny must be an array"),
     (b'{"permissions": {"defaultMode": 1}}', "permissions.defaultMode"),
-    (b'{"env": {"PORT": 3000}}', "env.PORT must be a string, not number"),
     (b'{"env": ["A=1"]}', "env must be an object"),
     (b'{"cleanupPeriodDays": 0}', "cleanupPeriodDays"),
     (b'{"cleanupPeriodDays": "30"}', "cleanupPeriodDays"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.machines import Machine
 
 GOOD = b'{"model": "opus"}\n'
-BROKEN = b'{"model": "opus", "env": {"PORT": 3000}}\n'
+BROKEN = b'{"model": "opus", "permissions": {"allow": "Bash(ls)"}}\n'
 
 
 def test_a_broken_settings_json_is_held_back_and_the_last_good_one_stays(
@@ -16,7 +16,7 @@ def test_a_broken_settings_json_is_held_back_and_the_last_good_one_stays(
     a.write("CLAUDE.md", b"# still synced\n")
     pushed = a.run("push")
     assert "settings.json not synced: Claude Code would skip it" in pushed.stderr
-    assert "env.PORT must be a string" in pushed.stderr
+    assert "permissions.allow must be an array" in pushed.stderr
     assert (a.claude / "settings.json").read_bytes() == BROKEN  # the user's file is untouched
 
     b.run("pull")
@@ -24,7 +24,7 @@ def test_a_broken_settings_json_is_held_back_and_the_last_good_one_stays(
     assert (b.claude / "CLAUDE.md").read_bytes() == b"# still synced\n"
 
     status = a.run("status").stdout
-    assert "Held back" in status and "env.PORT must be a string" in status
+    assert "Held back" in status and "permissions.allow must be an array" in status
 
     a.write("settings.json", b'{"model": "sonnet"}\n')  # fixed: syncs again
     a.run("push")
