@@ -78,3 +78,17 @@ def to_local(content: bytes, mapping: Mapping) -> bytes:
 def mapping_beside(git_dir: Path) -> Mapping:
     """This machine's mapping, for the filters (which know only the sync repo's git dir)."""
     return project_folders.load(Layout.of_git_dir(git_dir))
+
+
+def stored_as_local(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
+    """A stored file as this machine's Claude Code reads it (only history.jsonl changes)."""
+    if not is_history(path):
+        return plaintext
+    return to_local(plaintext, project_folders.load(layout))
+
+
+def local_as_stored(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
+    """A file as it is stored (history.jsonl stored before this: read as if it were)."""
+    if not is_history(path):
+        return plaintext
+    return to_canonical(plaintext, project_folders.load(layout))

@@ -26,7 +26,6 @@ from git_claude_sync.claude import (
     file_kinds,
     file_merge,
     history_paths,
-    project_folders,
     selection,
     settings_check,
 )
@@ -400,7 +399,9 @@ def _merge_contents(
         if entry is not None and entry[1] not in plain:
             try:
                 decrypt = history.decrypt if entry is base else repo.key.decrypt
-                plain[entry[1]] = _as_canonical(repo, path, decrypt(path, blobs[entry[1]]))
+                plain[entry[1]] = history_paths.local_as_stored(
+                    path, decrypt(path, blobs[entry[1]]), repo.layout
+                )
             except FatalError as err:
                 raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
     base_text = plain[base[1]] if base else None
@@ -488,20 +489,6 @@ def _changes(old: tree_merge.Tree, new: tree_merge.Tree) -> dict[bytes, tree_mer
     return {path: new.get(path) for path in _differences(old, new)}
 
 
-def _as_canonical(repo: SyncRepo, path: bytes, plaintext: bytes) -> bytes:
-    """history.jsonl stored before projects were canonical: merged as if it were."""
-    if not history_paths.is_history(path):
-        return plaintext
-    return history_paths.to_canonical(plaintext, project_folders.load(repo.layout))
-
-
-def _as_local(repo: SyncRepo, path: bytes, plaintext: bytes) -> bytes:
-    """A stored file as this machine's Claude Code reads it (history.jsonl's projects)."""
-    if not history_paths.is_history(path):
-        return plaintext
-    return history_paths.to_local(plaintext, project_folders.load(repo.layout))
-
-
 def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     """Bring the Claude directory and the sync repo to ``integration.new_tip``.
 
@@ -529,7 +516,9 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in paths:
         if path in new:
             try:
-                incoming[path] = _as_local(repo, path, key.decrypt(path, blobs[new[path][1]]))
+                incoming[path] = history_paths.stored_as_local(
+                    path, key.decrypt(path, blobs[new[path][1]]), repo.layout
+                )
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
     if failed:
@@ -563,7 +552,9 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             grow.append(path)
             continue
         expected = (
-            _as_local(repo, path, history.decrypt(path, blobs[old[path][1]]))
+            history_paths.stored_as_local(
+                path, history.decrypt(path, blobs[old[path][1]]), repo.layout
+            )
             if path in old
             else None
         )

@@ -81,3 +81,31 @@ def test_history_lines_carry_each_machines_own_project_path(mac: Machine, linux:
             ["To", "push", "nothing"],
             ["To", "pull", "nothing"],
         ]
+
+
+def test_lines_added_later_to_a_file_being_written_get_this_machines_paths(
+    mac: Machine, linux: Machine
+) -> None:
+    mac.write("history.jsonl", entry(mac.home / "code/api", "one", 1000))
+    mac.run("init")
+    mac.run("push")
+    linux.run("init", "--git", str(mac.default_remote), "--key", str(mac.key_file))
+    with (mac.claude / "history.jsonl").open("ab") as history:
+        history.write(entry(mac.home / "code/api", "two", 1001))
+    mac.run("push")
+    # Claude Code is halfway through writing a line here: the pull's lines wait.
+    torn = entry(linux.home / "code/web", "three", 1002)
+    with (linux.claude / "history.jsonl").open("ab") as history:
+        history.write(torn[:20])
+    linux.run("pull")
+    with (linux.claude / "history.jsonl").open("ab") as history:
+        history.write(torn[20:])
+    linux.run("push")
+    assert sorted(projects(linux)) == sorted(
+        [
+            ("one", str(linux.home / "code/api")),
+            ("two", str(linux.home / "code/api")),
+            ("three", str(linux.home / "code/web")),
+        ]
+    )
+    assert launcher_state(linux) == ""
