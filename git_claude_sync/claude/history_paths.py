@@ -11,7 +11,8 @@ back (``to_local(to_canonical(x)) == x`` for this machine's lines, and the
 reverse for stored ones), so the clean filter is deterministic and a checked
 out file cleans to the very blob it came from.  Only the ``project`` value
 changes, byte for byte everything else stays; a line that is not JSON, has no
-string ``project`` or holds the key more than once is left as it is.
+string ``project`` or holds the key more than once is left as it is.  (A
+JSON string cannot hold an unescaped ``"project":``, so a match is a key.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from git_claude_sync.machine.paths import Layout
 
 HISTORY_PATH = b"history.jsonl"
 _PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
+_Move = Callable[[str], str]
 
 
 def is_history(path: bytes) -> bool:
@@ -37,32 +39,42 @@ def _encode(value: str) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-def _translate_line(line: bytes, there: Callable[[str], str], back: Callable[[str], str]) -> bytes:
+def _translate_line(
+    line: bytes, moves: dict[bytes, bytes | None], there: _Move, back: _Move
+) -> bytes:
     found = list(_PROJECT.finditer(line))
     if len(found) != 1:
-        return line
+        return line  # none, or also inside something else: left alone
     match = found[0]
+    token = match.group(1)
+    if token not in moves:
+        moves[token] = _move(token, there, back)
+    moved = moves[token]
+    if moved is None:
+        return line
+    return line[: match.start(1)] + moved + line[match.end(1) :]
+
+
+def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
+    """The translated JSON string for ``token``, or None to leave it."""
     try:
-        value = json.loads(match.group(1))
-        obj = json.loads(line)
+        value = json.loads(token)
     except ValueError:
-        return line
-    if not isinstance(value, str) or not isinstance(obj, dict) or obj.get("project") != value:
-        return line
-    if _encode(value) != match.group(1):
-        return line  # written with other escapes: could not be given back byte for byte
+        return None
+    if not isinstance(value, str) or _encode(value) != token:
+        return None  # written with other escapes: could not be given back byte for byte
     moved = there(value)
     if moved == value or back(moved) != value:
-        return line
-    encoded = _encode(moved)
-    return line[: match.start(1)] + encoded + line[match.end(1) :]
+        return None
+    return _encode(moved)
 
 
-def _translate(content: bytes, there: Callable[[str], str], back: Callable[[str], str]) -> bytes:
+def _translate(content: bytes, there: _Move, back: _Move) -> bytes:
     if b'"project"' not in content:
         return content
+    moves: dict[bytes, bytes | None] = {}
     lines = content.split(b"\n")  # the last part: b"" or a line without newline
-    return b"\n".join(_translate_line(line, there, back) for line in lines)
+    return b"\n".join(_translate_line(line, moves, there, back) for line in lines)
 
 
 def to_canonical(content: bytes, mapping: Mapping) -> bytes:

@@ -62,3 +62,10 @@ def test_only_the_project_value_changes_and_a_torn_last_line_too() -> None:
     spaced = b'{"project": "/Users/alice/x", "display": "a"}\n'
     assert to_canonical(spaced, MAC) == b'{"project": "~/x", "display": "a"}\n'
     assert to_canonical(b"", MAC) == b""
+
+
+def test_a_display_that_says_project_does_not_mislead() -> None:
+    tricky = b'{"display":"project","other":"/Users/alice/x","project":"/Users/alice/x"}\n'
+    assert to_canonical(tricky, MAC) == (
+        b'{"display":"project","other":"/Users/alice/x","project":"~/x"}\n'
+    )
