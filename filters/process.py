@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 from git_claude_sync.filters import clean, pktline
 
+from git_claude_sync.claude import history_paths
+from git_claude_sync.claude.project_folders import Mapping
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
@@ -78,6 +80,15 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
     key: Key | None = None
     history: keyring.Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
+    mappings: list[Mapping | None] = []
+
+    def mapping() -> Mapping | None:
+        """This machine's project mapping (history.jsonl), read once; None without a repo."""
+        if not mappings:
+            here = history_paths.mapping_beside(git_dir) if git_dir is not None else None
+            mappings.append(here)
+        return mappings[0]
+
     while True:
         try:
             headers = pktline.read_text_list(stdin)
@@ -93,7 +104,8 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 key = keyfile.load(key_path)
             if command == b"clean":
                 previous = index.previous(path) if index is not None else None
-                result = clean.clean(key, path, content, previous)
+                translate = mapping() if history_paths.is_history(path) else None
+                result = clean.clean(key, path, content, previous, translate)
                 progress.add(len(content))
             elif command == b"smudge":
                 # Smudge serves checkouts and diffs of history, which may predate a
@@ -102,6 +114,9 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 if history is None:
                     history = keyring.keyring_for(key_path, key)
                 result = history.decrypt(path, content)
+                if history_paths.is_history(path):
+                    here = mapping()
+                    result = history_paths.to_local(result, here) if here else result
             else:
                 raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
         except FatalError as err:

@@ -7,6 +7,9 @@ machine-local folders (the installed CLI alone is thousands of files).
 
 from __future__ import annotations
 
+import json
+import re
+import shlex
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
@@ -25,7 +28,19 @@ DEFAULT_INCLUDE = (
     "plans",
     "todos",
     "rules",
+    "keybindings.json",
+    "hooks",  # hook scripts people keep beside settings.json
+    "output-styles",
 )
+
+# Inside otherwise machine-local folders: what a person chose, not what was installed.
+DEFAULT_INCLUDE_FILES = (
+    "plugins/installed_plugins.json",  # which plugins (their installs stay local)
+    "plugins/known_marketplaces.json",  # which marketplaces (their clones stay local)
+)
+
+# Machine-local wherever they are: /add-dir's absolute local folder paths (read by --continue).
+LOCAL_ANYWHERE = (".session-aliases",)
 
 # Never synced, whatever the configuration says: OAuth tokens.
 NEVER = (".credentials.json",)
@@ -69,18 +84,94 @@ def included_names(config: Config) -> list[str]:
     return names
 
 
-def exclude_file_text(config: Config) -> str:
+_SCRIPT_PREFIXES = ("~/.claude/", "$HOME/.claude/", "${HOME}/.claude/")
+_SAFE_PART = re.compile(r"^[A-Za-z0-9._@+-][A-Za-z0-9 ._@+-]*$")
+
+
+def _commands(settings: object) -> list[str]:
+    """The shell commands of ``statusLine`` and every hook in a parsed settings.json."""
+    if not isinstance(settings, dict):
+        return []
+    found: list[str] = []
+    status = settings.get("statusLine")
+    if isinstance(status, dict) and isinstance(status.get("command"), str):
+        found.append(status["command"])
+    hooks = settings.get("hooks")
+    for groups in hooks.values() if isinstance(hooks, dict) else []:
+        for group in groups if isinstance(groups, list) else []:
+            inner = group.get("hooks") if isinstance(group, dict) else None
+            for hook in inner if isinstance(inner, list) else []:
+                if isinstance(hook, dict) and isinstance(hook.get("command"), str):
+                    found.append(hook["command"])
+    return found
+
+
+def referenced_scripts(claude_dir: Path) -> list[str]:
+    """Files in the Claude directory that settings.json runs (status line, hooks).
+
+    A command names one as ``~/.claude/…``, ``$HOME/.claude/…`` or by its
+    absolute path here; only existing regular files count.
+    """
+    try:
+        settings = json.loads((claude_dir / "settings.json").read_bytes())
+    except (OSError, ValueError):
+        return []
+    prefixes = (*_SCRIPT_PREFIXES, str(claude_dir).rstrip("/") + "/")
+    found: set[str] = set()
+    for command in _commands(settings):
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
+        for word in words:
+            for prefix in prefixes:
+                if not word.startswith(prefix):
+                    continue
+                rel = word[len(prefix) :]
+                parts = rel.split("/")
+                if all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts) and (
+                    parts[0] not in NEVER and parts[0] not in MACHINE_LOCAL
+                ):
+                    target = claude_dir / rel
+                    if target.is_file() and not target.is_symlink():
+                        found.add(rel)
+    return sorted(found)
+
+
+def _reinclude(rel: str, included: set[str]) -> list[str]:
+    """gitignore lines that bring back one file inside ignored folders."""
+    parts = rel.split("/")
+    if parts[0] in included:
+        return []
+    lines: list[str] = []
+    for depth in range(1, len(parts)):
+        folder = "/".join(parts[:depth])
+        lines += [f"!/{folder}", f"/{folder}/*"]
+    return [*lines, f"!/{rel}"]
+
+
+def exclude_file_text(config: Config, claude_dir: Path | None = None) -> str:
     """The ``info/exclude`` that makes git see exactly the synced files."""
     lines = [
         "# Written by git-claude-sync on every run from its defaults and config.toml.",
         "# Everything at the top level is ignored except the synced entries.",
         "/*",
     ]
-    lines += [f"!/{name}" for name in included_names(config)]
+    names = included_names(config)
+    lines += [f"!/{name}" for name in names]
+    lines += ["# files inside local folders, and scripts settings.json runs"]
+    extra = [*DEFAULT_INCLUDE_FILES, *(referenced_scripts(claude_dir) if claude_dir else [])]
+    done: set[str] = set()
+    for rel in extra:
+        for line in _reinclude(rel, set(names)):
+            if line not in done:
+                done.add(line)
+                lines.append(line)
     lines += ["# exclusions from config.toml"]
     lines += [pattern for pattern in config.exclude]
     lines += ["# never synced"]
     lines += [name for name in NEVER]
+    lines += [name for name in LOCAL_ANYWHERE]
     lines += [f"*{TEMP_SUFFIX}"]
     return "\n".join(lines) + "\n"
 
@@ -90,7 +181,11 @@ def is_never_synced(path: bytes) -> bool:
 
 
 def classify_top_level(claude_dir: Path, config: Config) -> tuple[list[str], list[str]]:
-    """(synced, not synced) names present at the top of the Claude directory."""
+    """(synced, not synced) names present at the top of the Claude directory.
+
+    Files synced from inside a local folder (plugin manifests, scripts
+    settings.json runs) are listed by their path among the synced ones.
+    """
     names = set(included_names(config))
     synced: list[str] = []
     local: list[str] = []
@@ -98,6 +193,12 @@ def classify_top_level(claude_dir: Path, config: Config) -> tuple[list[str], lis
         entries = sorted(p.name for p in claude_dir.iterdir())
     except FileNotFoundError:
         return [], []
+    picked = {*DEFAULT_INCLUDE_FILES, *referenced_scripts(claude_dir)}
+    for rel in sorted(picked):
+        if rel.split("/")[0] not in names and (claude_dir / rel).is_file():
+            synced.append(rel)
     for name in entries:
+        if name in synced:
+            continue
         (synced if name in names and name not in NEVER else local).append(name)
-    return synced, local
+    return sorted(synced), local

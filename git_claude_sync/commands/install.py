@@ -2,9 +2,12 @@
 
 ``hook`` is what Claude Code runs.  It must never disturb a session: it writes
 nothing to stdout (SessionStart's stdout would land in Claude's context), exits
-0 whatever happens, and returns at once, because Claude Code kills slow hooks
+0 whatever happens, and returns quickly, because Claude Code kills slow hooks
 (SessionEnd ones especially).  The real work (``push`` or ``pull``) therefore
 runs detached, in its own session, with its output appended to the hook log.
+At a session start the hook waits for that pull up to ``[hooks] start_wait``
+seconds (config.toml, default 4), so sessions from other machines are there
+when the user looks for them; past that the pull carries on in the background.
 
 Environment knobs, for tests and debugging:
 
@@ -23,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,8 @@ import click
 
 from git_claude_sync.claude import settings_hooks
 from git_claude_sync.engine.sync_repo import is_initialised
+from git_claude_sync.errors import FatalError
+from git_claude_sync.machine import config
 from git_claude_sync.machine.paths import Layout, current
 
 FOREGROUND_ENV = "GIT_CLAUDE_SYNC_HOOK_FOREGROUND"
@@ -230,7 +236,8 @@ def _run_hook(event: str) -> None:
             if foreground:
                 subprocess.run(argv, check=False, **options)
             else:
-                subprocess.Popen(argv, start_new_session=True, **options)
+                work = subprocess.Popen(argv, start_new_session=True, **options)
+                _wait_a_little(work, _wait_for(action, layout), log_fd)
         except OSError as err:
             message = (
                 f"{settings_hooks.ERROR_PREFIX}could not start {action}: {err.strerror or err}\n"
@@ -238,6 +245,35 @@ def _run_hook(event: str) -> None:
             os.write(log_fd, message.encode("utf-8", "replace"))
     finally:
         os.close(log_fd)
+
+
+def _wait_for(action: str, layout: Layout) -> float:
+    """Seconds to wait for the detached work: only a session start's pull waits."""
+    if action != "pull":
+        return 0.0
+    try:
+        return config.load(layout.config_file).start_wait
+    except FatalError:
+        return config.START_WAIT  # the pull itself reports the bad config in the log
+
+
+def _wait_a_little(work: subprocess.Popen[bytes], budget: float, log_fd: int) -> None:
+    """Wait up to ``budget`` seconds for the detached work; it goes on past it regardless.
+
+    The note it logs is no hook line: the work's own lines, before or after it,
+    stay the last run's (``settings_hooks.last_hook_failure``).
+    """
+    if budget <= 0:
+        return
+    started = time.monotonic()
+    try:
+        work.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        note = f"(the session start waited {budget:g} s; the pull goes on in the background)"
+    else:
+        took = time.monotonic() - started
+        note = f"(the session start waited {took:.1f} s for the pull, exit {work.returncode})"
+    os.write(log_fd, (note + "\n").encode("utf-8", "replace"))
 
 
 COMMANDS: list[click.Command] = [install, uninstall, hook]

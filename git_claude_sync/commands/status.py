@@ -88,6 +88,9 @@ def run(*, fetch: bool = True) -> None:
     )
     for copy, original in copies[:_MAX_LISTED]:
         click.echo(f"    {show_path(original)}: the other version is in {show_path(copy)}")
+    for path, why in preview.staged.held_back:
+        _row("Held back", f"{show_path(path)}: Claude Code would skip it ({why})")
+        click.echo(f"{'':<18}the last good version stays synced; fix the file to sync it again")
     synced, local = selection.classify_top_level(layout.claude_dir, repo.config)
     _row("Synced", " ".join(synced) or "nothing yet")
     _row("Not synced", " ".join(local) or "nothing")

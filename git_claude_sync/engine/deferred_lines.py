@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from git_claude_sync.claude import history_paths
 from git_claude_sync.crypto import keyring
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -73,6 +74,7 @@ def complete(repo: SyncRepo) -> list[bytes]:
         if path not in tree:
             continue  # no longer synced: nothing to add
         data = history.decrypt(path, blobs[tree[path][1]])
+        data = history_paths.stored_as_local(path, data, repo.layout)
         if files.append_lines(files.fs_path(repo.claude_dir, path), data) is False:
             waiting.append(path)
     _save(git, waiting)

@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.claude import project_folders as mapping
-from git_claude_sync.claude.selection import NEVER
+from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
 from git_claude_sync.machine.paths import Layout
 
-_NEVER = {os.fsencode(name) for name in NEVER}
+_NEVER = {os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE)}  # not even through a link
 _KEPT = "its last synced version stays"
 
 Skipped = tuple[bytes, str]  # (path, why)

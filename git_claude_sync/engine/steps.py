@@ -19,8 +19,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from git_claude_sync.claude import file_kinds, file_merge, selection
+from git_claude_sync.claude import (
+    activity,
+    file_kinds,
+    file_merge,
+    history_paths,
+    selection,
+    settings_check,
+)
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
@@ -62,6 +70,7 @@ class Staged:
     changes: list[tuple[str, bytes]]
     skipped: list[bytes] = field(default_factory=list)
     kept: list[bytes] = field(default_factory=list)  # deleted here, kept (see kept.py)
+    held_back: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why)
 
     def summary(self) -> str:
         counts = Counter(kind for kind, _ in self.changes)
@@ -110,10 +119,37 @@ def stage(
     deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
+    held_back = _hold_back_broken_settings(repo, git, changes)
+    if held_back:
+        changes = git.staged_status()
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
     if newly_kept:
         changes = git.staged_status()
-    return Staged(changes=changes, skipped=skipped, kept=newly_kept)
+    return Staged(changes=changes, skipped=skipped, kept=newly_kept, held_back=held_back)
+
+
+def _hold_back_broken_settings(
+    repo: SyncRepo, git: Git, changes: list[tuple[str, bytes]]
+) -> list[tuple[bytes, str]]:
+    """A settings.json Claude Code would skip stays out: the index keeps the last good one."""
+    path = settings_check.SETTINGS_PATH
+    if not any(p == path and kind != "D" for kind, p in changes):
+        return []
+    entry = git.index_entries().get(path)
+    if entry is None:
+        return []
+    try:
+        plain = repo.key.decrypt(path, git.read_blobs([entry[1]])[entry[1]])
+    except FatalError:
+        return []  # not ours to judge: verify_outgoing refuses it anyway
+    why = settings_check.problem(plain)
+    if why is None:
+        return []
+    if git.rev("HEAD") is not None and path in git.ls_tree("HEAD"):
+        git.reset_paths([path])
+    else:
+        git.unstage([path])
+    return [(path, why)]
 
 
 class MassDeletion(FatalError):
@@ -281,6 +317,8 @@ class Integration:
     copies: list[tuple[bytes, bytes]] = field(default_factory=list)  # (path, conflict copy)
     # A file on one side, a folder of the same name on the other: (name, where theirs went)
     renamed: list[tuple[bytes, bytes]] = field(default_factory=list)
+    refused: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why) not written
+    remote_tip: str | None = None  # the remote commit integrated
 
 
 @dataclass(frozen=True)
@@ -304,6 +342,12 @@ Chooser = Callable[[ConflictCase], Decision]
 
 def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) -> Integration:
     """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
+    integration = _plan(repo, remote_tip, choose)
+    integration.remote_tip = remote_tip
+    return integration
+
+
+def _plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None) -> Integration:
     git = repo.git
     head = git.rev("HEAD")
     if remote_tip is None or (head is not None and git.is_ancestor(remote_tip, head)):
@@ -361,7 +405,9 @@ def _merge_contents(
         if entry is not None and entry[1] not in plain:
             try:
                 decrypt = history.decrypt if entry is base else repo.key.decrypt
-                plain[entry[1]] = decrypt(path, blobs[entry[1]])
+                plain[entry[1]] = history_paths.local_as_stored(
+                    path, decrypt(path, blobs[entry[1]]), repo.layout
+                )
             except FatalError as err:
                 raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
     base_text = plain[base[1]] if base else None
@@ -476,7 +522,9 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in paths:
         if path in new:
             try:
-                incoming[path] = key.decrypt(path, blobs[new[path][1]])
+                incoming[path] = history_paths.stored_as_local(
+                    path, key.decrypt(path, blobs[new[path][1]]), repo.layout
+                )
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
     if failed:
@@ -484,6 +532,18 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "
             f"changed: {'; '.join(failed)}"
         )
+    # A settings.json Claude Code would skip is never written: the file here stays,
+    # and the next push sends it back (the index records the remote's version).
+    refused: set[bytes] = set()
+    for path, data in incoming.items():
+        why = settings_check.problem(data) if settings_check.is_settings(path) else None
+        if why is not None:
+            refused.add(path)
+            integration.refused.append((path, why))
+            report.warn(
+                f"{show_path(path)} from the remote not applied: Claude Code would skip it "
+                f"({why}); the version here stays and the next push restores it"
+            )
     # Sessions and history.jsonl may be appended to at any moment (Claude Code
     # writing, maybe through a descriptor it holds open): a file that exists
     # is never replaced but gets the lines it lacks appended in place, once it
@@ -497,7 +557,13 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new and file_kinds.is_append_only(path) and target.is_file():
             grow.append(path)
             continue
-        expected = history.decrypt(path, blobs[old[path][1]]) if path in old else None
+        expected = (
+            history_paths.stored_as_local(
+                path, history.decrypt(path, blobs[old[path][1]]), repo.layout
+            )
+            if path in old
+            else None
+        )
         try:
             current = files.read_file(target)
         except OSError:
@@ -524,6 +590,15 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             # Deleted there, written to here since: the file stays whole and
             # goes back with the next push.
             still_written.append(path)
+        elif (
+            current is not None
+            and current != expected
+            and settings_check.is_settings(path)
+            and settings_check.problem(current) is not None
+        ):
+            # Being edited here and broken (so held back from staging): left alone.
+            refused.add(path)
+            report.warn(f"{show_path(path)} here is broken; the remote's version was not applied")
         elif current != expected:
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
@@ -541,9 +616,10 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 "as it is; the remote version is stored, see 'git claude-sync conflicts'"
             )
     waiting: list[bytes] = []
+    commit_time: list[float] = []  # the remote tip's, read once if needed
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
-        if path in still_deleted or path in unreachable:
+        if path in still_deleted or path in unreachable or path in refused:
             continue
         target = files.fs_path(repo.claude_dir, path)
         try:
@@ -560,10 +636,14 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     report.detail(f"  {show_path(path)} ends in a line being written: added later")
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
+                if activity.is_session_file(path):
+                    _date_session(git, integration, target, incoming[path], commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
                 files.replace_file(files.through_link(target), incoming[path], executable)
                 report.detail(f"  wrote {show_path(path)}")
+                if activity.is_session_file(path):
+                    _date_session(git, integration, target, incoming[path], commit_time)
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -592,6 +672,24 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new:
             local_blob = old[path][1] if path in old else new[path][1]
             conflict_store.record(git, path, new[path][1], local_blob)
+
+
+def _date_session(
+    git: Git, integration: Integration, target: Path, content: bytes, commit_time: list[float]
+) -> None:
+    """A pulled session file's mtime is its last activity, not the pull's time.
+
+    (Claude Code ages sessions by mtime.)  ``git.refresh_index`` after the writes
+    records the new stat, so staging does not see the file as changed.
+    """
+    moment = activity.last_activity(content)
+    if moment is None:
+        if not commit_time and integration.remote_tip is not None:
+            commit_time.append(git.commit_time(integration.remote_tip))
+        moment = commit_time[0] if commit_time else None
+    if moment is not None:
+        with contextlib.suppress(OSError):
+            os.utime(target, (moment, moment))
 
 
 # -- state -------------------------------------------------------------------

@@ -110,7 +110,8 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
     links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
-    _write_if_changed(info / "exclude", selection.exclude_file_text(config) + links)
+    text = selection.exclude_file_text(config, layout.claude_dir)
+    _write_if_changed(info / "exclude", text + links)
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -103,6 +103,11 @@ def run(
         staged = steps.guard_deletions(repo, report, staged, restore=not send, prune=prune)
     for path in staged.skipped:
         report.warn(f"skipped {show_path(path)}: symlinks and nested repositories are not synced")
+    for path, why in staged.held_back:
+        report.warn(
+            f"{show_path(path)} not synced: Claude Code would skip it ({why}); "
+            "the last good version stays in the repo and on the remote"
+        )
     with report.phase("commit"):
         steps.commit(repo, staged)
     result = Result(staged)

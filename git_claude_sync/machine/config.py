@@ -32,7 +32,16 @@ connect_timeout = {connect:g}
 # Seconds the remote may send nothing before a push or pull gives up on it.
 # Raise it for a slow link (or set CLAUDE_SYNC_STALL_TIMEOUT).
 stall_timeout = {stall:g}
+
+[hooks]
+# Seconds a session start waits for its pull (so other machines' sessions are in the
+# picker); past it the pull goes on in the background.  0: never wait.
+start_wait = {start_wait:g}
 """
+
+START_WAIT = 4.0
+START_WAIT_MAX = 20.0  # well under the hook timeout Claude Code is given (settings_hooks)
+START_WAIT_ENV = "CLAUDE_SYNC_START_WAIT"
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Config:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     network: Limits = field(default_factory=Limits)
+    start_wait: float = START_WAIT  # [hooks] start_wait
 
 
 def default_machine() -> str:
@@ -50,7 +60,10 @@ def default_machine() -> str:
 def write_default(path: Path) -> None:
     if not path.exists():
         text = TEMPLATE.format(
-            machine=default_machine(), connect=Limits.connect, stall=Limits.stall
+            machine=default_machine(),
+            connect=Limits.connect,
+            stall=Limits.stall,
+            start_wait=START_WAIT,
         )
         path.write_text(text, encoding="utf-8")
 
@@ -59,7 +72,9 @@ def load(path: Path) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Config(machine=default_machine(), network=_network({}, path))
+        return Config(
+            machine=default_machine(), network=_network({}, path), start_wait=_start_wait({}, path)
+        )
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise FatalError(f"{path} is not valid TOML: {err}") from None
     machine = data.get("machine", default_machine())
@@ -79,7 +94,22 @@ def load(path: Path) -> Config:
         include=lists["include"],
         exclude=lists["exclude"],
         network=_network(data.get("network", {}), path),
+        start_wait=_start_wait(data.get("hooks", {}), path),
     )
+
+
+def _start_wait(table: object, path: Path) -> float:
+    """``[hooks] start_wait`` (or ``CLAUDE_SYNC_START_WAIT``): 0 up to START_WAIT_MAX."""
+    if not isinstance(table, dict):
+        raise FatalError(f"{path}: [hooks] must be a table")
+    where = START_WAIT_ENV if os.environ.get(START_WAIT_ENV) else f"{path}: hooks.start_wait"
+    value = os.environ.get(START_WAIT_ENV) or table.get("start_wait", START_WAIT)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise FatalError(f"{where} must be a number of seconds, 0 or more")
+    return min(float(value), START_WAIT_MAX)
 
 
 def _seconds(value: object, where: str) -> float:

@@ -1,0 +1,106 @@
+"""``history.jsonl`` across machines: the ``project`` of each line, machine-independent.
+
+Claude Code's up-arrow history shows the lines whose ``project`` is the
+current directory's absolute path, so a line written on a Mac
+(``/Users/alice/code/api``) would never come up on a Linux box
+(``/home/alice/code/api``).  The repo stores ``project`` in its canonical form
+(``~/code/api``, docs/MAPPING.md) and each machine reads it as its own path.
+
+Both directions change a line only when the other direction gives the line
+back (``to_local(to_canonical(x)) == x`` for this machine's lines, and the
+reverse for stored ones), so the clean filter is deterministic and a checked
+out file cleans to the very blob it came from.  Only the ``project`` value
+changes, byte for byte everything else stays; a line that is not JSON, has no
+string ``project`` or holds the key more than once is left as it is.  (A
+JSON string cannot hold an unescaped ``"project":``, so a match is a key.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from git_claude_sync.claude import project_folders
+from git_claude_sync.claude.project_folders import Mapping
+from git_claude_sync.machine.paths import Layout
+
+HISTORY_PATH = b"history.jsonl"
+_PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
+_Move = Callable[[str], str]
+
+
+def is_history(path: bytes) -> bool:
+    return path == HISTORY_PATH
+
+
+def _encode(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _translate_line(
+    line: bytes, moves: dict[bytes, bytes | None], there: _Move, back: _Move
+) -> bytes:
+    found = list(_PROJECT.finditer(line))
+    if len(found) != 1:
+        return line  # none, or also inside something else: left alone
+    match = found[0]
+    token = match.group(1)
+    if token not in moves:
+        moves[token] = _move(token, there, back)
+    moved = moves[token]
+    if moved is None:
+        return line
+    return line[: match.start(1)] + moved + line[match.end(1) :]
+
+
+def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
+    """The translated JSON string for ``token``, or None to leave it."""
+    try:
+        value = json.loads(token)
+    except ValueError:
+        return None
+    if not isinstance(value, str) or _encode(value) != token:
+        return None  # written with other escapes: could not be given back byte for byte
+    moved = there(value)
+    if moved == value or back(moved) != value:
+        return None
+    return _encode(moved)
+
+
+def _translate(content: bytes, there: _Move, back: _Move) -> bytes:
+    if b'"project"' not in content:
+        return content
+    moves: dict[bytes, bytes | None] = {}
+    lines = content.split(b"\n")  # the last part: b"" or a line without newline
+    return b"\n".join(_translate_line(line, moves, there, back) for line in lines)
+
+
+def to_canonical(content: bytes, mapping: Mapping) -> bytes:
+    """This machine's ``history.jsonl`` as stored: projects relative to home (or a rule)."""
+    return _translate(content, mapping.canonical_path, mapping.local_path)
+
+
+def to_local(content: bytes, mapping: Mapping) -> bytes:
+    """A stored ``history.jsonl`` as this machine's Claude Code reads it."""
+    return _translate(content, mapping.local_path, mapping.canonical_path)
+
+
+def mapping_beside(git_dir: Path) -> Mapping:
+    """This machine's mapping, for the filters (which know only the sync repo's git dir)."""
+    return project_folders.load(Layout.of_git_dir(git_dir))
+
+
+def stored_as_local(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
+    """A stored file as this machine's Claude Code reads it (only history.jsonl changes)."""
+    if not is_history(path):
+        return plaintext
+    return to_local(plaintext, project_folders.load(layout))
+
+
+def local_as_stored(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
+    """A file as it is stored (history.jsonl stored before this: read as if it were)."""
+    if not is_history(path):
+        return plaintext
+    return to_canonical(plaintext, project_folders.load(layout))
