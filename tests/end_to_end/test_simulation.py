@@ -1,7 +1,8 @@
 """A seeded random simulation of several machines sharing one Claude directory.
 
 Three or more fake homes sync through one bare remote while random steps run:
-lines appended to sessions (sometimes torn mid-line for a while), new sessions,
+lines appended to sessions (sometimes torn mid-line for a while, the rest
+written later through the descriptor that was held open meanwhile), new sessions,
 one session resumed on two machines, ``settings.json`` edited (own keys, and
 now and then one shared key on two machines: a conflict), ``history.jsonl``
 appended to, commands and todos created, edited and deleted, sessions deleted,
@@ -31,6 +32,7 @@ and named in every failure message).
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 import uuid
@@ -77,6 +79,7 @@ class Simulation:
         self.required: dict[str, set[bytes]] = defaultdict(set)
         self.own_order: dict[tuple[int, str], list[bytes]] = defaultdict(list)
         self.torn: dict[tuple[int, str], tuple[bytes, bytes]] = {}  # (rest, whole line)
+        self.held: dict[tuple[int, str], int] = {}  # the descriptor a torn line is written by
         # Other files: every content ever written.
         self.versions: dict[str, set[bytes]] = defaultdict(set)
         self.versions["settings.json"].add(b'{"model": "opus"}\n')
@@ -135,8 +138,13 @@ class Simulation:
         pending = self.torn.pop((i, path), None)
         if pending is not None:
             rest, whole = pending
-            with open(self.machines[i].claude / path, "ab") as handle:
-                handle.write(rest)
+            # The writer held its descriptor open across whatever ran meanwhile
+            # (pulls that added lines, folders that moved), as Claude Code may.
+            fd = self.held.pop((i, path))
+            try:
+                os.write(fd, rest)
+            finally:
+                os.close(fd)
             self.record_line(i, path, whole)
 
     def record_line(self, i: int, path: str, line: bytes) -> None:
@@ -155,8 +163,14 @@ class Simulation:
             cut = self.rng.randrange(1, len(last) - 1)
             torn = last[:cut]
             self.torn[(i, path)] = (last[cut:], last)
-        with open(target, "ab") as handle:
-            handle.write(b"".join(complete) + torn)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, b"".join(complete) + torn)
+        finally:
+            if tear:
+                self.held[(i, path)] = fd  # the rest of the line comes through it, later
+            else:
+                os.close(fd)
         for line in complete:
             self.record_line(i, path, line)
 
