@@ -139,6 +139,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                         history = keyring.keyring_for(key_path, key)
                     for part in content:
                         spool.write(part)
+                    spool.seek(0)
                     pieces = (piece for piece, _record in history.open(path, spool))
                     here = mapping() if history_paths.is_history(path) else None
                     if here is not None:  # small: taken whole, its paths made this machine's

@@ -84,7 +84,7 @@ class Keyring:
         return key.decrypt(path, blob)  # an unknown id fails there, naming both fingerprints
 
     def open(self, path: bytes | None, blob: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
-        """``Key.open`` with the key the stored blob names (``blob`` a seekable file)."""
+        """``Key.open`` with the key the stored blob names (``blob``: a seekable file, at 0)."""
         head = blob.read(codec.HEADER_LEN)
         blob.seek(0)
         key = self._by_id.get(codec.parse_header(head).key_id, self.current)
