@@ -85,10 +85,13 @@ class Keyring:
 
     def open(self, path: bytes | None, blob: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
         """``Key.open`` with the key the stored blob names (``blob``: a seekable file, at 0)."""
-        head = blob.read(codec.HEADER_LEN)
+        key = self.key_for(blob.read(codec.HEADER_LEN))
         blob.seek(0)
-        key = self._by_id.get(codec.parse_header(head).key_id, self.current)
         return key.open(path, blob.read)
+
+    def key_for(self, header: bytes) -> Key:
+        """The key a stored blob's header names (the current one if unknown: it fails there)."""
+        return self._by_id.get(codec.parse_header(header).key_id, self.current)
 
     def knows(self, key_id: bytes) -> bool:
         return key_id in self._by_id
