@@ -137,11 +137,6 @@ def append_lines(path: Path, data: bytes) -> bool | None:
         os.close(fd)
 
 
-def missing_lines(data: bytes, current: bytes) -> bytes:
-    """The lines of ``data`` that ``current`` lacks (as many times as it lacks them), in order."""
-    return _missing(data, Counter(_digest(line) for line in _lines(current)))
-
-
 def _missing(data: bytes, have: Counter[bytes]) -> bytes:
     """The lines of ``data`` whose digests ``have`` lacks (counted), in order."""
     out = []
