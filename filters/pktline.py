@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 MAX_DATA = 65516
@@ -45,10 +46,13 @@ def read_text_list(stream: BinaryIO) -> list[bytes]:
 
 def read_content(stream: BinaryIO) -> bytes:
     """Binary packets up to the next flush, joined."""
-    parts = []
+    return b"".join(iter_content(stream))
+
+
+def iter_content(stream: BinaryIO) -> Iterator[bytes]:
+    """Binary packets up to the next flush, one at a time."""
     while (packet := read_packet(stream)) is not None:
-        parts.append(packet)
-    return b"".join(parts)
+        yield packet
 
 
 def write_packet(stream: BinaryIO, data: bytes) -> None:
@@ -68,7 +72,13 @@ def write_text_list(stream: BinaryIO, items: list[bytes]) -> None:
 
 
 def write_content(stream: BinaryIO, data: bytes) -> None:
-    view = memoryview(data)
-    for start in range(0, len(data), MAX_DATA):
-        write_packet(stream, bytes(view[start : start + MAX_DATA]))
+    write_content_parts(stream, [data])
     write_flush(stream)
+
+
+def write_content_parts(stream: BinaryIO, parts: Iterable[bytes]) -> None:
+    """Byte strings of any size as data packets (no flush: the caller ends the content)."""
+    for data in parts:
+        view = memoryview(data)
+        for start in range(0, len(data), MAX_DATA):
+            write_packet(stream, bytes(view[start : start + MAX_DATA]))

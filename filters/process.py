@@ -13,11 +13,14 @@ git then refuses to store or check out that file instead of passing it through.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from git_claude_sync.filters import clean, pktline
 
@@ -55,13 +58,16 @@ class Progress:
         self.bytes = 0
         self.shown_at = 0.0
 
-    def add(self, size: int) -> None:
+    def counted(self, content: Iterable[bytes]) -> Iterator[bytes]:
+        """``content`` passed through, counted as one file."""
         self.files += 1
-        self.bytes += size
-        now = time.monotonic()
-        if self.enabled and now - self.shown_at > 0.2:
-            self.shown_at = now
-            self._show()
+        for part in content:
+            self.bytes += len(part)
+            now = time.monotonic()
+            if self.enabled and now - self.shown_at > 0.2:
+                self.shown_at = now
+                self._show()
+            yield part
 
     def _show(self) -> None:
         sys.stderr.write(f"\rEncrypting: {self.files} files, {self.bytes / 1e6:.1f} MB")
@@ -74,12 +80,23 @@ class Progress:
             sys.stderr.flush()
 
 
+# Up to this much of a file's result is held in memory; beyond, in an unlinked temporary file.
+SPOOL_IN_MEMORY = 8 << 20
+
+
 def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
+    """Answer git's clean and smudge requests until it closes the pipe.
+
+    Memory stays at a few chunks whatever the file's size: content is sealed or
+    opened a packet at a time, and the result waits in a spool file, since git
+    reads the answer only once it has sent the whole request.
+    """
     handshake(stdin, stdout)
     index = IndexBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
     history: keyring.Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
+    spool_dir = str(git_dir) if git_dir is not None else None  # ciphertext: kept beside the repo
     mappings: list[Mapping | None] = []
 
     def mapping() -> Mapping | None:
@@ -96,38 +113,69 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             progress.done()
             return
         meta = dict(h.split(b"=", 1) for h in headers if b"=" in h)
-        content = pktline.read_content(stdin)
         command = meta.get(b"command", b"")
         path = meta.get(b"pathname", b"")
-        try:
-            if key is None:
-                key = keyfile.load(key_path)
-            if command == b"clean":
-                previous = index.previous(path) if index is not None else None
-                translate = mapping() if history_paths.is_history(path) else None
-                result = clean.clean(key, path, content, previous, translate)
-                progress.add(len(content))
-            elif command == b"smudge":
-                # Smudge serves checkouts and diffs of history, which may predate a
-                # key rotation: retired keys open it.  (The sync engine writes the
-                # Claude directory itself, with the current key only.)
-                if history is None:
-                    history = keyring.keyring_for(key_path, key)
-                result = history.decrypt(path, content)
-                if history_paths.is_history(path):
-                    here = mapping()
-                    result = history_paths.to_local(result, here) if here else result
-            else:
-                raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
-        except FatalError as err:
-            _report(path, err)
-            pktline.write_text_list(stdout, [b"status=error"])
+        content = pktline.iter_content(stdin)
+        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=spool_dir) as spool:
+            try:
+                if key is None:
+                    key = keyfile.load(key_path)
+                if command == b"clean":
+                    previous = index.previous(path) if index is not None else None
+                    translate = mapping() if history_paths.is_history(path) else None
+                    kept = clean.clean_into(
+                        key, path, progress.counted(content), previous, spool, translate
+                    )
+                    if kept is not None:
+                        spool.seek(0)
+                        spool.truncate()
+                        spool.write(kept)
+                    pieces: Iterator[bytes] = _read_chunks(spool)
+                elif command == b"smudge":
+                    # Smudge serves checkouts and diffs of history, which may predate a
+                    # key rotation: retired keys open it.  (The sync engine writes the
+                    # Claude directory itself, with the current key only.)
+                    if history is None:
+                        history = keyring.keyring_for(key_path, key)
+                    for part in content:
+                        spool.write(part)
+                    spool.seek(0)
+                    pieces = (piece for piece, _record in history.open(path, spool))
+                    here = mapping() if history_paths.is_history(path) else None
+                    if here is not None:  # small: taken whole, its paths made this machine's
+                        pieces = iter([history_paths.to_local(b"".join(pieces), here)])
+                else:
+                    raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
+                first = next(pieces, b"")  # a smudge fails here on a bad header or first chunk
+            except FatalError as err:
+                _drain(content)  # git reads the answer only once it sent everything
+                _report(path, err)
+                pktline.write_text_list(stdout, [b"status=error"])
+                stdout.flush()
+                continue
+            pktline.write_text_list(stdout, [b"status=success"])
+            try:
+                pktline.write_content_parts(stdout, itertools.chain([first], pieces))
+            except FatalError as err:  # a later chunk failed: git drops what it got
+                _report(path, err)
+                pktline.write_flush(stdout)
+                pktline.write_text_list(stdout, [b"status=error"])
+                stdout.flush()
+                continue
+            pktline.write_flush(stdout)  # end of the content
+            pktline.write_flush(stdout)  # empty status list: "success" stands
             stdout.flush()
-            continue
-        pktline.write_text_list(stdout, [b"status=success"])
-        pktline.write_content(stdout, result)
-        pktline.write_flush(stdout)  # empty status list: "success" stands
-        stdout.flush()
+
+
+def _read_chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    spool.seek(0)
+    while chunk := spool.read(pktline.MAX_DATA):
+        yield chunk
+
+
+def _drain(content: Iterator[bytes]) -> None:
+    for _ in content:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -477,8 +477,15 @@ class Git:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
         return dict(self.iter_blobs(oids))
 
-    def iter_blobs(self, oids: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """(id, raw stored bytes) of each blob in turn: memory for one blob at a time."""
+    def blob_heads(self, oids: Iterable[str], length: int) -> Iterator[tuple[str, bytes]]:
+        """(id, first ``length`` stored bytes) of each blob in turn, the rest never held."""
+        return self.iter_blobs(oids, limit=length)
+
+    def iter_blobs(
+        self, oids: Iterable[str], *, limit: int | None = None
+    ) -> Iterator[tuple[str, bytes]]:
+        """(id, raw stored bytes) of each blob in turn: memory for one blob at a time
+        (or for its first ``limit`` bytes)."""
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -506,7 +513,13 @@ class Git:
                 if len(header) < 3:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
-                data = stdout.read(size)
+                data = stdout.read(size if limit is None else min(size, limit))
+                rest = size - len(data)
+                while rest > 0:  # skipped a buffer at a time
+                    skipped = len(stdout.read(min(rest, 1 << 20)))
+                    if not skipped:
+                        raise GitError(f"object {oid} is cut short in the sync repo")
+                    rest -= skipped
                 stdout.read(1)  # the newline after each object
                 yield oid, data
         finally:

@@ -24,7 +24,9 @@ Why each choice (details in docs/spec/blob.md):
 from __future__ import annotations
 
 import hmac
+import io
 import struct
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import zstandard
@@ -109,24 +111,25 @@ class Key:
 
     def encrypt(self, path: bytes, plaintext: bytes) -> bytes:
         """Seal ``plaintext`` stored at repository path ``path`` (bytes, '/'-separated)."""
+        return b"".join(self.seal(path, _pieces_of(plaintext)))
+
+    def seal(self, path: bytes, pieces: Iterable[tuple[bytes, bool]]) -> Iterator[bytes]:
+        """The sealed blob, streamed: the header, then one record per piece.
+
+        ``pieces`` are (plaintext, final) pairs as ``chunked`` cuts them: each
+        ``CHUNK_SIZE`` long but the final one, which may be shorter (or empty).
+        """
         header = self.header(path)
-        out = [header]
-        pieces = [plaintext[i : i + CHUNK_SIZE] for i in range(0, len(plaintext), CHUNK_SIZE)]
-        if not pieces:
-            pieces = [b""]
+        yield header
         prev_tag = bytes(TAG_LEN)
         compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, write_checksum=False)
-        last = len(pieces) - 1
-        for index, piece in enumerate(pieces):
+        for index, (piece, final) in enumerate(pieces):
             payload = _compress(compressor, piece)
-            ad = header + _AD_TAIL.pack(index, index == last) + prev_tag
+            ad = header + _AD_TAIL.pack(index, final) + prev_tag
             nonce = hmac.digest(self._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
             sealed = self._aead.encrypt(nonce, payload, ad)
             prev_tag = sealed[-TAG_LEN:]
-            out.append(_LEN.pack(NONCE_LEN + len(sealed)))
-            out.append(nonce)
-            out.append(sealed)
-        return b"".join(out)
+            yield _LEN.pack(NONCE_LEN + len(sealed)) + nonce + sealed
 
     def decrypt(self, path: bytes | None, blob: bytes) -> bytes:
         """Open a sealed blob; every chunk is authenticated before anything is returned.
@@ -134,7 +137,19 @@ class Key:
         ``path`` is the repository path the blob is stored at; ``None`` skips only
         the path binding (for display, where git does not tell the path).
         """
-        header = parse_header(blob)
+        return b"".join(piece for piece, _record in self.open(path, io.BytesIO(blob).read))
+
+    def open(
+        self, path: bytes | None, read: Callable[[int], bytes]
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """(plaintext piece, stored record) of each chunk of the blob ``read`` returns, in turn.
+
+        Each piece is authenticated before it is yielded, but only the end of the
+        iteration proves the blob whole: a caller that writes pieces as they come
+        must be ready to throw them away if a later one raises.
+        """
+        header_bytes = read(HEADER_LEN)
+        header = parse_header(header_bytes)
         if header.version != VERSION:
             raise NotEncrypted(f"unsupported format version {header.version}")
         if header.key_id != self.key_id:
@@ -144,23 +159,22 @@ class Key:
             )
         if path is not None and not hmac.compare_digest(header.path_tag, self.path_tag(path)):
             raise Tampered("ciphertext belongs to another path (moved or swapped)")
-        header_bytes = blob[:HEADER_LEN]
         decompressor = zstandard.ZstdDecompressor()
-        pos = HEADER_LEN
         prev_tag = bytes(TAG_LEN)
         index = 0
-        pieces: list[bytes] = []
+        prefix = read(_LEN.size)
         while True:
-            if pos + _LEN.size > len(blob):
+            if len(prefix) < _LEN.size:
                 raise Tampered("ciphertext is truncated")
-            (length,) = _LEN.unpack_from(blob, pos)
-            pos += _LEN.size
-            if length < NONCE_LEN + TAG_LEN + 1 or pos + length > len(blob):
+            (length,) = _LEN.unpack(prefix)
+            if length < NONCE_LEN + TAG_LEN + 1:
                 raise Tampered("ciphertext is truncated or malformed")
-            nonce = blob[pos : pos + NONCE_LEN]
-            sealed = blob[pos + NONCE_LEN : pos + length]
-            pos += length
-            final = pos == len(blob)
+            record = read(length)
+            if len(record) < length:
+                raise Tampered("ciphertext is truncated or malformed")
+            nonce, sealed = record[:NONCE_LEN], record[NONCE_LEN:]
+            following = read(_LEN.size)  # nothing after this record: it is the final one
+            final = not following
             ad = header_bytes + _AD_TAIL.pack(index, final) + prev_tag
             try:
                 payload = self._aead.decrypt(nonce, sealed, ad)
@@ -172,11 +186,34 @@ class Key:
             piece = _decompress(decompressor, payload)
             if not final and len(piece) != CHUNK_SIZE:
                 raise Tampered("a chunk before the last is not full")
-            pieces.append(piece)
+            yield piece, prefix + record
             prev_tag = sealed[-TAG_LEN:]
             index += 1
             if final:
-                return b"".join(pieces)
+                return
+            prefix = following
+
+
+def _pieces_of(plaintext: bytes) -> Iterator[tuple[bytes, bool]]:
+    """``plaintext`` cut into chunks, each with its final flag; nothing is one empty chunk."""
+    last = max(0, (len(plaintext) - 1) // CHUNK_SIZE)
+    for index in range(last + 1):
+        yield plaintext[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE], index == last
+
+
+def chunked(stream: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """A stream of byte strings of any size cut into chunks, each with its final flag.
+
+    Holds at most a chunk and one incoming part: a chunk is known not to be the
+    final one only once a byte after it has arrived.
+    """
+    buffer = bytearray()
+    for part in stream:
+        buffer += part
+        while len(buffer) > CHUNK_SIZE:
+            yield bytes(buffer[:CHUNK_SIZE]), False
+            del buffer[:CHUNK_SIZE]  # cheap: bytearray drops its head in place
+    yield bytes(buffer), True
 
 
 def _compress(compressor: zstandard.ZstdCompressor, piece: bytes) -> bytes:

@@ -13,7 +13,9 @@ have leaked, and whoever holds it must not be able to slip content in.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.crypto.codec import Key
@@ -80,6 +82,16 @@ class Keyring:
         header = codec.parse_header(blob)
         key = self._by_id.get(header.key_id, self.current)
         return key.decrypt(path, blob)  # an unknown id fails there, naming both fingerprints
+
+    def open(self, path: bytes | None, blob: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
+        """``Key.open`` with the key the stored blob names (``blob``: a seekable file, at 0)."""
+        key = self.key_for(blob.read(codec.HEADER_LEN))
+        blob.seek(0)
+        return key.open(path, blob.read)
+
+    def key_for(self, header: bytes) -> Key:
+        """The key a stored blob's header names (the current one if unknown: it fails there)."""
+        return self._by_id.get(codec.parse_header(header).key_id, self.current)
 
     def knows(self, key_id: bytes) -> bool:
         return key_id in self._by_id

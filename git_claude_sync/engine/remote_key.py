@@ -21,7 +21,7 @@ def check_incoming(layout: Layout, key: Key, git: Git, ours: Tree, theirs: Tree)
         oid = theirs[path][1]
         if ours.get(path) == theirs[path]:
             continue
-        data = git.read_blobs([oid])[oid]
+        _oid, data = next(git.blob_heads([oid], codec.HEADER_LEN))
         try:
             header = codec.parse_header(data)
         except NotEncrypted:
@@ -40,7 +40,8 @@ def remote_key_id(git: Git, tip: str) -> bytes | None:
     entries = git.ls_tree(tip)
     for _path, (_mode, oid) in sorted(entries.items()):
         try:
-            return codec.parse_header(git.read_blobs([oid])[oid]).key_id
+            _oid, head = next(git.blob_heads([oid], codec.HEADER_LEN))
+            return codec.parse_header(head).key_id
         except NotEncrypted:
             continue
     return None

@@ -285,7 +285,7 @@ def verify_outgoing(
                 f"refusing to push: {show_path(path)} holds credentials and is never synced"
             )
         paths.setdefault(oid, []).append(path)
-    for oid, data in repo.git.iter_blobs(paths):
+    for oid, data in repo.git.blob_heads(paths, codec.HEADER_LEN):
         for path in paths[oid]:
             name = show_path(path)
             if not codec.looks_encrypted(data):

@@ -13,8 +13,10 @@ and the rest of that line, written later, would stand alone.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 # Our temporary files in the Claude directory end so (never synced, swept after a crash).
@@ -116,13 +118,14 @@ def append_lines(path: Path, data: bytes) -> bool | None:
         return None
     try:
         for _attempt in range(_APPEND_ATTEMPTS):
-            current = _read_from(fd, 0)
-            if current and not current.endswith(b"\n"):
+            size = os.fstat(fd).st_size
+            have = _line_digests(fd, size)  # the file's lines, never the file, in memory
+            if have is None:
                 return False
-            block = missing_lines(data, current)
+            block = _missing(data, have)
             if not block:
                 return True
-            if os.fstat(fd).st_size != len(current):
+            if os.fstat(fd).st_size != size:
                 continue  # written to meanwhile: look again
             view = memoryview(block)
             while view:
@@ -134,25 +137,51 @@ def append_lines(path: Path, data: bytes) -> bool | None:
         os.close(fd)
 
 
-def missing_lines(data: bytes, current: bytes) -> bytes:
-    """The lines of ``data`` that ``current`` lacks (as many times as it lacks them), in order."""
-    have = Counter(_lines(current))
+def _missing(data: bytes, have: Counter[bytes]) -> bytes:
+    """The lines of ``data`` whose digests ``have`` lacks (counted), in order."""
     out = []
     for line in _lines(data):
-        if have[line] > 0:
-            have[line] -= 1
+        digest = _digest(line)
+        if have[digest] > 0:
+            have[digest] -= 1
         else:
             out.append(line)
     return b"".join(out)
 
 
-def _lines(data: bytes) -> list[bytes]:
+def _digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def _line_digests(fd: int, size: int) -> Counter[bytes] | None:
+    """Digests of the first ``size`` bytes' lines, read a MiB at a time; None if they end
+    in a torn line."""
+    have: Counter[bytes] = Counter()
+    partial = b""
+    offset = 0
+    while offset < size:
+        chunk = os.pread(fd, min(1 << 20, size - offset), offset)
+        if not chunk:
+            break
+        offset += len(chunk)
+        lines = (partial + chunk).split(b"\n")
+        partial = lines.pop()
+        for line in lines:
+            have[_digest(line + b"\n")] += 1
+    return None if partial else have
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
     """Each line with its newline (a last line without one gets one; not ``splitlines``: a
     carriage return inside a line is no line break)."""
-    pieces = data.split(b"\n")
-    if pieces[-1] == b"":
-        pieces.pop()
-    return [piece + b"\n" for piece in pieces]
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        if end < 0:
+            yield data[start:] + b"\n"
+            return
+        yield data[start : end + 1]
+        start = end + 1
 
 
 def _open_if_exists(path: Path) -> int | None:

@@ -1,0 +1,186 @@
+"""Peak memory of push and pull of one large file, against the targets of issue 9.
+
+    .venv/bin/python bench/memory.py                  # a ~300 MiB session
+    .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
+    .venv/bin/python bench/memory.py --kind random    # incompressible bytes instead of JSONL
+
+Two fake machines (a HOME each) share A's default bare remote.  A writes one
+file of ``--size-mb`` and pushes it; B pulls it; then both append different
+lines to it and push, so B's push merges the session from both sides.  Each
+step is the real CLI in a fresh interpreter, measured two ways:
+
+- ``largest``: peak RSS of the largest process (``ru_maxrss`` of children:
+  our CLI, the filter process, git itself);
+- ``together``: the peak of the sum of RSS over the whole process tree,
+  sampled every 20 ms from /proc (Linux; a lower bound between samples).
+
+Targets: a file that did not conflict, at most its size + 100 MB; a merged
+session, at most twice its size + 100 MB (both on ``together``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+BIN_DIR = Path(sys.executable).parent
+MB = 1_000_000
+MIB = 1 << 20
+
+# Run in a new interpreter: ru_maxrss of children then counts this run's processes only.
+_MEASURE = r"""
+import json, os, resource, subprocess, sys, time
+proc = subprocess.Popen(sys.argv[1:])
+peak = 0
+def tree_rss(root):
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(name))
+            except (OSError, ValueError, IndexError):
+                pass
+    total, todo = 0, [root]
+    for pid in todo:
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            pass
+    return total
+sampling = os.path.isdir("/proc/self")
+while proc.poll() is None:
+    if sampling:
+        peak = max(peak, tree_rss(proc.pid))
+    time.sleep(0.02)
+largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+if sys.platform == "darwin":
+    largest //= 1024  # bytes there, KiB on Linux
+print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None}))
+"""
+
+
+def session_bytes(size: int, who: str, start: int = 0) -> bytes:
+    """JSONL lines like Claude Code's, ``size`` bytes or a little more."""
+    lines = []
+    total = 0
+    n = start
+    filler = ("lorem ipsum dolor sit amet " * 40).strip()
+    while total < size:
+        n += 1
+        line = json.dumps(
+            {
+                "uuid": str(uuid.UUID(int=(zlib.crc32(who.encode()) & 0xFFFF) << 64 | n)),
+                "type": "assistant",
+                "timestamp": f"2026-01-01T00:00:{n % 60:02d}.{n:06d}Z",
+                "message": {"role": "assistant", "content": f"{who} {n} {filler}"},
+            }
+        ).encode() + b"\n"
+        lines.append(line)
+        total += len(line)
+    return b"".join(lines)
+
+
+class Machine:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        home.mkdir(parents=True)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
+        env["HOME"] = str(self.home)
+        env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+    def run(self, *args: str) -> dict[str, int | None]:
+        quiet = ("--quiet",) if args[0] in ("push", "pull") else ()
+        proc = subprocess.run(
+            [sys.executable, "-c", _MEASURE, "git", "claude-sync", *args, *quiet],
+            env=self.env(),
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+        )
+        result: dict[str, int | None] = json.loads(proc.stdout.strip().splitlines()[-1])
+        if result["rc"] != 0:
+            raise SystemExit(f"git claude-sync {' '.join(args)} failed: {proc.stderr.strip()}")
+        return result
+
+
+def show(step: str, measured: dict[str, int | None], target: int) -> bool:
+    together = measured["together"] or measured["largest"] or 0
+    largest = measured["largest"] or 0
+    met = together <= target
+    print(
+        f"{step:<34} largest {largest / MB:8.0f} MB   together {together / MB:8.0f} MB   "
+        f"target {target / MB:6.0f} MB   {'met' if met else 'MISSED'}"
+    )
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=300, help="file size in MiB (300)")
+    parser.add_argument("--kind", choices=("session", "random"), default="session")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    size = args.size_mb * MIB
+    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "big.bin"
+
+    root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
+    try:
+        a, b = Machine(root / "a"), Machine(root / "b")
+        a.run("init")
+        b.run("init", "--git", str(a.home / ".claude-sync" / "remote.git"),
+              "--key", str(a.home / ".claude-sync" / "key"))  # fmt: skip
+        target_file = a.home / ".claude" / rel
+        target_file.parent.mkdir(parents=True)
+        if args.kind == "session":
+            target_file.write_bytes(session_bytes(size, "a"))
+        else:
+            with open(target_file, "wb") as out:
+                for _ in range(0, size, 16 * MIB):
+                    out.write(os.urandom(min(16 * MIB, size)))
+                out.truncate(size)
+        real = target_file.stat().st_size
+        print(f"{args.kind} of {real / MB:.0f} MB ({rel}); git-claude-sync in {root}")
+        ok = True
+        started = time.monotonic()
+        ok &= show("push (new file)", a.run("push"), real + 100 * MB)
+        ok &= show("pull (new file)", b.run("pull"), real + 100 * MB)
+        pulled = b.home / ".claude" / rel
+        assert pulled.stat().st_size == real, "the pulled file differs in size"
+        if args.kind == "session":
+            with open(target_file, "ab") as out:
+                out.write(session_bytes(200_000, "a-more", 10**7))
+            with open(pulled, "ab") as out:
+                out.write(session_bytes(200_000, "b-more", 2 * 10**7))
+            ok &= show("push (appended, no conflict)", a.run("push"), real + 100 * MB)
+            ok &= show("push (merged session)", b.run("push"), 2 * real + 100 * MB)
+            ok &= show("pull (merged session)", a.run("pull"), 2 * real + 100 * MB)
+            mine, theirs = target_file.read_bytes(), pulled.read_bytes()
+            # A pull adds lines in place (never rewriting a live session): same lines, any order.
+            assert sorted(mine.splitlines()) == sorted(theirs.splitlines()), "machines disagree"
+        print(f"all steps in {time.monotonic() - started:.0f} s; {'all met' if ok else 'missed'}")
+        return 0 if ok else 1
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Large files go through the filter and the pull a chunk at a time (memory: bench/memory.py).
+
+These check what streaming must not break: byte-exact round trips of files
+larger than the filter's in-memory spool, torn last lines kept local, stable
+ciphertext on re-clean, and a pull that refuses a tampered chunk deep inside a
+file without writing anything or leaving temporary files and folders behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from git_claude_sync.crypto.codec import CHUNK_SIZE
+from tests.machines import Machine, git_plain
+
+BIG = 12 << 20  # beyond the filter process's 8 MiB in-memory spool
+
+
+def session(size: int, who: str) -> bytes:
+    lines, total, n = [], 0, 0
+    while total < size:
+        n += 1
+        line = json.dumps({"uuid": f"{who}-{n}", "text": os.urandom(300).hex()}).encode() + b"\n"
+        lines.append(line)
+        total += len(line)
+    return b"".join(lines)
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".claude-sync-tmp")]
+
+
+def test_a_large_session_round_trips_and_its_torn_line_stays_home(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    rel = "projects/-home-u-big/s.jsonl"
+    whole = session(BIG, "a")
+    a.write(rel, whole + b'{"uuid": "torn')
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / rel).read_bytes() == whole
+    assert "Nothing to push" in a.run("push").stdout  # the same ciphertext on a re-clean
+    shown = a.run("git", "cat-file", "--filters", f"HEAD:{rel}")  # git's smudge, streamed
+    assert shown.stdout.encode() == whole
+    a.git("add", "--renormalize", ".")  # git's own clean of every file: still no change
+    assert a.git("diff", "--cached", "--name-only").stdout == b""
+
+
+def test_a_pull_refuses_a_tampered_chunk_deep_in_a_file_and_writes_nothing(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = pair
+    rel = "projects/-home-u-new/s.jsonl"
+    a.write(rel, session(BIG, "a"))
+    a.write("CLAUDE.md", b"also new\n")
+    a.run("push")
+    remote = str(a.default_remote)
+    entries = git_plain("--git-dir", remote, "ls-tree", "-r", "main").decode().splitlines()
+    oid = next(line.split()[2] for line in entries if line.endswith(rel))
+    blob = bytearray(git_plain("--git-dir", remote, "cat-file", "blob", oid))
+    assert len(blob) > 40 * CHUNK_SIZE // 10  # several chunks, compressed
+    blob[len(blob) * 3 // 4] ^= 1  # inside a chunk three quarters in
+    bad = git_plain(
+        "--git-dir", remote, "hash-object", "-w", "--stdin", input=bytes(blob)
+    ).decode().strip()  # fmt: skip
+    tip = git_plain("--git-dir", remote, "rev-parse", "main").decode().strip()
+
+    def plain(*args: str) -> str:  # on the remote, with an index of its own
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env["GIT_INDEX_FILE"] = str(tmp_path / "index")
+        return (
+            subprocess.run(
+                ["git", "--git-dir", remote, *args], capture_output=True, env=env, check=True
+            )
+            .stdout.decode()
+            .strip()
+        )
+
+    plain("read-tree", tip)
+    plain("update-index", "--cacheinfo", f"100644,{bad},{rel}")
+    tree = plain("write-tree")
+    commit = plain("commit-tree", tree, "-p", tip, "-m", "tampered")
+    plain("update-ref", "refs/heads/main", commit)
+
+    before = b.files()
+    proc = b.run("pull", check=False)
+    assert proc.returncode == 1 and "failed to decrypt" in proc.stderr, proc.stderr
+    assert b.files() == before
+    assert not (b.claude / "projects" / "-home-u-new").exists()
+    assert temp_files(b.claude) == []
