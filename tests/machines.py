@@ -41,10 +41,14 @@ class Machine:
         env.update(extra)
         return env
 
+    def launcher(self) -> list[str]:
+        """How this machine starts the CLI (a subclass may wrap it)."""
+        return ["git", "claude-sync"]
+
     def run(self, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
         """``git claude-sync ARGS`` as this machine; asserts success unless ``check=False``."""
         proc = subprocess.run(
-            ["git", "claude-sync", *args],
+            [*self.launcher(), *args],
             capture_output=True,
             text=True,
             env=self.env(**extra),

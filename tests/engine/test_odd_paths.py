@@ -4,7 +4,6 @@ name, and none of them blocks a sync or loses a file."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,22 +50,10 @@ class Confined(Machine):
     a file owned by another user is out of its reach.
     """
 
-    def run(self, *args: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+    def launcher(self) -> list[str]:
         if os.geteuid() != 0:
-            return super().run(*args, check=check, **extra)
-        proc = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "git", "claude-sync", *args],
-            capture_output=True,
-            text=True,
-            env=self.env(**extra),
-            cwd=self.home,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"git claude-sync {' '.join(args)} exited {proc.returncode}\n"
-                f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
-            )
-        return proc
+            return super().launcher()
+        return ["unshare", "--user", "--map-root-user", *super().launcher()]
 
 
 def make_unreadable(path: Path) -> None:

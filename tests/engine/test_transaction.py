@@ -70,16 +70,21 @@ def test_push_merges_a_moved_remote_then_sends_one_tip(
     assert set(repo.git.ls_tree(tip)) >= {b"commands/a.md", b"commands/b.md"}
 
 
-def test_a_conflict_without_a_chooser_changes_nothing(
-    pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    a, b = pair
+def diverge(a: Machine, b: Machine) -> None:
+    """CLAUDE.md changed on both machines since they last agreed; A has pushed."""
     a.write("CLAUDE.md", b"one\n")
     a.run("push")
     b.run("pull")
     a.write("CLAUDE.md", b"two from a\n")
     a.run("push")
     b.write("CLAUDE.md", b"two from b\n")
+
+
+def test_a_conflict_without_a_chooser_changes_nothing(
+    pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    diverge(a, b)
     repo = repo_of(b, monkeypatch)
     with pytest.raises(steps.Conflict) as raised:
         transaction.run(repo, quiet(), send=False, choose=None)
@@ -91,12 +96,7 @@ def test_the_chooser_decides_and_its_decision_is_applied(
     pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = pair
-    a.write("CLAUDE.md", b"one\n")
-    a.run("push")
-    b.run("pull")
-    a.write("CLAUDE.md", b"two from a\n")
-    a.run("push")
-    b.write("CLAUDE.md", b"two from b\n")
+    diverge(a, b)
     seen: list[bytes] = []
 
     def take_theirs(case: steps.ConflictCase) -> steps.Decision:
