@@ -20,6 +20,7 @@ from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
+from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui.report import plural, show_path
 
 MARK = b".sync-conflict-"
@@ -83,7 +84,7 @@ def machine_of(git: Git, commit: str, path: bytes) -> str:
 
 def marker(git: Git) -> Path:
     """Exists while copies wait: the launcher's no-change push (bin/) then steps aside."""
-    return git.git_dir.parent / "conflicts-waiting"
+    return Layout.of_git_dir(git.git_dir).conflicts_waiting_file
 
 
 def check(git: Git) -> None:

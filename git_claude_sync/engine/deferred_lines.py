@@ -27,10 +27,11 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.paths import Layout
 
 
 def _record_file(git: Git) -> Path:
-    return git.git_dir.parent / "deferred-lines.json"
+    return Layout.of_git_dir(git.git_dir).deferred_lines_file
 
 
 def pending(git: Git) -> list[bytes]:

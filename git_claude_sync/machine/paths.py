@@ -74,6 +74,16 @@ class Layout:
         return self.home / "sessions-cache.json"
 
     @property
+    def conflicts_waiting_file(self) -> Path:
+        """Exists while conflict copies wait for a person (engine/conflict_copies.py; bin/)."""
+        return self.home / "conflicts-waiting"
+
+    @property
+    def deferred_lines_file(self) -> Path:
+        """Lines a pull could not append yet (engine/deferred_lines.py)."""
+        return self.home / "deferred-lines.json"
+
+    @property
     def linked_roots_file(self) -> Path:
         """Linked folders and files staged through their link, for the launcher."""
         return self.home / "linked-roots"
