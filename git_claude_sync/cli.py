@@ -13,6 +13,15 @@ import click
 
 from git_claude_sync.errors import FatalError
 
+PROG = "git claude-sync"
+
+#: The man page's sections beyond the command tree (roff).
+MAN_TAIL = """\
+.SH SEE ALSO
+.BR git (1),
+the README and docs/ of git\\-claude\\-sync.
+"""
+
 
 def _version() -> str:
     # importlib.metadata costs 20-35 ms of start-up: load it only for --version.
@@ -273,6 +282,7 @@ def status(no_fetch: bool) -> None:
 
 @cli.command(
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    short_help="Run plain git on the sync repo (diffs in plaintext).",
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def git(args: tuple[str, ...]) -> None:
@@ -488,6 +498,37 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
         command.list_rules()
 
 
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@click.option("--install", is_flag=True, help="Write it where the shell finds it, and say where.")
+def completion(shell: str, install: bool) -> None:
+    """Print the completion script for SHELL (bash, zsh or fish), or --install it.
+
+    \b
+      git claude-sync completion bash --install   # bash-completion's user folder
+      git claude-sync completion fish --install   # ~/.config/fish/completions
+      eval "$(git claude-sync completion zsh)"    # in ~/.zshrc, after compinit
+
+    'git claude-sync <TAB>' then completes through the shell's git completion,
+    and 'git-claude-sync <TAB>' directly.  install.sh installs bash and fish's.
+    """
+    from git_claude_sync.commands import completion as command
+
+    command.run(shell, install)
+
+
+@cli.command(hidden=True)
+def manpage() -> None:
+    """Print the man page (roff), generated from this command tree.
+
+    install.sh and the wheel ship it as git-claude-sync.1, which is what
+    'git claude-sync --help' opens (git turns --help into 'git help claude-sync').
+    """
+    from git_claude_sync.ui import manpage as page
+
+    click.echo(page.render(cli, PROG, tail=MAN_TAIL), nl=False)
+
+
 def _register_optional() -> None:
     from git_claude_sync.commands import install
 
@@ -498,5 +539,37 @@ def _register_optional() -> None:
 _register_optional()
 
 
+#: click derives "_GIT CLAUDE_SYNC_COMPLETE" (with a space) from the program name.
+COMPLETE_VAR = "_GIT_CLAUDE_SYNC_COMPLETE"
+
+
+def _usage_error(err: click.UsageError) -> int:
+    """click's usage error, with a hint that works: git turns '--help' into 'git help'."""
+    ctx = err.ctx
+    if type(err).__name__ == "NoArgsIsHelpError":  # click >= 8.2: bare group prints its help
+        err.show()
+        return err.exit_code
+    if ctx is not None:
+        click.echo(ctx.get_usage(), err=True)
+        click.echo(f"Try '{ctx.command_path} -h' for help.\n", err=True)
+    click.echo(f"Error: {err.format_message()}", err=True)
+    return err.exit_code
+
+
 def main() -> None:
-    cli(prog_name="git claude-sync")
+    try:
+        code = cli.main(prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+    except click.UsageError as err:
+        code = _usage_error(err)
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code
+    except click.Abort as err:
+        # click turns Ctrl-C and end of input at a prompt into Abort.
+        interrupted = isinstance(err.__context__, KeyboardInterrupt)
+        click.echo("" if interrupted else "Aborted.", err=True)
+        code = 130 if interrupted else 1
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
