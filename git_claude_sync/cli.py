@@ -58,16 +58,30 @@ _verbose = click.option(
     "--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed."
 )
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+
+
+def _one_choice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Options that share one destination (--ours/--theirs) exclude each other."""
+    if value is not None:
+        given = ctx.meta.setdefault("git_claude_sync.choices", {})
+        given[param.opts[0]] = value
+        if len(set(given.values())) > 1:
+            raise click.UsageError(f"{' and '.join(sorted(given))} exclude each other", ctx)
+    return value
+
+
 _ours = click.option(
     "--ours",
     "policy",
     flag_value="ours",
+    callback=_one_choice,
     help="On a conflict keep this machine's version (the other stays in history).",
 )
 _theirs = click.option(
     "--theirs",
     "policy",
     flag_value="theirs",
+    callback=_one_choice,
     help="On a conflict take the remote version (this one stays in history).",
 )
 _dry_run = click.option(
@@ -178,6 +192,7 @@ def init(
         if remote is not None:
             raise click.UsageError("--git and --s3/--r2/--gcs exclude each other")
         remote = urls.build(**storage)
+    command.check_joining(remote, key_file is not None or key_code is not None)
     if remote is not None and urls.is_object_storage(remote):
         urls.preflight(remote)  # before anything changes here
     key_raw = None
@@ -269,15 +284,35 @@ def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet), policy=policy)
 
 
+_json = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document (schema: docs/spec/json-output.md).",
+)
+
+
 @cli.command()
 @click.option(
     "--no-fetch", is_flag=True, help="Do not contact the remote; report what was last fetched."
 )
-def status(no_fetch: bool) -> None:
-    """Show what push and pull would move, the remote, the last sync and the key."""
+@_json
+def status(no_fetch: bool, as_json: bool) -> None:
+    """Show what push and pull would move, the remote, the last sync and the key.
+
+    The exit code tells a script what to do:
+
+    \b
+      0  in sync: nothing to push or pull
+      1  changes to push or pull ('git claude-sync push' settles them)
+      3  conflicts: changed on both sides beyond what merges by itself, or
+         stored by a pull without a terminal ('git claude-sync conflicts')
+      4  needs attention: remote unreachable, remote moved to another key,
+         the last hook run failed, or status itself failed
+    """
     from git_claude_sync.commands import status as command
 
-    command.run(fetch=not no_fetch)
+    sys.exit(command.run(fetch=not no_fetch, as_json=as_json))
 
 
 @cli.command(
@@ -288,8 +323,10 @@ def status(no_fetch: bool) -> None:
 def git(args: tuple[str, ...]) -> None:
     """Run plain git on the sync repo, e.g. 'git claude-sync git log -p'.
 
-    Diffs and 'git show' print plaintext (decrypted for display only); every
-    stored object stays ciphertext.
+    Diffs and 'git show' (also 'git show REV:PATH') print plaintext,
+    decrypted for display only; every stored object stays ciphertext.  A blob
+    by id alone has no path to decrypt for: use REV:PATH, or
+    'git cat-file --textconv REV:PATH'.
     """
     from git_claude_sync.commands import passthrough
 
@@ -297,8 +334,9 @@ def git(args: tuple[str, ...]) -> None:
 
 
 @cli.group(invoke_without_command=True)
+@_json
 @click.pass_context
-def conflicts(ctx: click.Context) -> None:
+def conflicts(ctx: click.Context, as_json: bool) -> None:
     """List conflicts waiting for a person (both versions kept); resolve them.
 
     A pull without a terminal keeps this machine's version of a file both
@@ -309,22 +347,42 @@ def conflicts(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from git_claude_sync.commands import conflicts as command
 
-        command.list_stored()
+        command.list_stored(as_json)
 
 
 @conflicts.command("resolve")
 @click.argument("path")
-@click.option("--local", "choice", flag_value="ours", help="Keep the version in place at PATH.")
 @click.option(
-    "--remote", "choice", flag_value="theirs", help="Take the other version (the conflict copy)."
+    "--ours",
+    "choice",
+    flag_value="ours",
+    callback=_one_choice,
+    help="Keep the version in place at PATH.",
 )
-@click.option("--both", "choice", flag_value="both", help="Keep both as ordinary files.")
+@click.option(
+    "--theirs",
+    "choice",
+    flag_value="theirs",
+    callback=_one_choice,
+    help="Take the other version (the conflict copy).",
+)
+@click.option(
+    "--both",
+    "choice",
+    flag_value="both",
+    callback=_one_choice,
+    help="Keep both as ordinary files.",
+)
+# The first spellings, kept working: push and pull say --ours/--theirs.
+@click.option("--local", "choice", flag_value="ours", callback=_one_choice, hidden=True)
+@click.option("--remote", "choice", flag_value="theirs", callback=_one_choice, hidden=True)
 def conflicts_resolve(path: str, choice: str | None) -> None:
     """Resolve the conflict for PATH (relative to the Claude directory; the file
     or its conflict copy).  The copy is removed; 'push' removes it everywhere.
 
-    Without --local/--remote/--both, asks on the terminal (with a diff and an
-    editor on a marked-up merge).
+    Without --ours/--theirs/--both, asks on the terminal (with a diff and an
+    editor on a marked-up merge).  --ours and --theirs mean what they mean for
+    push and pull (--local and --remote are accepted too).
     """
     from git_claude_sync.commands import conflicts as command
 
@@ -351,11 +409,12 @@ _passphrase_stdin = click.option(
 
 
 @key.command("fingerprint")
-def key_fingerprint() -> None:
+@_json
+def key_fingerprint(as_json: bool) -> None:
     """Print the key's fingerprint: equal on two machines exactly when their keys are."""
     from git_claude_sync.commands import key as command
 
-    command.fingerprint()
+    command.fingerprint(as_json)
 
 
 @key.command("export")
@@ -374,19 +433,21 @@ def key_export(passphrase_stdin: bool) -> None:
 
 
 @key.command("rotate")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @_verbose
 @_quiet
-def key_rotate(verbose: bool, quiet: bool) -> None:
+def key_rotate(yes: bool, verbose: bool, quiet: bool) -> None:
     """Make a new key, re-encrypt the current files under it and push them.
 
     History already pushed stays encrypted under the old key: whoever holds
     the old key can still read everything synced up to now.  The old key is
     kept in ~/.claude-sync/old-keys/ so this machine can read that history.
-    Other machines stop with a message until they run 'key use'.
+    Other machines stop with a message until they run 'key use'.  On a
+    terminal it asks first (--yes does not); without one it goes ahead.
     """
     from git_claude_sync.commands import key as command
 
-    command.rotate(_verbosity(verbose, quiet))
+    command.rotate(_verbosity(verbose, quiet), yes)
 
 
 @key.command("use")
@@ -416,7 +477,8 @@ def key_use(
 @click.option(
     "--since", metavar="DATE", help="Only sessions active since DATE (2025-06-20, 3d, yesterday)."
 )
-def sessions(project: str | None, machine: str | None, since: str | None) -> None:
+@_json
+def sessions(project: str | None, machine: str | None, since: str | None, as_json: bool) -> None:
     """List the sessions synced from every machine, latest activity first.
 
     Shows each session's id, project, last activity, size, the machine that
@@ -426,7 +488,7 @@ def sessions(project: str | None, machine: str | None, since: str | None) -> Non
     """
     from git_claude_sync.commands import sessions as command
 
-    command.run(project, machine, since)
+    command.run(project, machine, since, as_json)
 
 
 @cli.command()
@@ -452,7 +514,8 @@ def restore(session: str, at: str | None, force: bool) -> None:
 @click.option("--machine", "-m", metavar="M", help="Only syncs by machine M.")
 @click.option("--since", metavar="DATE", help="Only syncs since DATE (2025-06-20, 3d, yesterday).")
 @click.option("--verbose", "-v", is_flag=True, help="List the sessions of each sync by title.")
-def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> None:
+@_json
+def log(limit: int, machine: str | None, since: str | None, verbose: bool, as_json: bool) -> None:
     """Show the sync history: when, which machine, which sessions, how much.
 
     Sizes are of what is stored (compressed and encrypted).  For every detail,
@@ -460,7 +523,7 @@ def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> No
     """
     from git_claude_sync.commands import log as command
 
-    command.run(limit, machine, since, verbose)
+    command.run(limit, machine, since, verbose, as_json)
 
 
 @cli.command("map")
@@ -468,7 +531,10 @@ def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> No
 @click.argument("target", required=False, metavar="TO")
 @click.option("--list", "show", is_flag=True, help="Show the rules and the project folders.")
 @click.option("--remove", metavar="PATH", help="Remove the rule for PATH (its FROM or TO).")
-def map_command(source: str | None, target: str | None, show: bool, remove: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="With --list: one JSON document.")
+def map_command(
+    source: str | None, target: str | None, show: bool, remove: str | None, as_json: bool
+) -> None:
     """Resume here the sessions of a project kept elsewhere at another path.
 
     \b
@@ -486,6 +552,8 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
     """
     from git_claude_sync.commands import map as command
 
+    if as_json and (remove is not None or source is not None):
+        raise click.UsageError("--json goes with --list only")
     if remove is not None:
         if source is not None or show:
             raise click.UsageError("--remove takes no FROM TO and no --list")
@@ -495,7 +563,7 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
             raise click.UsageError("give FROM and TO (or --list, or --remove PATH)")
         command.add(source, target)
     else:
-        command.list_rules()
+        command.list_rules(as_json)
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from git_claude_sync.engine import session_history
 from git_claude_sync.engine.session_history import Session, show_size, show_time
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import jsonout
 
 STATES = {
     "local": "here",
@@ -33,12 +34,31 @@ def matches(
     return since is None or session.last_activity >= since
 
 
-def run(project: str | None, machine: str | None, since: str | None) -> None:
+def as_json(s: Session) -> dict[str, object]:
+    return {
+        "id": s.sid,
+        "project": s.project,
+        "cwd": s.summary.cwd,
+        "folder": jsonout.path(s.folder),
+        "last_activity": jsonout.when(s.last_activity),
+        "size": s.summary.size,
+        "machine": s.machine,
+        "where": STATES[s.state],
+        "title": s.summary.title or None,
+    }
+
+
+def run(
+    project: str | None, machine: str | None, since: str | None, as_json_out: bool = False
+) -> None:
     repo = open_repo()
     since_time = session_history.parse_date(since) if since is not None else None
     with sync_lock(repo.layout):
         found = session_history.list_sessions(repo)
     shown = [s for s in found if matches(s, project, machine, since_time)]
+    if as_json_out:
+        jsonout.emit("sessions", sessions=[as_json(s) for s in shown])
+        return
     if not shown:
         click.echo("No synced sessions." if not found else "No session matches.")
         return
