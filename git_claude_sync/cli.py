@@ -7,13 +7,17 @@ become one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from git_claude_sync.errors import FatalError
 
 PROG = "git claude-sync"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: The man page's sections beyond the command tree (roff).
 MAN_TAIL = """\
@@ -60,28 +64,38 @@ _verbose = click.option(
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
-def _one_choice(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Options that share one destination (--ours/--theirs) exclude each other."""
-    if value is not None:
-        given = ctx.meta.setdefault("git_claude_sync.choices", {})
-        given[param.opts[0]] = value
-        if len(set(given.values())) > 1:
-            raise click.UsageError(f"{' and '.join(sorted(given))} exclude each other", ctx)
-    return value
+def _choice(
+    *names: str, dest: str, value: str, help: str | None = None, hidden: bool = False
+) -> Callable[[_F], _F]:
+    """A flag that sets ``dest`` to ``value``; two flags setting it differently are refused.
+
+    (click's own flag_value options sharing a destination let the last one win.)
+    """
+
+    def callback(ctx: click.Context, _param: click.Parameter, given: bool) -> None:
+        if not given:
+            return
+        chosen = ctx.meta.setdefault(f"git_claude_sync.{dest}", {})
+        chosen[names[0]] = value
+        if len(set(chosen.values())) > 1:
+            raise click.UsageError(f"{' and '.join(sorted(chosen))} exclude each other", ctx)
+        ctx.params[dest] = value
+
+    return click.option(
+        *names, is_flag=True, expose_value=False, callback=callback, help=help, hidden=hidden
+    )
 
 
-_ours = click.option(
+_ours = _choice(
     "--ours",
-    "policy",
-    flag_value="ours",
-    callback=_one_choice,
+    dest="policy",
+    value="ours",
     help="On a conflict keep this machine's version (the other stays in history).",
 )
-_theirs = click.option(
+_theirs = _choice(
     "--theirs",
-    "policy",
-    flag_value="theirs",
-    callback=_one_choice,
+    dest="policy",
+    value="theirs",
     help="On a conflict take the remote version (this one stays in history).",
 )
 _dry_run = click.option(
@@ -234,10 +248,10 @@ def push(
     renormalize: bool,
     prune: bool,
     allow_mass_delete: bool,
-    policy: str | None,
     dry_run: bool,
     verbose: bool,
     quiet: bool,
+    policy: str | None = None,
 ) -> None:
     """Commit this machine's changes and send them to the remote.
 
@@ -267,7 +281,7 @@ def push(
 @_dry_run
 @_verbose
 @_quiet
-def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
+def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
@@ -352,37 +366,21 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
 
 @conflicts.command("resolve")
 @click.argument("path")
-@click.option(
-    "--ours",
-    "choice",
-    flag_value="ours",
-    callback=_one_choice,
-    help="Keep the version in place at PATH.",
+@_choice("--ours", dest="choice", value="ours", help="Keep the version in place at PATH.")
+@_choice(
+    "--theirs", dest="choice", value="theirs", help="Take the other version (the conflict copy)."
 )
-@click.option(
-    "--theirs",
-    "choice",
-    flag_value="theirs",
-    callback=_one_choice,
-    help="Take the other version (the conflict copy).",
-)
-@click.option(
-    "--both",
-    "choice",
-    flag_value="both",
-    callback=_one_choice,
-    help="Keep both as ordinary files.",
-)
+@_choice("--both", dest="choice", value="both", help="Keep both as ordinary files.")
 # The first spellings, kept working: push and pull say --ours/--theirs.
-@click.option("--local", "choice", flag_value="ours", callback=_one_choice, hidden=True)
-@click.option("--remote", "choice", flag_value="theirs", callback=_one_choice, hidden=True)
-def conflicts_resolve(path: str, choice: str | None) -> None:
+@_choice("--local", dest="choice", value="ours", hidden=True)
+@_choice("--remote", dest="choice", value="theirs", hidden=True)
+def conflicts_resolve(path: str, choice: str | None = None) -> None:
     """Resolve the conflict for PATH (relative to the Claude directory; the file
     or its conflict copy).  The copy is removed; 'push' removes it everywhere.
 
     Without --ours/--theirs/--both, asks on the terminal (with a diff and an
     editor on a marked-up merge).  --ours and --theirs mean what they mean for
-    push and pull (--local and --remote are accepted too).
+    push and pull.
     """
     from git_claude_sync.commands import conflicts as command
 

@@ -1,0 +1,227 @@
+"""The small things of everyday use (issue 12's "smaller" list), each on the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import time
+from pathlib import Path
+
+from tests.machines import Machine
+
+
+def on_terminal(machine: Machine, args: list[str], answer: str, after: bytes) -> tuple[int, str]:
+    """Run the CLI on a pseudo-terminal; type ``answer`` once the output ends with ``after``."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        ["git", "claude-sync", *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=machine.env(TERM="dumb"),
+        cwd=machine.home,
+        close_fds=True,
+    )
+    os.close(terminal)
+    output, answered = b"", False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not answered and output.rstrip().endswith(after):
+                os.write(controller, answer.encode() + b"\n")
+                answered = True
+        elif proc.poll() is not None:
+            break
+    code = proc.wait(timeout=30)
+    os.close(controller)
+    return code, output.decode("utf-8", "replace")
+
+
+def test_push_refuses_ours_with_theirs(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    for command in ("push", "pull"):
+        proc = a.run(command, "--ours", "--theirs", check=False)
+        assert proc.returncode == 2
+        assert "--ours and --theirs exclude each other" in proc.stderr
+    assert a.run("push", "--ours").returncode == 0  # one alone is fine
+
+
+def test_conflicts_resolve_says_ours_and_theirs_like_push(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    a.write("CLAUDE.md", b"base\n")
+    a.run("push")
+    b.run("pull")
+    a.write("CLAUDE.md", b"from a\n")
+    a.run("push")
+    b.write("CLAUDE.md", b"from b\n")
+    b.run("pull", check=False)  # no terminal: the conflict waits for a person
+    listing = b.run("conflicts").stdout
+    assert "--ours|--theirs|--both" in listing and "--local" not in listing
+    help_text = b.run("conflicts", "resolve", "-h").stdout
+    assert "--theirs" in help_text and "--remote" not in help_text  # documented: one spelling
+    refused = b.run("conflicts", "resolve", "CLAUDE.md", "--ours", "--remote", check=False)
+    assert refused.returncode == 2 and "exclude each other" in refused.stderr
+    b.run("conflicts", "resolve", "CLAUDE.md", "--theirs")
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"from a\n"
+
+
+def test_key_rotate_asks_on_a_terminal(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    before = a.run("key", "fingerprint").stdout
+    code, output = on_terminal(a, ["key", "rotate"], "n", b"[y/N]:")
+    assert "stops every other machine" in output
+    assert code == 1 and "key not rotated; nothing was changed" in output
+    assert a.run("key", "fingerprint").stdout == before
+    code, output = on_terminal(a, ["key", "rotate"], "y", b"[y/N]:")
+    assert code == 0 and "Rotated the key" in output, output
+    assert a.run("key", "fingerprint").stdout != before
+    # --yes does not ask (here without a terminal, where it never asks anyway).
+    assert "Rotated the key" in a.run("key", "rotate", "--yes").stdout
+
+
+def test_map_refuses_a_relative_from(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    proc = a.run("map", "relative/path", "/x", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "git-claude-sync: FROM must be an absolute path as the other machine has it "
+        "(/Users/alice/code, ~/code or C:\\code), not 'relative/path'"
+    ]
+    assert not (a.tool_home / "map.json").exists()
+    assert "Mapped /Users/alice/code" in a.run("map", "/Users/alice/code", str(a.home)).stdout
+
+
+def test_key_export_names_the_real_remote_and_key_use_after_a_rotation(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, _b = pair
+    env = {"GIT_CLAUDE_SYNC_PASSPHRASE": "correct horse battery staple"}
+    proc = a.run("key", "export", **env)
+    assert f"init --git {a.default_remote} --key-code CODE" in proc.stderr
+    assert "URL" not in proc.stderr and "key use" not in proc.stderr
+    a.run("key", "rotate", "--yes")
+    proc = a.run("key", "export", **env)
+    assert "a machine already syncing runs: git claude-sync key use --key-code CODE" in (
+        proc.stderr
+    )
+
+
+def test_init_with_a_key_but_no_remote_is_refused(machine_a: Machine, machine_b: Machine) -> None:
+    machine_a.run("init")
+    proc = machine_b.run("init", "--key", str(machine_a.key_file), check=False)
+    assert proc.returncode == 1
+    assert "name its remote with --git URL" in proc.stderr
+    assert not machine_b.tool_home.exists()  # nothing made, no lonely remote
+
+
+def test_new_machines_get_distinct_names(machine_a: Machine, machine_b: Machine) -> None:
+    machine_a.run("init")
+    machine_b.run("init")
+    names = []
+    for m in (machine_a, machine_b):
+        text = (m.tool_home / "config.toml").read_text()
+        found = re.search(r"^machine = '(.+)'$", text, re.M) or re.search(
+            r'^machine = "(.+)"$', text, re.M
+        )
+        assert found, text
+        names.append(found.group(1))
+    assert names[0] != names[1]
+    host = names[0].rsplit("-", 1)[0]
+    assert all(re.fullmatch(re.escape(host) + r"-[0-9a-f]{4}", n) for n in names)
+
+
+def test_git_show_of_a_path_prints_plaintext(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    a.write("CLAUDE.md", b"# the plaintext\n")
+    a.run("push")
+    assert a.run("git", "show", "HEAD:CLAUDE.md").stdout == "# the plaintext\n"
+    raw = subprocess.run(
+        ["git", "claude-sync", "git", "show", "--no-textconv", "HEAD:CLAUDE.md"],
+        capture_output=True,
+        env=a.env(),
+        cwd=a.home,
+    ).stdout
+    assert raw.startswith(b"\0GCSYNC") and b"the plaintext" not in raw  # as stored
+
+
+# -- hooks -------------------------------------------------------------------------------------
+
+
+def _our_commands(settings: Path) -> dict[str, str]:
+    data = json.loads(settings.read_text())
+    return {
+        event: entry["command"]
+        for event, groups in data["hooks"].items()
+        for group in groups
+        for entry in group["hooks"]
+        if "git-claude-sync hook" in entry["command"]
+    }
+
+
+def test_hook_finds_the_tool_in_local_bin_from_a_desktop_path(machine_a: Machine) -> None:
+    """A Claude Code started from the desktop has a minimal PATH, without ~/.local/bin."""
+    machine_a.run("init")
+    proc = machine_a.run("install")
+    # The tests' own PATH has it only in .venv/bin: install and status say so.
+    assert "started from the desktop" in proc.stderr
+    status = json.loads(machine_a.run("status", "--json", check=False).stdout)
+    assert status["hooks"]["tool"] is None
+    assert any("desktop" in item for item in status["attention"])
+
+    local_bin = machine_a.home / ".local" / "bin"
+    local_bin.mkdir(parents=True)
+    real = subprocess.run(
+        ["which", "git-claude-sync"], capture_output=True, text=True, env=machine_a.env()
+    ).stdout.strip()
+    (local_bin / "git-claude-sync").symlink_to(real)
+    commands = _our_commands(machine_a.claude / "settings.json")
+    ran = subprocess.run(
+        ["/bin/sh", "-c", commands["SessionEnd"]],
+        input=b"{}",
+        capture_output=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(machine_a.home),
+            "GIT_CLAUDE_SYNC_HOOK_ARGV": json.dumps(["true"]),
+        },
+        timeout=60,
+    )
+    assert (ran.returncode, ran.stdout) == (0, b"")
+    log = (machine_a.tool_home / "sync.log").read_text()
+    assert "hook session-end session=-: started push" in log
+    status = json.loads(machine_a.run("status", "--json", check=False).stdout)
+    assert status["hooks"]["tool"] == str(local_bin / "git-claude-sync")
+    assert not any("desktop" in item for item in status["attention"])
+
+
+def test_install_updates_a_hook_an_older_version_wrote(machine_a: Machine) -> None:
+    machine_a.run("init")
+    settings = machine_a.claude / "settings.json"
+    old = "command -v git-claude-sync >/dev/null 2>&1 && git-claude-sync hook session-end || true"
+    hooks = {"SessionEnd": [{"hooks": [{"type": "command", "command": old, "timeout": 30}]}]}
+    settings.write_text(json.dumps({"hooks": hooks}, indent=2) + "\n")
+    status = json.loads(machine_a.run("status", "--json", check=False).stdout)
+    assert status["hooks"]["stale"] == ["SessionEnd"]
+    assert any("older version" in item for item in status["attention"])
+    machine_a.run("install")
+    commands = _our_commands(settings)
+    assert set(commands) == {"SessionEnd", "SessionStart", "Stop"}
+    assert commands["SessionEnd"].startswith('PATH="$PATH:$HOME/.local/bin')
+    status = json.loads(machine_a.run("status", "--json", check=False).stdout)
+    assert status["hooks"]["stale"] == []
+    # --no-per-turn leaves the Stop hook out.
+    machine_a.run("uninstall")
+    machine_a.run("install", "--no-per-turn")
+    assert set(_our_commands(settings)) == {"SessionEnd", "SessionStart"}
