@@ -225,3 +225,37 @@ def test_install_updates_a_hook_an_older_version_wrote(machine_a: Machine) -> No
     machine_a.run("uninstall")
     machine_a.run("install", "--no-per-turn")
     assert set(_our_commands(settings)) == {"SessionEnd", "SessionStart"}
+
+
+# -- the per-turn push -------------------------------------------------------------------------
+
+
+def test_a_burst_of_turns_makes_one_push_after_the_quiet(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    a.run("install")
+    stop = _our_commands(a.claude / "settings.json")["Stop"]
+    env = a.env(GIT_CLAUDE_SYNC_TURN_QUIET="2")
+    started = time.monotonic()
+    for turn in range(4):  # four turns, each appending to the session
+        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(turn + 1)))
+        hook = subprocess.run(
+            ["/bin/sh", "-c", stop],
+            input=b'{"session_id":"s1"}',
+            capture_output=True,
+            env=env,
+            timeout=30,
+        )
+        assert (hook.returncode, hook.stdout, hook.stderr) == (0, b"", b"")
+        time.sleep(0.3)
+    assert time.monotonic() - started < 10  # every hook returned at once
+    runner = a.tool_home / "turn-runner.pid"
+    deadline = time.monotonic() + 60
+    while runner.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not runner.exists(), "the runner never finished"
+    log = (a.tool_home / "sync.log").read_text()
+    assert log.count("hook turn-end session=s1: turn noted") == 4
+    assert log.count("hook turn-end session=-: push --quiet") == 1, log
+    # The last turn's state is what was pushed: the other machine gets all four lines.
+    b.run("pull")
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes().count(b"uuid") == 4
