@@ -583,6 +583,21 @@ def completion(shell: str, install: bool) -> None:
     command.run(shell, install)
 
 
+@cli.command()
+def doctor() -> None:
+    """Check everything that silently breaks sync, and say how to fix each.
+
+    git and Python versions, the key file and its mode, the sync repo, the
+    remote (reachable, and on this machine's key), clock skew against the
+    remote, the Claude Code hooks (installed, current, and finding
+    git-claude-sync even when Claude Code is started from the desktop), the
+    last hook run, and free disk space.  Exits 1 if anything is wrong.
+    """
+    from git_claude_sync.commands import doctor as command
+
+    sys.exit(command.run())
+
+
 @cli.command(hidden=True)
 def manpage() -> None:
     """Print the man page (roff), generated from this command tree.
