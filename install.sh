@@ -77,7 +77,7 @@ fi
 
 if [[ "${1:-}" == "--dev" ]]; then
     [[ -x .venv/bin/python ]] || "$python" -m venv .venv
-    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test]'
+    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test,s3,gcs]'
     install_claude_code
     # An editable install carries no data files: man finds .venv/share/man beside .venv/bin.
     mkdir -p .venv/share/man/man1
@@ -97,7 +97,7 @@ fi
 [[ $# -eq 0 ]] || die "usage: ./install.sh [--dev | --uninstall]"
 
 [[ -x "$prefix/venv/bin/python" ]] || "$python" -m venv "$prefix/venv"
-"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade .
+"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade '.[s3,gcs]'
 mkdir -p "$bin_dir"
 # The launcher answers a no-change push itself and hands all else to the Python CLI.
 rm -f "$bin_dir/git-claude-sync"

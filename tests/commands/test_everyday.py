@@ -259,3 +259,29 @@ def test_a_burst_of_turns_makes_one_push_after_the_quiet(pair: tuple[Machine, Ma
     # The last turn's state is what was pushed: the other machine gets all four lines.
     b.run("pull")
     assert (b.claude / "projects/-p/s.jsonl").read_bytes().count(b"uuid") == 4
+
+
+# -- optional extras ---------------------------------------------------------------------------
+
+
+def test_a_bucket_without_its_extra_names_the_extra(machine_a: Machine, tmp_path: Path) -> None:
+    """A plain install carries what a git remote needs; buckets name the extra to add."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    for module in ("boto3", "google"):
+        (blocked / f"{module}.py").write_text(
+            f"raise ModuleNotFoundError('No module named {module}', name={module!r})\n"
+        )
+    env = {"PYTHONPATH": str(blocked)}
+    for args, extra in (
+        (("--s3", "s3://bucket/x", "--endpoint", "http://127.0.0.1:9"), "[s3]"),
+        (("--gcs", "gs://bucket/x"), "[gcs]"),
+    ):
+        proc = machine_a.run("init", *args, check=False, **env)
+        assert proc.returncode == 1
+        assert len(proc.stderr.splitlines()) == 1, proc.stderr
+        only = proc.stderr.strip()
+        assert f"need the {extra} extra" in only and f"git-claude-sync{extra}" in only
+        assert not machine_a.tool_home.exists()
+    # A git remote needs neither.
+    assert machine_a.run("init", **env).returncode == 0
