@@ -43,12 +43,58 @@ class Report:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        shown = _Activity(name) if self.interactive and self.verbosity < VERBOSE else None
         try:
             yield
         finally:
             elapsed = time.perf_counter() - start
+            if shown is not None:
+                shown.stop()
             self.timings.append((name, elapsed))
             self.detail(f"  [{elapsed * 1000:8.1f} ms] {name}")
+
+
+class _Activity:
+    """On a terminal, a phase that lasts shows itself on stderr ("merge… 3 s"), then goes.
+
+    Nothing is drawn for a phase shorter than ``DELAY``, and nothing ever when
+    stderr is not a terminal (hooks, scripts, tests): the output stays as it was.
+    """
+
+    DELAY = 0.5
+    DELAY_ENV = "GIT_CLAUDE_SYNC_PROGRESS_DELAY"  # seconds; tests set 0
+
+    def __init__(self, name: str) -> None:
+        import os
+        import threading
+
+        try:
+            self.delay = float(os.environ.get(self.DELAY_ENV, self.DELAY))
+        except ValueError:
+            self.delay = self.DELAY
+        self.name = name
+        self.start = time.monotonic()
+        self.drawn = False
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._draw, daemon=True)
+        self.thread.start()
+
+    def _draw(self) -> None:
+        if self.done.wait(self.delay):
+            return
+        while not self.done.is_set():
+            seconds = int(time.monotonic() - self.start)
+            sys.stderr.write(f"\r\033[K{self.name}… {seconds} s")
+            sys.stderr.flush()
+            self.drawn = True
+            self.done.wait(1.0)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def plural(count: int, noun: str) -> str:

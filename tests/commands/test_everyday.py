@@ -14,7 +14,9 @@ from pathlib import Path
 from tests.machines import Machine
 
 
-def on_terminal(machine: Machine, args: list[str], answer: str, after: bytes) -> tuple[int, str]:
+def on_terminal(
+    machine: Machine, args: list[str], answer: str, after: bytes, **extra: str
+) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal; type ``answer`` once the output ends with ``after``."""
     controller, terminal = pty.openpty()
     proc = subprocess.Popen(
@@ -22,7 +24,7 @@ def on_terminal(machine: Machine, args: list[str], answer: str, after: bytes) ->
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,
-        env=machine.env(TERM="dumb"),
+        env=machine.env(TERM="dumb", **extra),
         cwd=machine.home,
         close_fds=True,
     )
@@ -285,3 +287,28 @@ def test_a_bucket_without_its_extra_names_the_extra(machine_a: Machine, tmp_path
         assert not machine_a.tool_home.exists()
     # A git remote needs neither.
     assert machine_a.run("init", **env).returncode == 0
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+def test_a_long_phase_shows_itself_on_a_terminal_only(
+    pair: tuple[Machine, Machine], corpus: Path
+) -> None:
+    from tests.machines import copy_corpus
+
+    a, b = pair
+    copy_corpus(a.claude, corpus)
+    a.run("push")
+    # A pull has no progress of git's own: each phase that lasts shows itself
+    # (here at once: the delay, 0.5 s normally, is 0 for the test).
+    code, output = on_terminal(b, ["pull"], "", b"\0never", GIT_CLAUDE_SYNC_PROGRESS_DELAY="0")
+    assert code == 0, output
+    assert re.search(r"(fetch|merge)… \d+ s", output), output
+    assert "\x1b[K" in output  # the line is cleared once the phase ends
+    assert "Pulled 106 files." in output
+    # Without a terminal (hooks, scripts) nothing of it.
+    a.write("CLAUDE.md", b"more\n")
+    a.run("push")
+    proc = b.run("pull", GIT_CLAUDE_SYNC_PROGRESS_DELAY="0")
+    assert "…" not in proc.stderr + proc.stdout and "\x1b" not in proc.stderr
