@@ -30,7 +30,7 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import jsonout
-from git_claude_sync.ui.report import Report, plural, show_path
+from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
 
 IN_SYNC, CHANGES, CONFLICTS, ATTENTION = 0, 1, 3, 4
 STATES = {IN_SYNC: "in-sync", CHANGES: "changes", CONFLICTS: "conflicts", ATTENTION: "attention"}
@@ -83,6 +83,7 @@ class Status:
     hook_tool: str | None  # the git-claude-sync the hooks run, even from a desktop
     hook_log: str
     hook_failure: str | None
+    color_ui: str | None = None  # git's color.ui, for the text output
     attention: list[str] = field(default_factory=list)
 
     @property
@@ -172,6 +173,7 @@ def _gather(fetch: bool) -> Status:
         hook_tool=settings_hooks.tool_for_hooks(Path.home()),
         hook_log=str(layout.log_file),
         hook_failure=settings_hooks.last_hook_failure(layout.log_file),
+        color_ui=git.config_get("color.ui"),
     )
     if fetched is False:
         status.attention.append(f"remote unreachable ({error})")
@@ -242,7 +244,8 @@ def _as_json(s: Status) -> dict[str, Any]:
 
 
 def _row(label: str, value: str) -> None:
-    click.echo(f"{label:<18}{value}")
+    # color=True: keep what paint() put in (only when colour_wanted); click strips it otherwise.
+    click.echo(f"{label:<18}{value}", color=True)
 
 
 def _listing(paths: list[bytes]) -> None:
@@ -305,9 +308,11 @@ def _as_text(s: Status) -> None:
         "Hook log",
         s.hook_log + (f"\n{'':<18}last run failed: {s.hook_failure}" if s.hook_failure else ""),
     )
+    wanted = colour_wanted(s.color_ui)
     for item in s.attention:
-        _row("Needs attention", item)
-    _row("State", STATES[s.code])
+        _row("Needs attention", paint(item, "red", wanted))
+    colour = {IN_SYNC: "green", CHANGES: "yellow"}.get(s.code, "red")
+    _row("State", paint(STATES[s.code], colour, wanted))
 
 
 def run(*, fetch: bool = True, as_json: bool = False) -> int:

@@ -97,6 +97,29 @@ class _Activity:
             sys.stderr.flush()
 
 
+#: ANSI colours used, as git uses them (diff: red old, green new; errors red).
+COLOURS = {"red": 31, "green": 32, "yellow": 33, "bold": 1}
+
+
+def colour_wanted(color_ui: str | None = None) -> bool:
+    """Colour stdout as git would: on a terminal, unless NO_COLOR is set (no-color.org) or
+    git's ``color.ui`` says never; ``color.ui = always`` colours even a pipe."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    setting = (color_ui or "auto").lower()
+    if setting in ("never", "false", "off", "no", "0"):
+        return False
+    if setting == "always":
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, colour: str, wanted: bool) -> str:
+    return f"\033[{COLOURS[colour]}m{text}\033[m" if wanted and text else text
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 

@@ -24,7 +24,7 @@ def on_terminal(
         stdin=terminal,
         stdout=terminal,
         stderr=terminal,
-        env=machine.env(TERM="dumb", **extra),
+        env=machine.env(**{"TERM": "dumb", **extra}),
         cwd=machine.home,
         close_fds=True,
     )
@@ -312,3 +312,21 @@ def test_a_long_phase_shows_itself_on_a_terminal_only(
     a.run("push")
     proc = b.run("pull", GIT_CLAUDE_SYNC_PROGRESS_DELAY="0")
     assert "…" not in proc.stderr + proc.stdout and "\x1b" not in proc.stderr
+
+
+# -- colour ------------------------------------------------------------------------------------
+
+
+def test_colour_on_a_terminal_honours_no_color_and_color_ui(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    green = "\x1b[32min-sync\x1b[m"
+    code, output = on_terminal(a, ["status"], "", b"\0never", TERM="xterm")
+    assert code == 0 and green in output, output
+    code, output = on_terminal(a, ["status"], "", b"\0never", TERM="xterm", NO_COLOR="1")
+    assert code == 0 and "\x1b[" not in output
+    assert "\x1b[" not in a.run("status").stdout  # not a terminal
+    subprocess.run(["git", "config", "--global", "color.ui", "never"], env=a.env(), check=True)
+    code, output = on_terminal(a, ["status"], "", b"\0never", TERM="xterm")
+    assert "\x1b[" not in output
+    subprocess.run(["git", "config", "--global", "color.ui", "always"], env=a.env(), check=True)
+    assert green in a.run("status").stdout
