@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+
 import click
 
 from git_claude_sync.engine import session_history
@@ -48,6 +51,20 @@ def as_json(s: Session) -> dict[str, object]:
     }
 
 
+def _title_room(project_width: int, machine_width: int) -> int | None:
+    """Columns left for the title on a terminal; None (no limit) when stdout is not one."""
+    if not sys.stdout.isatty():
+        return None
+    columns = shutil.get_terminal_size().columns
+    return columns - (8 + project_width + 16 + 8 + machine_width + 7 + 2 * 6)
+
+
+def _fit(text: str, room: int | None) -> str:
+    if room is None or len(text) <= room:
+        return text
+    return text[: room - 1] + "…"
+
+
 def run(
     project: str | None, machine: str | None, since: str | None, as_json_out: bool = False
 ) -> None:
@@ -65,6 +82,10 @@ def run(
     width = max(len(s.project) for s in shown)
     width = min(max(width, len("PROJECT")), 28)
     machines = min(max(max(len(s.machine) for s in shown), len("MACHINE")), 20)
+    title_room = _title_room(width, machines)
+    if title_room is not None and title_room < 20:  # narrow terminal: shorter projects first
+        width = max(len("PROJECT"), width - (20 - title_room))
+        title_room = max(10, _title_room(width, machines) or 0)
     click.echo(
         f"{'SESSION':<8}  {'PROJECT':<{width}}  {'LAST ACTIVITY':<16}  {'SIZE':>8}  "
         f"{'MACHINE':<{machines}}  {'WHERE':<7}  TITLE"
@@ -73,7 +94,7 @@ def run(
         click.echo(
             f"{s.sid[:8]:<8}  {s.project[:width]:<{width}}  {show_time(s.last_activity):<16}  "
             f"{show_size(s.summary.size):>8}  {s.machine[:machines]:<{machines}}  "
-            f"{STATES[s.state]:<7}  {s.summary.title or '-'}"
+            f"{STATES[s.state]:<7}  {_fit(s.summary.title or '-', title_room)}"
         )
     counts = {state: sum(1 for s in shown if s.state == state) for state in STATES}
     notes = []

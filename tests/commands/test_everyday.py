@@ -330,3 +330,28 @@ def test_colour_on_a_terminal_honours_no_color_and_color_ui(pair: tuple[Machine,
     assert "\x1b[" not in output
     subprocess.run(["git", "config", "--global", "color.ui", "always"], env=a.env(), check=True)
     assert green in a.run("status").stdout
+
+
+def test_sessions_fits_the_terminal_width(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    prompt = "please refactor the authentication module and all of its tests"
+    line = json.dumps(
+        {
+            "type": "user",
+            "uuid": "u1",
+            "sessionId": "5f1c2d3e-0000-4000-8000-000000000001",
+            "cwd": "/home/alice/code/a-project-with-a-long-name",
+            "timestamp": "2026-06-20T10:00:00Z",
+            "message": {"role": "user", "content": prompt},
+        }
+    )
+    folder = "projects/-home-alice-code-a-project-with-a-long-name"
+    a.write(f"{folder}/5f1c2d3e-0000-4000-8000-000000000001.jsonl", line.encode() + b"\n")
+    a.run("push")
+    code, output = on_terminal(a, ["sessions"], "", b"\0never", COLUMNS="80")
+    assert code == 0, output
+    rows = [r for r in output.splitlines() if r.startswith("5f1c2d3e")]
+    assert rows and all(len(r) <= 80 for r in rows), rows
+    assert rows[0].endswith("…")
+    # Piped (scripts, grep) the title stays whole.
+    assert prompt.strip() in a.run("sessions", COLUMNS="80").stdout
