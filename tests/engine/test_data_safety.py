@@ -172,7 +172,9 @@ def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
     assert versions == {b"# notes\nuse spaces (a)\n", b"# notes\nuse tabs, width 8 (b)\n"}
     for machine in (a, b):
         assert copy in machine.run("conflicts").stdout
-        assert "CLAUDE.md" in machine.run("status", "--no-fetch").stdout.split("Conflicts", 1)[1]
+        status = machine.run("status", "--no-fetch", check=False)  # 3: conflicts wait
+        assert status.returncode == 3
+        assert "CLAUDE.md" in status.stdout.split("Conflicts", 1)[1]
     # Even a no-change push says so: the launcher's fast path steps aside.
     assert launch(a, "push", real="/bin/false").returncode == 1  # handed to Python
     assert a.run("push", check=False).returncode == NEEDS_A_PERSON
@@ -258,7 +260,7 @@ def test_another_claude_directory_is_refused_naming_both(machine_a: Machine) -> 
     a.claude.mkdir()  # an empty ~/.claude, and CLAUDE_CONFIG_DIR forgotten
     for command in ("push", "pull", "status"):
         proc = a.run(command, check=False)
-        assert proc.returncode == 1, proc
+        assert proc.returncode == (4 if command == "status" else 1), proc  # 4: needs attention
         assert str(custom) in proc.stderr and str(a.claude) in proc.stderr, proc.stderr
         assert "--switch-claude-dir" in proc.stderr
     assert remote_tip(a) == before
