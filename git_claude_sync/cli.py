@@ -584,6 +584,32 @@ def completion(shell: str, install: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--every",
+    "minutes",
+    type=int,
+    default=15,
+    show_default=True,
+    metavar="MIN",
+    help="Minutes between syncs.",
+)
+@click.option("--remove", is_flag=True, help="Stop and remove the scheduled sync.")
+def schedule(minutes: int, remove: bool) -> None:
+    """Sync every few minutes in the background, Claude Code running or not.
+
+    Linux: a systemd --user timer; macOS: a launchd agent.  Each run pushes
+    (fetching and merging first, so it also pulls) and logs to
+    ~/.claude-sync/sync.log like the hooks; 'status' shows a failure.
+    """
+    from git_claude_sync.commands import schedule as command
+
+    if remove:
+        command.remove()
+    else:
+        command.install(minutes)
+
+
+@cli.command()
 def doctor() -> None:
     """Check everything that silently breaks sync, and say how to fix each.
 

@@ -43,7 +43,12 @@ ARGV_ENV = "GIT_CLAUDE_SYNC_HOOK_ARGV"
 
 #: What each hook event runs.  "turn-end" (Claude Code's Stop, after every turn)
 #: pushes too, but debounced: see ``_turn_end``.
-ACTIONS = {"session-end": "push", "session-start": "pull", "turn-end": "push"}
+ACTIONS = {
+    "session-end": "push",
+    "session-start": "pull",
+    "turn-end": "push",
+    "scheduled": "push",  # the timer of 'git claude-sync schedule': waits for the push
+}
 
 #: Seconds without a new turn before the per-turn push starts: a burst of turns
 #: makes one push.  GIT_CLAUDE_SYNC_TURN_QUIET overrides it (tests).
@@ -252,7 +257,8 @@ def _run_hook(event: str) -> None:
         _turn_end(layout, line)
         return
     argv = _work_argv(action)
-    foreground = os.environ.get(FOREGROUND_ENV) == "1"
+    # A timer's service ends when its process does, taking detached children with it.
+    foreground = os.environ.get(FOREGROUND_ENV) == "1" or event == "scheduled"
     log_fd = _open_log(layout)
     try:
         where = "in the foreground" if foreground else "detached"

@@ -355,3 +355,57 @@ def test_sessions_fits_the_terminal_width(pair: tuple[Machine, Machine]) -> None
     assert rows[0].endswith("…")
     # Piped (scripts, grep) the title stays whole.
     assert prompt.strip() in a.run("sessions", COLUMNS="80").stdout
+
+
+# -- scheduled sync ----------------------------------------------------------------------------
+
+
+def test_schedule_installs_a_systemd_user_timer_that_syncs(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """systemctl is a stand-in that records its calls (no user systemd here); the unit's
+    ExecStart is then run for real, as the timer would."""
+    import shlex
+
+    a, b = pair
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    calls = tmp_path / "systemctl.calls"
+    (fake / "systemctl").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    (fake / "systemctl").chmod(0o755)
+    path = f"{fake}:{a.env()['PATH']}"
+    out = a.run("schedule", "--every", "5", PATH=path).stdout
+    units = a.home / ".config" / "systemd" / "user"
+    assert f"{units}/git-claude-sync.timer" in out
+    timer = (units / "git-claude-sync.timer").read_text()
+    assert "OnUnitActiveSec=5min" in timer and "WantedBy=timers.target" in timer
+    service = (units / "git-claude-sync.service").read_text()
+    assert calls.read_text().splitlines() == [
+        "--user daemon-reload",
+        "--user enable --now git-claude-sync.timer",
+    ]
+    # What the timer runs: a push (which pulls first), in the foreground, logged like hooks.
+    exec_start = next(ln for ln in service.splitlines() if ln.startswith("ExecStart="))
+    b.write("CLAUDE.md", b"from b\n")
+    b.run("push")
+    a.write("commands/new.md", b"from a\n")
+    ran = subprocess.run(
+        shlex.split(exec_start.removeprefix("ExecStart=")),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=a.env(),
+        timeout=120,
+    )
+    assert (ran.returncode, ran.stdout) == (0, b"")
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"from b\n"
+    b.run("pull")
+    assert (b.claude / "commands/new.md").read_bytes() == b"from a\n"
+    assert (
+        "hook scheduled session=-: started push --quiet in the foreground"
+        in (a.tool_home / "sync.log").read_text()
+    )
+
+    assert "Removed the scheduled sync" in a.run("schedule", "--remove", PATH=path).stdout
+    assert not units.joinpath("git-claude-sync.timer").exists()
+    assert "--user disable --now git-claude-sync.timer" in calls.read_text()
+    assert "No scheduled sync." in a.run("schedule", "--remove", PATH=path).stdout
