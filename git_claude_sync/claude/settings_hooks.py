@@ -235,6 +235,7 @@ def install(settings_path: Path, per_turn: bool = True) -> bool:
     An event that already has a hook of ours (even a hand-edited one) keeps it;
     only a command an older version wrote is brought up to date (``stale``).
     """
+    dropped = False if per_turn else uninstall(settings_path, only=PER_TURN)
     settings = _load(settings_path)
     wanted = [event for event in EVENTS if per_turn or event != PER_TURN]
     existing = settings.data.get("hooks") or {}
@@ -250,7 +251,7 @@ def install(settings_path: Path, per_turn: bool = True) -> bool:
             raise FatalError(f'{settings_path}: "hooks.{event}" is not a list; fix it, then retry')
         entry = {"type": "command", "command": command_for(event), "timeout": TIMEOUT}
         groups.append({"hooks": [entry]})
-    return _save_if_changed(settings)
+    return _save_if_changed(settings) or dropped
 
 
 def _our_entries(groups: object, event: str) -> list[dict[str, Any]]:
@@ -277,8 +278,9 @@ def stale(settings_path: Path) -> list[str]:
     ]
 
 
-def uninstall(settings_path: Path) -> bool:
-    """Remove every hook of ours, and whatever our removal left empty; True if the file changed."""
+def uninstall(settings_path: Path, only: str | None = None) -> bool:
+    """Remove every hook of ours (of event ``only``, if given), and whatever our removal
+    left empty; True if the file changed."""
     if not settings_path.exists():
         return False
     settings = _load(settings_path)
@@ -287,6 +289,8 @@ def uninstall(settings_path: Path) -> bool:
         return False
     removed = False
     for event in list(hooks):
+        if only is not None and event != only:
+            continue
         groups = hooks[event]
         if not isinstance(groups, list):
             continue

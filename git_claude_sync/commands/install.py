@@ -89,7 +89,8 @@ _project = click.option(
     default=True,
     show_default=True,
     help="Also push after every turn (Claude Code's Stop hook), once turns go quiet for "
-    f"{TURN_QUIET:g} s, so a crash loses at most the last turns.",
+    f"{TURN_QUIET:g} s, so a crash loses at most the last turns (--no-per-turn also "
+    "removes one installed before).",
 )
 def install(scope: str, per_turn: bool) -> None:
     """Add Claude Code hooks: pull when a session starts; push when it ends and after turns.

@@ -223,10 +223,14 @@ def test_install_updates_a_hook_an_older_version_wrote(machine_a: Machine) -> No
     assert commands["SessionEnd"].startswith('PATH="$PATH:$HOME/.local/bin')
     status = json.loads(machine_a.run("status", "--json", check=False).stdout)
     assert status["hooks"]["stale"] == []
-    # --no-per-turn leaves the Stop hook out.
+    # --no-per-turn leaves the Stop hook out, and takes out one installed before.
+    machine_a.run("install", "--no-per-turn")
+    assert set(_our_commands(settings)) == {"SessionEnd", "SessionStart"}
     machine_a.run("uninstall")
     machine_a.run("install", "--no-per-turn")
     assert set(_our_commands(settings)) == {"SessionEnd", "SessionStart"}
+    machine_a.run("install")
+    assert set(_our_commands(settings)) == {"SessionEnd", "SessionStart", "Stop"}
 
 
 # -- the per-turn push -------------------------------------------------------------------------
