@@ -238,3 +238,37 @@ def test_the_completion_variable_has_no_space(machine_a: Machine) -> None:
     )
     assert proc.stdout.splitlines() == ["plain,log"], proc
     assert os.environ.get("_GIT CLAUDE_SYNC_COMPLETE") is None
+
+
+# -- install.sh --uninstall --------------------------------------------------------------------
+
+
+def test_install_sh_uninstall_removes_what_it_installed_and_keeps_the_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    local = home / ".local"
+    made = {
+        local / "bin" / "git-claude-sync": "#!/bin/sh\n# git-claude-sync launcher, installed\n",
+        local / "share" / "man" / "man1" / "git-claude-sync.1": ".TH X\n",
+        local / "share" / "bash-completion" / "completions" / "git-claude-sync": "x\n",
+        home / ".config" / "fish" / "conf.d" / "git-claude-sync.fish": "x\n",
+        local / "share" / "git-claude-sync" / "venv" / "bin" / "python": "x\n",
+        home / ".claude-sync" / "key": "CLAUDE-SYNC-KEY-V1 00\n",
+    }
+    for path, text in made.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (local / "bin" / "git-remote-claude-sync").symlink_to("/nonexistent")
+    env = {"HOME": str(home), "PATH": os.environ["PATH"]}
+    proc = subprocess.run(
+        ["bash", str(ROOT / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Kept ~/.claude-sync" in proc.stdout
+    left = sorted(str(p.relative_to(home)) for p in home.rglob("*") if not p.is_dir())
+    assert left == [".claude-sync/key"]
+    # A git-claude-sync that is not our launcher (pipx's, say) is not ours to remove.
+    (local / "bin" / "git-claude-sync").write_text("#!/bin/sh\necho pipx\n")
+    subprocess.run(
+        ["bash", str(ROOT / "install.sh"), "--uninstall"], env=env, check=True, capture_output=True
+    )
+    assert (local / "bin" / "git-claude-sync").exists()
