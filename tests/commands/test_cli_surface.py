@@ -108,6 +108,36 @@ def test_top_level_help_does_not_cut_a_summary_at_eg(machine_a: Machine) -> None
 # -- Ctrl-C ------------------------------------------------------------------------------------
 
 
+def _family(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return found
+
+
+def _wait_until_reading_stdin(pid: int, timeout: float = 60.0) -> None:
+    """Until a Python process of the family sits in read(0, ...): imports are done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for member in _family(pid):
+            try:
+                syscall = Path(f"/proc/{member}/syscall").read_text()
+                cmdline = Path(f"/proc/{member}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if syscall.startswith("0 0x0 ") and b"python" in cmdline:  # x86-64 read(0, ...)
+                time.sleep(0.2)
+                return
+        time.sleep(0.1)
+    time.sleep(2.0)  # no /proc/PID/syscall here (another kernel or arch): wait and hope
+
+
 def _interrupt(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Ctrl-C as a terminal sends it: SIGINT to the whole process group."""
     proc = subprocess.Popen(
@@ -118,7 +148,7 @@ def _interrupt(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
         env=env,
         start_new_session=True,
     )
-    time.sleep(2.0)  # past start-up: blocked reading its input
+    _wait_until_reading_stdin(proc.pid)  # past start-up, even on a loaded machine
     os.killpg(proc.pid, signal.SIGINT)
     _out, err = proc.communicate(timeout=30)
     return proc.returncode, err.decode()

@@ -240,10 +240,10 @@ def test_a_burst_of_turns_makes_one_push_after_the_quiet(pair: tuple[Machine, Ma
     a, b = pair
     a.run("install")
     stop = _our_commands(a.claude / "settings.json")["Stop"]
-    env = a.env(GIT_CLAUDE_SYNC_TURN_QUIET="2")
-    started = time.monotonic()
+    env = a.env(GIT_CLAUDE_SYNC_TURN_QUIET="5")  # well above a hook's start-up, even loaded
     for turn in range(4):  # four turns, each appending to the session
         a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(turn + 1)))
+        started = time.monotonic()
         hook = subprocess.run(
             ["/bin/sh", "-c", stop],
             input=b'{"session_id":"s1"}',
@@ -252,8 +252,8 @@ def test_a_burst_of_turns_makes_one_push_after_the_quiet(pair: tuple[Machine, Ma
             timeout=30,
         )
         assert (hook.returncode, hook.stdout, hook.stderr) == (0, b"", b"")
+        assert time.monotonic() - started < 5  # returned at once, the push still to come
         time.sleep(0.3)
-    assert time.monotonic() - started < 10  # every hook returned at once
     runner = a.tool_home / "turn-runner.pid"
     deadline = time.monotonic() + 60
     while runner.exists() and time.monotonic() < deadline:
