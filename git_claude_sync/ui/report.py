@@ -16,6 +16,17 @@ class Report:
     def __init__(self, verbosity: int = NORMAL) -> None:
         self.verbosity = verbosity
         self.timings: list[tuple[str, float]] = []
+        self._activity: _Activity | None = None
+
+    def progress(self, done: int, total: int, size: int = 0) -> None:
+        """How far the current phase is (files done of total, bytes so far): shown on a
+        terminal with its rate and the time left; free otherwise."""
+        if self._activity is not None:
+            self._activity.done_count, self._activity.total, self._activity.size = (
+                done,
+                total,
+                size,
+            )
 
     def say(self, message: str) -> None:
         if self.verbosity >= NORMAL:
@@ -44,10 +55,12 @@ class Report:
     def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         shown = _Activity(name) if self.interactive and self.verbosity < VERBOSE else None
+        self._activity = shown
         try:
             yield
         finally:
             elapsed = time.perf_counter() - start
+            self._activity = None
             if shown is not None:
                 shown.stop()
             self.timings.append((name, elapsed))
@@ -74,6 +87,7 @@ class _Activity:
             self.delay = self.DELAY
         self.name = name
         self.start = time.monotonic()
+        self.done_count = self.total = self.size = 0
         self.drawn = False
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._draw, daemon=True)
@@ -83,11 +97,24 @@ class _Activity:
         if self.done.wait(self.delay):
             return
         while not self.done.is_set():
-            seconds = int(time.monotonic() - self.start)
-            sys.stderr.write(f"\r\033[K{self.name}… {seconds} s")
+            sys.stderr.write(f"\r\033[K{self.line()}")
             sys.stderr.flush()
             self.drawn = True
-            self.done.wait(1.0)
+            self.done.wait(0.25)
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.start
+        text = f"{self.name}… {int(elapsed)} s"
+        if self.total:
+            text += f", {self.done_count}/{self.total} files"
+            if self.size:
+                text += (
+                    f", {self.size / 1e6:.1f} MB ({self.size / 1e6 / max(elapsed, 0.1):.1f} MB/s)"
+                )
+            if 0 < self.done_count < self.total:
+                left = elapsed * (self.total - self.done_count) / self.done_count
+                text += f", ~{int(left) + 1} s left"
+        return text
 
     def stop(self) -> None:
         self.done.set()

@@ -413,3 +413,18 @@ def test_schedule_installs_a_systemd_user_timer_that_syncs(
     assert not units.joinpath("git-claude-sync.timer").exists()
     assert "--user disable --now git-claude-sync.timer" in calls.read_text()
     assert "No scheduled sync." in a.run("schedule", "--remove", PATH=path).stdout
+
+
+def test_the_progress_line_has_count_bytes_rate_and_time_left() -> None:
+    from git_claude_sync.ui.report import Report
+
+    report = Report()
+    report.interactive  # noqa: B018 -- a plain property: no terminal here, so no line
+    with report.phase("merge"):
+        report.progress(3, 4)  # no activity without a terminal: a no-op, never an error
+    from git_claude_sync.ui import report as module
+
+    activity = module._Activity.__new__(module._Activity)
+    activity.name, activity.start = "merge", time.monotonic() - 4
+    activity.done_count, activity.total, activity.size = 400, 800, 20_000_000
+    assert activity.line() == "merge… 4 s, 400/800 files, 20.0 MB (5.0 MB/s), ~5 s left"
