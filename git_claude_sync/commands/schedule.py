@@ -69,6 +69,11 @@ def launchd_plist(minutes: int) -> str:
     )
 
 
+def _quietly(argv: list[str]) -> None:
+    """Run a service manager's command whose failure changes nothing (unload, disable)."""
+    subprocess.run(argv, capture_output=True, check=False, stdin=subprocess.DEVNULL)
+
+
 def _run(argv: list[str]) -> None:
     if shutil.which(argv[0]) is None:
         raise FatalError(f"{argv[0]} is not available here; nothing was scheduled")
@@ -83,7 +88,7 @@ def install(minutes: int) -> None:
         raise FatalError("--every takes at least 1 (minutes)")
     if sys.platform == "darwin":
         path = _launchd_file()
-        subprocess.run(["launchctl", "unload", str(path)], capture_output=True, check=False)
+        _quietly(["launchctl", "unload", str(path)])
         atomic_write(path, launchd_plist(minutes).encode(), 0o644)
         _run(["launchctl", "load", "-w", str(path)])
         click.echo(f"Scheduled a sync every {minutes} min: launchd agent {path}")
@@ -103,7 +108,7 @@ def remove() -> None:
         if not path.exists():
             click.echo("No scheduled sync.")
             return
-        subprocess.run(["launchctl", "unload", "-w", str(path)], capture_output=True, check=False)
+        _quietly(["launchctl", "unload", "-w", str(path)])
         path.unlink()
         click.echo(f"Removed the scheduled sync ({path}).")
         return
@@ -113,13 +118,9 @@ def remove() -> None:
         click.echo("No scheduled sync.")
         return
     if shutil.which("systemctl"):
-        subprocess.run(
-            ["systemctl", "--user", "disable", "--now", f"{NAME}.timer"],
-            capture_output=True,
-            check=False,
-        )
+        _quietly(["systemctl", "--user", "disable", "--now", f"{NAME}.timer"])
     for path in files:
         path.unlink(missing_ok=True)
     if shutil.which("systemctl"):
-        subprocess.run(["systemctl", "--user", "daemon-reload"], capture_output=True, check=False)
+        _quietly(["systemctl", "--user", "daemon-reload"])
     click.echo(f"Removed the scheduled sync ({folder}/{NAME}.timer).")
