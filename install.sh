@@ -4,8 +4,14 @@
 #   ./install.sh          into a private virtualenv (~/.local/share/git-claude-sync, or
 #                         $GIT_CLAUDE_SYNC_PREFIX) with `git-claude-sync` linked into ~/.local/bin,
 #                         so `git claude-sync` works wherever that is on PATH.
-#   ./install.sh --dev    into ./.venv, editable, with the test tools (what CI runs), and
-#                         the pinned Claude Code the tests drive (tests/claude_code/VERSION).
+#   ./install.sh --dev    into ./.venv, editable, with the test tools (what CI runs),
+#                         the pinned Claude Code the tests drive (tests/claude_code/VERSION),
+#                         and as root with apt the shells the completion tests run (zsh, fish).
+#   ./install.sh --uninstall   removes what ./install.sh installed; keeps ~/.claude-sync
+#                         (your key) and Claude Code's hooks ('git claude-sync uninstall').
+#
+# Besides the command, it installs the man page (`git claude-sync --help` opens it) in
+# ~/.local/share/man/man1 and bash and fish completion in their user folders.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -49,20 +55,49 @@ install_claude_code() {
         die "Claude Code $version did not install into $dir"
     echo "Installed Claude Code $version into $(pwd)/$dir"
 }
+prefix=${GIT_CLAUDE_SYNC_PREFIX:-$HOME/.local/share/git-claude-sync}
+bin_dir=$HOME/.local/bin
+man_page=$HOME/.local/share/man/man1/git-claude-sync.1
+data_home=${XDG_DATA_HOME:-$HOME/.local/share}
+bash_completion=$data_home/bash-completion/completions/git-claude-sync
+fish_completion=${XDG_CONFIG_HOME:-$HOME/.config}/fish/conf.d/git-claude-sync.fish
+
+if [[ "${1:-}" == "--uninstall" ]]; then
+    if [[ -f "$bin_dir/git-claude-sync" ]] && grep -q "git-claude-sync launcher" "$bin_dir/git-claude-sync"; then
+        rm -f "$bin_dir/git-claude-sync"
+    fi
+    [[ -L "$bin_dir/git-remote-claude-sync" ]] && rm -f "$bin_dir/git-remote-claude-sync"
+    rm -f "$man_page" "$bash_completion" "$fish_completion"
+    rm -rf "$prefix/venv"
+    rmdir "$prefix" 2>/dev/null || true
+    echo "Uninstalled git-claude-sync. Kept ~/.claude-sync (the key and sync repo); remove it yourself"
+    echo "if you are done syncing. Hooks still in settings.json do nothing without the command."
+    exit 0
+fi
 
 if [[ "${1:-}" == "--dev" ]]; then
     [[ -x .venv/bin/python ]] || "$python" -m venv .venv
-    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test]'
+    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test,s3,gcs]'
     install_claude_code
+    # An editable install carries no data files: man finds .venv/share/man beside .venv/bin.
+    mkdir -p .venv/share/man/man1
+    cp docs/man/git-claude-sync.1 .venv/share/man/man1/
+    # The completion tests run the real shells; as root with apt they are cheap to add.
+    missing=()
+    for shell in zsh fish; do command -v "$shell" >/dev/null || missing+=("$shell"); done
+    if [[ ${#missing[@]} -gt 0 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 &&
+                apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } ||
+            echo "install.sh: could not install ${missing[*]}; their completion tests will skip" >&2
+    fi
     echo "Installed for development in $(pwd)/.venv"
     exit 0
 fi
-[[ $# -eq 0 ]] || die "usage: ./install.sh [--dev]"
+[[ $# -eq 0 ]] || die "usage: ./install.sh [--dev | --uninstall]"
 
-prefix=${GIT_CLAUDE_SYNC_PREFIX:-$HOME/.local/share/git-claude-sync}
-bin_dir=$HOME/.local/bin
 [[ -x "$prefix/venv/bin/python" ]] || "$python" -m venv "$prefix/venv"
-"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade .
+"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade '.[s3,gcs]'
 mkdir -p "$bin_dir"
 # The launcher answers a no-change push itself and hands all else to the Python CLI.
 rm -f "$bin_dir/git-claude-sync"
@@ -70,6 +105,11 @@ sed "s|@REAL@|$prefix/venv/bin/git-claude-sync|" bin/git-claude-sync >"$bin_dir/
 chmod 755 "$bin_dir/git-claude-sync"
 # git finds the helper for claude-sync:: (object storage) remotes on PATH.
 ln -sf "$prefix/venv/bin/git-remote-claude-sync" "$bin_dir/git-remote-claude-sync"
+# `git claude-sync --help` is `git help claude-sync`: man finds ~/.local/share/man from ~/.local/bin.
+mkdir -p "$(dirname "$man_page")" "$(dirname "$bash_completion")" "$(dirname "$fish_completion")"
+"$bin_dir/git-claude-sync" manpage >"$man_page"
+"$bin_dir/git-claude-sync" completion bash >"$bash_completion"
+"$bin_dir/git-claude-sync" completion fish >"$fish_completion"
 echo "Installed git-claude-sync $("$bin_dir/git-claude-sync" --version | awk '{print $NF}') to $bin_dir/git-claude-sync"
 case ":$PATH:" in
     *":$bin_dir:"*) ;;

@@ -7,11 +7,24 @@ become one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from git_claude_sync.errors import FatalError
+
+PROG = "git claude-sync"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: The man page's sections beyond the command tree (roff).
+MAN_TAIL = """\
+.SH SEE ALSO
+.BR git (1),
+the README and docs/ of git\\-claude\\-sync.
+"""
 
 
 def _version() -> str:
@@ -49,16 +62,40 @@ _verbose = click.option(
     "--verbose", "-v", is_flag=True, help="Print per-phase timings and every file that failed."
 )
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-_ours = click.option(
+
+
+def _choice(
+    *names: str, dest: str, value: str, help: str | None = None, hidden: bool = False
+) -> Callable[[_F], _F]:
+    """A flag that sets ``dest`` to ``value``; two flags setting it differently are refused.
+
+    (click's own flag_value options sharing a destination let the last one win.)
+    """
+
+    def callback(ctx: click.Context, _param: click.Parameter, given: bool) -> None:
+        if not given:
+            return
+        chosen = ctx.meta.setdefault(f"git_claude_sync.{dest}", {})
+        chosen[names[0]] = value
+        if len(set(chosen.values())) > 1:
+            raise click.UsageError(f"{' and '.join(sorted(chosen))} exclude each other", ctx)
+        ctx.params[dest] = value
+
+    return click.option(
+        *names, is_flag=True, expose_value=False, callback=callback, help=help, hidden=hidden
+    )
+
+
+_ours = _choice(
     "--ours",
-    "policy",
-    flag_value="ours",
+    dest="policy",
+    value="ours",
     help="On a conflict keep this machine's version (the other stays in history).",
 )
-_theirs = click.option(
+_theirs = _choice(
     "--theirs",
-    "policy",
-    flag_value="theirs",
+    dest="policy",
+    value="theirs",
     help="On a conflict take the remote version (this one stays in history).",
 )
 _dry_run = click.option(
@@ -169,6 +206,7 @@ def init(
         if remote is not None:
             raise click.UsageError("--git and --s3/--r2/--gcs exclude each other")
         remote = urls.build(**storage)
+    command.check_joining(remote, key_file is not None or key_code is not None)
     if remote is not None and urls.is_object_storage(remote):
         urls.preflight(remote)  # before anything changes here
     key_raw = None
@@ -210,10 +248,10 @@ def push(
     renormalize: bool,
     prune: bool,
     allow_mass_delete: bool,
-    policy: str | None,
     dry_run: bool,
     verbose: bool,
     quiet: bool,
+    policy: str | None = None,
 ) -> None:
     """Commit this machine's changes and send them to the remote.
 
@@ -243,7 +281,7 @@ def push(
 @_dry_run
 @_verbose
 @_quiet
-def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
+def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
@@ -260,26 +298,49 @@ def pull(policy: str | None, dry_run: bool, verbose: bool, quiet: bool) -> None:
     command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet), policy=policy)
 
 
+_json = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON document (schema: docs/spec/json-output.md).",
+)
+
+
 @cli.command()
 @click.option(
     "--no-fetch", is_flag=True, help="Do not contact the remote; report what was last fetched."
 )
-def status(no_fetch: bool) -> None:
-    """Show what push and pull would move, the remote, the last sync and the key."""
+@_json
+def status(no_fetch: bool, as_json: bool) -> None:
+    """Show what push and pull would move, the remote, the last sync and the key.
+
+    The exit code tells a script what to do:
+
+    \b
+      0  in sync: nothing to push or pull
+      1  changes to push or pull ('git claude-sync push' settles them)
+      3  conflicts: changed on both sides beyond what merges by itself, or
+         stored by a pull without a terminal ('git claude-sync conflicts')
+      4  needs attention: remote unreachable, remote moved to another key,
+         the last hook run failed, or status itself failed
+    """
     from git_claude_sync.commands import status as command
 
-    command.run(fetch=not no_fetch)
+    sys.exit(command.run(fetch=not no_fetch, as_json=as_json))
 
 
 @cli.command(
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    short_help="Run plain git on the sync repo (diffs in plaintext).",
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def git(args: tuple[str, ...]) -> None:
     """Run plain git on the sync repo, e.g. 'git claude-sync git log -p'.
 
-    Diffs and 'git show' print plaintext (decrypted for display only); every
-    stored object stays ciphertext.
+    Diffs and 'git show' (also 'git show REV:PATH') print plaintext,
+    decrypted for display only; every stored object stays ciphertext.  A blob
+    by id alone has no path to decrypt for: use REV:PATH, or
+    'git cat-file --textconv REV:PATH'.
     """
     from git_claude_sync.commands import passthrough
 
@@ -287,8 +348,9 @@ def git(args: tuple[str, ...]) -> None:
 
 
 @cli.group(invoke_without_command=True)
+@_json
 @click.pass_context
-def conflicts(ctx: click.Context) -> None:
+def conflicts(ctx: click.Context, as_json: bool) -> None:
     """List conflicts waiting for a person (both versions kept); resolve them.
 
     A pull without a terminal keeps this machine's version of a file both
@@ -299,22 +361,26 @@ def conflicts(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         from git_claude_sync.commands import conflicts as command
 
-        command.list_stored()
+        command.list_stored(as_json)
 
 
 @conflicts.command("resolve")
 @click.argument("path")
-@click.option("--local", "choice", flag_value="ours", help="Keep the version in place at PATH.")
-@click.option(
-    "--remote", "choice", flag_value="theirs", help="Take the other version (the conflict copy)."
+@_choice("--ours", dest="choice", value="ours", help="Keep the version in place at PATH.")
+@_choice(
+    "--theirs", dest="choice", value="theirs", help="Take the other version (the conflict copy)."
 )
-@click.option("--both", "choice", flag_value="both", help="Keep both as ordinary files.")
-def conflicts_resolve(path: str, choice: str | None) -> None:
+@_choice("--both", dest="choice", value="both", help="Keep both as ordinary files.")
+# The first spellings, kept working: push and pull say --ours/--theirs.
+@_choice("--local", dest="choice", value="ours", hidden=True)
+@_choice("--remote", dest="choice", value="theirs", hidden=True)
+def conflicts_resolve(path: str, choice: str | None = None) -> None:
     """Resolve the conflict for PATH (relative to the Claude directory; the file
     or its conflict copy).  The copy is removed; 'push' removes it everywhere.
 
-    Without --local/--remote/--both, asks on the terminal (with a diff and an
-    editor on a marked-up merge).
+    Without --ours/--theirs/--both, asks on the terminal (with a diff and an
+    editor on a marked-up merge).  --ours and --theirs mean what they mean for
+    push and pull.
     """
     from git_claude_sync.commands import conflicts as command
 
@@ -341,11 +407,12 @@ _passphrase_stdin = click.option(
 
 
 @key.command("fingerprint")
-def key_fingerprint() -> None:
+@_json
+def key_fingerprint(as_json: bool) -> None:
     """Print the key's fingerprint: equal on two machines exactly when their keys are."""
     from git_claude_sync.commands import key as command
 
-    command.fingerprint()
+    command.fingerprint(as_json)
 
 
 @key.command("export")
@@ -364,19 +431,21 @@ def key_export(passphrase_stdin: bool) -> None:
 
 
 @key.command("rotate")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
 @_verbose
 @_quiet
-def key_rotate(verbose: bool, quiet: bool) -> None:
+def key_rotate(yes: bool, verbose: bool, quiet: bool) -> None:
     """Make a new key, re-encrypt the current files under it and push them.
 
     History already pushed stays encrypted under the old key: whoever holds
     the old key can still read everything synced up to now.  The old key is
     kept in ~/.claude-sync/old-keys/ so this machine can read that history.
-    Other machines stop with a message until they run 'key use'.
+    Other machines stop with a message until they run 'key use'.  On a
+    terminal it asks first (--yes does not); without one it goes ahead.
     """
     from git_claude_sync.commands import key as command
 
-    command.rotate(_verbosity(verbose, quiet))
+    command.rotate(_verbosity(verbose, quiet), yes)
 
 
 @key.command("use")
@@ -406,7 +475,8 @@ def key_use(
 @click.option(
     "--since", metavar="DATE", help="Only sessions active since DATE (2025-06-20, 3d, yesterday)."
 )
-def sessions(project: str | None, machine: str | None, since: str | None) -> None:
+@_json
+def sessions(project: str | None, machine: str | None, since: str | None, as_json: bool) -> None:
     """List the sessions synced from every machine, latest activity first.
 
     Shows each session's id, project, last activity, size, the machine that
@@ -416,7 +486,7 @@ def sessions(project: str | None, machine: str | None, since: str | None) -> Non
     """
     from git_claude_sync.commands import sessions as command
 
-    command.run(project, machine, since)
+    command.run(project, machine, since, as_json)
 
 
 @cli.command()
@@ -442,7 +512,8 @@ def restore(session: str, at: str | None, force: bool) -> None:
 @click.option("--machine", "-m", metavar="M", help="Only syncs by machine M.")
 @click.option("--since", metavar="DATE", help="Only syncs since DATE (2025-06-20, 3d, yesterday).")
 @click.option("--verbose", "-v", is_flag=True, help="List the sessions of each sync by title.")
-def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> None:
+@_json
+def log(limit: int, machine: str | None, since: str | None, verbose: bool, as_json: bool) -> None:
     """Show the sync history: when, which machine, which sessions, how much.
 
     Sizes are of what is stored (compressed and encrypted).  For every detail,
@@ -450,7 +521,7 @@ def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> No
     """
     from git_claude_sync.commands import log as command
 
-    command.run(limit, machine, since, verbose)
+    command.run(limit, machine, since, verbose, as_json)
 
 
 @cli.command("map")
@@ -458,7 +529,10 @@ def log(limit: int, machine: str | None, since: str | None, verbose: bool) -> No
 @click.argument("target", required=False, metavar="TO")
 @click.option("--list", "show", is_flag=True, help="Show the rules and the project folders.")
 @click.option("--remove", metavar="PATH", help="Remove the rule for PATH (its FROM or TO).")
-def map_command(source: str | None, target: str | None, show: bool, remove: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="With --list: one JSON document.")
+def map_command(
+    source: str | None, target: str | None, show: bool, remove: str | None, as_json: bool
+) -> None:
     """Resume here the sessions of a project kept elsewhere at another path.
 
     \b
@@ -476,6 +550,8 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
     """
     from git_claude_sync.commands import map as command
 
+    if as_json and (remove is not None or source is not None):
+        raise click.UsageError("--json goes with --list only")
     if remove is not None:
         if source is not None or show:
             raise click.UsageError("--remove takes no FROM TO and no --list")
@@ -485,7 +561,79 @@ def map_command(source: str | None, target: str | None, show: bool, remove: str 
             raise click.UsageError("give FROM and TO (or --list, or --remove PATH)")
         command.add(source, target)
     else:
-        command.list_rules()
+        command.list_rules(as_json)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@click.option("--install", is_flag=True, help="Write it where the shell finds it, and say where.")
+def completion(shell: str, install: bool) -> None:
+    """Print the completion script for SHELL (bash, zsh or fish), or --install it.
+
+    \b
+      git claude-sync completion bash --install   # bash-completion's user folder
+      git claude-sync completion fish --install   # ~/.config/fish/completions
+      eval "$(git claude-sync completion zsh)"    # in ~/.zshrc, after compinit
+
+    'git claude-sync <TAB>' then completes through the shell's git completion,
+    and 'git-claude-sync <TAB>' directly.  install.sh installs bash and fish's.
+    """
+    from git_claude_sync.commands import completion as command
+
+    command.run(shell, install)
+
+
+@cli.command()
+@click.option(
+    "--every",
+    "minutes",
+    type=int,
+    default=15,
+    show_default=True,
+    metavar="MIN",
+    help="Minutes between syncs.",
+)
+@click.option("--remove", is_flag=True, help="Stop and remove the scheduled sync.")
+def schedule(minutes: int, remove: bool) -> None:
+    """Sync every few minutes in the background, Claude Code running or not.
+
+    Linux: a systemd --user timer; macOS: a launchd agent.  Each run pushes
+    (fetching and merging first, so it also pulls) and logs to
+    ~/.claude-sync/sync.log like the hooks; 'status' shows a failure.
+    """
+    from git_claude_sync.commands import schedule as command
+
+    if remove:
+        command.remove()
+    else:
+        command.install(minutes)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check everything that silently breaks sync, and say how to fix each.
+
+    git and Python versions, the key file and its mode, the sync repo, the
+    remote (reachable, and on this machine's key), clock skew against the
+    remote, the Claude Code hooks (installed, current, and finding
+    git-claude-sync even when Claude Code is started from the desktop), the
+    last hook run, and free disk space.  Exits 1 if anything is wrong.
+    """
+    from git_claude_sync.commands import doctor as command
+
+    sys.exit(command.run())
+
+
+@cli.command(hidden=True)
+def manpage() -> None:
+    """Print the man page (roff), generated from this command tree.
+
+    install.sh and the wheel ship it as git-claude-sync.1, which is what
+    'git claude-sync --help' opens (git turns --help into 'git help claude-sync').
+    """
+    from git_claude_sync.ui import manpage as page
+
+    click.echo(page.render(cli, PROG, tail=MAN_TAIL), nl=False)
 
 
 def _register_optional() -> None:
@@ -498,5 +646,37 @@ def _register_optional() -> None:
 _register_optional()
 
 
+#: click derives "_GIT CLAUDE_SYNC_COMPLETE" (with a space) from the program name.
+COMPLETE_VAR = "_GIT_CLAUDE_SYNC_COMPLETE"
+
+
+def _usage_error(err: click.UsageError) -> int:
+    """click's usage error, with a hint that works: git turns '--help' into 'git help'."""
+    ctx = err.ctx
+    if type(err).__name__ == "NoArgsIsHelpError":  # click >= 8.2: bare group prints its help
+        err.show()
+        return err.exit_code
+    if ctx is not None:
+        click.echo(ctx.get_usage(), err=True)
+        click.echo(f"Try '{ctx.command_path} -h' for help.\n", err=True)
+    click.echo(f"Error: {err.format_message()}", err=True)
+    return err.exit_code
+
+
 def main() -> None:
-    cli(prog_name="git claude-sync")
+    try:
+        code = cli.main(prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+    except click.UsageError as err:
+        code = _usage_error(err)
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code
+    except click.Abort as err:
+        # click turns Ctrl-C and end of input at a prompt into Abort.
+        interrupted = isinstance(err.__context__, KeyboardInterrupt)
+        click.echo("" if interrupted else "Aborted.", err=True)
+        code = 130 if interrupted else 1
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)

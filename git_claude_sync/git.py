@@ -1072,3 +1072,16 @@ class CallerRepo:
         proc = subprocess.run(["git", "config", "--bool", name], capture_output=True)
         value = proc.stdout.decode().strip()
         return None if not value else value == "true"
+
+
+def git_version() -> tuple[str, tuple[int, ...]] | None:
+    """git's version as printed (``2.39.5``) and as numbers, or None when git will not run."""
+    try:
+        proc = subprocess.run(["git", "--version"], capture_output=True, env=_plain_env())
+    except OSError:
+        return None
+    found = re.search(rb"(\d+(?:\.\d+)+)", proc.stdout)
+    if proc.returncode != 0 or found is None:
+        return None
+    text = found.group(1).decode()
+    return text, tuple(int(part) for part in text.split("."))

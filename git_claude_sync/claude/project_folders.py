@@ -645,9 +645,7 @@ def _session_parts(folder: Path, sid: str) -> list[Path]:
     return parts
 
 
-def rehome(
-    mapping: Mapping, projects: Path, foreign: set[bytes], previous: dict[str, str]
-) -> int:
+def rehome(mapping: Mapping, projects: Path, foreign: set[bytes], previous: dict[str, str]) -> int:
     """Move each session to the folder the current rules give it; a count.
 
     A session first committed by another machine belongs to the canonical folder

@@ -13,7 +13,9 @@ tools write it: the indent (taken from the file's first indented line), a
 trailing newline or not, CRLF or LF, a UTF-8 BOM, and escaped or raw
 non-ASCII are all kept.
 
-Limitations (only when the file is actually changed; an unchanged file is never
+Limitations: an event list of ours that was already there and empty (``"Stop": []``)
+is gone after install-then-uninstall (nothing records that it was there).  Also (only
+when the file is actually changed; an unchanged file is never
 rewritten): a hand-formatted file (compact, aligned, several values on a line)
 comes back in the standard ``indent``-style layout; numbers written as ``1e3``
 or ``1.50`` come back as ``1000.0`` / ``1.5``; of duplicate keys only the last
@@ -38,10 +40,22 @@ from git_claude_sync.machine.files import atomic_write
 MARKER = "git-claude-sync hook"
 
 #: Claude Code event -> argument of ``git-claude-sync hook``, in install order.
-EVENTS: dict[str, str] = {"SessionEnd": "session-end", "SessionStart": "session-start"}
+#: ``Stop`` fires after every turn: the per-turn push (debounced; ``install --no-per-turn``).
+EVENTS: dict[str, str] = {
+    "SessionEnd": "session-end",
+    "SessionStart": "session-start",
+    "Stop": "turn-end",
+}
+PER_TURN = "Stop"
 
 #: Seconds Claude Code allows the hook; it returns at once, so this only bounds a hang.
 TIMEOUT = 30
+
+#: Where the hook also looks for git-claude-sync, after PATH.  Claude Code started from
+#: a desktop (a launcher, the Dock) gets the session's minimal PATH, without the user's
+#: ~/.local/bin (install.sh, pipx and uv tool all link there) or Homebrew's folders.
+#: Written with $HOME, not a path, because settings.json is synced to other machines.
+FALLBACK_PATH = "$HOME/.local/bin:/opt/homebrew/bin:/usr/local/bin"
 
 #: Prefix of every error line our commands write to stderr (and so to the hook log).
 ERROR_PREFIX = "git-claude-sync: "
@@ -54,10 +68,35 @@ def command_for(event: str) -> str:
     """The shell text of our hook for a Claude Code event.
 
     ``settings.json`` is synced, so the text must work on every machine: found
-    on ``PATH``, and a no-op (exit 0) where git-claude-sync is not installed.
+    on ``PATH``, else in the usual install folders (``FALLBACK_PATH``), and a
+    no-op (exit 0) where git-claude-sync is not installed.
     """
     name = EVENTS[event]
-    return f"command -v git-claude-sync >/dev/null 2>&1 && git-claude-sync hook {name} || true"
+    return (
+        f'PATH="$PATH:{FALLBACK_PATH}"; '
+        f"command -v git-claude-sync >/dev/null 2>&1 && git-claude-sync hook {name} || true"
+    )
+
+
+#: The PATH a Claude Code started from a desktop session may have (no shell profile read).
+MINIMAL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
+
+
+#: Commands earlier versions wrote ({name}: the event's argument).  An entry with one of
+#: them is brought up to date by install; a hand-edited entry is never touched.
+_LEGACY = ("command -v git-claude-sync >/dev/null 2>&1 && git-claude-sync hook {name} || true",)
+
+
+def _is_legacy(command: str, event: str) -> bool:
+    return command in {old.format(name=EVENTS[event]) for old in _LEGACY}
+
+
+def tool_for_hooks(home: Path) -> str | None:
+    """Where the hook command finds git-claude-sync even with a desktop's minimal PATH."""
+    import shutil
+
+    fallback = FALLBACK_PATH.replace("$HOME", str(home))
+    return shutil.which("git-claude-sync", path=f"{MINIMAL_PATH}:{fallback}")
 
 
 def _is_ours(entry: object) -> bool:
@@ -190,28 +229,58 @@ def _save_if_changed(settings: _Settings) -> bool:
 # -- the public operations ---------------------------------------------------------------------
 
 
-def install(settings_path: Path) -> bool:
-    """Add our SessionEnd and SessionStart hooks; True if the file changed.
+def install(settings_path: Path, per_turn: bool = True) -> bool:
+    """Add our hooks (``Stop`` only with ``per_turn``); True if the file changed.
 
-    An event that already has a hook of ours (even a hand-edited one) is left alone.
+    An event that already has a hook of ours (even a hand-edited one) keeps it;
+    only a command an older version wrote is brought up to date (``stale``).
     """
+    dropped = False if per_turn else uninstall(settings_path, only=PER_TURN)
     settings = _load(settings_path)
+    wanted = [event for event in EVENTS if per_turn or event != PER_TURN]
     existing = settings.data.get("hooks") or {}
-    missing = [event for event in EVENTS if not _has_ours(existing.get(event), event)]
-    if not missing:
-        return False
-    hooks = settings.data.setdefault("hooks", {})
+    missing = [event for event in wanted if not _has_ours(existing.get(event), event)]
+    hooks = settings.data.setdefault("hooks", {}) if missing else existing
+    for event in wanted:
+        for entry in _our_entries(hooks.get(event), event):
+            if _is_legacy(entry["command"], event):
+                entry["command"] = command_for(event)
     for event in missing:
         groups = hooks.setdefault(event, [])
         if not isinstance(groups, list):
             raise FatalError(f'{settings_path}: "hooks.{event}" is not a list; fix it, then retry')
         entry = {"type": "command", "command": command_for(event), "timeout": TIMEOUT}
         groups.append({"hooks": [entry]})
-    return _save_if_changed(settings)
+    return _save_if_changed(settings) or dropped
 
 
-def uninstall(settings_path: Path) -> bool:
-    """Remove every hook of ours, and whatever our removal left empty; True if the file changed."""
+def _our_entries(groups: object, event: str) -> list[dict[str, Any]]:
+    wanted = f"{MARKER} {EVENTS[event]}"
+    found = []
+    if isinstance(groups, list):
+        for group in groups:
+            if isinstance(group, dict) and isinstance(group.get("hooks"), list):
+                found += [e for e in group["hooks"] if _is_ours(e) and wanted in e["command"]]
+    return found
+
+
+def stale(settings_path: Path) -> list[str]:
+    """Events whose hook of ours an older version wrote: install updates them (never raises)."""
+    try:
+        settings = _load(settings_path)
+    except FatalError:
+        return []
+    hooks = settings.data.get("hooks") or {}
+    return [
+        event
+        for event in EVENTS
+        if any(_is_legacy(e["command"], event) for e in _our_entries(hooks.get(event), event))
+    ]
+
+
+def uninstall(settings_path: Path, only: str | None = None) -> bool:
+    """Remove every hook of ours (of event ``only``, if given), and whatever our removal
+    left empty; True if the file changed."""
     if not settings_path.exists():
         return False
     settings = _load(settings_path)
@@ -220,6 +289,8 @@ def uninstall(settings_path: Path) -> bool:
         return False
     removed = False
     for event in list(hooks):
+        if only is not None and event != only:
+            continue
         groups = hooks[event]
         if not isinstance(groups, list):
             continue
@@ -247,7 +318,7 @@ def uninstall(settings_path: Path) -> bool:
 
 
 def installed(settings_path: Path) -> list[str]:
-    """The events (``SessionEnd``, ``SessionStart``) that have a hook of ours.
+    """The events (``SessionEnd``, ``SessionStart``, ``Stop``) that have a hook of ours.
 
     Never raises: a missing, unreadable or invalid file has none.
     """

@@ -18,16 +18,26 @@ from git_claude_sync.engine.steps import ConflictCase, both_name
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.lock import sync_lock
-from git_claude_sync.ui import prompt
+from git_claude_sync.ui import jsonout, prompt
 from git_claude_sync.ui.report import show_path
 
 
-def list_stored() -> None:
+def list_stored(as_json: bool = False) -> None:
     from git_claude_sync.engine.sync_repo import open_repo
 
     repo = open_repo()
     copies = conflict_copies.listed(repo.git)
     items = conflict_store.load(repo.git)
+    if as_json:
+        listed: list[dict[str, object]] = [
+            {"path": jsonout.path(original), "copy": jsonout.path(copy), "since": None}
+            for copy, original in copies
+        ]
+        listed += [
+            {"path": jsonout.path(i.path), "copy": None, "since": jsonout.when(i.at)} for i in items
+        ]
+        jsonout.emit("conflicts", conflicts=listed)
+        return
     if not items and not copies:
         click.echo("No conflicts.")
         return
@@ -46,8 +56,8 @@ def list_stored() -> None:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.at))
             click.echo(f"  {show_path(item.path)}  (since {when})")
     click.echo(
-        "Resolve with: git claude-sync conflicts resolve PATH [--local|--remote|--both] "
-        "(--local keeps the file in place, --remote takes the other version)"
+        "Resolve with: git claude-sync conflicts resolve PATH [--ours|--theirs|--both] "
+        "(--ours keeps the file in place, --theirs takes the other version)"
     )
 
 
@@ -91,7 +101,7 @@ def resolve(path_text: str, choice: str | None) -> None:
         ours = files.read_file(target) or b""
         if choice is None:
             if not prompt.has_terminal():
-                raise FatalError("no terminal to ask on: pass --local, --remote or --both")
+                raise FatalError("no terminal to ask on: pass --ours, --theirs or --both")
             merged = file_merge.merge_file(path, base, ours, theirs)
             choice, edited = prompt.ask(
                 ConflictCase(path, base, ours, theirs, merged), repo.claude_dir

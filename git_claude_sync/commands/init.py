@@ -24,6 +24,19 @@ from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
 
+def check_joining(remote: str | None, joining: bool) -> None:
+    """--key/--key-code join machines already syncing: their remote must be named.
+
+    Without it, init would make a new, empty local remote that no other machine
+    reaches.  (A default remote already here, from an earlier init, is fine.)
+    """
+    if joining and remote is None and not current().default_remote.exists():
+        raise FatalError(
+            "--key and --key-code join a machine already syncing: name its remote with "
+            "--git URL (or --s3/--r2/--gcs); nothing was changed"
+        )
+
+
 def run(
     *,
     remote: str | None = None,

@@ -41,8 +41,20 @@ from git_claude_sync.machine.paths import Layout, current
 FOREGROUND_ENV = "GIT_CLAUDE_SYNC_HOOK_FOREGROUND"
 ARGV_ENV = "GIT_CLAUDE_SYNC_HOOK_ARGV"
 
-#: What each hook event runs.
-ACTIONS = {"session-end": "push", "session-start": "pull"}
+#: What each hook event runs.  "turn-end" (Claude Code's Stop, after every turn)
+#: pushes too, but debounced: see ``_turn_end``.
+ACTIONS = {
+    "session-end": "push",
+    "session-start": "pull",
+    "turn-end": "push",
+    "scheduled": "push",  # the timer of 'git claude-sync schedule': waits for the push
+}
+
+#: Seconds without a new turn before the per-turn push starts: a burst of turns
+#: makes one push.  GIT_CLAUDE_SYNC_TURN_QUIET overrides it (tests).
+TURN_QUIET = 10.0
+TURN_QUIET_ENV = "GIT_CLAUDE_SYNC_TURN_QUIET"
+RUNNER_EVENT = "turn-runner"
 
 _STDIN_LIMIT = 1 << 20
 _STDIN_WAIT = 2.0
@@ -72,26 +84,48 @@ _project = click.option(
 @click.command()
 @_global
 @_project
-def install(scope: str) -> None:
-    """Add Claude Code hooks: push when a session ends, pull when one starts.
+@click.option(
+    "--per-turn/--no-per-turn",
+    default=True,
+    show_default=True,
+    help="Also push after every turn (Claude Code's Stop hook), once turns go quiet for "
+    f"{TURN_QUIET:g} s, so a crash loses at most the last turns (--no-per-turn also "
+    "removes one installed before).",
+)
+def install(scope: str, per_turn: bool) -> None:
+    """Add Claude Code hooks: pull when a session starts; push when it ends and after turns.
 
     The hooks return at once and sync in the background; their output goes to
-    ~/.claude-sync/sync.log and 'status' shows the last failure.  The hook
-    command finds git-claude-sync on PATH and does nothing on a machine without
-    it, so a synced settings.json is safe everywhere.  Running install again
-    changes nothing; every other setting and hook is left as it is.
+    ~/.claude-sync/sync.log and 'status' shows the last failure.  The per-turn
+    push waits until no turn has ended for a few seconds, so a burst of turns
+    makes one push.  The hook command finds git-claude-sync on PATH or in
+    ~/.local/bin (where a Claude Code started from the desktop still finds it)
+    and does nothing on a machine without it, so a synced settings.json is safe
+    everywhere.  Running install again changes nothing but an outdated hook
+    command; every other setting and hook is left as it is.
     """
     path = _settings_path(scope)
-    if settings_hooks.install(path):
-        click.echo(f"Installed SessionEnd (push) and SessionStart (pull) hooks in {path}")
+    events = "SessionStart (pull), SessionEnd" + (" and Stop (push)" if per_turn else " (push)")
+    if settings_hooks.install(path, per_turn=per_turn):
+        click.echo(f"Installed {events} hooks in {path}")
     else:
         click.echo(f"Hooks already installed in {path}")
-    if shutil.which("git-claude-sync") is None:
-        click.echo(
-            "git-claude-sync: warning: git-claude-sync is not on PATH here, so the hooks will "
-            "do nothing until it is",
-            err=True,
+    check_tool_for_hooks(Path.home())
+
+
+def check_tool_for_hooks(home: Path) -> None:
+    """Warn when hooks would not find git-claude-sync (doctor and status say it too)."""
+    if settings_hooks.tool_for_hooks(home) is not None:
+        return
+    here = shutil.which("git-claude-sync")
+    if here is None:
+        why = "git-claude-sync is not on PATH here, so the hooks will do nothing until it is"
+    else:
+        why = (
+            f"hooks find git-claude-sync ({here}) only on this shell's PATH; a Claude Code "
+            f"started from the desktop will not: link it into {home}/.local/bin"
         )
+    click.echo(f"git-claude-sync: warning: {why}", err=True)
 
 
 @click.command()
@@ -112,7 +146,8 @@ def uninstall(scope: str) -> None:
 )
 @click.argument("event", required=False, default="")
 def hook(event: str) -> None:
-    """Entry point for Claude Code hooks: 'session-end' pushes, 'session-start' pulls.
+    """Entry point for Claude Code hooks: 'session-end' pushes, 'session-start' pulls,
+    'turn-end' pushes once turns have gone quiet for a few seconds.
 
     Reads the hook's JSON from stdin, prints nothing, starts the sync detached
     and exits 0 at once, whatever happens.  Everything it has to say goes to
@@ -120,7 +155,10 @@ def hook(event: str) -> None:
     the sync instead.
     """
     try:
-        _run_hook(event)
+        if event == RUNNER_EVENT:
+            _turn_runner(current())
+        else:
+            _run_hook(event)
     except Exception as err:  # a hook must never fail Claude Code
         _log_quietly(
             current(), f"{settings_hooks.ERROR_PREFIX}hook {_clean(event)} failed: {err!r}"
@@ -216,8 +254,12 @@ def _run_hook(event: str) -> None:
     if not is_initialised(layout):
         _log_quietly(layout, line(f"not initialised (no {layout.git_dir}); nothing done"))
         return
+    if event == "turn-end":
+        _turn_end(layout, line)
+        return
     argv = _work_argv(action)
-    foreground = os.environ.get(FOREGROUND_ENV) == "1"
+    # A timer's service ends when its process does, taking detached children with it.
+    foreground = os.environ.get(FOREGROUND_ENV) == "1" or event == "scheduled"
     log_fd = _open_log(layout)
     try:
         where = "in the foreground" if foreground else "detached"
@@ -274,6 +316,110 @@ def _wait_a_little(work: subprocess.Popen[bytes], budget: float, log_fd: int) ->
         took = time.monotonic() - started
         note = f"(the session start waited {took:.1f} s for the pull, exit {work.returncode})"
     os.write(log_fd, (note + "\n").encode("utf-8", "replace"))
+
+
+# -- the per-turn push -------------------------------------------------------------------------
+#
+# Claude Code's Stop hook fires after every turn.  Each one touches turn.stamp and,
+# unless a runner is already waiting, starts one detached.  The runner sleeps until
+# turn.stamp is TURN_QUIET seconds old, pushes, and exits when no turn came during
+# the push (else it goes round again).  So a burst of turns makes one push, a crash
+# loses at most the turns of the last TURN_QUIET seconds plus one push's time, and
+# nothing ever waits on the network inside Claude Code.
+
+
+def _quiet_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get(TURN_QUIET_ENV, TURN_QUIET)))
+    except ValueError:
+        return TURN_QUIET
+
+
+def _runner_alive(layout: Layout) -> bool:
+    try:
+        pid = int(layout.turn_runner_file.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _claim_runner(layout: Layout) -> bool:
+    """Become the one runner: write our pid, unless a live runner holds the file."""
+    for _ in range(2):
+        try:
+            fd = os.open(layout.turn_runner_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            if _runner_alive(layout):
+                return False
+            layout.turn_runner_file.unlink(missing_ok=True)  # a dead runner's
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return True
+    return False
+
+
+def _turn_stamp(layout: Layout) -> float:
+    try:
+        return layout.turn_file.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _turn_end(layout: Layout, line: Any) -> None:
+    layout.turn_file.touch()
+    os.utime(layout.turn_file)
+    if _runner_alive(layout):
+        _log_quietly(layout, line("turn noted; a push is already pending"))
+        return
+    argv = [sys.executable, "-m", "git_claude_sync", "hook", RUNNER_EVENT]
+    foreground = os.environ.get(FOREGROUND_ENV) == "1"
+    _log_quietly(layout, line(f"turn noted; push after {_quiet_seconds():g} s of quiet"))
+    options: dict[str, Any] = {
+        "stdin": subprocess.DEVNULL,
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+        "close_fds": True,
+        "cwd": layout.home,
+    }
+    if foreground:
+        subprocess.run(argv, check=False, **options)
+    else:
+        subprocess.Popen(argv, start_new_session=True, **options)
+
+
+def _turn_runner(layout: Layout) -> None:
+    import time
+
+    while _claim_runner(layout):
+        try:
+            while True:
+                last = _turn_stamp(layout)
+                wait = last + _quiet_seconds() - time.time()
+                if wait > 0:
+                    time.sleep(min(wait, 60.0))
+                    continue
+                log_fd = _open_log(layout)
+                try:
+                    line = settings_hooks.hook_log_line(_now(), "turn-end", "-", "push --quiet")
+                    os.write(log_fd, (line + "\n").encode())
+                    subprocess.run(
+                        _work_argv("push"),
+                        stdin=subprocess.DEVNULL,
+                        stdout=log_fd,
+                        stderr=log_fd,
+                        cwd=layout.home,
+                        check=False,
+                    )
+                finally:
+                    os.close(log_fd)
+                if _turn_stamp(layout) == last:
+                    break
+        finally:
+            layout.turn_runner_file.unlink(missing_ok=True)
+        if _turn_stamp(layout) == last:
+            return  # no turn slipped in between the push and letting go
 
 
 COMMANDS: list[click.Command] = [install, uninstall, hook]

@@ -12,19 +12,23 @@ import click
 
 from git_claude_sync.crypto import keycode, keyfile, keyring
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import rotation
+from git_claude_sync.engine import rotation, sync_repo
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import current
 from git_claude_sync.remote import urls
-from git_claude_sync.ui import passphrase, prompt
+from git_claude_sync.ui import jsonout, passphrase, prompt
 from git_claude_sync.ui.report import Report, plural
 
 
-def fingerprint() -> None:
+def fingerprint(as_json: bool = False) -> None:
     layout = current()
-    click.echo(keyfile.load(layout.key_file).fingerprint)
+    printed = keyfile.load(layout.key_file).fingerprint
+    if as_json:
+        jsonout.emit("key fingerprint", fingerprint=printed, file=str(layout.key_file))
+    else:
+        click.echo(printed)
 
 
 def export(passphrase_stdin: bool) -> None:
@@ -33,14 +37,19 @@ def export(passphrase_stdin: bool) -> None:
     secret = passphrase.read_passphrase(from_stdin=passphrase_stdin, confirm=True)
     code = keycode.wrap(raw, secret)
     click.echo(code)
+    url = sync_repo.git_for(layout).remote_url() if sync_repo.is_initialised(layout) else None
+    joining = f"git claude-sync init --git {url or 'URL'} --key-code CODE"
+    advice = f"A new machine runs: {joining}"
+    if keyring.load_retired(layout.key_file):  # rotated: machines already syncing switch
+        advice += "; a machine already syncing runs: git claude-sync key use --key-code CODE"
     click.echo(
-        f"Key {Key(raw).fingerprint}, wrapped with the passphrase (scrypt). On the other "
-        "machine: git claude-sync init --git URL --key-code CODE (it asks for the passphrase).",
+        f"Key {Key(raw).fingerprint}, wrapped with the passphrase (scrypt). {advice} "
+        "(each asks for the passphrase).",
         err=True,
     )
 
 
-def rotate(verbosity: int) -> None:
+def rotate(verbosity: int, yes: bool = False) -> None:
     report = Report(verbosity)
     repo = open_repo()
     if urls.is_object_storage(repo.git.remote_url() or ""):
@@ -48,6 +57,13 @@ def rotate(verbosity: int) -> None:
             "key rotation is not supported for object storage remotes yet (their manifest "
             "and packs are sealed with the key); nothing was changed"
         )
+    if not yes and prompt.has_terminal():
+        click.echo(
+            "A new key stops every other machine until it runs 'git claude-sync key use' "
+            "with it; history stays readable with the old key."
+        )
+        if not click.confirm("Rotate the key now?", default=False):
+            raise FatalError("key not rotated; nothing was changed")
     with sync_lock(repo.layout, on_wait=report.waiting):
         new_key, count = rotation.rotate(repo, report, prompt.chooser(None, repo.claude_dir))
     old = repo.key.fingerprint

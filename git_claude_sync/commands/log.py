@@ -14,6 +14,7 @@ from git_claude_sync.engine.session_history import Session, machine_of, show_siz
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.git import LogEntry
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import jsonout
 from git_claude_sync.ui.report import plural
 
 _ZERO = "0" * 40
@@ -29,13 +30,22 @@ def _kind(entry: LogEntry) -> str:
     return "sync"
 
 
-def run(limit: int | None, machine: str | None, since: str | None, verbose: bool) -> None:
+def run(
+    limit: int | None,
+    machine: str | None,
+    since: str | None,
+    verbose: bool,
+    as_json: bool = False,
+) -> None:
     repo = open_repo()
     git = repo.git
     since_time = session_history.parse_date(since) if since is not None else None
     with sync_lock(repo.layout):
         if git.rev("HEAD") is None:
-            click.echo("Nothing synced yet.")
+            if as_json:
+                jsonout.emit("log", syncs=[])
+            else:
+                click.echo("Nothing synced yet.")
             return
         entries = git.log(limit=None if machine else limit, since=since_time)
         if machine is not None:
@@ -48,6 +58,7 @@ def run(limit: int | None, machine: str | None, since: str | None, verbose: bool
         o for e in entries for old, new, _ in e.changes for o in (old, new) if o != _ZERO
     )
     width = min(max([len(machine_of(e.author)) for e in entries] + [7]), 20)
+    syncs: list[dict[str, object]] = []
     for entry in entries:
         touched: dict[tuple[bytes, str], None] = {}
         others = 0
@@ -72,6 +83,31 @@ def run(limit: int | None, machine: str | None, since: str | None, verbose: bool
             parts.append(f"{plural(len(touched), 'session')} ({listed})")
         if others:
             parts.append(plural(others, "other file"))
+        if as_json:
+            by_session: list[dict[str, object]] = []
+            for folder, sid in touched:
+                session = known.get((folder, sid))
+                by_session.append(
+                    {
+                        "id": sid,
+                        "project": session.project
+                        if session
+                        else session_history.project_name(None, folder),
+                        "title": session.summary.title or None if session else None,
+                    }
+                )
+            syncs.append(
+                {
+                    "commit": entry.commit,
+                    "at": jsonout.when(entry.at),
+                    "machine": machine_of(entry.author),
+                    "kind": _kind(entry),
+                    "stored_bytes_delta": grown,
+                    "sessions": by_session,
+                    "other_files": others,
+                }
+            )
+            continue
         size = f"{'+' if grown >= 0 else '-'}{show_size(abs(grown))}" if entry.changes else ""
         click.echo(
             f"{show_time(entry.at)}  {machine_of(entry.author)[:width]:<{width}}  {size:>10}  "
@@ -82,5 +118,7 @@ def run(limit: int | None, machine: str | None, since: str | None, verbose: bool
                 session = known.get((folder, sid))
                 title = session.summary.title if session and session.summary.title else ""
                 click.echo(f"{'':18}{sid[:8]}  {title}")
-    if not entries:
+    if as_json:
+        jsonout.emit("log", syncs=syncs)
+    elif not entries:
         click.echo("No sync matches.")

@@ -15,6 +15,7 @@ from git_claude_sync.engine import arrange
 from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import jsonout
 
 
 def _target(path: str) -> str:
@@ -24,7 +25,18 @@ def _target(path: str) -> str:
     return os.path.normpath(expanded)
 
 
+def _check_source(source: str) -> None:
+    """FROM names a path on another machine: it cannot be relative to anything here."""
+    windows = len(source) > 2 and source[0].isalpha() and source[1] == ":" and source[2] in "\\/"
+    if not (source.startswith(("/", "~")) or windows):
+        raise FatalError(
+            f"FROM must be an absolute path as the other machine has it (/Users/alice/code, "
+            f"~/code or C:\\code), not {source!r}"
+        )
+
+
 def add(source: str, target: str) -> None:
+    _check_source(source)
     repo = open_repo()
     layout = repo.layout
     with sync_lock(layout):
@@ -66,12 +78,22 @@ def _apply(repo: SyncRepo) -> None:
     _show_folders(done)
 
 
-def list_rules() -> None:
+def list_rules(as_json: bool = False) -> None:
     repo = open_repo()
     layout = repo.layout
     with sync_lock(layout):
         rules = project_folders.load(layout)
         done = project_folders.arrange(layout, rules, dry_run=True)
+    if as_json:
+        jsonout.emit(
+            "map",
+            home=rules.home,
+            rules=[{"from": r.source, "to": r.target} for r in rules.rules],
+            folders=[{"local": k, "canonical": v} for k, v in sorted(done.linked.items())],
+            pending_moves=[{"from": old, "to": new} for old, new in done.moved],
+            unreachable=[{"canonical": k, "why": v} for k, v in sorted(done.unreachable.items())],
+        )
+        return
     click.echo(f"Home: {rules.home} (~ in canonical folders; every machine maps its own)")
     if rules.rules:
         click.echo("Rules (another machine's path -> this machine's):")

@@ -1,7 +1,10 @@
 """``git claude-sync git ARGS``: plain git on the sync repo.
 
-The repo's textconv driver shows plaintext in ``git log -p`` and ``git show``;
-what git stores stays ciphertext.
+The repo's textconv driver shows plaintext in ``git log -p`` and ``git diff``;
+``git show REV:PATH`` gets ``--textconv`` added (git shows a blob as stored
+otherwise, i.e. ciphertext) unless ``--no-textconv`` is given.  What git stores
+stays ciphertext.  A blob named by its id alone has no path, so no textconv:
+``git cat-file --textconv REV:PATH`` reads one too.
 """
 
 from __future__ import annotations
@@ -9,6 +12,12 @@ from __future__ import annotations
 from git_claude_sync.engine.sync_repo import open_repo
 
 
+def with_textconv(args: list[str]) -> list[str]:
+    if args[:1] == ["show"] and not {"--textconv", "--no-textconv"} & set(args):
+        return ["show", "--textconv", *args[1:]]
+    return args
+
+
 def run(args: list[str]) -> int:
     repo = open_repo()
-    return repo.git.passthrough(args)
+    return repo.git.passthrough(with_textconv(args))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+
 import click
 
 from git_claude_sync.engine import session_history
 from git_claude_sync.engine.session_history import Session, show_size, show_time
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.ui import jsonout
 
 STATES = {
     "local": "here",
@@ -33,18 +37,55 @@ def matches(
     return since is None or session.last_activity >= since
 
 
-def run(project: str | None, machine: str | None, since: str | None) -> None:
+def as_json(s: Session) -> dict[str, object]:
+    return {
+        "id": s.sid,
+        "project": s.project,
+        "cwd": s.summary.cwd,
+        "folder": jsonout.path(s.folder),
+        "last_activity": jsonout.when(s.last_activity),
+        "size": s.summary.size,
+        "machine": s.machine,
+        "where": STATES[s.state],
+        "title": s.summary.title or None,
+    }
+
+
+def _title_room(project_width: int, machine_width: int) -> int | None:
+    """Columns left for the title on a terminal; None (no limit) when stdout is not one."""
+    if not sys.stdout.isatty():
+        return None
+    columns = shutil.get_terminal_size().columns
+    return columns - (8 + project_width + 16 + 8 + machine_width + 7 + 2 * 6)
+
+
+def _fit(text: str, room: int | None) -> str:
+    if room is None or len(text) <= room:
+        return text
+    return text[: room - 1] + "…"
+
+
+def run(
+    project: str | None, machine: str | None, since: str | None, as_json_out: bool = False
+) -> None:
     repo = open_repo()
     since_time = session_history.parse_date(since) if since is not None else None
     with sync_lock(repo.layout):
         found = session_history.list_sessions(repo)
     shown = [s for s in found if matches(s, project, machine, since_time)]
+    if as_json_out:
+        jsonout.emit("sessions", sessions=[as_json(s) for s in shown])
+        return
     if not shown:
         click.echo("No synced sessions." if not found else "No session matches.")
         return
     width = max(len(s.project) for s in shown)
     width = min(max(width, len("PROJECT")), 28)
     machines = min(max(max(len(s.machine) for s in shown), len("MACHINE")), 20)
+    title_room = _title_room(width, machines)
+    if title_room is not None and title_room < 20:  # narrow terminal: shorter projects first
+        width = max(len("PROJECT"), width - (20 - title_room))
+        title_room = max(10, _title_room(width, machines) or 0)
     click.echo(
         f"{'SESSION':<8}  {'PROJECT':<{width}}  {'LAST ACTIVITY':<16}  {'SIZE':>8}  "
         f"{'MACHINE':<{machines}}  {'WHERE':<7}  TITLE"
@@ -53,7 +94,7 @@ def run(project: str | None, machine: str | None, since: str | None) -> None:
         click.echo(
             f"{s.sid[:8]:<8}  {s.project[:width]:<{width}}  {show_time(s.last_activity):<16}  "
             f"{show_size(s.summary.size):>8}  {s.machine[:machines]:<{machines}}  "
-            f"{STATES[s.state]:<7}  {s.summary.title or '-'}"
+            f"{STATES[s.state]:<7}  {_fit(s.summary.title or '-', title_room)}"
         )
     counts = {state: sum(1 for s in shown if s.state == state) for state in STATES}
     notes = []

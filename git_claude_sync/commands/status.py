@@ -1,18 +1,39 @@
-"""``git claude-sync status``: what push and pull would move, and the state of things."""
+"""``git claude-sync status``: what push and pull would move, and the state of things.
+
+Its exit code is meant for scripts (README, ``status -h``, docs/spec/json-output.md):
+
+* 0: in sync: nothing to push or pull, nothing needs a person;
+* 1: changes to push or to pull (a ``push`` or ``pull`` settles them);
+* 3: conflicts: files changed on both sides, or stored by a pull without a terminal;
+* 4: needs attention: remote unreachable, remote under another key, the last hook
+  run failed, hooks that cannot find git-claude-sync, or status itself failed.
+
+The most severe applies.  (2 is click's usage error, as everywhere.)
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import click
 
-from git_claude_sync.claude import selection, settings_hooks
-from git_claude_sync.engine import conflict_copies, steps
-from git_claude_sync.engine.sync_repo import open_repo
+from git_claude_sync.claude import file_merge, selection, settings_hooks
+from git_claude_sync.crypto import keyring
+from git_claude_sync.crypto.codec import format_fingerprint
+from git_claude_sync.crypto.keyring import adopt_hint
+from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, steps
+from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.machine.lock import sync_lock
-from git_claude_sync.ui.report import Report, plural, show_path
+from git_claude_sync.ui import jsonout
+from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
+
+IN_SYNC, CHANGES, CONFLICTS, ATTENTION = 0, 1, 3, 4
+STATES = {IN_SYNC: "in-sync", CHANGES: "changes", CONFLICTS: "conflicts", ATTENTION: "attention"}
 
 _MAX_LISTED = 20
 
@@ -30,8 +51,201 @@ def _ago(moment: float | None) -> str:
     return f"{when} (just now)"
 
 
+@dataclass
+class Status:
+    """Everything status knows, before it is printed as text or JSON."""
+
+    claude_dir: str
+    sync_repo: str
+    key_fingerprint: str
+    key_file: str
+    remote_url: str
+    fetched: bool | None  # None: not tried (--no-fetch)
+    fetch_error: str | None
+    last_fetch: float | None
+    last_push: float | None
+    last_pull: float | None
+    remote_key: str | None  # fingerprint of the key the remote's files are under
+    to_push: list[bytes]
+    to_pull: list[bytes]
+    both: list[bytes]  # changed on both sides since the last sync
+    unmergeable: list[bytes]  # of those, what the merge by kind cannot settle
+    stored: list[bytes]  # files with a conflict waiting for a person
+    copies: list[tuple[bytes, bytes]]  # (conflict copy, its file), synced to every machine
+    synced: list[str]
+    not_synced: list[str]
+    skipped: list[bytes]
+    held_back: list[tuple[bytes, str]]  # files Claude Code would skip: last good version synced
+    mass_deletion: list[bytes]  # deletions push refuses (an emptied Claude directory)
+    settings: str
+    hooks: list[str]
+    stale_hooks: list[str]  # ours, but written by an older version
+    hook_tool: str | None  # the git-claude-sync the hooks run, even from a desktop
+    hook_log: str
+    hook_failure: str | None
+    color_ui: str | None = None  # git's color.ui, for the text output
+    attention: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> int:
+        if self.attention:
+            return ATTENTION
+        if self.unmergeable or self.stored:
+            return CONFLICTS
+        if self.to_push or self.to_pull:
+            return CHANGES
+        return IN_SYNC
+
+
+def _unmergeable(repo: SyncRepo, preview: steps.Preview) -> list[bytes]:
+    """Files changed on both sides that pull's merge by kind would have to ask about."""
+    found = []
+    keys = keyring.keyring_for(repo.layout.key_file, repo.key)
+    for path in preview.conflicts:
+        ours, theirs, base = (
+            tree.get(path) for tree in (preview.ours, preview.theirs, preview.base)
+        )
+        if ours is None or theirs is None:
+            continue  # deleted on one side, changed on the other: the changed file is kept
+        oids = [entry[1] for entry in (ours, theirs, base) if entry is not None]
+        blobs = repo.git.read_blobs(oids)
+        try:
+            plain = [keys.decrypt(path, blobs[oid]) for oid in oids]
+        except FatalError:
+            found.append(path)  # pull stops on it too
+            continue
+        merged = file_merge.merge_file(path, plain[2] if base else None, plain[0], plain[1])
+        if merged.conflict:
+            found.append(path)
+    return found
+
+
+def _gather(fetch: bool) -> Status:
+    repo = open_repo()
+    layout, git = repo.layout, repo.git
+    report = Report(0)
+    with sync_lock(layout):
+        fetched: bool | None = None
+        error = None
+        if fetch:
+            try:
+                steps.fetch(repo)
+                fetched = True
+            except FatalError as err:
+                fetched, error = False, str(err)
+        state = steps.load_state(repo)
+        remote_tip = git.rev(REMOTE_REF)
+        preview = steps.preview(repo, report, remote_tip)
+        remote_id = remote_key.remote_key_id(git, remote_tip) if remote_tip else None
+        moved = remote_id is not None and remote_id != repo.key.key_id
+        unmergeable = [] if moved else _unmergeable(repo, preview)
+        copies = conflict_copies.listed(git)
+        stored = [original for _copy, original in copies]
+        stored += [item.path for item in conflict_store.load(git)]
+    synced, local = selection.classify_top_level(layout.claude_dir, repo.config)
+    settings = layout.claude_dir / "settings.json"
+    status = Status(
+        claude_dir=str(layout.claude_dir),
+        sync_repo=str(layout.git_dir),
+        key_fingerprint=repo.key.fingerprint,
+        key_file=str(layout.key_file),
+        remote_url=git.remote_url() or "",
+        fetched=fetched,
+        fetch_error=error,
+        last_fetch=state.get("fetched"),
+        last_push=state.get("pushed"),
+        last_pull=state.get("pulled"),
+        remote_key=format_fingerprint(remote_id) if remote_id else None,
+        to_push=preview.to_push,
+        to_pull=preview.to_pull,
+        both=preview.conflicts,
+        unmergeable=unmergeable,
+        stored=stored,
+        copies=copies,
+        synced=synced,
+        not_synced=local,
+        skipped=list(preview.staged.skipped),
+        held_back=list(preview.staged.held_back),
+        mass_deletion=list(preview.mass_deletion),
+        settings=str(settings),
+        hooks=settings_hooks.installed(settings) if settings.exists() else [],
+        stale_hooks=settings_hooks.stale(settings) if settings.exists() else [],
+        hook_tool=settings_hooks.tool_for_hooks(Path.home()),
+        hook_log=str(layout.log_file),
+        hook_failure=settings_hooks.last_hook_failure(layout.log_file),
+        color_ui=git.config_get("color.ui"),
+    )
+    if fetched is False:
+        status.attention.append(f"remote unreachable ({error})")
+    if moved:
+        assert remote_id is not None
+        status.attention.append(
+            f"the remote moved to key {status.remote_key}: " + adopt_hint(layout, remote_id)
+        )
+    if status.hooks and status.hook_tool is None:
+        status.attention.append(
+            "the hooks will not find git-claude-sync when Claude Code is started from the "
+            f"desktop: link it into {Path.home()}/.local/bin (git claude-sync doctor)"
+        )
+    if status.stale_hooks:
+        status.attention.append(
+            f"hooks written by an older version ({', '.join(status.stale_hooks)}): "
+            "run 'git claude-sync install'"
+        )
+    if status.mass_deletion:
+        status.attention.append(
+            f"push would delete {plural(len(status.mass_deletion), 'file')} everywhere "
+            f"({layout.claude_dir} lacks them): 'git claude-sync pull' restores them, "
+            "'push --allow-mass-delete' deletes them"
+        )
+    if status.hook_failure:
+        status.attention.append(f"the last hook run failed: {status.hook_failure}")
+    return status
+
+
+def _as_json(s: Status) -> dict[str, Any]:
+    paths = jsonout.path
+    return {
+        "state": STATES[s.code],
+        "exit_code": s.code,
+        "claude_dir": s.claude_dir,
+        "sync_repo": s.sync_repo,
+        "key": {"fingerprint": s.key_fingerprint, "file": s.key_file},
+        "remote": {
+            "url": s.remote_url,
+            "reachable": s.fetched,
+            "error": s.fetch_error,
+            "last_fetch": jsonout.when(s.last_fetch),
+            "key_fingerprint": s.remote_key,
+        },
+        "last_push": jsonout.when(s.last_push),
+        "last_pull": jsonout.when(s.last_pull),
+        "to_push": [paths(p) for p in s.to_push],
+        "to_pull": [paths(p) for p in s.to_pull],
+        "changed_on_both": [paths(p) for p in s.both],
+        "conflicts": [paths(p) for p in s.unmergeable],
+        "stored_conflicts": [paths(p) for p in s.stored],
+        "conflict_copies": [{"path": paths(o), "copy": paths(c)} for c, o in s.copies],
+        "synced": s.synced,
+        "not_synced": s.not_synced,
+        "skipped": [paths(p) for p in s.skipped],
+        "held_back": [{"path": paths(p), "why": why} for p, why in s.held_back],
+        "mass_deletion": [paths(p) for p in s.mass_deletion],
+        "hooks": {
+            "settings": s.settings,
+            "installed": s.hooks,
+            "stale": s.stale_hooks,
+            "tool": s.hook_tool,
+            "log": s.hook_log,
+            "last_failure": s.hook_failure,
+        },
+        "attention": s.attention,
+    }
+
+
 def _row(label: str, value: str) -> None:
-    click.echo(f"{label:<18}{value}")
+    # color=True: keep what paint() put in (only when colour_wanted); click strips it otherwise.
+    click.echo(f"{label:<18}{value}", color=True)
 
 
 def _listing(paths: list[bytes]) -> None:
@@ -41,71 +255,77 @@ def _listing(paths: list[bytes]) -> None:
         click.echo(f"    … and {len(paths) - _MAX_LISTED} more")
 
 
-def run(*, fetch: bool = True) -> None:
-    repo = open_repo()
-    layout, git = repo.layout, repo.git
-    report = Report(0)
-    _row("Claude directory", str(layout.claude_dir))
-    _row("Sync repo", str(layout.git_dir))
-    _row("Key", f"{repo.key.fingerprint}  ({layout.key_file})")
-    with sync_lock(layout):
-        remote_note = ""
-        if fetch:
-            try:
-                steps.fetch(repo)
-                remote_note = "fetched just now"
-            except FatalError as err:
-                remote_note = f"unreachable ({err})"
-        state = steps.load_state(repo)
-        if not remote_note.startswith("fetched"):
-            last = f"last fetched {_ago(state.get('fetched'))}"
-            remote_note = f"{remote_note}; {last}" if remote_note else last
-        _row("Remote", f"{git.remote_url()}  [{remote_note}]")
-        _row("Last push", _ago(state.get("pushed")))
-        _row("Last pull", _ago(state.get("pulled")))
-        preview = steps.preview(repo, report, git.rev(REMOTE_REF))
-    to_push, to_pull, conflicts = preview.to_push, preview.to_pull, preview.conflicts
-    _row("To push", plural(len(to_push), "file") if to_push else "nothing")
-    if preview.mass_deletion:
-        _row(
-            "Refused",
-            f"push would delete {plural(len(preview.mass_deletion), 'file')} everywhere "
-            f"({layout.claude_dir} lacks them): 'git claude-sync pull' restores them, "
-            "'push --allow-mass-delete' deletes them",
-        )
-    _listing(to_push)
-    _row("To pull", plural(len(to_pull), "file") if to_pull else "nothing")
-    _listing(to_pull)
-    if conflicts:
-        _row("Changed on both", plural(len(conflicts), "file") + " (push and pull will stop)")
-        _listing(conflicts)
-    copies = conflict_copies.listed(git)
+def _as_text(s: Status) -> None:
+    _row("Claude directory", s.claude_dir)
+    _row("Sync repo", s.sync_repo)
+    _row("Key", f"{s.key_fingerprint}  ({s.key_file})")
+    if s.fetched:
+        note = "fetched just now"
+    else:
+        last = f"last fetched {_ago(s.last_fetch)}"
+        note = f"unreachable ({s.fetch_error}); {last}" if s.fetched is False else last
+    _row("Remote", f"{s.remote_url}  [{note}]")
+    _row("Last push", _ago(s.last_push))
+    _row("Last pull", _ago(s.last_pull))
+    _row("To push", plural(len(s.to_push), "file") if s.to_push else "nothing")
+    if s.mass_deletion:
+        _row("Refused", f"push would delete {plural(len(s.mass_deletion), 'file')} everywhere")
+    _listing(s.to_push)
+    _row("To pull", plural(len(s.to_pull), "file") if s.to_pull else "nothing")
+    _listing(s.to_pull)
+    if s.both:
+        settled = len(s.both) - len(s.unmergeable)
+        how = f"{settled} merge by themselves" if settled else ""
+        if s.unmergeable:
+            asks = f"{len(s.unmergeable)} need a decision (pull asks, or stores them)"
+            how = f"{how}; {asks}" if how else asks
+        _row("Changed on both", f"{plural(len(s.both), 'file')} ({how})")
+        _listing(s.unmergeable or s.both)
     _row(
         "Conflicts",
-        f"{plural(len(copies), 'file')} need a person ('git claude-sync conflicts')"
-        if copies
+        f"{plural(len(s.stored), 'file')} need a person ('git claude-sync conflicts')"
+        if s.stored
         else "none",
     )
-    for copy, original in copies[:_MAX_LISTED]:
+    for copy, original in s.copies[:_MAX_LISTED]:
         click.echo(f"    {show_path(original)}: the other version is in {show_path(copy)}")
-    for path, why in preview.staged.held_back:
+    others = [p for p in s.stored if p not in {o for _c, o in s.copies}]
+    _listing(others)
+    for path, why in s.held_back:
         _row("Held back", f"{show_path(path)}: Claude Code would skip it ({why})")
         click.echo(f"{'':<18}the last good version stays synced; fix the file to sync it again")
-    synced, local = selection.classify_top_level(layout.claude_dir, repo.config)
-    _row("Synced", " ".join(synced) or "nothing yet")
-    _row("Not synced", " ".join(local) or "nothing")
-    for path in preview.staged.skipped:
+    _row("Synced", " ".join(s.synced) or "nothing yet")
+    _row("Not synced", " ".join(s.not_synced) or "nothing")
+    for path in s.skipped:
         click.echo(f"    skipped {show_path(path)} (symlink or nested repository)")
-    settings = layout.claude_dir / "settings.json"
-    events = settings_hooks.installed(settings) if settings.exists() else []
     _row(
         "Hooks",
-        ", ".join(events) + f" in {settings}"
-        if events
+        ", ".join(s.hooks) + f" in {s.settings}"
+        if s.hooks
         else "not installed (git claude-sync install)",
     )
-    failure = settings_hooks.last_hook_failure(layout.log_file)
     _row(
         "Hook log",
-        str(layout.log_file) + (f"\n{'':<18}last run failed: {failure}" if failure else ""),
+        s.hook_log + (f"\n{'':<18}last run failed: {s.hook_failure}" if s.hook_failure else ""),
     )
+    wanted = colour_wanted(s.color_ui)
+    for item in s.attention:
+        _row("Needs attention", paint(item, "red", wanted))
+    colour = {IN_SYNC: "green", CHANGES: "yellow"}.get(s.code, "red")
+    _row("State", paint(STATES[s.code], colour, wanted))
+
+
+def run(*, fetch: bool = True, as_json: bool = False) -> int:
+    """Print the status; returns the exit code (see the module's docstring)."""
+    try:
+        status = _gather(fetch)
+    except FatalError as err:
+        if as_json:
+            jsonout.emit("status", state="attention", exit_code=ATTENTION, error=str(err))
+        err.exit_code = ATTENTION
+        raise
+    if as_json:
+        jsonout.emit("status", **_as_json(status))
+    else:
+        _as_text(status)
+    return status.code

@@ -519,7 +519,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
 
     incoming: dict[bytes, bytes] = {}
     failed: list[str] = []
-    for path in paths:
+    size = 0
+    for count, path in enumerate(paths, 1):  # progress: authenticated so far
         if path in new:
             try:
                 incoming[path] = history_paths.stored_as_local(
@@ -527,6 +528,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 )
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
+            size += len(incoming.get(path, b""))
+        report.progress(count, len(paths), size)
     if failed:
         raise FatalError(
             f"{plural(len(failed), 'file')} from the remote failed to decrypt, nothing was "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import secrets
 import socket
 import tomllib
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ TEMPLATE = """\
 # git-claude-sync settings for this machine (never synced).
 # Paths are relative to the Claude directory.
 
-# How commits from this machine are labelled.
+# How commits from this machine are labelled (host name and a random suffix by default).
 machine = {machine!r}
 
 [sync]
@@ -57,10 +58,16 @@ def default_machine() -> str:
     return socket.gethostname().split(".")[0] or "machine"
 
 
+def new_machine_name() -> str:
+    """The host name and a short random suffix: two VMs both called "vm" stay apart."""
+    return f"{default_machine()}-{secrets.token_hex(2)}"
+
+
 def write_default(path: Path) -> None:
+    """Write the template once, with this machine's name chosen now (kept from then on)."""
     if not path.exists():
         text = TEMPLATE.format(
-            machine=default_machine(),
+            machine=new_machine_name(),
             connect=Limits.connect,
             stall=Limits.stall,
             start_wait=START_WAIT,

@@ -69,6 +69,16 @@ class Layout:
         return self.home / "map.json"
 
     @property
+    def turn_file(self) -> Path:
+        """Touched by the per-turn hook; its mtime is the last turn's end (commands/install.py)."""
+        return self.home / "turn.stamp"
+
+    @property
+    def turn_runner_file(self) -> Path:
+        """The pid of the detached runner that pushes once turns go quiet."""
+        return self.home / "turn-runner.pid"
+
+    @property
     def sessions_cache_file(self) -> Path:
         """Summaries of session blobs already decrypted (engine/session_history.py)."""
         return self.home / "sessions-cache.json"

@@ -57,14 +57,38 @@ def parse(url: str) -> Location:
     )
 
 
+#: The optional dependencies (pyproject's extras) of each kind of bucket.
+EXTRAS = {
+    "gs": ("gcs", "Google Cloud Storage", ("google",)),
+    "s3": ("s3", "S3", ("boto3", "botocore")),
+}
+
+
+def _missing_extra(scheme: str, err: ImportError) -> FatalError | None:
+    """The one line for a bucket whose SDK is not installed (None: another import failed)."""
+    extra, name, modules = EXTRAS["gs" if scheme == "gs" else "s3"]
+    if (err.name or "").split(".")[0] not in modules:
+        return None
+    return FatalError(
+        f"{name} remotes need the [{extra}] extra, not installed here "
+        f"(no module {err.name}): pipx install 'git-claude-sync[{extra}]' "
+        f"(or pip/uv the same; ./install.sh installs every extra)"
+    )
+
+
 def open_store(url: str) -> Store:
     where = parse(url)
-    if where.scheme == "gs":
-        from git_claude_sync.remote.gcs import GCSStore
+    try:
+        if where.scheme == "gs":
+            from git_claude_sync.remote.gcs import GCSStore
 
-        return GCSStore(where.bucket, where.prefix)
-    from git_claude_sync.remote.s3 import S3Store
-
+            return GCSStore(where.bucket, where.prefix)
+        from git_claude_sync.remote.s3 import S3Store
+    except ImportError as err:
+        refused = _missing_extra(where.scheme, err)
+        if refused is None:
+            raise
+        raise refused from None
     return S3Store(where.bucket, where.prefix, endpoint=where.endpoint, region=where.region)
 
 

@@ -15,7 +15,7 @@ import click
 
 from git_claude_sync.engine.steps import Chooser, ConflictCase, Decision, both_name
 from git_claude_sync.machine.files import TEMP_SUFFIX, fs_path
-from git_claude_sync.ui.report import Report, plural, show_path
+from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
 
 
 class Merged(Protocol):
@@ -69,7 +69,7 @@ def ask(case: ConflictCase, claude_dir: os.PathLike[str]) -> Decision:
         if choice == "s":
             return ("later", None)
         if choice == "d":
-            click.echo(diff_text(case))
+            click.echo(diff_text(case), color=True)
         if choice == "e":
             edited = edit(case, claude_dir)
             if edited is not None:
@@ -81,8 +81,23 @@ def diff_text(case: ConflictCase) -> str:
     local = case.ours.decode("utf-8", "replace").splitlines(keepends=True)
     remote = case.theirs.decode("utf-8", "replace").splitlines(keepends=True)
     name = show_path(case.path)
-    lines = difflib.unified_diff(local, remote, f"local/{name}", f"remote/{name}")
+    lines = list(difflib.unified_diff(local, remote, f"local/{name}", f"remote/{name}"))
+    if colour_wanted():  # NO_COLOR and a non-terminal stdout leave it plain
+        lines = [_coloured(line) for line in lines]
     return "".join(lines) or "(no textual difference)"
+
+
+def _coloured(line: str) -> str:
+    body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+    if line.startswith(("---", "+++")):
+        return paint(body, "bold", True) + end
+    if line.startswith("@@"):
+        return f"\033[36m{body}\033[m{end}"
+    if line.startswith("-"):
+        return paint(body, "red", True) + end
+    if line.startswith("+"):
+        return paint(body, "green", True) + end
+    return line
 
 
 def edit(case: ConflictCase, claude_dir: os.PathLike[str]) -> bytes | None:

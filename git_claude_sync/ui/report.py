@@ -16,6 +16,17 @@ class Report:
     def __init__(self, verbosity: int = NORMAL) -> None:
         self.verbosity = verbosity
         self.timings: list[tuple[str, float]] = []
+        self._activity: _Activity | None = None
+
+    def progress(self, done: int, total: int, size: int = 0) -> None:
+        """How far the current phase is (files done of total, bytes so far): shown on a
+        terminal with its rate and the time left; free otherwise."""
+        if self._activity is not None:
+            self._activity.done_count, self._activity.total, self._activity.size = (
+                done,
+                total,
+                size,
+            )
 
     def say(self, message: str) -> None:
         if self.verbosity >= NORMAL:
@@ -43,12 +54,97 @@ class Report:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        shown = _Activity(name) if self.interactive and self.verbosity < VERBOSE else None
+        self._activity = shown
         try:
             yield
         finally:
             elapsed = time.perf_counter() - start
+            self._activity = None
+            if shown is not None:
+                shown.stop()
             self.timings.append((name, elapsed))
             self.detail(f"  [{elapsed * 1000:8.1f} ms] {name}")
+
+
+class _Activity:
+    """On a terminal, a phase that lasts shows itself on stderr ("merge… 3 s"), then goes.
+
+    Nothing is drawn for a phase shorter than ``DELAY``, and nothing ever when
+    stderr is not a terminal (hooks, scripts, tests): the output stays as it was.
+    """
+
+    DELAY = 0.5
+    DELAY_ENV = "GIT_CLAUDE_SYNC_PROGRESS_DELAY"  # seconds; tests set 0
+
+    def __init__(self, name: str) -> None:
+        import os
+        import threading
+
+        try:
+            self.delay = float(os.environ.get(self.DELAY_ENV, self.DELAY))
+        except ValueError:
+            self.delay = self.DELAY
+        self.name = name
+        self.start = time.monotonic()
+        self.done_count = self.total = self.size = 0
+        self.drawn = False
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._draw, daemon=True)
+        self.thread.start()
+
+    def _draw(self) -> None:
+        if self.done.wait(self.delay):
+            return
+        while not self.done.is_set():
+            sys.stderr.write(f"\r\033[K{self.line()}")
+            sys.stderr.flush()
+            self.drawn = True
+            self.done.wait(0.25)
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.start
+        text = f"{self.name}… {int(elapsed)} s"
+        if self.total:
+            text += f", {self.done_count}/{self.total} files"
+            if self.size:
+                text += (
+                    f", {self.size / 1e6:.1f} MB ({self.size / 1e6 / max(elapsed, 0.1):.1f} MB/s)"
+                )
+            if 0 < self.done_count < self.total:
+                left = elapsed * (self.total - self.done_count) / self.done_count
+                text += f", ~{int(left) + 1} s left"
+        return text
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+#: ANSI colours used, as git uses them (diff: red old, green new; errors red).
+COLOURS = {"red": 31, "green": 32, "yellow": 33, "bold": 1}
+
+
+def colour_wanted(color_ui: str | None = None) -> bool:
+    """Colour stdout as git would: on a terminal, unless NO_COLOR is set (no-color.org) or
+    git's ``color.ui`` says never; ``color.ui = always`` colours even a pipe."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    setting = (color_ui or "auto").lower()
+    if setting in ("never", "false", "off", "no", "0"):
+        return False
+    if setting == "always":
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, colour: str, wanted: bool) -> str:
+    return f"\033[{COLOURS[colour]}m{text}\033[m" if wanted and text else text
 
 
 def plural(count: int, noun: str) -> str:

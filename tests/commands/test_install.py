@@ -20,6 +20,9 @@ from git_claude_sync.claude.settings_hooks import MARKER, installed, last_hook_f
 
 BIN_DIR = str(Path(sys.executable).parent)
 
+#: What 'install' adds, in order: the Stop hook is the per-turn push.
+EVENTS = ["SessionEnd", "SessionStart", "Stop"]
+
 # A settings.json as Claude Code users have them: other hooks on our events and
 # others, permissions, env, model, written by json.dumps(indent=2).
 REALISTIC = {
@@ -47,7 +50,9 @@ REALISTIC = {
                 "hooks": [{"type": "command", "command": "cat ~/notes/today.md"}],
             }
         ],
-        "Stop": [],
+        # An empty list of an event we leave alone stays as it is.  (One of ours, e.g.
+        # "Stop": [], comes back without the empty list: see settings_hooks' docstring.)
+        "Notification": [],
     },
     "includeCoAuthoredBy": False,
     "cleanupPeriodDays": 99999,
@@ -128,16 +133,20 @@ def test_install_creates_settings_with_both_hooks(home: Path) -> None:
     assert text.endswith("}\n")
     data = json.loads(text)
     assert list(data) == ["hooks"]
-    assert [event for event, _ in ours(data)] == ["SessionEnd", "SessionStart"]
+    assert [event for event, _ in ours(data)] == EVENTS
     for event, entry in ours(data):
-        name = {"SessionEnd": "session-end", "SessionStart": "session-start"}[event]
+        name = {"SessionEnd": "session-end", "SessionStart": "session-start", "Stop": "turn-end"}[
+            event
+        ]
         assert entry["type"] == "command"
         assert isinstance(entry["timeout"], int)
-        # Works on machines without the tool: PATH-relative, and always exit 0.
+        # Works on machines without the tool: PATH-relative (then the usual install
+        # folders, for a Claude Code started from the desktop), and always exit 0.
         assert entry["command"] == (
+            'PATH="$PATH:$HOME/.local/bin:/opt/homebrew/bin:/usr/local/bin"; '
             f"command -v git-claude-sync >/dev/null 2>&1 && git-claude-sync hook {name} || true"
         )
-    assert installed(path) == ["SessionEnd", "SessionStart"]
+    assert installed(path) == EVENTS
 
 
 def test_hook_command_exits_zero_when_the_tool_is_missing(home: Path) -> None:
@@ -208,11 +217,11 @@ def test_install_keeps_everything_else(home: Path) -> None:
     for key in REALISTIC:
         if key != "hooks":
             assert data[key] == REALISTIC[key]
-    assert list(data["hooks"]) == list(REALISTIC["hooks"])
+    assert list(data["hooks"]) == [*REALISTIC["hooks"], "Stop"]  # the per-turn push
     for event, groups in REALISTIC["hooks"].items():
         # Existing groups untouched and first; ours appended after them.
         assert data["hooks"][event][: len(groups)] == groups
-    assert [e for e, _ in ours(data)] == ["SessionEnd", "SessionStart"]
+    assert [e for e, _ in ours(data)] == EVENTS
     assert len(data["hooks"]["SessionEnd"]) == 2
 
 
@@ -240,7 +249,7 @@ def test_install_then_uninstall_is_byte_identical(home: Path, text: str) -> None
     proc = cli(home, "install")
     assert proc.returncode == 0, proc.stderr
     assert path.read_bytes() != before
-    assert installed(path) == ["SessionEnd", "SessionStart"]
+    assert installed(path) == EVENTS
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     proc = cli(home, "uninstall")
     assert proc.returncode == 0, proc.stderr
@@ -325,7 +334,7 @@ def test_existing_hand_edited_hook_counts_as_installed(home: Path) -> None:
     assert cli(home, "install").returncode == 0
     data = json.loads(path.read_text())
     assert data["hooks"]["SessionEnd"] == custom["hooks"]["SessionEnd"]
-    assert [e for e, _ in ours(data)] == ["SessionEnd", "SessionStart"]
+    assert [e for e, _ in ours(data)] == EVENTS
 
 
 @pytest.mark.parametrize(
@@ -366,7 +375,7 @@ def test_project_install_writes_dot_claude_in_cwd(home: Path, tmp_path: Path) ->
     proc = cli(home, "install", "--project", cwd=project)
     assert proc.returncode == 0, proc.stderr
     path = project / ".claude" / "settings.json"
-    assert installed(path) == ["SessionEnd", "SessionStart"]
+    assert installed(path) == EVENTS
     assert not settings_of(home).exists()
     assert cli(home, "uninstall", "--project", cwd=project).returncode == 0
     assert installed(path) == []
@@ -377,7 +386,7 @@ def test_global_install_honours_claude_config_dir(home: Path, tmp_path: Path) ->
     config_dir = tmp_path / "elsewhere"
     proc = cli(home, "install", "--global", CLAUDE_CONFIG_DIR=str(config_dir))
     assert proc.returncode == 0, proc.stderr
-    assert installed(config_dir / "settings.json") == ["SessionEnd", "SessionStart"]
+    assert installed(config_dir / "settings.json") == EVENTS
     assert not settings_of(home).exists()
 
 
@@ -391,7 +400,7 @@ def test_install_through_a_symlink_keeps_the_symlink(home: Path, tmp_path: Path)
     link.symlink_to(real)
     assert cli(home, "install").returncode == 0
     assert link.is_symlink()
-    assert installed(real) == ["SessionEnd", "SessionStart"]
+    assert installed(real) == EVENTS
     assert cli(home, "uninstall").returncode == 0
     assert link.is_symlink()
     assert real.read_bytes() == before

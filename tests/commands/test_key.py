@@ -124,7 +124,9 @@ def test_init_with_a_wrong_passphrase_creates_nothing(
     ]
     assert not machine_b.tool_home.exists()
 
-    damaged = machine_b.run("init", "--key-code", code[:-4], check=False)
+    damaged = machine_b.run(
+        "init", "--git", str(machine_a.default_remote), "--key-code", code[:-4], check=False
+    )
     assert damaged.returncode != 0 and "copied whole" in damaged.stderr
     assert not machine_b.tool_home.exists()
 

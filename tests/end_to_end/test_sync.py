@@ -261,7 +261,7 @@ def test_wrong_key_is_refused_and_nothing_is_left_behind(
     other_key.write_text("CLAUDE-SYNC-KEY-V1 " + "11" * 32 + "\n")
     proc = c.run("init", "--git", str(a.default_remote), "--key", str(other_key), check=False)
     assert proc.returncode != 0
-    fingerprint = a.run("status", "--no-fetch").stdout.split("Key")[1].split()[0]
+    fingerprint = a.run("status", "--no-fetch", check=False).stdout.split("Key")[1].split()[0]
     assert fingerprint in proc.stderr and "wrong key" in proc.stderr
     assert not c.tool_home.exists()
 
@@ -270,7 +270,7 @@ def test_swapped_key_file_is_refused_naming_the_expected_fingerprint(
     pair: tuple[Machine, Machine],
 ) -> None:
     a, _b = pair
-    fingerprint = a.run("status", "--no-fetch").stdout.split("Key")[1].split()[0]
+    fingerprint = a.run("status", "--no-fetch", check=False).stdout.split("Key")[1].split()[0]
     a.key_file.write_text("CLAUDE-SYNC-KEY-V1 " + "22" * 32 + "\n")
     proc = a.run("push", check=False)
     assert proc.returncode == 1 and fingerprint in proc.stderr
@@ -351,8 +351,10 @@ def test_status_reports_key_remote_and_pending_work(pair: tuple[Machine, Machine
     a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
     a.run("push")
     b.write("CLAUDE.md", b"local\n")
-    out = b.run("status").stdout
-    fingerprint = a.run("status", "--no-fetch").stdout.split("Key")[1].split()[0]
+    proc = b.run("status", check=False)
+    assert proc.returncode == 1  # changes to push and to pull
+    out = proc.stdout
+    fingerprint = a.run("status", "--no-fetch", check=False).stdout.split("Key")[1].split()[0]
     assert fingerprint in out
     assert str(a.default_remote) in out and "fetched just now" in out
     assert "To push" in out and "CLAUDE.md" in out

@@ -172,7 +172,9 @@ def test_an_unattended_conflict_keeps_every_version_as_a_file_on_every_machine(
     assert versions == {b"# notes\nuse spaces (a)\n", b"# notes\nuse tabs, width 8 (b)\n"}
     for machine in (a, b):
         assert copy in machine.run("conflicts").stdout
-        assert "CLAUDE.md" in machine.run("status", "--no-fetch").stdout.split("Conflicts", 1)[1]
+        status = machine.run("status", "--no-fetch", check=False)  # 3: conflicts wait
+        assert status.returncode == 3
+        assert "CLAUDE.md" in status.stdout.split("Conflicts", 1)[1]
     # Even a no-change push says so: the launcher's fast path steps aside.
     assert launch(a, "push", real="/bin/false").returncode == 1  # handed to Python
     assert a.run("push", check=False).returncode == NEEDS_A_PERSON
@@ -224,7 +226,8 @@ def test_an_emptied_claude_directory_deletes_nothing_and_pull_restores_it(
     assert len(pushed.stderr.strip().splitlines()) == 1, pushed.stderr
     assert remote_tip(a) == before
     assert "Already up to date" in a.run("pull").stdout
-    assert "pull' restores them" in b.run("status").stdout
+    status = b.run("status", check=False)
+    assert status.returncode == 4 and "pull' restores them" in status.stdout  # needs attention
     pulled = b.run("pull")
     assert "Restored" in pulled.stdout, pulled
     for rel, data in {**SYNCED, "settings.json": b'{"model": "opus"}\n'}.items():
@@ -258,7 +261,7 @@ def test_another_claude_directory_is_refused_naming_both(machine_a: Machine) -> 
     a.claude.mkdir()  # an empty ~/.claude, and CLAUDE_CONFIG_DIR forgotten
     for command in ("push", "pull", "status"):
         proc = a.run(command, check=False)
-        assert proc.returncode == 1, proc
+        assert proc.returncode == (4 if command == "status" else 1), proc  # 4: needs attention
         assert str(custom) in proc.stderr and str(a.claude) in proc.stderr, proc.stderr
         assert "--switch-claude-dir" in proc.stderr
     assert remote_tip(a) == before
