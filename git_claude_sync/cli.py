@@ -50,6 +50,12 @@ class _Group(click.Group):
         except FatalError as err:
             click.echo(f"git-claude-sync: {err}", err=True)
             ctx.exit(err.exit_code)
+        except OSError as err:
+            # A file that is not what it should be (a folder where a file belongs, no
+            # permission): a case nobody foresaw, but still one line naming the file.
+            where = f"{err.filename}: " if err.filename else ""
+            click.echo(f"git-claude-sync: {where}{err.strerror or err}", err=True)
+            ctx.exit(1)
 
 
 def _verbosity(verbose: bool, quiet: bool) -> int:

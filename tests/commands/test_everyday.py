@@ -428,3 +428,15 @@ def test_the_progress_line_has_count_bytes_rate_and_time_left() -> None:
     activity.name, activity.start = "merge", time.monotonic() - 4
     activity.done_count, activity.total, activity.size = 400, 800, 20_000_000
     assert activity.line() == "merge… 4 s, 400/800 files, 20.0 MB (5.0 MB/s), ~5 s left"
+
+
+def test_an_unexpected_os_error_is_one_line_not_a_traceback(machine_a: Machine) -> None:
+    """A file of the tool's home that is not what it should be (here a folder where
+    map.json belongs): one line naming it and a non-zero exit, never a traceback."""
+    machine_a.run("init")
+    (machine_a.tool_home / "map.json").mkdir()
+    proc = machine_a.run("map", "--list", check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("git-claude-sync: ") and proc.stderr.count("\n") == 1
+    assert "map.json" in proc.stderr
