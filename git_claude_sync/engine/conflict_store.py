@@ -17,7 +17,7 @@ from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
-from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.files import atomic_write, read_records
 from git_claude_sync.machine.paths import Layout
 
 KEEP_REF_PREFIX = "refs/claude-sync/conflicts/"
@@ -50,14 +50,7 @@ def store_file(git: Git) -> Path:
 
 
 def load(git: Git) -> list[Stored]:
-    path = store_file(git)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return [Stored.from_json(item) for item in raw]
-    except FileNotFoundError:
-        return []
-    except (ValueError, KeyError, TypeError) as err:
-        raise FatalError(f"{path} is corrupt ({err.__class__.__name__}); move it away") from None
+    return read_records(store_file(git), Stored.from_json)
 
 
 def _save(git: Git, items: list[Stored]) -> None:

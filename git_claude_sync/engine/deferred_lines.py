@@ -23,10 +23,9 @@ from pathlib import Path
 from git_claude_sync.claude import history_paths
 from git_claude_sync.crypto import keyring
 from git_claude_sync.engine.sync_repo import SyncRepo
-from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
-from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.files import atomic_write, read_records
 from git_claude_sync.machine.paths import Layout
 
 
@@ -35,14 +34,7 @@ def _record_file(git: Git) -> Path:
 
 
 def pending(git: Git) -> list[bytes]:
-    path = _record_file(git)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return [bytes.fromhex(item) for item in raw]
-    except FileNotFoundError:
-        return []
-    except (ValueError, TypeError) as err:
-        raise FatalError(f"{path} is corrupt ({err.__class__.__name__}); move it away") from None
+    return read_records(_record_file(git), bytes.fromhex)
 
 
 def _save(git: Git, paths: list[bytes]) -> None:

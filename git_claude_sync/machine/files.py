@@ -14,10 +14,16 @@ and the rest of that line, written later, would stand alone.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
+
+from git_claude_sync.errors import FatalError
+
+T = TypeVar("T")
 
 # Our temporary files in the Claude directory end so (never synced, swept after a crash).
 TEMP_SUFFIX = ".claude-sync-tmp"
@@ -39,6 +45,18 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def read_records(path: Path, parse: Callable[[Any], T]) -> list[T]:
+    """The items of a JSON list the tool keeps in its home, each through ``parse``:
+    none if the file is missing, one clear line if it is corrupt."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return [parse(item) for item in raw]
+    except FileNotFoundError:
+        return []
+    except (ValueError, KeyError, TypeError) as err:
+        raise FatalError(f"{path} is corrupt ({err.__class__.__name__}); move it away") from None
 
 
 def fs_path(root: Path | str, repo_path: bytes) -> Path:
