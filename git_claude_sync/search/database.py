@@ -16,8 +16,10 @@ entry's id.  ``meta`` holds the schema version and the commit indexed last.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +65,7 @@ class IndexBroken(Exception):
     """The database cannot be used as it is (corrupt, foreign, older schema): build it again."""
 
 
+@functools.cache
 def check_fts5() -> None:
     """Fail clearly when this Python's SQLite lacks FTS5 (some builds leave it out)."""
     db = sqlite3.connect(":memory:")
@@ -77,20 +80,40 @@ def check_fts5() -> None:
         db.close()
 
 
+# Connections stay open for the process (per thread: sqlite3 wants that), so a second
+# query costs only the query.  A connection is reused while its file is the same file.
+_open = threading.local()
+
+
 def open_index(path: Path) -> sqlite3.Connection:
     """The index at ``path``, created if missing; ``IndexBroken`` if it cannot be used."""
-    check_fts5()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    # Created 0600 before SQLite opens it: SQLite keeps the mode and gives it to its journal.
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    cache: dict[Path, tuple[tuple[int, int], sqlite3.Connection]] = _open.__dict__.setdefault(
+        "connections", {}
+    )
     try:
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")  # derived data: a lost update is rebuilt
+        status = path.stat()
+    except FileNotFoundError:
+        status = None
+    held = cache.pop(path, None)
+    if held is not None:
+        if status is not None and held[0] == (status.st_dev, status.st_ino):
+            cache[path] = held
+            return held[1]
+        held[1].close()
+    check_fts5()
+    if status is None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        # Created 0600 before SQLite opens it: SQLite keeps the mode and gives it to its journal.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        status = path.stat()
+    if status.st_mode & 0o077:
+        os.chmod(path, 0o600)
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=True)
+    try:
         version = _meta(db, "schema")
         if version is None:
+            db.execute("PRAGMA journal_mode = WAL")  # readers never wait for an update
             # One script, one transaction: a half-made schema is never left behind.
             db.executescript(
                 f"BEGIN IMMEDIATE;{_TABLES}"
@@ -98,6 +121,7 @@ def open_index(path: Path) -> sqlite3.Connection:
             )
         elif version != str(SCHEMA):
             raise IndexBroken(f"schema {version}, this version uses {SCHEMA}")
+        db.execute("PRAGMA synchronous = NORMAL")  # derived data: a lost update is rebuilt
         db.execute("SELECT count(*) FROM files").fetchone()
     except sqlite3.DatabaseError as err:
         db.close()
@@ -105,11 +129,21 @@ def open_index(path: Path) -> sqlite3.Connection:
     except IndexBroken:
         db.close()
         raise
+    cache[path] = ((status.st_dev, status.st_ino), db)
     return db
+
+
+def forget(path: Path) -> None:
+    """Close this thread's connection to ``path`` (before the file is deleted)."""
+    cache = _open.__dict__.get("connections", {})
+    held = cache.pop(path, None)
+    if held is not None:
+        held[1].close()
 
 
 def remove(path: Path) -> None:
     """Delete the database and SQLite's files beside it."""
+    forget(path)
     for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
         with contextlib.suppress(FileNotFoundError):
             (path.parent / name).unlink()

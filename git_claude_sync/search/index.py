@@ -86,20 +86,13 @@ def _with_index(
     layout = layout or current()
     path = layout.search_index_file
     try:
-        db = database.open_index(path)
-        try:
-            return work(db, layout)
-        finally:
-            db.close()
+        return work(database.open_index(path), layout)
     except (database.IndexBroken, sqlite3.DatabaseError) as err:
         (notice or _stderr)(f"the search index was unusable ({err}); rebuilding it")
     database.remove(path)
     db = database.open_index(path)
-    try:
-        indexer.update(db, source_for(layout), full=True)
-        return work(db, layout)
-    finally:
-        db.close()
+    indexer.update(db, source_for(layout), full=True)
+    return work(db, layout)
 
 
 def _built(db: sqlite3.Connection, layout: Layout) -> None:
@@ -122,12 +115,9 @@ def update_from(source: Source) -> Stats:
     if not source.index_file.exists():
         return Stats()
     db = database.open_index(source.index_file)
-    try:
-        if database.get_meta(db, "commit") is None:
-            return Stats()
-        return indexer.update(db, source)
-    finally:
-        db.close()
+    if database.get_meta(db, "commit") is None:
+        return Stats()
+    return indexer.update(db, source, build=False)
 
 
 def rebuild(*, layout: Layout | None = None, notice: Notice | None = None) -> Stats:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from git_claude_sync.claude import transcript_text
 from git_claude_sync.errors import FatalError
+from git_claude_sync.git import GitError
 from git_claude_sync.machine import files
 from git_claude_sync.search import database
 from git_claude_sync.search.machine_name import machine_of
@@ -70,32 +71,40 @@ def session_of(path: bytes) -> tuple[str, str, bool]:
     return folder, name, False
 
 
-def update(db: sqlite3.Connection, source: Source, *, full: bool = False) -> Stats:
-    """Index what changed between the commit indexed last and HEAD (everything if ``full``)."""
+def update(
+    db: sqlite3.Connection, source: Source, *, full: bool = False, build: bool = True
+) -> Stats:
+    """Index what changed between the commit indexed last and HEAD (everything if ``full``).
+
+    ``build=False`` (after a sync): never index everything; when the commit indexed
+    last is gone (a rewritten history), forget it and leave the build to a search.
+    """
     git = source.git
     head = git.rev("HEAD")
     last = database.get_meta(db, "commit")
     if head is None or (head == last and not full):
         return Stats()
-    if full or last is None or git.rev(last) is None:
-        return _build(db, source, head)
+    if full or last is None:
+        return _build(db, source, head) if build else Stats()
+    try:
+        changed = git.changed_blobs(last, head, "projects")
+    except GitError:  # the commit indexed last is no longer in the repo
+        if build:
+            return _build(db, source, head)
+        with database.transaction(db):
+            database.set_meta(db, "commit", None)
+        return Stats()
     stats = Stats()
-    changed = [p for p in git.changed_paths(last, head) if is_transcript(p)]
-    if changed:
-        tree = git.ls_tree(head)
-        writers = _writers(source, f"{last}..{head}")
-        with database.transaction(db):
-            for path in changed:
-                entry = tree.get(path)
-                if entry is None:  # deleted everywhere: its text stays findable, from history
-                    db.execute("UPDATE files SET in_head = 0 WHERE path = ?", (path,))
-                    continue
-                machine, written = writers.get(path, (None, None))
-                _index_file(db, source, path, Version(entry[1], machine, written, True), stats)
-            database.set_meta(db, "commit", head)
-    else:
-        with database.transaction(db):
-            database.set_meta(db, "commit", head)
+    changed = {path: oid for path, oid in changed.items() if is_transcript(path)}
+    writers = _writers(source, f"{last}..{head}") if changed else {}
+    with database.transaction(db):
+        for path, oid in changed.items():
+            if oid is None:  # deleted everywhere: its text stays findable, from history
+                db.execute("UPDATE files SET in_head = 0 WHERE path = ?", (path,))
+                continue
+            machine, written = writers.get(path, (None, None))
+            _index_file(db, source, path, Version(oid, machine, written, True), stats)
+        database.set_meta(db, "commit", head)
     return stats
 
 
