@@ -125,12 +125,21 @@ def open_index(path: Path) -> sqlite3.Connection:
         db.execute("SELECT count(*) FROM files").fetchone()
     except sqlite3.DatabaseError as err:
         db.close()
+        if is_busy(err):
+            raise
         raise IndexBroken(str(err)) from None
     except IndexBroken:
         db.close()
         raise
     cache[path] = ((status.st_dev, status.st_ino), db)
     return db
+
+
+def is_busy(err: Exception) -> bool:
+    """A lock held too long by another writer: the index is fine, only not free now."""
+    return isinstance(err, sqlite3.OperationalError) and (
+        "locked" in str(err) or "busy" in str(err)
+    )
 
 
 def forget(path: Path) -> None:

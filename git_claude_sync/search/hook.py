@@ -30,8 +30,9 @@ def after_sync(layout: Layout, git: Git, key: Key) -> None:
 
         try:
             index.update_from(source_for(layout, git, key))
-        except (database.IndexBroken, sqlite3.DatabaseError):
-            with contextlib.suppress(OSError):
-                database.remove(layout.search_index_file)
+        except (database.IndexBroken, sqlite3.DatabaseError) as err:
+            if not database.is_busy(err):  # busy: the next sync or search catches up
+                with contextlib.suppress(OSError):
+                    database.remove(layout.search_index_file)
     except Exception:  # noqa: BLE001 -- the index is a convenience; the sync is not
         pass

@@ -88,6 +88,11 @@ def _with_index(
     try:
         return work(database.open_index(path), layout)
     except (database.IndexBroken, sqlite3.DatabaseError) as err:
+        if database.is_busy(err):
+            raise FatalError(
+                "the search index is busy (a sync or another search is updating it): "
+                "try again in a moment"
+            ) from None
         (notice or _stderr)(f"the search index was unusable ({err}); rebuilding it")
     database.remove(path)
     db = database.open_index(path)

@@ -182,8 +182,11 @@ def _index_file(
     stats.files += 1
     stats.bytes += len(data)
     read = transcript_text.read_from(data)
-    machine = version.machine or (row[4] if row is not None else None)
-    written = version.written or (row[5] if row is not None else None)
+    machine, written = version.machine, version.written
+    if row is not None and (machine is None or (base and not read.end)):
+        # Unknown, or the same text under a new blob id (a key rotation re-encrypted it):
+        # the machine that wrote it stays the one that did.
+        machine, written = row[4], row[5]
     folder, sid, main = session_of(path)
     if not main and read.session_id and path.count(b"/") == 2:
         sid = read.session_id  # an old flat subagent file names its session inside

@@ -8,6 +8,8 @@ import stat
 
 import pytest
 
+from git_claude_sync.machine.paths import Layout
+from git_claude_sync.search import index
 from tests.machines import Machine
 
 SID_A = "aaaa1111-0000-4000-8000-000000000001"
@@ -184,3 +186,99 @@ def test_no_query_and_an_empty_one_are_one_line_errors(machine_a: Machine) -> No
     proc = machine_a.run("search", "--", "***", check=False)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     assert machine_a.run("search", "anything").stdout == "No match.\n"
+
+
+def layout_of(machine: Machine) -> Layout:
+    return Layout(home=machine.tool_home, claude_dir=machine.claude)
+
+
+def test_an_update_reads_only_what_was_appended(two_machines: tuple[Machine, Machine]) -> None:
+    a, _b = two_machines
+    search(a, "walrus")  # builds the index
+    index_dir, aside = a.tool_home / "search", a.home / "index-aside"
+    index_dir.rename(aside)  # the push's hook finds no index and leaves it alone
+    appended = line(SID_A, "/home/a/src/api", "user", "and the dugong?", "2025-06-01T11:00:00Z")
+    with open(a.claude / session_path("-home-a-src-api", SID_A), "ab") as handle:
+        handle.write(appended)
+    a.run("push")
+    aside.rename(index_dir)
+
+    stats = index.update(layout=layout_of(a))
+    assert (stats.files, stats.bytes, stats.entries) == (1, len(appended), 1)
+    assert index.update(layout=layout_of(a)).files == 0  # nothing new: nothing read
+    hits = index.query("dugong", layout=layout_of(a))
+    assert [(h.session_id, h.role, h.machine) for h in hits] == [(SID_A, "prompt", "laptop")]
+    assert len(index.query("walrus", layout=layout_of(a))) == 2  # nothing indexed twice
+
+
+def test_sessions_api_lists_every_machines_sessions(two_machines: tuple[Machine, Machine]) -> None:
+    a, _b = two_machines
+    (a.claude / session_path("-home-b-work-site", SID_B)).unlink()
+    listed = index.sessions(layout=layout_of(a))
+    assert [s.session_id for s in listed] == [SID_B, SID_A]  # latest activity first
+    site, api = listed
+    assert (site.machine, site.present_locally, site.title) == (
+        "desktop",
+        False,
+        "Make the walrus logo bigger",
+    )
+    assert (api.machine, api.present_locally, api.messages) == ("laptop", True, 3)
+    assert api.project == "-home-a-src-api" and api.cwd == "/home/a/src/api"
+    assert str(api.first_time) == "2025-06-01 10:00:00+00:00"
+    assert [s.session_id for s in index.sessions(project="site", layout=layout_of(a))] == [SID_B]
+    assert index.sessions(machine="nobody", layout=layout_of(a)) == []
+
+
+def test_a_session_pruned_everywhere_is_found_in_history_even_after_a_rebuild(
+    two_machines: tuple[Machine, Machine],
+) -> None:
+    a, _b = two_machines
+    search(a, "walrus")
+    (a.claude / session_path("-home-b-work-site", SID_B)).unlink()
+    a.run("push", "--prune")
+    for _ in range(2):
+        hit = next(h for h in search(a, "logo")["hits"])  # type: ignore[attr-defined]
+        assert (hit["session"], hit["where"]) == (SID_B, "history")
+        assert hit["restore"] == f"git claude-sync restore {SID_B}"
+        a.run("search", "--rebuild")
+    a.run("restore", SID_B[:8])  # the command the hit gives works
+    assert (a.claude / session_path("-home-b-work-site", SID_B)).exists()
+
+
+def test_text_only_an_earlier_version_held_is_found_with_all_versions(
+    two_machines: tuple[Machine, Machine],
+) -> None:
+    a, _b = two_machines
+    search(a, "walrus")
+    path = session_path("-home-b-work-site", SID_B)
+    cwd = "/home/b/work/site"
+    a.write(path, session_b() + line(SID_B, cwd, "user", "the tapir", "2025-07-02T00:00:00Z"))
+    a.run("push")
+    # Rewritten, not appended: the tapir goes, the first line stays (elsewhere in the file).
+    a.write(path, line(SID_B, cwd, "user", "go green", "2025-07-03T00:00:00Z") + session_b())
+    a.run("push")
+
+    def found(*args: str) -> list[tuple[object, object]]:
+        hits = search(a, *args)["hits"]
+        return [(h["session"], h["earlier_version"]) for h in hits]  # type: ignore[index]
+
+    assert found("tapir") == []
+    assert found("tapir", "--all-versions") == [(SID_B, True)]
+    assert found("green") == [(SID_B, False)]
+    assert found("logo", "--all-versions") == [(SID_B, False)]  # kept once, not twice
+
+
+def test_an_unusable_index_never_fails_a_sync(two_machines: tuple[Machine, Machine]) -> None:
+    a, b = two_machines
+    search(a, "walrus")
+    index_file = a.tool_home / "search" / "index.sqlite3"
+    for name in os.listdir(index_file.parent):
+        (index_file.parent / name).unlink()
+    index_file.write_bytes(b"SQLite format 3\0" + b"\xff" * 4000)
+    with open(b.claude / session_path("-home-b-work-site", SID_B), "ab") as handle:
+        handle.write(line(SID_B, "/x", "user", "the okapi", "2025-07-05T00:00:00Z"))
+    b.run("push")
+    proc = a.run("pull")
+    assert "Traceback" not in proc.stderr and not index_file.exists()
+    proc = a.run("search", "--json", "okapi")
+    assert [h["session"] for h in json.loads(proc.stdout)["hits"]] == [SID_B]
