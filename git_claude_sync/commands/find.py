@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import time
 
 import click
 
-from git_claude_sync.engine import session_history
 from git_claude_sync.search import index
 from git_claude_sync.search.index import MATCH_END, MATCH_START, Hit
 from git_claude_sync.ui import jsonout
@@ -45,6 +45,9 @@ def run(
 ) -> None:
     since_time = None
     if since is not None:
+        # Only here: the engine's modules cost a search without --since their import time.
+        from git_claude_sync.engine import session_history
+
         since_time = dt.datetime.fromtimestamp(session_history.parse_date(since), dt.UTC)
     index.fts_query(text)  # an empty query fails before any work
     index.update(notice=_notice)
@@ -67,10 +70,13 @@ def run(
     wanted = colour_wanted()
     for hit in hits:
         where = _where(hit)
-        when = hit.time.timestamp() if hit.time else None
+        when = (
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(hit.time.timestamp()))
+            if hit.time
+            else "-"
+        )
         click.echo(
-            paint(hit.session_id[:8], "yellow", wanted)
-            + f"  {_project(hit)}  {session_history.show_time(when)}  "
+            paint(hit.session_id[:8], "yellow", wanted) + f"  {_project(hit)}  {when}  "
             f"{hit.machine or '?'}  {hit.role}" + (f"  ({where})" if where else "")
         )
         click.echo(f"    {_show_snippet(hit.snippet, wanted)}")
