@@ -526,7 +526,9 @@ def restore(session: str, at: str | None, force: bool) -> None:
     help="Only what a person typed, Claude's replies, or tool calls and their output.",
 )
 @click.option(
-    "--all-versions", is_flag=True, help="Also text only earlier versions of a transcript held."
+    "--all-versions",
+    is_flag=True,
+    help="Also text only earlier versions of a transcript held (those this index saw replaced).",
 )
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N matches.")
 @click.option("--rebuild", is_flag=True, help="Build the search index again from the sync repo.")
@@ -555,7 +557,7 @@ def search(
     from git_claude_sync.commands import find as command
 
     if rebuild:
-        command.rebuild()
+        command.rebuild(then_search=bool(words))
         if not words:
             return
     if not words:

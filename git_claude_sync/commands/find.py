@@ -23,12 +23,14 @@ def _notice(message: str) -> None:
     click.echo(f"git-claude-sync: {message}", err=True)
 
 
-def rebuild() -> None:
+def rebuild(*, then_search: bool = False) -> None:
+    """Build the index again; the summary goes to stderr when search results follow on stdout."""
     click.echo("Building the search index from the sync repo…", err=True)
     stats = index.rebuild(notice=_notice)
     click.echo(
         f"Indexed {plural(stats.files, 'transcript')} "
-        f"({stats.bytes / 1e6:.1f} MB, {plural(stats.entries, 'piece')} of text)."
+        f"({stats.bytes / 1e6:.1f} MB, {plural(stats.entries, 'piece')} of text).",
+        err=then_search,
     )
 
 

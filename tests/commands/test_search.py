@@ -169,6 +169,8 @@ def test_rebuild_and_a_corrupt_index_rebuilt_with_one_line(
     a, _b = two_machines
     proc = a.run("search", "--rebuild")
     assert "Indexed 2 transcripts" in proc.stdout
+    proc = a.run("search", "--rebuild", "--json", "walrus")  # the summary stays off stdout
+    assert len(json.loads(proc.stdout)["hits"]) == 2 and "Indexed 2" in proc.stderr
     index = a.tool_home / "search" / "index.sqlite3"
     for name in os.listdir(index.parent):
         (index.parent / name).unlink()
