@@ -220,7 +220,7 @@ def query(
                 snippet=_one_line(snippet),
                 path=_text(path),
                 cwd=cwd,
-                present_locally=_present(claude_dir, _main_path(folder, sid)),
+                present_locally=_present(claude_dir, indexer.main_path(path, sid)),
                 in_head=bool(in_head),
                 current=bool(is_current),
             )
@@ -303,10 +303,6 @@ def _one_line(snippet: str) -> str:
 
 def _text(path: bytes) -> str:
     return path.decode("utf-8", "backslashreplace")
-
-
-def _main_path(folder: str, sid: str) -> bytes:
-    return indexer.PROJECTS + os.fsencode(folder) + b"/" + os.fsencode(sid) + b".jsonl"
 
 
 def _claude_dir(layout: Layout) -> str:

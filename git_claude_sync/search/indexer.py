@@ -63,12 +63,23 @@ def session_of(path: bytes) -> tuple[str, str, bool]:
     (the caller fills that in; ``agent-X`` until then).
     """
     parts = path.split(b"/")
-    folder = os.fsdecode(parts[1])
-    name = os.fsdecode(parts[2])
+    # Names that are not UTF-8 are shown, never stored as lone surrogates (SQLite refuses them).
+    folder = parts[1].decode("utf-8", "backslashreplace")
+    name = parts[2].decode("utf-8", "backslashreplace")
     if len(parts) == 3:
         stem = name[: -len(".jsonl")]
         return folder, stem, not stem.startswith("agent-")
     return folder, name, False
+
+
+def main_path(path: bytes, session_id: str) -> bytes:
+    """The session's transcript for one of its files (itself, or a subagent's)."""
+    parts = path.split(b"/")
+    if len(parts) > 3:  # projects/F/ID/subagents/...
+        return b"/".join(parts[:2]) + b"/" + parts[2] + b".jsonl"
+    if parts[2].startswith(b"agent-"):  # an old flat subagent file: its session named inside
+        return b"/".join(parts[:2]) + b"/" + session_id.encode() + b".jsonl"
+    return path
 
 
 def update(

@@ -284,3 +284,19 @@ def test_an_unusable_index_never_fails_a_sync(two_machines: tuple[Machine, Machi
     assert "Traceback" not in proc.stderr and not index_file.exists()
     proc = a.run("search", "--json", "okapi")
     assert [h["session"] for h in json.loads(proc.stdout)["hits"]] == [SID_B]
+
+
+def test_half_an_emoji_in_a_transcript_is_indexed_not_fatal(machine_a: Machine) -> None:
+    # JSON may escape half a surrogate pair (a tool output cut mid-emoji): valid JSON, invalid
+    # Unicode, which SQLite refuses; the line is still found.
+    raw = (
+        b'{"type":"user","sessionId":"' + SID_A.encode() + b'","cwd":"/home/a/x\\udc80",'
+        b'"timestamp":"2025-06-01T10:00:00Z",'
+        b'"message":{"role":"user","content":"cut \\ud83d emoji capybara"}}\n'
+    )
+    machine_a.write(session_path("-home-a-x", SID_A), raw)
+    machine_a.run("init")
+    machine_a.run("push")
+    hits = search(machine_a, "capybara")["hits"]
+    assert [h["session"] for h in hits] == [SID_A]  # type: ignore[index]
+    assert "cut ? emoji" in hits[0]["snippet"]  # type: ignore[index]
