@@ -528,7 +528,7 @@ def restore(session: str, at: str | None, force: bool) -> None:
 @click.option(
     "--all-versions",
     is_flag=True,
-    help="Also text only earlier versions of a transcript held (those this index saw replaced).",
+    help="Also text only earlier versions of a transcript held (rewritten, not appended to).",
 )
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N matches.")
 @click.option("--rebuild", is_flag=True, help="Build the search index again from the sync repo.")

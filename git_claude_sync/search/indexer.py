@@ -133,6 +133,7 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
     """Index every transcript HEAD holds, and the last version of those deleted since."""
     git = source.git
     versions: dict[bytes, Version] = {}
+    chains: dict[bytes, list[Version]] = {}  # every version of each path, newest first
     for path, (_mode, oid) in git.ls_tree(head).items():
         if is_transcript(path):
             versions[path] = Version(oid, None, None, True)
@@ -141,6 +142,8 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
         for _old, new, path in entry.changes:
             if not is_transcript(path):
                 continue
+            if set(new) != {"0"}:
+                chains.setdefault(path, []).append(Version(new, machine, entry.at, False))
             known = versions.get(path)
             if known is None:
                 if set(new) != {"0"}:  # the last version of a file deleted since
@@ -161,8 +164,55 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
             batch = []
     _index_batch(db, source, batch, versions, stats)
     with database.transaction(db):
+        for path, version in _shortened(source, versions, chains):
+            _index_earlier(db, source, path, version, stats)
         database.set_meta(db, "commit", head)
     return stats
+
+
+def _shortened(
+    source: Source, versions: dict[bytes, Version], chains: dict[bytes, list[Version]]
+) -> list[tuple[bytes, Version]]:
+    """Earlier versions larger than the version after them: rewritten, not appended to.
+
+    A transcript only grows, so a version followed by a smaller one held text the
+    later one may lack.  Sizes come from git without reading a blob; only these
+    versions are decrypted.  (A rewrite that also grew the file is not seen here;
+    an update that sees the rewrite happen keeps the older text either way.)
+    """
+    chains = {p: c for p, c in chains.items() if len(c) > 1 and p in versions}
+    sizes = source.git.blob_sizes(v.oid for chain in chains.values() for v in chain)
+    found = []
+    for path, chain in chains.items():
+        for newer, older in zip(chain, chain[1:], strict=False):
+            if older.oid != versions[path].oid and sizes.get(older.oid, 0) > sizes.get(
+                newer.oid, 0
+            ):
+                found.append((path, older))
+    return found
+
+
+def _index_earlier(
+    db: sqlite3.Connection, source: Source, path: bytes, version: Version, stats: Stats
+) -> None:
+    """The entries of an earlier version that the indexed one lacks, as ``current = 0``."""
+    row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return
+    data, _base = _read_blob(source, path, version.oid, 0, b"")
+    if data is None:
+        return
+    stats.files += 1
+    stats.bytes += len(data)
+    have = {d for (d,) in db.execute("SELECT digest FROM entries WHERE file = ?", (row[0],))}
+    missing = []
+    for entry in transcript_text.read_from(data).entries:
+        digest = _digest(entry)
+        if digest not in have:
+            have.add(digest)
+            missing.append(entry)
+    _add_entries(db, row[0], version.machine, missing, current=False)
+    stats.entries += len(missing)
 
 
 def _index_batch(
@@ -270,6 +320,8 @@ def _add_entries(
     file_id: int,
     machine: str | None,
     entries: list[transcript_text.Entry],
+    *,
+    current: bool = True,
 ) -> None:
     if not entries:
         return
@@ -277,9 +329,9 @@ def _add_entries(
     ids = range(first, first + len(entries))
     db.executemany(
         "INSERT INTO entries(id, file, role, time, machine, current, digest) "
-        "VALUES (?, ?, ?, ?, ?, 1, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (i, file_id, e.role, e.time, machine, _digest(e))
+            (i, file_id, e.role, e.time, machine, int(current), _digest(e))
             for i, e in zip(ids, entries, strict=True)
         ],
     )
@@ -324,6 +376,13 @@ def _read(
                 return data, 0
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
         pass
+    return _read_blob(source, path, oid, indexed, tail)
+
+
+def _read_blob(
+    source: Source, path: bytes, oid: str, indexed: int, tail: bytes
+) -> tuple[bytes | None, int]:
+    """``_read`` from the sync repo: the blob decrypted (None: under a key not here)."""
     try:
         plain = next(
             (source.keys.decrypt(path, blob) for _oid, blob in source.git.iter_blobs([oid])),

@@ -254,7 +254,8 @@ def test_text_only_an_earlier_version_held_is_found_with_all_versions(
     search(a, "walrus")
     path = session_path("-home-b-work-site", SID_B)
     cwd = "/home/b/work/site"
-    a.write(path, session_b() + line(SID_B, cwd, "user", "the tapir", "2025-07-02T00:00:00Z"))
+    tapir = "the tapir " + "and so on " * 40
+    a.write(path, session_b() + line(SID_B, cwd, "user", tapir, "2025-07-02T00:00:00Z"))
     a.run("push")
     # Rewritten, not appended: the tapir goes, the first line stays (elsewhere in the file).
     a.write(path, line(SID_B, cwd, "user", "go green", "2025-07-03T00:00:00Z") + session_b())
@@ -268,6 +269,11 @@ def test_text_only_an_earlier_version_held_is_found_with_all_versions(
     assert found("tapir", "--all-versions") == [(SID_B, True)]
     assert found("green") == [(SID_B, False)]
     assert found("logo", "--all-versions") == [(SID_B, False)]  # kept once, not twice
+    # A rebuild finds the rewrite in history: the version before it was larger.
+    a.run("search", "--rebuild")
+    assert found("tapir") == []
+    assert found("tapir", "--all-versions") == [(SID_B, True)]
+    assert found("logo", "--all-versions") == [(SID_B, False)]
 
 
 def test_an_unusable_index_never_fails_a_sync(two_machines: tuple[Machine, Machine]) -> None:
