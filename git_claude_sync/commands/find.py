@@ -13,6 +13,7 @@ import time
 
 import click
 
+from git_claude_sync.machine.paths import current
 from git_claude_sync.search import index
 from git_claude_sync.search.index import MATCH_END, MATCH_START, Hit
 from git_claude_sync.ui import jsonout
@@ -52,6 +53,8 @@ def run(
 
         since_time = dt.datetime.fromtimestamp(session_history.parse_date(since), dt.UTC)
     index.fts_query(text)  # an empty query fails before any work
+    if not current().search_index_file.exists():
+        click.echo("Building the search index (once: pushes and pulls keep it current)…", err=True)
     index.update(notice=_notice)
     hits = index.query(
         text,
