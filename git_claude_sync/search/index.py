@@ -95,9 +95,12 @@ def _with_index(
             ) from None
         (notice or _stderr)(f"the search index was unusable ({err}); rebuilding it")
     database.remove(path)
-    db = database.open_index(path)
-    indexer.update(db, source_for(layout), full=True)
-    return work(db, layout)
+    try:
+        db = database.open_index(path)
+        indexer.update(db, source_for(layout), full=True)
+        return work(db, layout)
+    except (database.IndexBroken, sqlite3.DatabaseError) as err:  # a disk that fails it again
+        raise FatalError(f"cannot use the search index {path}: {err}") from None
 
 
 def _built(db: sqlite3.Connection, layout: Layout) -> None:
