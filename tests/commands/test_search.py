@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -308,3 +309,32 @@ def test_half_an_emoji_in_a_transcript_is_indexed_not_fatal(machine_a: Machine) 
     hits = search(machine_a, "capybara")["hits"]
     assert [h["session"] for h in hits] == [SID_A]  # type: ignore[index]
     assert "cut ? emoji" in hits[0]["snippet"]  # type: ignore[index]
+
+
+NO_FTS5 = '''
+import sqlite3
+
+class _NoFts5(sqlite3.Connection):
+    def execute(self, sql, *args):
+        if "fts5" in sql.lower():
+            raise sqlite3.OperationalError("no such module: fts5")
+        return super().execute(sql, *args)
+
+_connect = sqlite3.connect
+sqlite3.connect = lambda *args, **kwargs: _connect(*args, factory=_NoFts5, **kwargs)
+'''
+
+
+def test_a_python_whose_sqlite_lacks_fts5_is_told_so_in_one_line(
+    machine_a: Machine, tmp_path: Path
+) -> None:
+    # Some Python builds leave FTS5 out of SQLite; this one has it, so the test's process
+    # hides it (a sitecustomize on PYTHONPATH, as tests/remote/inject does for faults).
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(NO_FTS5)
+    machine_a.run("init")
+    proc = machine_a.run("search", "anything", check=False, PYTHONPATH=str(inject))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("git-claude-sync: search needs SQLite's FTS5")
+    assert not (machine_a.tool_home / "search" / "index.sqlite3").exists()
