@@ -139,6 +139,10 @@ def rebuild(*, layout: Layout | None = None, notice: Notice | None = None) -> St
 # -- questions -----------------------------------------------------------------------
 
 
+# --project: part of the project folder, or of the directory the session ran in.
+_PROJECT = "(instr(lower({t}folder), ?) > 0 OR instr(lower(coalesce({t}cwd, '')), ?) > 0)"
+
+
 def fts_query(text: str) -> str:
     """The user's words as an FTS5 query: every word must occur; "quoted words" as a phrase;
     a trailing * matches any word starting so.  Nothing the user types is FTS5 syntax."""
@@ -188,7 +192,7 @@ def query(
         where.append("coalesce(e.time, f.last_time, f.written) >= ?")
         args.append(_epoch(since))
     if project is not None:
-        where.append("(instr(lower(f.folder), ?) > 0 OR instr(lower(coalesce(f.cwd, '')), ?) > 0)")
+        where.append(_PROJECT.format(t="f."))
         args += [project.lower(), project.lower()]
     if machine is not None:
         where.append("lower(coalesce(e.machine, f.machine, '')) = ?")
@@ -245,7 +249,7 @@ def sessions(
     where = ["main = 1"]
     args: list[object] = []
     if project is not None:
-        where.append("(instr(lower(folder), ?) > 0 OR instr(lower(coalesce(cwd, '')), ?) > 0)")
+        where.append(_PROJECT.format(t=""))
         args += [project.lower(), project.lower()]
     if machine is not None:
         where.append("lower(coalesce(machine, '')) = ?")

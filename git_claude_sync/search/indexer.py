@@ -255,26 +255,9 @@ def _index_file(
     new_tail = (tail + data[: read.end])[-TAIL:] if base else data[: read.end][-TAIL:]
     if row is None:
         file_id = db.execute(
-            "INSERT INTO files(path, session_id, folder, main, oid, indexed, tail, machine, "
-            "written, in_head, cwd, title, first_time, last_time, messages) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                path,
-                sid,
-                folder,
-                int(main),
-                version.oid,
-                end,
-                new_tail,
-                machine,
-                written,
-                int(version.in_head),
-                read.cwd,
-                read.title,
-                read.first_time,
-                read.last_time,
-                read.messages,
-            ),
+            "INSERT INTO files(path, session_id, folder, main, indexed, in_head) "
+            "VALUES (?, ?, ?, ?, 0, 1)",
+            (path, sid, folder, int(main)),
         ).lastrowid
         assert file_id is not None
     else:
@@ -286,29 +269,29 @@ def _index_file(
                 "last_time = NULL, messages = 0 WHERE id = ?",
                 (file_id,),
             )
-        db.execute(
-            "UPDATE files SET oid = ?, indexed = ?, tail = ?, machine = ?, written = ?, "
-            "in_head = ?, cwd = coalesce(cwd, ?), title = coalesce(title, ?), "
-            "first_time = min(coalesce(first_time, ?), coalesce(?, first_time)), "
-            "last_time = max(coalesce(last_time, ?), coalesce(?, last_time)), "
-            "messages = messages + ? WHERE id = ?",
-            (
-                version.oid,
-                end,
-                new_tail,
-                machine,
-                written,
-                int(version.in_head),
-                read.cwd,
-                read.title,
-                read.first_time,
-                read.first_time,
-                read.last_time,
-                read.last_time,
-                read.messages,
-                file_id,
-            ),
-        )
+    db.execute(
+        "UPDATE files SET oid = ?, indexed = ?, tail = ?, machine = ?, written = ?, "
+        "in_head = ?, cwd = coalesce(cwd, ?), title = coalesce(title, ?), "
+        "first_time = min(coalesce(first_time, ?), coalesce(?, first_time)), "
+        "last_time = max(coalesce(last_time, ?), coalesce(?, last_time)), "
+        "messages = messages + ? WHERE id = ?",
+        (
+            version.oid,
+            end,
+            new_tail,
+            machine,
+            written,
+            int(version.in_head),
+            read.cwd,
+            read.title,
+            read.first_time,
+            read.first_time,
+            read.last_time,
+            read.last_time,
+            read.messages,
+            file_id,
+        ),
+    )
     _add_entries(db, file_id, machine, read.entries)
     stats.entries += len(read.entries)
     if row is not None and base == 0:
