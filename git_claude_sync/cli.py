@@ -551,8 +551,9 @@ def search(
     words starting so.  Each match shows its session, project, time, machine
     and the text around it, and how to resume the session (or restore it first).
 
-    The index is ~/.claude-sync/search/ (mode 0600): it holds the sessions'
-    PLAINTEXT, stays on this machine, and is updated by every push and pull.
+    The index is ~/.claude-sync/search/ (private: modes 0700 and 0600): it holds
+    the sessions' PLAINTEXT, stays on this machine, and every push and pull
+    updates it with what they changed.
     """
     from git_claude_sync.commands import find as command
 

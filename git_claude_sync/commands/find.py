@@ -121,7 +121,7 @@ def resume_command(hit: Hit) -> str:
 
 def restore_command(hit: Hit) -> str | None:
     """How to bring the session back here (None: it is here)."""
-    if hit.present_locally and hit.current:
+    if hit.present_locally:  # (text of an earlier version: restore would bring the latest)
         return None
     return f"git claude-sync restore {hit.session_id}"
 
