@@ -17,7 +17,6 @@ from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import current
-from git_claude_sync.remote import urls
 from git_claude_sync.ui import jsonout, passphrase, prompt
 from git_claude_sync.ui.report import Report, plural
 
@@ -52,11 +51,6 @@ def export(passphrase_stdin: bool) -> None:
 def rotate(verbosity: int, yes: bool = False) -> None:
     report = Report(verbosity)
     repo = open_repo()
-    if urls.is_object_storage(repo.git.remote_url() or ""):
-        raise FatalError(
-            "key rotation is not supported for object storage remotes yet (their manifest "
-            "and packs are sealed with the key); nothing was changed"
-        )
     if not yes and prompt.has_terminal():
         click.echo(
             "A new key stops every other machine until it runs 'git claude-sync key use' "

@@ -84,13 +84,20 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
     """
     layout, git = repo.layout, repo.git
     new_key = Key(raw)
-    remote_tip = steps.fetch(repo)
-    remote_id = remote_key_id(git, remote_tip) if remote_tip else None
-    if remote_id is not None and remote_id != new_key.key_id:
-        raise FatalError(
-            f"the remote's files are encrypted with key {codec.format_fingerprint(remote_id)}, "
-            f"not {new_key.fingerprint}; nothing was changed"
-        )
+    # Written first: a bucket's manifest is under the new key, and the remote
+    # helper opens it with key.next (docs/spec/rotation.md, "Buckets").
+    keyring.write_private(layout.pending_key_file, raw)
+    try:
+        remote_tip = steps.fetch(repo)
+        remote_id = remote_key_id(git, remote_tip) if remote_tip else None
+        if remote_id is not None and remote_id != new_key.key_id:
+            raise FatalError(
+                f"the remote's files are encrypted with key {codec.format_fingerprint(remote_id)}"
+                f", not {new_key.fingerprint}; nothing was changed"
+            )
+    except FatalError:
+        layout.pending_key_file.unlink(missing_ok=True)
+        raise
     steps.commit(repo, steps.stage(repo, report))
     head = git.rev("HEAD")
     new_commit = None
