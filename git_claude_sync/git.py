@@ -791,6 +791,15 @@ class Git:
             args += ["-p", parent]
         return self.out([*args, "-m", message]).strip()
 
+    def commits_oldest_first(self, tip: str) -> list[tuple[str, list[str]]]:
+        """(commit, parents) of every commit reachable from ``tip``, parents before children."""
+        out = self.out(["rev-list", "--topo-order", "--reverse", "--parents", tip])
+        return [(ids[0], ids[1:]) for ids in (line.split() for line in out.splitlines()) if ids]
+
+    def store_commit(self, raw: bytes) -> str:
+        """Write a commit object exactly as given (``git cat-file commit`` form); its id."""
+        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+
     def update_ref(
         self, ref: str, new: str, old: str | None = None, *, create: bool = False
     ) -> None:

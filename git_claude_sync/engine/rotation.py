@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import KEY_LEN, Key
-from git_claude_sync.engine import kept, steps, transaction
+from git_claude_sync.engine import history_rewrite, kept, steps, transaction
 from git_claude_sync.engine.remote_key import remote_key_id
 from git_claude_sync.engine.steps import Chooser
 from git_claude_sync.engine.sync_repo import KEYID_CONFIG, SyncRepo
@@ -34,23 +34,42 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
 from git_claude_sync.ui.report import Report
 
+# The body of a rotation commit whose history was re-encrypted too.
+HISTORY_REWRITTEN = "\n\nHistory re-encrypted under the new key (--rewrite-history)."
+
 # -- rotate ------------------------------------------------------------------------
 
 
-def rotate(repo: SyncRepo, report: Report, choose: Chooser | None) -> tuple[Key, int]:
-    """Rotate the repo key (the caller holds the sync lock); the new key, objects sent."""
+def rotate(
+    repo: SyncRepo, report: Report, choose: Chooser | None, *, rewrite_history: bool = False
+) -> tuple[Key, int]:
+    """Rotate the repo key (the caller holds the sync lock); the new key, objects sent.
+
+    ``rewrite_history``: every commit is copied under the new key
+    (engine/history_rewrite.py) and the copy replaces the remote's history,
+    with a lease on the tip it was made from; if the remote moved, the
+    transaction merges and the rewrite copies the new commits too.
+    """
     layout, git = repo.layout, repo.git
     new_raw = os.urandom(KEY_LEN)
     new_key = Key(new_raw)
+    rewriter: history_rewrite.Rewriter | None = None
 
     def reseal(head: str | None) -> transaction.Outgoing | None:
+        nonlocal rewriter
         keyring.retire(layout.key_file, repo.key)
         keyring.write_private(layout.pending_key_file, new_raw)
         if head is None:
             return None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
-        tree = reencrypt_tree(git, old_keys, new_key, head)
         message = f"{repo.config.machine}: rotate key to {new_key.fingerprint}"
+        if rewrite_history:
+            rewriter = rewriter or history_rewrite.Rewriter(git, old_keys, new_key)
+            with report.phase("re-encrypt history"):
+                copy = rewriter.rewrite(head)
+            commit = git.commit_tree(git.tree_of(copy), [copy], message + HISTORY_REWRITTEN)
+            return transaction.Outgoing(commit, new_key, replaces=True)
+        tree = reencrypt_tree(git, old_keys, new_key, head)
         commit = git.commit_tree(tree, [head], message)
         return transaction.Outgoing(commit, new_key, via=head)
 
@@ -104,9 +123,16 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
     if head is not None:
         base = git.merge_base(head, remote_tip) if remote_tip else None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
-        tree = reencrypt_tree(git, old_keys, new_key, head)
-        message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
-        new_commit = git.commit_tree(tree, [base] if base else [], message)
+        copies = history_rewrite.copies_named_in(git, remote_tip) if remote_tip and not base else {}
+        if copies:
+            # The remote's history was rewritten: our commits it lacks are replayed
+            # on the copies of those it has, one by one.
+            rewriter = history_rewrite.Rewriter(git, old_keys, new_key, commits=copies)
+            new_commit = rewriter.rewrite(head)
+        else:
+            tree = reencrypt_tree(git, old_keys, new_key, head)
+            message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
+            new_commit = git.commit_tree(tree, [base] if base else [], message)
     keyring.write_private(layout.pending_key_file, raw)
     _switch(repo, new_key)
     if head is not None and new_commit is not None:
