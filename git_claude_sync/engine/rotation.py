@@ -51,6 +51,9 @@ def rotate(
     transaction merges and the rewrite copies the new commits too.
     """
     layout, git = repo.layout, repo.git
+    resumed = _finish_interrupted(repo, report, choose)
+    if resumed is not None:
+        return resumed, 0
     new_raw = os.urandom(KEY_LEN)
     new_key = Key(new_raw)
     rewriter: history_rewrite.Rewriter | None = None
@@ -80,6 +83,27 @@ def rotate(
         git.update_ref(LOCAL_REF, result.sent.commit, head)
         move_index_to(git, head, result.sent.commit)
     return new_key, result.objects_sent
+
+
+def _finish_interrupted(repo: SyncRepo, report: Report, choose: Chooser | None) -> Key | None:
+    """A rotation here whose push landed but which died before switching keys: the
+    remote is under key.next.  Switch to it (as ``key use`` would) instead of making
+    yet another key, which would lose the one the remote needs."""
+    pending_file = repo.layout.pending_key_file
+    try:
+        raw = keyring.raw_key(pending_file)
+    except (FatalError, OSError):
+        return None
+    pending = Key(raw)
+    remote_tip = steps.fetch(repo)  # a bucket's helper opens a manifest under key.next
+    if remote_tip is None or remote_key_id(repo.git, remote_tip) != pending.key_id:
+        return None
+    report.say(
+        f"The remote already moved to key {pending.fingerprint} (a rotation here was "
+        "interrupted); finishing it."
+    )
+    adopt(repo, report, raw, choose)
+    return pending
 
 
 def _switch(repo: SyncRepo, new_key: Key) -> None:

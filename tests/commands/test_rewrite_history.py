@@ -4,12 +4,15 @@ key, the remote's replaced safely, the other machine following with one command
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import CodecError
 from tests.machines import Machine, git_plain
+from tests.remote.injection import KILL_BEFORE_SWITCH, KILL_MID_REWRITE, injecting
 
 
 def reachable_blobs(repo: Path, *, every_object: bool = False) -> dict[str, bytes]:
@@ -28,9 +31,7 @@ def reachable_blobs(repo: Path, *, every_object: bool = False) -> dict[str, byte
             input="".join(o + "\n" for o in oids).encode(),
         ).decode()  # fmt: skip
         oids = [line.split()[0] for line in kinds.splitlines() if line.endswith(" blob")]
-    return {
-        oid: git_plain("--git-dir", str(repo), "cat-file", "blob", oid) for oid in sorted(oids)
-    }
+    return {oid: git_plain("--git-dir", str(repo), "cat-file", "blob", oid) for oid in sorted(oids)}
 
 
 def opened_by(key: Key, blobs: dict[str, bytes]) -> list[str]:
@@ -105,3 +106,104 @@ def test_rewrite_history_on_a_git_remote_and_the_other_machine_follows(
     assert b.git("merge-base", "main", "origin/main").stdout.strip()
     served = reachable_blobs(remote)
     assert opened_by(old, served) == []
+
+
+def _start(machine: Machine, *args: str, **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["git", "claude-sync", *args],
+        env=machine.env(**extra),
+        cwd=machine.home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(gate: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not list(gate.glob("waiting.*")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the rewrite never reached its pause"
+        time.sleep(0.05)
+
+
+def test_a_push_during_the_rewrite_is_not_lost(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    b.run("pull")
+    old = keyfile.load(a.key_file)
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    rotating = _start(a, "key", "rotate", "--rewrite-history", **injecting(pause_rewrite=gate))
+    _wait_for(gate, rotating)
+    # History copied, not sent yet: B pushes under the old key meanwhile.
+    b.write("commands/b.md", b"from b, during the rewrite\n")
+    b.run("push")
+    (gate / "go").touch()
+    out, err = rotating.communicate(timeout=300)
+    assert rotating.returncode == 0, out + err
+    # The lease failed, A merged B's commit and copied it too.
+    assert (a.claude / "commands/b.md").read_bytes() == b"from b, during the rewrite\n"
+    assert opened_by(old, reachable_blobs(a.default_remote)) == []
+    b.run("key", "use", str(a.key_file))
+    assert (b.claude / "commands/b.md").read_bytes() == b"from b, during the rewrite\n"
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n'
+    assert "Nothing to push" in b.run("push").stdout
+
+
+def test_a_rewrite_killed_while_copying_leaves_everything_as_it_was(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    for n in range(1, 4):
+        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1)))
+        a.run("push")
+    before = git_plain("--git-dir", str(a.default_remote), "rev-parse", "main")
+    old = keyfile.load(a.key_file)
+    proc = a.run(
+        "key", "rotate", "--rewrite-history", check=False, **injecting(fault=KILL_MID_REWRITE)
+    )
+    assert proc.returncode in (-9, 137)  # killed (git reports 128 + 9)
+    # Remote and local untouched: same tip, same key, syncing goes on.
+    assert git_plain("--git-dir", str(a.default_remote), "rev-parse", "main") == before
+    assert keyfile.load(a.key_file).key_id == old.key_id
+    b.run("pull")
+    a.run("pull")
+    # Run again: it completes.
+    a.run("key", "rotate", "--rewrite-history")
+    assert opened_by(old, reachable_blobs(a.default_remote)) == []
+    b.run("key", "use", str(a.key_file))
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
+        a.claude / "projects/-p/s.jsonl"
+    ).read_bytes()
+
+
+def test_a_rewrite_killed_after_its_push_finishes_when_run_again(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    old = keyfile.load(a.key_file)
+    proc = a.run(
+        "key", "rotate", "--rewrite-history", check=False, **injecting(fault=KILL_BEFORE_SWITCH)
+    )
+    assert proc.returncode in (-9, 137)  # killed (git reports 128 + 9)
+    # The remote holds the new history; this machine still has the old key and the new
+    # one in key.next.  Its next sync says what to do; a re-run finishes the rotation.
+    assert opened_by(old, reachable_blobs(a.default_remote)) == []
+    proc = a.run("pull", check=False)
+    assert proc.returncode != 0 and "key use" in proc.stderr and "key.next" in proc.stderr
+    a.write("commands/a.md", b"made while half-rotated\n")
+    out = a.run("key", "rotate", "--rewrite-history").stdout
+    assert "finishing it" in out
+    new = keyfile.load(a.key_file)
+    assert new.key_id != old.key_id
+    assert opened_by(old, reachable_blobs(a.default_remote)) == []
+    a.run("push")
+    b.run("key", "use", str(a.key_file))
+    assert (b.claude / "commands/a.md").read_bytes() == b"made while half-rotated\n"
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n'
