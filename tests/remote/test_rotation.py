@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from git_claude_sync.crypto import codec, keyfile
-from git_claude_sync.remote.transfer import MANIFEST_NAME
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.errors import CodecError
+from git_claude_sync.remote.transfer import MANIFEST_NAME, open_pack
 from tests.commands.test_key import PASSPHRASE, export_code
+from tests.commands.test_rewrite_history import opened_by, reachable_blobs
+from tests.machines import git_plain
 from tests.remote.backends import Backend, RemoteMachine
+from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
 
 
 def _pair(backend: Backend, tmp_path: Path) -> tuple[RemoteMachine, RemoteMachine]:
@@ -79,6 +86,92 @@ def test_joining_with_the_old_key_after_a_rotation_says_wrong_key(
     c = s3_backend.machine(tmp_path / "c")
     proc = c.run("init", *s3_backend.init_args(), "--key", str(old_copy), check=False)
     assert proc.returncode != 0 and "wrong key" in proc.stderr
+
+
+def _old_key_opens(backend: Backend, old: Key, new: Key, scratch: Path) -> list[str]:
+    """The canary: every object of the bucket, and every blob inside every pack, tried
+    with the old key through the public codec API; what it opens."""
+    opened = []
+    scratch.mkdir()
+    git_plain("init", "-q", "--bare", str(scratch))
+    for name, data in backend.objects().items():
+        short = name.rsplit("/", 1)[1]
+        try:
+            old.decrypt(None, data)
+            opened.append(name)
+        except CodecError:
+            pass
+        if short != MANIFEST_NAME:
+            pack = open_pack(new, short, data)
+            git_plain("--git-dir", str(scratch), "index-pack", "--stdin", "--fix-thin", input=pack)
+    blobs = reachable_blobs(scratch, every_object=True)
+    assert blobs
+    return opened + opened_by(old, blobs)
+
+
+def test_rewrite_history_on_a_bucket_killed_then_raced_by_a_push(
+    s3_backend: Backend, tmp_path: Path
+) -> None:
+    a, b = _pair(s3_backend, tmp_path)
+    for n in range(2, 4):
+        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1)))
+        a.run("push")
+    b.run("pull")
+    old = keyfile.load(a.key_file)
+    before = s3_backend.objects()
+
+    # Killed with its new pack stored, the manifest not swapped: the remote is as it was,
+    # and this machine keeps its key.
+    proc = a.run(
+        "key", "rotate", "--rewrite-history", check=False, **injecting(fault=KILL_BEFORE_MANIFEST)
+    )
+    # (the remote helper is the process killed; the CLI reports it in one line)
+    assert proc.returncode == 1 and "died of signal 9" in proc.stderr, proc.stderr
+    assert keyfile.load(a.key_file).key_id == old.key_id
+    after = s3_backend.objects()
+    assert {n: d for n, d in after.items() if n in before} == before
+    b.run("pull")
+
+    # Run again, and B pushes under the old key while A waits to swap the manifest.
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    rotating = subprocess.Popen(
+        ["git", "claude-sync", "key", "rotate", "--rewrite-history"],
+        env=a.env(**injecting(pause=gate)),
+        cwd=a.home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(gate.glob("waiting.*")):
+        assert rotating.poll() is None, rotating.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    b.write("commands/b.md", b"from b, during the rewrite\n")
+    b.run("push")
+    (gate / "go").touch()
+    out, err = rotating.communicate(timeout=300)
+    assert rotating.returncode == 0, out + err
+    new = keyfile.load(a.key_file)
+    assert (a.claude / "commands/b.md").read_bytes() == b"from b, during the rewrite\n"
+
+    # One manifest and one pack, under the new key; nothing opens with the old one.
+    stored = _key_ids(s3_backend)
+    assert len(stored) == 2 and set(stored.values()) == {new.key_id}
+    assert _old_key_opens(s3_backend, old, new, tmp_path / "scratch") == []
+
+    proc = b.run("pull", check=False)
+    assert proc.returncode != 0 and f"the remote moved to key {new.fingerprint}" in proc.stderr
+    b.write("commands/b2.md", b"b again\n")
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "commands/b2.md").read_bytes() == b"b again\n"
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
+        a.claude / "projects/-p/s.jsonl"
+    ).read_bytes()
+    assert _old_key_opens(s3_backend, old, new, tmp_path / "scratch2") == []
 
 
 @pytest.fixture(autouse=True)
