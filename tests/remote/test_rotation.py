@@ -61,6 +61,9 @@ def test_rotate_on_a_bucket_and_the_other_machine_follows(
         assert len(message.splitlines()) == 1, message
         assert f"the remote moved to key {new.fingerprint}" in message, message
         assert "key use --key-code" in message and "wrong key" not in message, message
+    status = b.run("status", check=False)
+    assert status.returncode == 4 and "unreachable" not in status.stdout, status.stdout
+    assert f"the remote moved to key {new.fingerprint}" in status.stdout
     a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n{"uuid":"2"}\n')
     a.run("push")
 
