@@ -208,6 +208,8 @@ class Remote:
         """The key a stored manifest names, if this machine may open it; else the current one
         (which then fails, naming both)."""
         key_id = parse_header(sealed).key_id
+        if key_id == self.key.key_id:
+            return self.key
         for key in self._also_open():
             if key.key_id == key_id:
                 return key

@@ -1,5 +1,5 @@
-"""Key rotation on bucket remotes, through the real CLI against SeaweedFS on 127.0.0.1
-(docs/spec/rotation.md, "Buckets")."""
+"""Key rotation on bucket remotes, through the real CLI against SeaweedFS (and, for the
+plain rotation, the GCS emulator) on 127.0.0.1 (docs/spec/rotation.md, "Buckets")."""
 
 from __future__ import annotations
 
@@ -39,16 +39,18 @@ def _key_ids(backend: Backend) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.parametrize("provider", ["s3_backend", "gcs_backend"])
 def test_rotate_on_a_bucket_and_the_other_machine_follows(
-    s3_backend: Backend, tmp_path: Path
+    provider: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    a, b = _pair(s3_backend, tmp_path)
+    backend: Backend = request.getfixturevalue(provider)
+    a, b = _pair(backend, tmp_path)
     old = keyfile.load(a.key_file)
     a.run("key", "rotate")
     new = keyfile.load(a.key_file)
     assert new.key_id != old.key_id
     # Manifest and every pack under the new key; the old packs are gone at once.
-    stored = _key_ids(s3_backend)
+    stored = _key_ids(backend)
     assert MANIFEST_NAME in stored and len(stored) == 2, stored
     assert set(stored.values()) == {new.key_id}
 
@@ -72,10 +74,10 @@ def test_rotate_on_a_bucket_and_the_other_machine_follows(
     b.run("push")
     a.run("pull")
     assert (a.claude / "commands/b.md").read_bytes() == b"from b\n"
-    assert set(_key_ids(s3_backend).values()) == {new.key_id}
+    assert set(_key_ids(backend).values()) == {new.key_id}
     # A third machine joins with the new key alone and gets everything.
-    c = s3_backend.machine(tmp_path / "c")
-    c.run("init", *s3_backend.init_args(), "--key", str(a.key_file))
+    c = backend.machine(tmp_path / "c")
+    c.run("init", *backend.init_args(), "--key", str(a.key_file))
     assert (c.claude / "commands/b.md").read_bytes() == b"from b\n"
 
 
