@@ -179,6 +179,43 @@ def test_rewrite_history_on_a_bucket_killed_then_raced_by_a_push(
     assert _old_key_opens(s3_backend, old, new, tmp_path / "scratch2") == []
 
 
+def test_a_push_that_loses_to_the_rotation_is_told_and_kept(
+    s3_backend: Backend, tmp_path: Path
+) -> None:
+    a, b = _pair(s3_backend, tmp_path)
+    b.run("pull")
+    b.write("commands/b.md", b"pushed while A rotates\n")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    # B's pack is stored; B waits to swap the manifest while A rotates the key.
+    pushing = subprocess.Popen(
+        ["git", "claude-sync", "push"],
+        env=b.env(**injecting(pause=gate)),
+        cwd=b.home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(gate.glob("waiting.*")):
+        assert pushing.poll() is None, pushing.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    a.run("key", "rotate")
+    new = keyfile.load(a.key_file)
+    (gate / "go").touch()
+    _out, err = pushing.communicate(timeout=300)
+    assert pushing.returncode != 0
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"the remote moved to key {new.fingerprint}" in err and "key use" in err
+    # B's pack was deleted with the old ones; its commit waits locally, then goes through.
+    assert set(_key_ids(s3_backend).values()) == {new.key_id}
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "commands/b.md").read_bytes() == b"pushed while A rotates\n"
+
+
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLAUDE_SYNC_KEY_FILE", raising=False)
