@@ -181,7 +181,8 @@ def _gather(fetch: bool) -> Status:
         color_ui=git.config_get("color.ui"),
     )
     if fetched is False:
-        status.attention.append(error if _key_moved(error) else f"remote unreachable ({error})")
+        moved_away = error is not None and _key_moved(error)
+        status.attention.append(error if error and moved_away else f"remote unreachable ({error})")
     if moved:
         assert remote_id is not None
         status.attention.append(
