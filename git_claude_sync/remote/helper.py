@@ -41,8 +41,9 @@ def load_key() -> Key:
 
 
 def pending_keys() -> list[Key]:
-    """A rotation's new key on this machine (key.next), if any: a manifest under it is a
-    rotation of ours whose switch did not finish, readable so the switch can."""
+    """The key in key.next, if any: written by this machine (a rotation whose switch did not
+    finish, or 'key use' about to fetch), so a manifest under it is opened, never one under
+    a retired key."""
     if os.environ.get(KEY_FILE_ENV):
         return []
     try:

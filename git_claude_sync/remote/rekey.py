@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
@@ -60,13 +61,7 @@ class Rekeying(Remote):
     def upload_for(
         self, manifest: Manifest, updates: dict[str, str | None]
     ) -> tuple[list[str], Pack | None]:
-        refs = dict(manifest.refs)
-        for dst, new in updates.items():
-            if new is None:
-                refs.pop(dst, None)
-            else:
-                refs[dst] = new
-        tips = sorted(set(refs.values()))
+        tips = sorted(set(super().proposed(manifest, updates, None).refs.values()))
         missing = CallerRepo.missing_objects(tips)
         if missing:  # another ref this repository never fetched: cannot repack it
             raise FatalError(
@@ -79,22 +74,8 @@ class Rekeying(Remote):
     def proposed(
         self, manifest: Manifest, updates: dict[str, str | None], pack: Pack | None
     ) -> Manifest:
-        refs = dict(manifest.refs)
-        for dst, new in updates.items():
-            if new is None:
-                refs.pop(dst, None)
-            else:
-                refs[dst] = new
-        head = manifest.head if manifest.head in refs else None
-        if head is None and refs:
-            head = "refs/heads/main" if "refs/heads/main" in refs else sorted(refs)[0]
-        return Manifest(
-            refs=refs,
-            head=head,
-            packs=[pack] if pack else [],
-            dropped=[],
-            serial=manifest.serial + 1,
-        )
+        updated = super().proposed(manifest, updates, None)
+        return replace(updated, packs=[pack] if pack else [], dropped=[])
 
     def _maintain(self) -> None:
         """Once the new manifest is in place: delete every other object of ours, now."""

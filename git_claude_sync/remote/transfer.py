@@ -347,6 +347,7 @@ class Remote:
                 self.manifest, self.version = proposed, new_version
                 return None
             current, current_version = self.read_manifest()
+            self.check_manifest_key()
             if all(current.refs.get(d) == v for d, v in updates.items()) and (
                 new_pack is None or new_pack.id in current.pack_ids()
             ):
