@@ -207,3 +207,30 @@ def test_a_rewrite_killed_after_its_push_finishes_when_run_again(
     b.run("key", "use", str(a.key_file))
     assert (b.claude / "commands/a.md").read_bytes() == b"made while half-rotated\n"
     assert (b.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n'
+
+
+def test_two_rewrites_in_a_row_keep_authors_dates_and_one_origin_line(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
+    a.run("push")
+    fields = "%an%x00%ad%x00%s"
+    before = a.git("log", f"--format={fields}", "main").stdout.splitlines()
+    keys = [keyfile.load(a.key_file)]
+    a.run("key", "rotate", "--rewrite-history")
+    keys.append(keyfile.load(a.key_file))
+    b.run("key", "use", str(a.key_file))
+    a.run("key", "rotate", "--rewrite-history")
+    b.run("key", "use", str(a.key_file))
+    after = a.git("log", f"--format={fields}", "main").stdout.splitlines()
+    # Two rotation commits on top; every older commit keeps author, date and subject.
+    assert after[2:] == before
+    for body in a.git("log", "--format=%B%x00", "main~2").stdout.split(b"\0"):
+        if body.strip():
+            assert body.count(b"Rewritten-from: ") == 1, body
+    # B followed both: it shares A's history; neither earlier key opens anything served.
+    assert b.git("rev-parse", "main").stdout == a.git("rev-parse", "main").stdout
+    served = reachable_blobs(a.default_remote)
+    assert [opened_by(key, served) for key in keys] == [[], []]
+    assert opened_by(keyfile.load(a.key_file), served)
