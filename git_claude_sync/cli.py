@@ -401,6 +401,7 @@ def key() -> None:
       git claude-sync key fingerprint       # compare between machines
       git claude-sync key export            # one line to paste into 'init --key-code'
       git claude-sync key rotate            # new key; current files re-encrypted and pushed
+      git claude-sync key rotate --rewrite-history   # ... and the whole history too
       git claude-sync key use --key-code C  # after another machine rotated
     """
 
