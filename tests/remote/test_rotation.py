@@ -17,7 +17,7 @@ from tests.commands.test_key import PASSPHRASE, export_code
 from tests.commands.test_rewrite_history import opened_by, reachable_blobs
 from tests.machines import git_plain
 from tests.remote.backends import Backend, RemoteMachine
-from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
+from tests.remote.injection import KILL_BEFORE_MANIFEST, KILL_BEFORE_SWITCH, injecting
 
 
 def _pair(backend: Backend, tmp_path: Path) -> tuple[RemoteMachine, RemoteMachine]:
@@ -214,6 +214,29 @@ def test_a_push_that_loses_to_the_rotation_is_told_and_kept(
     b.run("push")
     a.run("pull")
     assert (a.claude / "commands/b.md").read_bytes() == b"pushed while A rotates\n"
+
+
+def test_a_rotation_killed_after_its_push_finishes_on_a_bucket(
+    s3_backend: Backend, tmp_path: Path
+) -> None:
+    a, b = _pair(s3_backend, tmp_path)
+    old = keyfile.load(a.key_file)
+    proc = a.run(
+        "key", "rotate", "--rewrite-history", check=False, **injecting(fault=KILL_BEFORE_SWITCH)
+    )
+    assert proc.returncode in (-9, 137), proc.stderr
+    # The bucket moved to key.next; this machine's next sync names that file.
+    pending = keyfile.load(a.tool_home / "key.next")
+    assert set(_key_ids(s3_backend).values()) == {pending.key_id}
+    proc = a.run("push", check=False)
+    assert proc.returncode != 0 and "key.next" in proc.stderr, proc.stderr
+    a.write("commands/a.md", b"made while half-rotated\n")
+    assert "finishing it" in a.run("key", "rotate", "--rewrite-history").stdout
+    assert keyfile.load(a.key_file).key_id == pending.key_id
+    a.run("push")
+    assert _old_key_opens(s3_backend, old, pending, tmp_path / "scratch") == []
+    b.run("key", "use", str(a.key_file))
+    assert (b.claude / "commands/a.md").read_bytes() == b"made while half-rotated\n"
 
 
 @pytest.fixture(autouse=True)
