@@ -14,9 +14,12 @@ Rotation, step by step (each step leaves something a later run can finish):
    then the branch and the index.
 
 History keeps its old-key blobs: whoever holds the old key can still read
-everything up to the rotation.  Other machines learn of the rotation on their
-next pull (``check_incoming``) and are told to run ``key use``, which
-re-encrypts what they hold (``adopt``) and merges.
+everything up to the rotation -- unless ``--rewrite-history``, where step 3
+sends a copy of the whole history (engine/history_rewrite.py) that replaces
+the remote's.  Other machines learn of the rotation on their next pull
+(``check_incoming``; on a bucket, the remote helper) and are told to run
+``key use``, which re-encrypts what they hold (``adopt``; after a rewrite,
+replaying their own commits on the copies) and merges.
 """
 
 from __future__ import annotations
@@ -157,7 +160,6 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
             tree = reencrypt_tree(git, old_keys, new_key, head)
             message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
             new_commit = git.commit_tree(tree, [base] if base else [], message)
-    keyring.write_private(layout.pending_key_file, raw)
     _switch(repo, new_key)
     if head is not None and new_commit is not None:
         git.update_ref(LOCAL_REF, new_commit, head)

@@ -34,6 +34,14 @@ def reachable_blobs(repo: Path, *, every_object: bool = False) -> dict[str, byte
     return {oid: git_plain("--git-dir", str(repo), "cat-file", "blob", oid) for oid in sorted(oids)}
 
 
+def push_versions(machine: Machine, count: int) -> None:
+    """``count`` pushes, each adding a line to one session: a history of several commits."""
+    for n in range(1, count + 1):
+        lines = b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1))
+        machine.write("projects/-p/s.jsonl", lines)
+        machine.run("push")
+
+
 def opened_by(key: Key, blobs: dict[str, bytes]) -> list[str]:
     """The blobs ``key`` decrypts (whatever path they were sealed for: tried through the
     public codec with no path check)."""
@@ -53,9 +61,7 @@ def test_rewrite_history_on_a_git_remote_and_the_other_machine_follows(
     pair: tuple[Machine, Machine],
 ) -> None:
     a, b = pair
-    for n in range(1, 4):
-        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1)))
-        a.run("push")
+    push_versions(a, 3)
     b.run("pull")
     old = keyfile.load(a.key_file)
     remote = a.default_remote
@@ -108,7 +114,7 @@ def test_rewrite_history_on_a_git_remote_and_the_other_machine_follows(
     assert opened_by(old, served) == []
 
 
-def _start(machine: Machine, *args: str, **extra: str) -> subprocess.Popen[str]:
+def start(machine: Machine, *args: str, **extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         ["git", "claude-sync", *args],
         env=machine.env(**extra),
@@ -119,12 +125,25 @@ def _start(machine: Machine, *args: str, **extra: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for(gate: Path, proc: subprocess.Popen[str]) -> None:
+def wait_for(gate: Path, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 120
     while not list(gate.glob("waiting.*")):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the rewrite never reached its pause"
         time.sleep(0.05)
+
+
+def rewrite_raced_by_a_push(a: Machine, b: Machine, gate: Path, pause: dict[str, str]) -> None:
+    """A runs ``key rotate --rewrite-history``, pausing at ``gate`` (``pause``: the
+    ``injecting`` environment naming it) while B pushes ``commands/b.md`` under the old
+    key; A's rotation succeeds."""
+    rotating = start(a, "key", "rotate", "--rewrite-history", **pause)
+    wait_for(gate, rotating)
+    b.write("commands/b.md", b"from b, during the rewrite\n")
+    b.run("push")
+    (gate / "go").touch()
+    out, err = rotating.communicate(timeout=300)
+    assert rotating.returncode == 0, out + err
 
 
 def test_a_push_during_the_rewrite_is_not_lost(
@@ -135,16 +154,10 @@ def test_a_push_during_the_rewrite_is_not_lost(
     a.run("push")
     b.run("pull")
     old = keyfile.load(a.key_file)
+    # History copied, not sent yet: B pushes under the old key meanwhile.
     gate = tmp_path / "gate"
     gate.mkdir()
-    rotating = _start(a, "key", "rotate", "--rewrite-history", **injecting(pause_rewrite=gate))
-    _wait_for(gate, rotating)
-    # History copied, not sent yet: B pushes under the old key meanwhile.
-    b.write("commands/b.md", b"from b, during the rewrite\n")
-    b.run("push")
-    (gate / "go").touch()
-    out, err = rotating.communicate(timeout=300)
-    assert rotating.returncode == 0, out + err
+    rewrite_raced_by_a_push(a, b, gate, injecting(pause_rewrite=gate))
     # The lease failed, A merged B's commit and copied it too.
     assert (a.claude / "commands/b.md").read_bytes() == b"from b, during the rewrite\n"
     assert opened_by(old, reachable_blobs(a.default_remote)) == []
@@ -158,9 +171,7 @@ def test_a_rewrite_killed_while_copying_leaves_everything_as_it_was(
     pair: tuple[Machine, Machine],
 ) -> None:
     a, b = pair
-    for n in range(1, 4):
-        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1)))
-        a.run("push")
+    push_versions(a, 3)
     before = git_plain("--git-dir", str(a.default_remote), "rev-parse", "main")
     old = keyfile.load(a.key_file)
     proc = a.run(

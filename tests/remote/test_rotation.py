@@ -3,8 +3,6 @@ plain rotation, the GCS emulator) on 127.0.0.1 (docs/spec/rotation.md, "Buckets"
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,14 @@ from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import CodecError
 from git_claude_sync.remote.transfer import MANIFEST_NAME, open_pack
 from tests.commands.test_key import PASSPHRASE, export_code
-from tests.commands.test_rewrite_history import opened_by, reachable_blobs
+from tests.commands.test_rewrite_history import (
+    opened_by,
+    push_versions,
+    reachable_blobs,
+    rewrite_raced_by_a_push,
+    start,
+    wait_for,
+)
 from tests.machines import git_plain
 from tests.remote.backends import Backend, RemoteMachine
 from tests.remote.injection import KILL_BEFORE_MANIFEST, KILL_BEFORE_SWITCH, injecting
@@ -118,9 +123,7 @@ def test_rewrite_history_on_a_bucket_killed_then_raced_by_a_push(
     s3_backend: Backend, tmp_path: Path
 ) -> None:
     a, b = _pair(s3_backend, tmp_path)
-    for n in range(2, 4):
-        a.write("projects/-p/s.jsonl", b"".join(b'{"uuid":"%d"}\n' % i for i in range(1, n + 1)))
-        a.run("push")
+    push_versions(a, 3)
     b.run("pull")
     old = keyfile.load(a.key_file)
     before = s3_backend.objects()
@@ -140,24 +143,7 @@ def test_rewrite_history_on_a_bucket_killed_then_raced_by_a_push(
     # Run again, and B pushes under the old key while A waits to swap the manifest.
     gate = tmp_path / "gate"
     gate.mkdir()
-    rotating = subprocess.Popen(
-        ["git", "claude-sync", "key", "rotate", "--rewrite-history"],
-        env=a.env(**injecting(pause=gate)),
-        cwd=a.home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not list(gate.glob("waiting.*")):
-        assert rotating.poll() is None, rotating.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    b.write("commands/b.md", b"from b, during the rewrite\n")
-    b.run("push")
-    (gate / "go").touch()
-    out, err = rotating.communicate(timeout=300)
-    assert rotating.returncode == 0, out + err
+    rewrite_raced_by_a_push(a, b, gate, injecting(pause=gate))
     new = keyfile.load(a.key_file)
     assert (a.claude / "commands/b.md").read_bytes() == b"from b, during the rewrite\n"
 
@@ -188,19 +174,8 @@ def test_a_push_that_loses_to_the_rotation_is_told_and_kept(
     gate = tmp_path / "gate"
     gate.mkdir()
     # B's pack is stored; B waits to swap the manifest while A rotates the key.
-    pushing = subprocess.Popen(
-        ["git", "claude-sync", "push"],
-        env=b.env(**injecting(pause=gate)),
-        cwd=b.home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not list(gate.glob("waiting.*")):
-        assert pushing.poll() is None, pushing.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    pushing = start(b, "push", **injecting(pause=gate))
+    wait_for(gate, pushing)
     a.run("key", "rotate")
     new = keyfile.load(a.key_file)
     (gate / "go").touch()
