@@ -401,6 +401,7 @@ def key() -> None:
       git claude-sync key fingerprint       # compare between machines
       git claude-sync key export            # one line to paste into 'init --key-code'
       git claude-sync key rotate            # new key; current files re-encrypted and pushed
+      git claude-sync key rotate --rewrite-history   # ... and the whole history too
       git claude-sync key use --key-code C  # after another machine rotated
     """
 
@@ -438,20 +439,28 @@ def key_export(passphrase_stdin: bool) -> None:
 
 @key.command("rotate")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option(
+    "--rewrite-history",
+    is_flag=True,
+    help="Re-encrypt every commit under the new key and replace the remote's history.",
+)
 @_verbose
 @_quiet
-def key_rotate(yes: bool, verbose: bool, quiet: bool) -> None:
+def key_rotate(yes: bool, rewrite_history: bool, verbose: bool, quiet: bool) -> None:
     """Make a new key, re-encrypt the current files under it and push them.
 
     History already pushed stays encrypted under the old key: whoever holds
-    the old key can still read everything synced up to now.  The old key is
-    kept in ~/.claude-sync/old-keys/ so this machine can read that history.
+    the old key can still read everything synced up to now -- unless
+    --rewrite-history, which re-encrypts every commit and replaces the
+    remote's history (no other machine's commit is lost), so the old key
+    opens nothing the remote serves.  The old key is kept in
+    ~/.claude-sync/old-keys/ so this machine can read its own history.
     Other machines stop with a message until they run 'key use'.  On a
     terminal it asks first (--yes does not); without one it goes ahead.
     """
     from git_claude_sync.commands import key as command
 
-    command.rotate(_verbosity(verbose, quiet), yes)
+    command.rotate(_verbosity(verbose, quiet), yes, rewrite_history)
 
 
 @key.command("use")

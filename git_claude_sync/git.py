@@ -49,6 +49,8 @@ _REMOTE_MOVED = (
     "cannot lock ref",
     "incorrect old value",
 )
+# The bucket helper's line when the remote is under a key this machine lacks.
+_KEY_MOVED = "the remote moved to key"
 # The remote received the push and said no: a hook, its fsck, a quota.
 _REMOTE_REFUSED = re.compile(r"\[remote rejected\][^(\n]*\(([^)\n]*)\)")
 # What fsck says of an object it rejects: "error: object 1a2b…: hasDotgit: …".
@@ -584,13 +586,18 @@ class Git:
     # -- the remote ---------------------------------------------------------
 
     def talk(
-        self, args: Sequence[str], *, what: str, echo: bool = False
+        self,
+        args: Sequence[str],
+        *,
+        what: str,
+        echo: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> tuple[str, subprocess.CompletedProcess[bytes]]:
         """(remote URL, result) of ``git ARGS`` talking to the remote, every wait bounded."""
         url = scrub(self.remote_url() or "?")
         proc = run_remote(
             ["git", *args],
-            env=self.env(),
+            env=self.env(env),
             cwd=self.work_tree,
             url=url,
             limits=self.limits,
@@ -796,6 +803,15 @@ class Git:
             args += ["-p", parent]
         return self.out([*args, "-m", message]).strip()
 
+    def commits_oldest_first(self, tip: str) -> list[tuple[str, list[str]]]:
+        """(commit, parents) of every commit reachable from ``tip``, parents before children."""
+        out = self.out(["rev-list", "--topo-order", "--reverse", "--parents", tip])
+        return [(ids[0], ids[1:]) for ids in (line.split() for line in out.splitlines()) if ids]
+
+    def store_commit(self, raw: bytes) -> str:
+        """Write a commit object exactly as given (``git cat-file commit`` form); its id."""
+        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+
     def update_ref(
         self, ref: str, new: str, old: str | None = None, *, create: bool = False
     ) -> None:
@@ -887,6 +903,8 @@ class Git:
             stderr = proc.stderr.decode("utf-8", "replace")
             if f"couldn't find remote ref {LOCAL_REF}" in stderr:
                 return None
+            if _KEY_MOVED in stderr:  # the helper's own line says what to do (remote/helper.py)
+                raise GitError(cause(proc.stderr))
             if _FSCK_FINDING.search(proc.stderr) or b"fsck error" in proc.stderr:
                 raise GitError(
                     f"the remote {url} sent objects that fail git's integrity checks (fsck), "
@@ -898,16 +916,30 @@ class Git:
             )
         return self.rev(REMOTE_REF)
 
-    def push_branch(self, commit: str, *, progress: bool = False) -> bool:
-        """Send ``commit`` as the remote's branch; False if the remote moved meanwhile."""
+    def push_branch(
+        self,
+        commit: str,
+        *,
+        progress: bool = False,
+        lease: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Send ``commit`` as the remote's branch; False if the remote moved meanwhile.
+
+        ``lease``: replace the branch even if ``commit`` does not descend from it,
+        provided the remote's branch is still exactly ``lease`` (--force-with-lease).
+        """
+        args = ["push", "--porcelain", "--progress"]
+        if lease is not None:
+            args.append(f"--force-with-lease={LOCAL_REF}:{lease}")
         url, proc = self.talk(
-            ["push", "--porcelain", "--progress", REMOTE, f"{commit}:{LOCAL_REF}"],
-            what="push",
-            echo=progress,
+            [*args, REMOTE, f"{commit}:{LOCAL_REF}"], what="push", echo=progress, env=env
         )
         out = proc.stdout.decode("utf-8", "replace")
         if proc.returncode == 0:
             return True
+        if _KEY_MOVED in proc.stderr.decode("utf-8", "replace"):
+            raise GitError(cause(proc.stderr))
         if any(sign in out for sign in _REMOTE_MOVED):
             return False
         refused = _REMOTE_REFUSED.search(out + proc.stderr.decode("utf-8", "replace"))
@@ -1052,6 +1084,11 @@ class CallerRepo:
     @staticmethod
     def is_ancestor(old: str, new: str) -> bool:
         proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], capture_output=True)
+        return proc.returncode == 0
+
+    @staticmethod
+    def rev_exists(ref: str) -> bool:
+        proc = subprocess.run(["git", "rev-parse", "-q", "--verify", ref], capture_output=True)
         return proc.returncode == 0
 
     @classmethod
