@@ -1074,6 +1074,126 @@ class CallerRepo:
         return None if not value else value == "true"
 
 
+# -- a git host as object storage (remote/git_store.py, docs/spec/git-host.md) ------------
+
+# The hidden layout's URLs: claude-sync::git+<any URL git takes>.
+HIDDEN_PREFIX = "claude-sync::git+"
+# Lines of ``push --porcelain`` for a ref whose compare-and-swap lost.
+_LEASE_LOST = ("[rejected]", "failed to update ref", "cannot lock ref", "incorrect old value")
+
+
+class HostRepo:
+    """A scratch bare repository, and the git host it exchanges single refs with.
+
+    The git-host store wraps each stored object in a commit here, pushes it to
+    one ref of the host, and fetches such refs back; nothing here is the sync repo.
+    """
+
+    def __init__(self, path: Path, url: str, limits: Limits) -> None:
+        self.path = path
+        self.url = url
+        self.limits = limits
+        if not (path / "HEAD").exists():
+            proc = subprocess.run(
+                ["git", "init", "--bare", "-q", str(path)], capture_output=True, env=_plain_env()
+            )
+            if proc.returncode != 0:
+                raise GitError(Git.describe_failure("git init", proc.stderr))
+
+    def _env(self) -> dict[str, str]:
+        env = _plain_env()
+        env.update(GIT_DIR=str(self.path), LC_ALL="C")
+        return env
+
+    def run(self, args: Sequence[str], *, input: bytes | None = None) -> bytes:
+        proc = subprocess.run(
+            ["git", *args], input=input, capture_output=True, env=self._env(), cwd=self.path
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure(f"git {args[0]}", proc.stderr))
+        return proc.stdout
+
+    def write_object(self, kind: str, data: bytes) -> str:
+        """Store ``data`` as an object of type ``kind`` (exactly these bytes); its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", kind, "--stdin"]
+        return self.run(args, input=data).decode().strip()
+
+    def read_blob(self, spec: str) -> bytes:
+        """The blob ``spec`` names (``COMMIT:PATH``)."""
+        return self.run(["cat-file", "blob", spec])
+
+    def _remote(self, args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
+        return run_remote(
+            ["git", *args], env=self._env(), cwd=self.path, url=self.url, limits=self.limits,
+            what=what,
+        )  # fmt: skip
+
+    def _failed(self, what: str, proc: subprocess.CompletedProcess[bytes]) -> GitError:
+        return GitError(
+            Git.describe_failure(f"the git host {scrub(self.url)}: {what}", proc.stderr)
+            + self.limits.hint(proc.stderr)
+        )
+
+    def list_refs(self, pattern: str) -> dict[str, str]:
+        """The host's refs matching ``pattern`` (ls-remote), name -> id."""
+        return remote_refs(self.url, self.limits, pattern)
+
+    def fetch_ref(self, ref: str) -> str | None:
+        """Bring the commit at the host's ``ref`` here; its id, or None if there is no such ref."""
+        local = "refs/fetched/" + ref.removeprefix("refs/")
+        proc = self._remote(
+            ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.url,
+             f"+{ref}:{local}"],
+            "fetch",
+        )  # fmt: skip
+        if proc.returncode != 0:
+            if b"couldn't find remote ref" in proc.stderr:
+                return None
+            raise self._failed("fetch", proc)
+        return self.run(["rev-parse", "--verify", local]).decode().strip()
+
+    def push_refs(
+        self, updates: Mapping[str, str | None], leases: Mapping[str, str | None]
+    ) -> bool:
+        """Set (id) or delete (None) the host's refs, all or none (``--atomic``), each ref in
+        ``leases`` only if the host still has it at that id (None: absent).  False if a
+        lease did not hold; raises on any other failure."""
+        args = ["push", "--porcelain", "--atomic", "--quiet"]
+        args += [f"--force-with-lease={ref}:{old or ''}" for ref, old in sorted(leases.items())]
+        args += [self.url, *(f"{new or ''}:{ref}" for ref, new in sorted(updates.items()))]
+        proc = self._remote(args, "push")
+        if proc.returncode == 0:
+            return True
+        out = proc.stdout.decode("utf-8", "replace")
+        if b"does not support --atomic" in proc.stderr:
+            raise GitError(
+                f"the git host {scrub(self.url)} does not support atomic pushes (git 2.4 or "
+                "later on the host is needed for the hidden layout)"
+            )
+        if leases and any(sign in out for sign in _LEASE_LOST):
+            return False
+        raise self._failed("push", proc)
+
+
+def remote_refs(url: str, limits: Limits, pattern: str | None = None) -> dict[str, str]:
+    """The refs of the repository at ``url`` (all, or those matching ``pattern``): name -> id."""
+    proc = run_remote(
+        ["git", "ls-remote", "--refs", "--", url, *([pattern] if pattern else [])],
+        env=_plain_env(), cwd=None, url=url, limits=limits, what="ls-remote",
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise GitError(
+            Git.describe_failure(f"cannot reach the remote {scrub(url)}: ls-remote", proc.stderr)
+            + limits.hint(proc.stderr)
+        )
+    found = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        oid, _, ref = line.partition("\t")
+        if ref:
+            found[ref] = oid
+    return found
+
+
 def git_version() -> tuple[str, tuple[int, ...]] | None:
     """git's version as printed (``2.39.5``) and as numbers, or None when git will not run."""
     try:

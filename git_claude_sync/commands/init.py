@@ -8,6 +8,7 @@ removed again.
 from __future__ import annotations
 
 import shutil
+from dataclasses import astuple
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
 from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.remote import urls
 from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
@@ -43,6 +45,7 @@ def run(
     key_file: Path | None = None,
     key_raw: bytes | None = None,
     verbosity: int = 1,
+    transparent: bool = False,
 ) -> None:
     report = Report(verbosity)
     layout = current()
@@ -50,6 +53,10 @@ def run(
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
+    note = None
+    if remote is not None and not urls.is_object_storage(url):
+        limits = config.load(layout.config_file).network
+        url, note = astuple(urls.choose_layout(url, transparent=transparent, limits=limits))
     made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
     made_remote = False
@@ -86,6 +93,8 @@ def run(
             report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
         prompt.report_merge(result, report)
     report.say(f"  remote: {url}")
+    if note:
+        report.say(note)
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None and key_raw is None:
         report.say(
@@ -118,7 +127,8 @@ def switch_claude_dir() -> None:
 
 def _already(layout: Layout, remote: str | None, report: Report) -> None:
     existing = sync_repo.git_for(layout).remote_url()
-    if remote is not None and _remote_url(layout, remote) != existing:
+    given = None if remote is None else _remote_url(layout, remote)
+    if given is not None and existing not in (given, urls.hidden(given)):
         raise FatalError(
             f"already initialised with remote {existing}; to change it run "
             f"'git claude-sync git remote set-url {REMOTE} URL'"

@@ -362,13 +362,15 @@ class Remote:
         keep = (
             {MANIFEST_NAME} | manifest.pack_ids() | {i for i, _ in _recent(manifest.dropped, now)}
         )
-        for info in self.store.list():
-            if (
-                NAME.match(info.name)
+        self.store.delete_many(
+            [
+                info.name
+                for info in self.store.list()
+                if NAME.match(info.name)
                 and info.name not in keep
                 and now - info.modified >= GRACE_SECONDS
-            ):
-                self.store.delete(info.name)
+            ]
+        )
 
 
 def _recent(dropped: list[tuple[str, float]], now: float) -> list[tuple[str, float]]:

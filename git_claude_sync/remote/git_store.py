@@ -1,0 +1,121 @@
+"""A plain git host (GitHub, a bare repo over ssh, https or a path) as a ``Store``.
+
+Normative text: docs/spec/git-host.md.  Each stored object is one commit on the
+host's ref ``refs/cs/<name>``: a fixed identity, date and message, and a tree
+holding one file, ``o``, whose content is the object's bytes (already sealed
+ciphertext).  So the host sees random or fixed ref names, commits that say
+nothing, and ciphertext; the pack-and-manifest protocol above (transfer.py) is
+the buckets' own.
+
+* ``version`` is the commit's id; ``put_if_match`` is a push with
+  ``--force-with-lease`` on the object's ref: git's receive-pack checks the old
+  value under the ref's lock, so no probe of the provider is needed.
+* ``put`` of a pack waits for the next ``put_if_match`` (the manifest swap) and
+  goes up in the same ``push --atomic``: one round trip instead of two, and a
+  pack lands only together with a manifest that names it, so the host never
+  holds a pack in flight that garbage collection must wait for.
+* ``list`` is ``ls-remote``; a git host does not tell when a ref was written,
+  so every object reads as old (see ``modified`` below).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from git_claude_sync.git import HostRepo, Limits, scrub
+from git_claude_sync.remote.store import NAME, ObjectInfo, Store, StoreError
+
+REF_PREFIX = "refs/cs/"
+FILE_NAME = b"o"
+IDENTITY = b"cs <cs@invalid> 1000000000 +0000"
+MESSAGE = b"cs\n"
+
+
+def ref_for(name: str) -> str:
+    return REF_PREFIX + name
+
+
+def git_object_id(kind: bytes, body: bytes) -> str:
+    """git's (SHA-1) id of an object of type ``kind`` with this content."""
+    return hashlib.sha1(kind + b" %d\x00" % len(body) + body).hexdigest()
+
+
+def wrapping(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The objects (type, content) that carry ``data`` on the host: blob, tree, commit."""
+    blob = git_object_id(b"blob", data)
+    tree_body = b"100644 " + FILE_NAME + b"\x00" + bytes.fromhex(blob)
+    tree = git_object_id(b"tree", tree_body)
+    commit_body = (
+        b"tree " + tree.encode() + b"\n"
+        b"author " + IDENTITY + b"\n"
+        b"committer " + IDENTITY + b"\n"
+        b"\n" + MESSAGE
+    )
+    return [(b"blob", data), (b"tree", tree_body), (b"commit", commit_body)]
+
+
+class GitStore(Store):
+    """One git repository on a host; ``target`` is any URL or path git itself takes."""
+
+    checks_preconditions = True
+
+    def __init__(self, target: str, limits: Limits) -> None:
+        self.target = target
+        self.limits = limits
+        self.url = "git+" + scrub(target)
+        self._repo: HostRepo | None = None
+        self._pending: dict[str, str] = {}  # ref -> commit, put but not pushed yet
+
+    @property
+    def repo(self) -> HostRepo:
+        if self._repo is None:
+            scratch = Path(tempfile.mkdtemp(prefix="claude-sync-host-"))
+            atexit.register(shutil.rmtree, scratch, True)
+            self._repo = HostRepo(scratch / "host.git", self.target, self.limits)
+        return self._repo
+
+    def _wrap(self, data: bytes) -> str:
+        ids = [self.repo.write_object(kind.decode(), body) for kind, body in wrapping(data)]
+        return ids[-1]
+
+    def get(self, name: str) -> tuple[bytes, str] | None:
+        commit = self.repo.fetch_ref(ref_for(name))
+        if commit is None:
+            return None
+        return self.repo.read_blob(f"{commit}:{FILE_NAME.decode()}"), commit
+
+    def put(self, name: str, data: bytes) -> None:
+        self._pending[ref_for(name)] = self._wrap(data)
+
+    def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
+        commit = self._wrap(data)
+        ref = ref_for(name)
+        if not self.repo.push_refs({**self._pending, ref: commit}, {ref: version}):
+            return None  # the packs wait for the retry of the swap that names them
+        self._pending.clear()
+        return commit
+
+    def list(self) -> list[ObjectInfo]:
+        refs = self.repo.list_refs(REF_PREFIX + "*")
+        # modified 0: a git host does not say when a ref was written; safe because a pack
+        # never lands without a manifest naming it (put waits for put_if_match).
+        return [
+            ObjectInfo(ref.removeprefix(REF_PREFIX), 0, 0.0)
+            for ref in refs
+            if NAME.match(ref.removeprefix(REF_PREFIX))
+        ]
+
+    def delete(self, name: str) -> None:
+        self.delete_many([name])
+
+    def delete_many(self, names: Sequence[str]) -> None:
+        if names and not self.repo.push_refs({ref_for(n): None for n in names}, {}):
+            raise StoreError(f"{self.url}: the host refused to delete {len(names)} objects")
+
+    def check_access(self) -> None:
+        self.repo.list_refs(REF_PREFIX + "*")
