@@ -1079,7 +1079,12 @@ class CallerRepo:
 # The hidden layout's URLs: claude-sync::git+<any URL git takes>.
 HIDDEN_PREFIX = "claude-sync::git+"
 # Lines of ``push --porcelain`` for a ref whose compare-and-swap lost.
-_LEASE_LOST = ("[rejected]", "failed to update ref", "cannot lock ref", "incorrect old value")
+_LEASE_LOST = (
+    "[rejected]",
+    "failed to update ref",
+    "cannot lock ref",
+    "incorrect old value",
+)
 
 
 class HostRepo:
@@ -1164,7 +1169,8 @@ class HostRepo:
         proc = self._remote(args, "push")
         if proc.returncode == 0:
             return True
-        out = proc.stdout.decode("utf-8", "replace")
+        # A race lost on the host itself (after the advertisement) is told on stderr.
+        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
         if b"does not support --atomic" in proc.stderr:
             raise GitError(
                 f"the git host {scrub(self.url)} does not support atomic pushes (git 2.4 or "

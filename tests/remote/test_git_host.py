@@ -1,0 +1,214 @@
+"""The hidden layout on a plain git host (remote/git_store.py, docs/spec/git-host.md):
+real machines, the real CLI, a real bare repository on disk as the host."""
+
+from __future__ import annotations
+
+import getpass
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from git_claude_sync.remote.git_store import git_object_id, ref_for, wrapping
+from git_claude_sync.remote.transfer import MANIFEST_NAME
+from tests.machines import Machine, all_objects, git_plain
+from tests.remote.cases import CANARY, PROJECT, session_bytes
+from tests.remote.injection import injecting
+
+SESSION_ID = "5e1b7c2d-9a41-4c1e-b7aa-quarterly"
+SESSION = f"projects/{PROJECT}/{SESSION_ID}.jsonl"
+
+
+def new_host(path: Path) -> Path:
+    git_plain("init", "--bare", "-q", str(path))
+    return path
+
+
+def machine(home: Path) -> Machine:
+    home.mkdir(parents=True, exist_ok=True)
+    return Machine(home)
+
+
+def host_refs(host: Path) -> dict[str, str]:
+    out = git_plain("--git-dir", str(host), "for-each-ref", "--format=%(refname) %(objectname)")
+    return dict(line.split() for line in out.decode().splitlines())
+
+
+def host_bytes(host: Path) -> int:
+    """What the host stores: the size of every file under objects/."""
+    return sum(p.stat().st_size for p in (host / "objects").rglob("*") if p.is_file())
+
+
+def everything_the_host_holds(host: Path) -> bytes:
+    """Every object's content (inflated), every ref name, and every other file's raw bytes
+    (config, packed-refs, logs), git's own sample hooks and HEAD aside."""
+    parts = [all_objects(host), "\n".join(host_refs(host)).encode()]
+    for path in host.rglob("*"):
+        rel = path.relative_to(host).parts
+        if path.is_file() and rel[0] not in ("objects", "hooks") and rel != ("HEAD",):
+            parts.append(path.read_bytes())
+    return b"\n".join(parts)
+
+
+def test_the_wrapping_is_what_git_itself_writes(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "scratch.git")
+    data = b"\x00ciphertext\xff" * 100
+    for kind, body in wrapping(data):
+        written = git_plain(
+            "--git-dir", str(host), "hash-object", "-w", "-t", kind.decode(), "--stdin", input=body
+        )
+        assert written.decode().strip() == git_object_id(kind, body)
+
+
+def test_two_machines_sync_and_the_host_learns_no_name(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.write("settings.json", b'{"model": "opus"}\n')
+    a.write("CLAUDE.md", b"# notes\n" + CANARY + b"\n")
+    a.write(SESSION, session_bytes(200_000) + b'{"secret":"' + CANARY + b'"}\n')
+    a.run("init", "--git", str(host))
+    assert a.git("remote", "get-url", "origin").stdout.decode().strip() == (
+        f"claude-sync::git+{host}"
+    )
+    a.run("push")
+    b.write("agents/reviewer.md", b"review carefully\n")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "agents/reviewer.md").read_bytes() == b"review carefully\n"
+    assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+    # The local sync repo reads as before: plain git log -p shows the files by name.
+    log = a.git("log", "-p", "--stat", "main").stdout
+    assert SESSION.encode() in log and b"reviewer.md" in log
+
+    # Only refs/cs/<32 hex>: the manifest and packs; every commit says the same nothing.
+    refs = host_refs(host)
+    assert ref_for(MANIFEST_NAME) in refs
+    assert all(re.fullmatch(r"refs/cs/[0-9a-f]{32}", ref) for ref in refs), refs
+    commits = git_plain("--git-dir", str(host), "log", "--all", "--format=%an|%ae|%at|%B")
+    assert set(commits.decode().split("\n\n")) - {""} == {"cs|cs@invalid|1000000000|cs"}
+    held = everything_the_host_holds(host)
+    machine_name = a.git("log", "-1", "--format=%an", "main").stdout.strip()
+    for word in (
+        CANARY,
+        PROJECT.encode(),
+        SESSION_ID.encode(),
+        b"quarterly",
+        b"settings.json",
+        b"CLAUDE.md",
+        b"reviewer",
+        b"projects/",
+        b"refs/heads",
+        b"opus",
+        machine_name,
+        socket.gethostname().encode(),
+        getpass.getuser().encode(),
+        str(tmp_path).encode(),
+    ):
+        if len(word) >= 4:  # shorter ones (a host called "vm") turn up in any ciphertext
+            assert word not in held, word
+
+
+def test_concurrent_pushes_lose_no_commit(tmp_path: Path) -> None:
+    """Two machines reach the manifest swap at the same moment: one wins, the other's
+    lease fails, it fetches, merges and pushes again."""
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.write("settings.json", b"{}\n")
+    a.run("init", "--git", str(host))
+    a.run("push")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    a.write("projects/p/from-a.jsonl", b'{"a":1}\n')
+    b.write("projects/p/from-b.jsonl", b'{"b":1}\n')
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    procs = [
+        subprocess.Popen(
+            ["git", "claude-sync", "push"],
+            env=m.env(**injecting(pause=gate)),
+            cwd=m.home,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for m in (a, b)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(gate.glob("waiting.*"))) < 2 and time.monotonic() < deadline:
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.02)
+    assert len(list(gate.glob("waiting.*"))) == 2, "both pushes should reach the manifest swap"
+    (gate / "go").touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
+    assert len(list(gate.glob("waiting.*"))) == 3  # the loser swapped again, after a merge
+    for m in (a, b):
+        m.run("pull")
+        assert (m.claude / "projects/p/from-a.jsonl").read_bytes() == b'{"a":1}\n'
+        assert (m.claude / "projects/p/from-b.jsonl").read_bytes() == b'{"b":1}\n'
+
+
+def test_a_small_append_sends_little(tmp_path: Path) -> None:
+    """A 2 KB append to a 2 MB session: what the host stores grows by under 10 KB."""
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.write(SESSION, session_bytes(2 * 1024 * 1024))
+    a.run("init", "--git", str(host))
+    a.run("push")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    before = host_bytes(host)
+    with open(a.claude / SESSION, "ab") as handle:
+        handle.write(session_bytes(2048, seed=2))
+    a.run("push")
+    grown = host_bytes(host) - before
+    print(f"\nhidden layout: a 2 KB append grew the git host by {grown} bytes")
+    assert grown < 10_000, grown
+    b.run("pull")
+    assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+
+
+def test_a_no_change_push_costs_what_it_costs_transparent(tmp_path: Path) -> None:
+    """Measured, not raced: a no-change push (the launcher's fast path) and a pull with
+    nothing new, hidden against transparent."""
+    timings = {}
+    for layout in ("hidden", "transparent"):
+        host = new_host(tmp_path / f"{layout}.git")
+        m = machine(tmp_path / layout)
+        m.write("settings.json", b"{}\n")
+        m.run("init", "--git", str(host), *(["--transparent"] if layout == "transparent" else []))
+        m.run("push")
+        for command in ("push", "pull"):
+            started = time.monotonic()
+            for _ in range(3):
+                out = m.run(command).stdout
+            timings[layout, command] = (time.monotonic() - started) / 3
+            assert "Nothing to push." in out or command == "pull", out
+    print("\nno-change push / pull (s):", {k: round(v, 3) for k, v in timings.items()})
+    # The push never reaches the host on either layout: the same cost, give or take noise.
+    assert timings["hidden", "push"] < timings["transparent", "push"] * 3 + 0.2
+
+
+def test_init_keeps_the_layout_a_repository_already_holds(tmp_path: Path) -> None:
+    transparent = new_host(tmp_path / "transparent.git")
+    a = machine(tmp_path / "a")
+    a.write("settings.json", b"{}\n")
+    a.run("init", "--git", str(transparent), "--transparent")
+    a.run("push")
+    assert "refs/heads/main" in host_refs(transparent)
+    b = machine(tmp_path / "b")
+    out = b.run("init", "--git", str(transparent), "--key", str(a.key_file)).stdout
+    assert "remote hide" in out
+    assert b.git("remote", "get-url", "origin").stdout.decode().strip() == str(transparent)
+
+    hidden = new_host(tmp_path / "hidden.git")
+    c = machine(tmp_path / "c")
+    c.write("settings.json", b"{}\n")
+    c.run("init", "--git", str(hidden))
+    c.run("push")
+    d = machine(tmp_path / "d")
+    proc = d.run(
+        "init", "--git", str(hidden), "--transparent", "--key", str(c.key_file), check=False
+    )
+    assert proc.returncode != 0 and "holds the hidden layout" in proc.stderr, proc.stderr
+    assert not d.tool_home.exists()
