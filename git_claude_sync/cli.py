@@ -412,6 +412,32 @@ def conflicts_resolve(path: str, choice: str | None = None) -> None:
 
 
 @cli.group()
+def remote() -> None:
+    """Change how the remote holds what is synced.
+
+    \b
+      git claude-sync remote hide           # a git host keeps only ciphertext, no names
+    """
+
+
+@remote.command("hide")
+@_verbose
+@_quiet
+def remote_hide(verbose: bool, quiet: bool) -> None:
+    """Move a git remote to the hidden layout: no file, project or machine name on the host.
+
+    Syncs first, copies the history into encrypted packs under random ref names
+    of the same repository (claude-sync::git+URL), reads them back, and only
+    then replaces the branch on the host by a marker (the host must allow a
+    force push to it).  Safe to interrupt: run it again to finish.  Other
+    machines follow on their next sync.
+    """
+    from git_claude_sync.commands import remote as command
+
+    command.hide(_verbosity(verbose, quiet))
+
+
+@cli.group()
 def key() -> None:
     """Show, export, rotate or switch the key that encrypts everything synced.
 

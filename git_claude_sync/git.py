@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import math
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -864,6 +866,32 @@ class Git:
     def add_remote(self, url: str) -> None:
         self.run(["remote", "add", REMOTE, url])
 
+    def set_remote_url(self, url: str) -> None:
+        self.run(["remote", "set-url", REMOTE, url])
+
+    def store_object(self, kind: str, data: bytes) -> str:
+        """Write ``data`` as an object of type ``kind``, exactly these bytes; its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", kind, "--stdin"]
+        return self.out(args, input=data).strip()
+
+    def replace_branch_at(self, url: str, new: str, expected: str) -> bool:
+        """Set the branch of the repository at ``url`` to ``new`` if it is still at
+        ``expected`` (a lease); False if it moved."""
+        proc = run_remote(
+            ["git", "push", "--porcelain", f"--force-with-lease={LOCAL_REF}:{expected}",
+             url, f"{new}:{LOCAL_REF}"],
+            env=self.env(), cwd=self.cwd, url=url, limits=self.limits, what="push",
+        )  # fmt: skip
+        if proc.returncode == 0:
+            return True
+        if any(
+            sign in (proc.stdout + proc.stderr).decode("utf-8", "replace") for sign in _LEASE_LOST
+        ):
+            return False
+        raise GitError(
+            self.describe_failure(f"the remote {scrub(url)} refused the push", proc.stderr)
+        )
+
     def fetch_branch(self) -> str | None:
         """Fetch the remote's branch into REMOTE_REF; its tip, or None if it has none yet."""
         url, proc = self.talk(
@@ -886,13 +914,16 @@ class Git:
             )
         return self.rev(REMOTE_REF)
 
-    def push_branch(self, commit: str, *, progress: bool = False) -> bool:
-        """Send ``commit`` as the remote's branch; False if the remote moved meanwhile."""
+    def push_branch(self, commit: str, *, progress: bool = False, to: str = REMOTE) -> bool:
+        """Send ``commit`` as the remote's branch (``to``: another URL); False if the
+        remote moved meanwhile."""
         url, proc = self.talk(
-            ["push", "--porcelain", "--progress", REMOTE, f"{commit}:{LOCAL_REF}"],
+            ["push", "--porcelain", "--progress", to, f"{commit}:{LOCAL_REF}"],
             what="push",
             echo=progress,
         )
+        if to != REMOTE:
+            url = scrub(to)
         out = proc.stdout.decode("utf-8", "replace")
         if proc.returncode == 0:
             return True
@@ -1078,6 +1109,41 @@ class CallerRepo:
 
 # The hidden layout's URLs: claude-sync::git+<any URL git takes>.
 HIDDEN_PREFIX = "claude-sync::git+"
+# Author and committer of every commit the hidden layout puts on a host: nobody, never.
+FIXED_IDENTITY = b"cs <cs@invalid> 1000000000 +0000"
+
+
+def object_id(kind: bytes, body: bytes) -> str:
+    """git's (SHA-1) id of an object of type ``kind`` with this content."""
+    return hashlib.sha1(kind + b" %d\x00" % len(body) + body).hexdigest()
+
+
+def verify_copy(url: str, tip: str, limits: Limits) -> None:
+    """Fetch ``url``'s branch into an empty repository and check that it holds ``tip``
+    and everything reachable from it; raise, saying what is missing, if not."""
+    with tempfile.TemporaryDirectory(prefix="claude-sync-verify-") as scratch:
+        env = _plain_env()
+        env.update(GIT_DIR=str(Path(scratch) / "copy.git"), LC_ALL="C")
+        init_bare(Path(env["GIT_DIR"]))
+        proc = run_remote(
+            ["git", "fetch", "--quiet", "--no-tags", url, f"+{LOCAL_REF}:{LOCAL_REF}"],
+            env=env, cwd=scratch, url=url, limits=limits, what="fetch",
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure(f"cannot read back {scrub(url)}", proc.stderr))
+        checks = (
+            ["merge-base", "--is-ancestor", tip, LOCAL_REF],
+            ["rev-list", "--objects", "--quiet", LOCAL_REF],
+        )
+        for args in checks:
+            check = subprocess.run(["git", *args], capture_output=True, env=env, cwd=scratch)
+            if check.returncode != 0:
+                raise GitError(
+                    f"{scrub(url)} does not hold all of {tip[:12]} yet ({' '.join(args[:2])}: "
+                    f"{cause(check.stderr)})"
+                )
+
+
 # Lines of ``push --porcelain`` for a ref whose compare-and-swap lost.
 _LEASE_LOST = (
     "[rejected]",

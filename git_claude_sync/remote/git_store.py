@@ -21,18 +21,16 @@ the buckets' own.
 from __future__ import annotations
 
 import atexit
-import hashlib
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from git_claude_sync.git import HostRepo, Limits, scrub
+from git_claude_sync.git import FIXED_IDENTITY, HostRepo, Limits, object_id, scrub
 from git_claude_sync.remote.store import NAME, ObjectInfo, Store, StoreError
 
 REF_PREFIX = "refs/cs/"
 FILE_NAME = b"o"
-IDENTITY = b"cs <cs@invalid> 1000000000 +0000"
 MESSAGE = b"cs\n"
 
 
@@ -40,20 +38,15 @@ def ref_for(name: str) -> str:
     return REF_PREFIX + name
 
 
-def git_object_id(kind: bytes, body: bytes) -> str:
-    """git's (SHA-1) id of an object of type ``kind`` with this content."""
-    return hashlib.sha1(kind + b" %d\x00" % len(body) + body).hexdigest()
-
-
 def wrapping(data: bytes) -> list[tuple[bytes, bytes]]:
     """The objects (type, content) that carry ``data`` on the host: blob, tree, commit."""
-    blob = git_object_id(b"blob", data)
+    blob = object_id(b"blob", data)
     tree_body = b"100644 " + FILE_NAME + b"\x00" + bytes.fromhex(blob)
-    tree = git_object_id(b"tree", tree_body)
+    tree = object_id(b"tree", tree_body)
     commit_body = (
         b"tree " + tree.encode() + b"\n"
-        b"author " + IDENTITY + b"\n"
-        b"committer " + IDENTITY + b"\n"
+        b"author " + FIXED_IDENTITY + b"\n"
+        b"committer " + FIXED_IDENTITY + b"\n"
         b"\n" + MESSAGE
     )
     return [(b"blob", data), (b"tree", tree_body), (b"commit", commit_body)]

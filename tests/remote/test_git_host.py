@@ -10,11 +10,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from git_claude_sync.remote.git_store import git_object_id, ref_for, wrapping
+from git_claude_sync.engine import hidden_branch
+from git_claude_sync.git import object_id
+from git_claude_sync.remote.git_store import ref_for, wrapping
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import Machine, all_objects, git_plain
 from tests.remote.cases import CANARY, PROJECT, session_bytes
-from tests.remote.injection import injecting
+from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
 
 SESSION_ID = "5e1b7c2d-9a41-4c1e-b7aa-quarterly"
 SESSION = f"projects/{PROJECT}/{SESSION_ID}.jsonl"
@@ -58,7 +60,7 @@ def test_the_wrapping_is_what_git_itself_writes(tmp_path: Path) -> None:
         written = git_plain(
             "--git-dir", str(host), "hash-object", "-w", "-t", kind.decode(), "--stdin", input=body
         )
-        assert written.decode().strip() == git_object_id(kind, body)
+        assert written.decode().strip() == object_id(kind, body)
 
 
 def test_two_machines_sync_and_the_host_learns_no_name(tmp_path: Path) -> None:
@@ -212,3 +214,66 @@ def test_init_keeps_the_layout_a_repository_already_holds(tmp_path: Path) -> Non
     )
     assert proc.returncode != 0 and "holds the hidden layout" in proc.stderr, proc.stderr
     assert not d.tool_home.exists()
+
+
+def test_an_existing_repository_moves_and_other_machines_follow(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.write("settings.json", b'{"model": "opus"}\n')
+    a.write(SESSION, session_bytes(50_000) + CANARY + b"\n")
+    a.run("init", "--git", str(host), "--transparent")
+    a.run("push")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    b.write("agents/reviewer.md", b"review carefully\n")
+    b.run("push")
+    a.run("pull")
+    with open(a.claude / SESSION, "ab") as handle:
+        handle.write(session_bytes(3000, seed=5))
+    a.run("push")
+    history = a.git("rev-list", "--count", "main").stdout
+    assert PROJECT.encode() in all_objects(host)  # transparent: the host reads the names
+
+    # Interrupted while copying (the helper killed before its manifest swap): nothing moved.
+    proc = a.run("remote", "hide", check=False, **injecting(fault=KILL_BEFORE_MANIFEST))
+    assert proc.returncode != 0
+    assert a.git("remote", "get-url", "origin").stdout.decode().strip() == str(host)
+    assert ref_for(MANIFEST_NAME) not in host_refs(host)
+    # The host refuses to replace its branch (a protected branch): copied, verified, kept.
+    hook = host / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\ngrep -q ' refs/heads/main$' && { echo protected; exit 1; }\nexit 0\n"
+    )
+    hook.chmod(0o755)
+    proc = a.run("remote", "hide", check=False)
+    assert proc.returncode != 0 and "hidden layout holds everything" in proc.stderr, proc.stderr
+    assert host_refs(host)["refs/heads/main"] == a.git("rev-parse", "main").stdout.decode().strip()
+    hook.unlink()
+    # Run again: it finishes.
+    out = a.run("remote", "hide").stdout
+    assert "only encrypted objects" in out, out
+    assert (
+        a.git("remote", "get-url", "origin").stdout.decode().strip() == f"claude-sync::git+{host}"
+    )
+    assert host_refs(host)["refs/heads/main"] == hidden_branch.MARKER
+    assert "already uses the hidden layout" in a.run("remote", "hide").stdout
+
+    # b still has the transparent URL: its next sync follows, and nothing is lost.
+    b.write("agents/writer.md", b"write plainly\n")
+    proc = b.run("push")
+    assert "moved to the hidden layout" in proc.stderr, proc.stderr
+    assert (
+        b.git("remote", "get-url", "origin").stdout.decode().strip() == f"claude-sync::git+{host}"
+    )
+    a.run("pull")
+    assert (a.claude / "agents/writer.md").read_bytes() == b"write plainly\n"
+    assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+    assert int(a.git("rev-list", "--count", "main").stdout) > int(history)
+    assert SESSION.encode() in a.git("log", "-p", "main").stdout  # the local repo: unchanged
+
+    # Once the host collects what no ref reaches, it holds no name.
+    git_plain("--git-dir", str(host), "gc", "-q", "--prune=now")
+    git_plain("--git-dir", str(host), "reflog", "expire", "--expire=now", "--all")
+    git_plain("--git-dir", str(host), "gc", "-q", "--prune=now")
+    held = everything_the_host_holds(host)
+    for word in (CANARY, PROJECT.encode(), SESSION_ID.encode(), b"reviewer", b"settings.json"):
+        assert word not in held, word
