@@ -4,6 +4,7 @@ real machines, the real CLI, a real bare repository on disk as the host."""
 from __future__ import annotations
 
 import getpass
+import json
 import re
 import socket
 import subprocess
@@ -51,6 +52,32 @@ def everything_the_host_holds(host: Path) -> bytes:
         if path.is_file() and rel[0] not in ("objects", "hooks") and rel != ("HEAD",):
             parts.append(path.read_bytes())
     return b"\n".join(parts)
+
+
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs/vectors/git-host.json").read_text("ascii")
+)
+
+
+def test_the_git_host_vectors() -> None:
+    """docs/spec/git-host.md: each object's ref and its blob, tree and commit; the marker."""
+    kinds = ("blob", "tree", "commit")
+    names = {entry["name"]: entry["object"] for entry in VECTORS["objects"]}
+    assert names["manifest"] == MANIFEST_NAME
+    for entry in VECTORS["objects"]:
+        assert ref_for(entry["object"]) == entry["ref"]
+        objects = wrapping(bytes.fromhex(entry["data"]))
+        assert [(kind.decode(), body.hex()) for kind, body in objects] == [
+            (kind, entry[kind]["content"]) for kind in kinds
+        ]
+        assert [object_id(kind, body) for kind, body in objects] == [
+            entry[kind]["id"] for kind in kinds
+        ]
+    marker = VECTORS["marker"]
+    assert [body.hex() for _, body in hidden_branch.marker_objects()] == [
+        marker[kind]["content"] for kind in kinds
+    ]
+    assert marker["commit"]["id"] == hidden_branch.MARKER
 
 
 def test_the_wrapping_is_what_git_itself_writes(tmp_path: Path) -> None:
