@@ -432,9 +432,9 @@ def remote_hide(verbose: bool, quiet: bool) -> None:
     force push to it).  Safe to interrupt: run it again to finish.  Other
     machines follow on their next sync.
     """
-    from git_claude_sync.commands import remote as command
+    from git_claude_sync.commands import hide as command
 
-    command.hide(_verbosity(verbose, quiet))
+    command.run(_verbosity(verbose, quiet))
 
 
 @cli.group()

@@ -1,6 +1,6 @@
 """The marker a moved repository keeps on its branch, and following it.
 
-``remote hide`` (commands/remote.py) moves a transparent remote to the hidden
+``remote hide`` (commands/hide.py) moves a transparent remote to the hidden
 layout and then replaces the host's branch by this marker: one commit, always
 the same (docs/spec/git-host.md, "Moving a repository"), whose only file says
 where the data went.  A machine still using the transparent URL fetches the

@@ -17,6 +17,7 @@ from git_claude_sync.remote.git_store import ref_for, wrapping
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import Machine, all_objects, git_plain
 from tests.remote.cases import CANARY, PROJECT, session_bytes
+from tests.remote.git_http import GitHttp
 from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
 
 SESSION_ID = "5e1b7c2d-9a41-4c1e-b7aa-quarterly"
@@ -304,3 +305,46 @@ def test_an_existing_repository_moves_and_other_machines_follow(tmp_path: Path) 
     held = everything_the_host_holds(host)
     for word in (CANARY, PROJECT.encode(), SESSION_ID.encode(), b"reviewer", b"settings.json"):
         assert word not in held, word
+
+
+def test_small_packs_are_consolidated_and_the_dropped_ones_deleted(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a = machine(tmp_path / "a")
+    settings = {"CLAUDE_SYNC_REMOTE_MAX_PACKS": "2", "CLAUDE_SYNC_REMOTE_GRACE_SECONDS": "0"}
+    a.write(SESSION, session_bytes(100_000))
+    a.run("init", "--git", str(host))
+    a.run("push", **settings)
+    for i in range(3):
+        with open(a.claude / SESSION, "ab") as handle:
+            handle.write(session_bytes(3000, seed=10 + i))
+        a.write(f"projects/p/note-{i}.md", f"note {i}\n".encode())
+        a.run("push", **settings)
+    refs = host_refs(host)
+    assert ref_for(MANIFEST_NAME) in refs and len(refs) <= 3, refs  # the manifest, <= 2 packs
+    c = machine(tmp_path / "c")
+    c.run("init", "--git", str(host), "--key", str(a.key_file))
+    assert (c.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+    assert (c.claude / "projects/p/note-2.md").read_bytes() == b"note 2\n"
+
+
+def test_over_http(tmp_path: Path) -> None:
+    """The same over a git http server (git http-backend): two machines sync, the host
+    holds only refs/cs/."""
+    with GitHttp(tmp_path / "served") as server:
+        host = server.new_repo("sync.git")
+        a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+        a.write(SESSION, session_bytes(20_000) + CANARY + b"\n")
+        a.run("init", "--git", server.url("sync.git"))
+        assert a.git("remote", "get-url", "origin").stdout.decode().strip() == (
+            f"claude-sync::git+{server.url('sync.git')}"
+        )
+        a.run("push")
+        b.run("init", "--git", server.url("sync.git"), "--key", str(a.key_file))
+        b.write("agents/reviewer.md", b"review carefully\n")
+        b.run("push")
+        a.run("pull")
+        assert (a.claude / "agents/reviewer.md").read_bytes() == b"review carefully\n"
+        assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+        assert all(ref.startswith("refs/cs/") for ref in host_refs(host))
+        held = everything_the_host_holds(host)
+        assert CANARY not in held and PROJECT.encode() not in held

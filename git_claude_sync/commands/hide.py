@@ -28,7 +28,7 @@ from git_claude_sync.ui.report import Report
 ATTEMPTS = 5
 
 
-def hide(verbosity: int = 1) -> None:
+def run(verbosity: int = 1) -> None:
     report = Report(verbosity)
     repo = open_repo()
     git = repo.git
