@@ -1030,10 +1030,13 @@ def init_bare(path: Path) -> None:
 
 def check_reachable(url: str, limits: Limits) -> None:
     """Ask ``url`` for its branches: raise, quoting why, if it cannot answer."""
+    # Outside any repository: the caller's (a project the user stands in) would get the
+    # remote helper's data (its GIT_DIR) otherwise.
+    outside = tempfile.gettempdir()
     proc = run_remote(
         ["git", "ls-remote", "--heads", "--", url],
-        env=_plain_env(),
-        cwd=None,
+        env={**_plain_env(), "GIT_CEILING_DIRECTORIES": str(Path(outside).parent)},
+        cwd=outside,
         url=url,
         limits=limits,
         what="ls-remote",
@@ -1165,6 +1168,7 @@ class HostRepo:
         self.url = url
         self.limits = limits
         if not (path / "HEAD").exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             proc = subprocess.run(
                 ["git", "init", "--bare", "-q", str(path)], capture_output=True, env=_plain_env()
             )
@@ -1209,9 +1213,18 @@ class HostRepo:
         """The host's refs matching ``pattern`` (ls-remote), name -> id."""
         return remote_refs(self.url, self.limits, pattern)
 
+    @staticmethod
+    def _local(ref: str) -> str:
+        return "refs/fetched/" + ref.removeprefix("refs/")
+
+    def remember(self, ref: str, commit: str) -> None:
+        """Note that the host's ``ref`` is at ``commit`` (written here): the next fetch of
+        it then only compares ids."""
+        self.run(["update-ref", self._local(ref), commit])
+
     def fetch_ref(self, ref: str) -> str | None:
         """Bring the commit at the host's ``ref`` here; its id, or None if there is no such ref."""
-        local = "refs/fetched/" + ref.removeprefix("refs/")
+        local = self._local(ref)
         proc = self._remote(
             ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.url,
              f"+{ref}:{local}"],

@@ -16,11 +16,18 @@ the buckets' own.
   holds a pack in flight that garbage collection must wait for.
 * ``list`` is ``ls-remote``; a git host does not tell when a ref was written,
   so every object reads as old (see ``modified`` below).
+* The manifest, read by every fetch, is kept between runs in a bare repository in
+  the calling git's ``GIT_DIR`` (``claude-sync/<url hash>.git``, where remote helpers
+  keep their data): while it has not changed, reading it costs the host what an
+  up-to-date ``git fetch`` of a branch does (the ref advertisement), nothing more.
+  Packs go through a scratch repository removed at exit.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -28,6 +35,7 @@ from pathlib import Path
 
 from git_claude_sync.git import FIXED_IDENTITY, HostRepo, Limits, object_id, scrub
 from git_claude_sync.remote.store import NAME, ObjectInfo, Store, StoreError
+from git_claude_sync.remote.transfer import MANIFEST_NAME
 
 REF_PREFIX = "refs/cs/"
 FILE_NAME = b"o"
@@ -56,12 +64,14 @@ class GitStore(Store):
     """One git repository on a host; ``target`` is any URL or path git itself takes."""
 
     checks_preconditions = True
+    may_hold_orphans = False
 
     def __init__(self, target: str, limits: Limits) -> None:
         self.target = target
         self.limits = limits
         self.url = "git+" + scrub(target)
         self._repo: HostRepo | None = None
+        self._cache: HostRepo | None = None
         self._pending: dict[str, str] = {}  # ref -> commit, put but not pushed yet
 
     @property
@@ -72,15 +82,28 @@ class GitStore(Store):
             self._repo = HostRepo(scratch / "host.git", self.target, self.limits)
         return self._repo
 
-    def _wrap(self, data: bytes) -> str:
-        ids = [self.repo.write_object(kind.decode(), body) for kind, body in wrapping(data)]
+    def _wrap(self, data: bytes, repo: HostRepo | None = None) -> str:
+        ids = [(repo or self.repo).write_object(k.decode(), body) for k, body in wrapping(data)]
         return ids[-1]
 
+    @property
+    def cache(self) -> HostRepo:
+        """Where the manifest is fetched: kept in the caller's GIT_DIR, else the scratch."""
+        git_dir = os.environ.get("GIT_DIR")
+        if not git_dir:
+            return self.repo
+        if self._cache is None:
+            digest = hashlib.sha256(self.target.encode()).hexdigest()[:16]
+            path = Path(git_dir).resolve() / "claude-sync" / f"{digest}.git"
+            self._cache = HostRepo(path, self.target, self.limits)
+        return self._cache
+
     def get(self, name: str) -> tuple[bytes, str] | None:
-        commit = self.repo.fetch_ref(ref_for(name))
+        repo = self.cache if name == MANIFEST_NAME else self.repo
+        commit = repo.fetch_ref(ref_for(name))
         if commit is None:
             return None
-        return self.repo.read_blob(f"{commit}:{FILE_NAME.decode()}"), commit
+        return repo.read_blob(f"{commit}:{FILE_NAME.decode()}"), commit
 
     def put(self, name: str, data: bytes) -> None:
         self._pending[ref_for(name)] = self._wrap(data)
@@ -91,6 +114,8 @@ class GitStore(Store):
         if not self.repo.push_refs({**self._pending, ref: commit}, {ref: version}):
             return None  # the packs wait for the retry of the swap that names them
         self._pending.clear()
+        if name == MANIFEST_NAME and self.cache is not self.repo:
+            self.cache.remember(ref, self._wrap(data, self.cache))  # saves the next fetch
         return commit
 
     def list(self) -> list[ObjectInfo]:

@@ -50,6 +50,9 @@ class Store(ABC):
     # True where the protocol itself checks the old value of every conditional write
     # (git's receive-pack, under the ref's lock): no probe needed.
     checks_preconditions = False
+    # False where a pack is stored only together with the manifest that names it (an
+    # interrupted push leaves nothing behind): garbage is then only what consolidation drops.
+    may_hold_orphans = True
 
     @abstractmethod
     def get(self, name: str) -> tuple[bytes, str] | None:

@@ -276,7 +276,7 @@ class Remote:
         for dst in updates:
             results[dst] = outcome
         if outcome is None:
-            self._maintain()
+            self._maintain(had_dropped=bool(manifest.dropped))
         return [(dst, results.get(dst)) for _f, _s, dst in specs]
 
     def swap_manifest(
@@ -324,11 +324,16 @@ class Remote:
 
     # -- maintenance -------------------------------------------------------------------
 
-    def _maintain(self) -> None:
-        """Consolidate and collect garbage after a successful push; failures only warn."""
+    def _maintain(self, *, had_dropped: bool) -> None:
+        """Consolidate and collect garbage after a successful push; failures only warn.
+
+        A store where packs land only with their manifest has garbage only from packs
+        consolidation dropped: no listing (a round trip) while there are none."""
         try:
             self._consolidate()
-            self._collect_garbage()
+            dropped = had_dropped or bool(self.manifest and self.manifest.dropped)
+            if self.store.may_hold_orphans or dropped:
+                self._collect_garbage()
         except FatalError as err:
             sys.stderr.write(f"git-claude-sync: warning: remote maintenance skipped: {err}\n")
 

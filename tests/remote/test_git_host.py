@@ -348,3 +348,27 @@ def test_over_http(tmp_path: Path) -> None:
         assert all(ref.startswith("refs/cs/") for ref in host_refs(host))
         held = everything_the_host_holds(host)
         assert CANARY not in held and PROJECT.encode() not in held
+
+
+def test_requests_to_the_host_hidden_against_transparent(tmp_path: Path) -> None:
+    """HTTP requests the host serves: a pull with nothing new costs the same in both
+    layouts; a push of a change one fetch more (its helper reads the manifest again)."""
+    counts: dict[tuple[str, str], int] = {}
+    with GitHttp(tmp_path / "served") as server:
+        for layout in ("hidden", "transparent"):
+            server.new_repo(f"{layout}.git")
+            m = machine(tmp_path / layout)
+            m.write(SESSION, session_bytes(20_000))
+            flags = ["--transparent"] if layout == "transparent" else []
+            m.run("init", "--git", server.url(f"{layout}.git"), *flags)
+            m.run("push")
+            for step in ("pull", "push"):
+                if step == "push":
+                    with open(m.claude / SESSION, "ab") as handle:
+                        handle.write(session_bytes(2048, seed=3))
+                before = server.requests
+                m.run(step)
+                counts[layout, step] = server.requests - before
+    print("\nhttp requests:", counts)
+    assert counts["hidden", "pull"] == counts["transparent", "pull"], counts
+    assert counts["hidden", "push"] <= counts["transparent", "push"] + 2, counts
