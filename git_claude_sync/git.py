@@ -1224,17 +1224,21 @@ class HostRepo:
 
     def fetch_ref(self, ref: str) -> str | None:
         """Bring the commit at the host's ``ref`` here; its id, or None if there is no such ref."""
-        local = self._local(ref)
+        return self.fetch_refs([ref]).get(ref)
+
+    def fetch_refs(self, refs: Sequence[str]) -> dict[str, str]:
+        """Bring the commits at the host's ``refs`` here, in one fetch: ref -> id.  Empty if
+        one of them does not exist (no other is fetched then)."""
+        specs = [f"+{ref}:{self._local(ref)}" for ref in refs]
         proc = self._remote(
-            ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.url,
-             f"+{ref}:{local}"],
-            "fetch",
-        )  # fmt: skip
+            ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.url, *specs], "fetch"
+        )
         if proc.returncode != 0:
             if b"couldn't find remote ref" in proc.stderr:
-                return None
+                return {}
             raise self._failed("fetch", proc)
-        return self.run(["rev-parse", "--verify", local]).decode().strip()
+        listed = self.run(["rev-parse", *(self._local(ref) for ref in refs)])
+        return dict(zip(refs, listed.decode().split(), strict=True))
 
     def push_refs(
         self, updates: Mapping[str, str | None], leases: Mapping[str, str | None]

@@ -72,6 +72,7 @@ class GitStore(Store):
         self.url = "git+" + scrub(target)
         self._repo: HostRepo | None = None
         self._cache: HostRepo | None = None
+        self._prefetched: dict[str, str] = {}  # name -> commit fetched into the scratch
         self._pending: dict[str, str] = {}  # ref -> commit, put but not pushed yet
 
     @property
@@ -98,9 +99,15 @@ class GitStore(Store):
             self._cache = HostRepo(path, self.target, self.limits)
         return self._cache
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """All the packs a fetch needs in one round trip (instead of one each)."""
+        if len(names) > 1:
+            fetched = self.repo.fetch_refs([ref_for(n) for n in names])
+            self._prefetched.update({ref.removeprefix(REF_PREFIX): c for ref, c in fetched.items()})
+
     def get(self, name: str) -> tuple[bytes, str] | None:
         repo = self.cache if name == MANIFEST_NAME else self.repo
-        commit = repo.fetch_ref(ref_for(name))
+        commit = self._prefetched.pop(name, None) or repo.fetch_ref(ref_for(name))
         if commit is None:
             return None
         return repo.read_blob(f"{commit}:{FILE_NAME.decode()}"), commit

@@ -75,6 +75,10 @@ class Store(ABC):
     def delete(self, name: str) -> None:
         """Remove an object; one already gone is not an error."""
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """Objects about to be read one after another (a backend may fetch them at once)."""
+        return None  # a bucket answers each read on its own, as fast
+
     def delete_many(self, names: Sequence[str]) -> None:
         """Remove objects (a backend may do it in one request)."""
         for name in names:

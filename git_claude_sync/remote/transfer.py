@@ -219,6 +219,7 @@ class Remote:
         all_tips = {t for p in manifest.packs for t in p.tips}
         absent = set(CallerRepo.missing_objects(sorted(all_tips)))
         strict = _fsck_wanted()
+        self.store.prefetch([p.id for p in manifest.packs if any(t in absent for t in p.tips)])
         for pack in manifest.packs:
             if not any(t in absent for t in pack.tips):
                 continue

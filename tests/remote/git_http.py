@@ -34,6 +34,7 @@ class GitHttp:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.requests = 0
+        self.log: list[str] = []  # "GET /repo.git/info/refs", "POST /repo.git/git-upload-pack"…
         self.server = make_server(
             "127.0.0.1", 0, self._app, server_class=_Threading, handler_class=_Quiet
         )
@@ -62,6 +63,7 @@ class GitHttp:
         self, environ: dict[str, Any], start_response: Callable[[str, list[tuple[str, str]]], Any]
     ) -> Iterable[bytes]:
         self.requests += 1
+        self.log.append(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update({k: str(environ.get(k, "")) for k in _PASSED})
         env.update(GIT_PROJECT_ROOT=str(self.root), GIT_HTTP_EXPORT_ALL="1")

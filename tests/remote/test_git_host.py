@@ -372,3 +372,21 @@ def test_requests_to_the_host_hidden_against_transparent(tmp_path: Path) -> None
     print("\nhttp requests:", counts)
     assert counts["hidden", "pull"] == counts["transparent", "pull"], counts
     assert counts["hidden", "push"] <= counts["transparent", "push"] + 2, counts
+
+
+def test_a_joining_machine_fetches_every_pack_in_one_request(tmp_path: Path) -> None:
+    with GitHttp(tmp_path / "served") as server:
+        server.new_repo("sync.git")
+        a = machine(tmp_path / "a")
+        a.write("settings.json", b"{}\n")
+        a.run("init", "--git", server.url("sync.git"))
+        for i in range(4):
+            a.write(f"projects/p/note-{i}.md", f"note {i}\n".encode())
+            a.run("push")
+        c = machine(tmp_path / "c")
+        start = len(server.log)
+        c.run("init", "--git", server.url("sync.git"), "--key", str(a.key_file))
+        assert (c.claude / "projects/p/note-3.md").read_bytes() == b"note 3\n"
+        fetches = [r for r in server.log[start:] if r.endswith("/git-upload-pack")]
+        # The manifest (init's check, then the sync repo's own fetch), then 5 packs at once.
+        assert len(fetches) == 3, server.log[start:]
