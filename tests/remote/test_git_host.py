@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from git_claude_sync.engine import hidden_branch
 from git_claude_sync.git import object_id
 from git_claude_sync.remote.git_store import ref_for, wrapping
@@ -390,3 +392,26 @@ def test_a_joining_machine_fetches_every_pack_in_one_request(tmp_path: Path) -> 
         fetches = [r for r in server.log[start:] if r.endswith("/git-upload-pack")]
         # The manifest (init's check, then the sync repo's own fetch), then 5 packs at once.
         assert len(fetches) == 3, server.log[start:]
+
+
+def test_hidden_urls() -> None:
+    from git_claude_sync.errors import FatalError
+    from git_claude_sync.remote import urls
+
+    for target in (
+        "ssh://git@example.com/me/sync.git",
+        "git@example.com:me/sync.git",
+        "https://example.com/me/sync.git",
+        "file:///srv/sync.git",
+        "/srv/sync.git",
+    ):
+        url = urls.hidden(target)
+        assert url == "claude-sync::git+" + target
+        assert urls.is_object_storage(url)
+        assert urls.git_target(url) == target
+        assert urls.git_target(url.removeprefix("claude-sync::")) == target  # as git passes it
+    assert urls.git_target("claude-sync::s3://bucket/p") is None
+    assert urls.git_target("/srv/sync.git") is None
+    for bad in ("claude-sync::git+", "claude-sync::git+--upload-pack=evil"):
+        with pytest.raises(FatalError):
+            urls.git_target(bad)
