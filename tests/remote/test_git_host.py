@@ -17,7 +17,7 @@ from git_claude_sync.engine import hidden_branch
 from git_claude_sync.git import object_id
 from git_claude_sync.remote.git_store import ref_for, wrapping
 from git_claude_sync.remote.transfer import MANIFEST_NAME
-from tests.machines import Machine, all_objects, git_plain
+from tests.machines import Machine, all_objects, git_plain, launch
 from tests.remote.cases import CANARY, PROJECT, session_bytes
 from tests.remote.git_http import GitHttp
 from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
@@ -210,14 +210,18 @@ def test_a_no_change_push_costs_what_it_costs_transparent(tmp_path: Path) -> Non
         m.write("settings.json", b"{}\n")
         m.run("init", "--git", str(host), *(["--transparent"] if layout == "transparent" else []))
         m.run("push")
-        for command in ("push", "pull"):
+        for command in ("launcher push", "push", "pull"):
             started = time.monotonic()
-            for _ in range(3):
-                out = m.run(command).stdout
-            timings[layout, command] = (time.monotonic() - started) / 3
+            for _ in range(2):
+                if command == "launcher push":  # as the hooks run it: no Python, no host
+                    out = launch(m, "push", real="/bin/false").stdout
+                else:
+                    out = m.run(command).stdout
+            timings[layout, command] = (time.monotonic() - started) / 2
             assert "Nothing to push." in out or command == "pull", out
     print("\nno-change push / pull (s):", {k: round(v, 3) for k, v in timings.items()})
     # The push never reaches the host on either layout: the same cost, give or take noise.
+    assert timings["hidden", "launcher push"] < timings["transparent", "launcher push"] * 3 + 0.1
     assert timings["hidden", "push"] < timings["transparent", "push"] * 3 + 0.2
 
 
