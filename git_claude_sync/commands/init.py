@@ -7,8 +7,9 @@ removed again.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from dataclasses import astuple
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -53,17 +54,22 @@ def run(
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
-    note = None
+    chosen = urls.Layout(url)
     if remote is not None and not urls.is_object_storage(url):
         limits = config.load(layout.config_file).network
-        url, note = astuple(urls.choose_layout(url, transparent=transparent, limits=limits))
+        joining = key_file is not None or key_raw is not None
+        chosen = urls.choose_layout(url, transparent=transparent, joining=joining, limits=limits)
+    url = chosen.url
     made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
     made_remote = False
+    unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
             init_bare(layout.default_remote)
             made_remote = True
+        if chosen.start_hidden:
+            unmark = urls.start_hidden(url, key)
         check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
@@ -72,6 +78,9 @@ def run(
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
     except BaseException:
+        if unmark is not None:
+            with contextlib.suppress(FatalError):
+                unmark()
         shutil.rmtree(layout.git_dir, ignore_errors=True)
         if made_key:
             layout.key_file.unlink(missing_ok=True)
@@ -93,8 +102,8 @@ def run(
             report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
         prompt.report_merge(result, report)
     report.say(f"  remote: {url}")
-    if note:
-        report.say(note)
+    if chosen.note:
+        report.say(chosen.note)
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None and key_raw is None:
         report.say(

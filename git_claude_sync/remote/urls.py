@@ -11,9 +11,11 @@ git hands the helper everything after ``claude-sync::``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BRANCH, HIDDEN_PREFIX, Limits, remote_refs, scrub
 from git_claude_sync.machine import config
@@ -177,11 +179,17 @@ def preflight(url: str) -> None:
 class Layout:
     url: str  # the remote URL to use
     note: str | None = None  # one line init prints about the choice, if any
+    start_hidden: bool = False  # an empty repository: mark it hidden (start_hidden below)
 
 
-def choose_layout(target: str, *, transparent: bool, limits: Limits) -> Layout:
-    """The URL ``init --git TARGET`` uses: the hidden layout for a new repository (unless
-    --transparent), whichever layout the repository already holds otherwise."""
+def choose_layout(target: str, *, transparent: bool, joining: bool, limits: Limits) -> Layout:
+    """The URL ``init --git TARGET`` uses: the layout the repository holds; for an empty
+    one, hidden (unless --transparent) on a first machine, transparent on a joining one.
+
+    A first machine marks an empty repository hidden at once (``start_hidden``), so an
+    empty repository seen by a joining machine is one whose first machine is transparent
+    (the default local remote, or --transparent) and has not pushed yet.
+    """
     from git_claude_sync.remote.git_store import ref_for
     from git_claude_sync.remote.transfer import MANIFEST_NAME
 
@@ -195,10 +203,22 @@ def choose_layout(target: str, *, transparent: bool, limits: Limits) -> Layout:
         return Layout(hidden(target))
     if transparent:
         return Layout(target)
-    if f"refs/heads/{BRANCH}" in refs:
+    if f"refs/heads/{BRANCH}" in refs or joining:
         return Layout(
             target,
-            "  The remote keeps its transparent layout (the host sees file names and "
+            "  The remote keeps the transparent layout (the host sees file names and "
             "history); 'git claude-sync remote hide' hides them.",
         )
-    return Layout(hidden(target))
+    return Layout(hidden(target), start_hidden=True)
+
+
+def start_hidden(url: str, key: Key) -> Callable[[], None]:
+    """Write an empty manifest to the empty repository at hidden ``url``: from now on it
+    holds the hidden layout, for every machine that joins.  Returns how to undo it (for
+    an init that fails later)."""
+    from git_claude_sync.remote.transfer import MANIFEST_NAME, Manifest, Remote
+
+    store = open_store(url)
+    if Remote(store, lambda: key).swap_manifest(Manifest(), None, {}, [], None) is not None:
+        return lambda: None  # another machine did it first: theirs stays
+    return lambda: store.delete(MANIFEST_NAME)

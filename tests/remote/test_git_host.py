@@ -237,11 +237,23 @@ def test_init_keeps_the_layout_a_repository_already_holds(tmp_path: Path) -> Non
     assert "remote hide" in out
     assert b.git("remote", "get-url", "origin").stdout.decode().strip() == str(transparent)
 
+    # A first machine marks an empty repository hidden at init: one joining before its
+    # first push still takes the hidden layout (not a transparent branch beside it).
     hidden = new_host(tmp_path / "hidden.git")
     c = machine(tmp_path / "c")
     c.write("settings.json", b"{}\n")
     c.run("init", "--git", str(hidden))
+    assert list(host_refs(hidden)) == [ref_for(MANIFEST_NAME)]
+    e = machine(tmp_path / "e")
+    e.write("agents/e.md", b"from e\n")
+    e.run("init", "--git", str(hidden), "--key", str(c.key_file))
+    assert (
+        e.git("remote", "get-url", "origin").stdout.decode().strip() == f"claude-sync::git+{hidden}"
+    )
+    e.run("push")
     c.run("push")
+    assert (c.claude / "agents/e.md").read_bytes() == b"from e\n"
+    assert "refs/heads/main" not in host_refs(hidden)
     d = machine(tmp_path / "d")
     proc = d.run(
         "init", "--git", str(hidden), "--transparent", "--key", str(c.key_file), check=False
