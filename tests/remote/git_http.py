@@ -35,6 +35,7 @@ class GitHttp:
         self.root = root
         self.requests = 0
         self.log: list[str] = []  # "GET /repo.git/info/refs", "POST /repo.git/git-upload-pack"…
+        self.pushed = 0  # bytes of request bodies to git-receive-pack: what pushes sent
         self.server = make_server(
             "127.0.0.1", 0, self._app, server_class=_Threading, handler_class=_Quiet
         )
@@ -72,6 +73,8 @@ class GitHttp:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         env["CONTENT_LENGTH"] = str(len(body))
+        if str(environ.get("PATH_INFO", "")).endswith("/git-receive-pack"):
+            self.pushed += len(body)
         proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True)
         head, _, out = proc.stdout.partition(b"\r\n\r\n")
         status = "200 OK"

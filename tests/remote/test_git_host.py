@@ -370,8 +370,10 @@ def test_over_http(tmp_path: Path) -> None:
 
 def test_requests_to_the_host_hidden_against_transparent(tmp_path: Path) -> None:
     """HTTP requests the host serves: a pull with nothing new costs the same in both
-    layouts; a push of a change one fetch more (its helper reads the manifest again)."""
+    layouts; a push of a change one fetch more (its helper reads the manifest again).
+    And the bytes a 2 KB append sends."""
     counts: dict[tuple[str, str], int] = {}
+    sent: dict[str, int] = {}
     with GitHttp(tmp_path / "served") as server:
         for layout in ("hidden", "transparent"):
             server.new_repo(f"{layout}.git")
@@ -384,10 +386,13 @@ def test_requests_to_the_host_hidden_against_transparent(tmp_path: Path) -> None
                 if step == "push":
                     with open(m.claude / SESSION, "ab") as handle:
                         handle.write(session_bytes(2048, seed=3))
-                before = server.requests
+                before, pushed = server.requests, server.pushed
                 m.run(step)
                 counts[layout, step] = server.requests - before
-    print("\nhttp requests:", counts)
+                if step == "push":
+                    sent[layout] = server.pushed - pushed
+    print("\nhttp requests:", counts, "bytes pushed for a 2 KB append:", sent)
+    assert sent["hidden"] < 10_000, sent
     assert counts["hidden", "pull"] == counts["transparent", "pull"], counts
     assert counts["hidden", "push"] <= counts["transparent", "push"] + 2, counts
 
