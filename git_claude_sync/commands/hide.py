@@ -48,7 +48,8 @@ def run(verbosity: int = 1) -> None:
                 report.say(f"The remote already moved to the hidden layout: {scrub(hidden)}")
                 return
             tip = git.rev(REMOTE_REF)
-            if tip is None:  # nothing synced yet: nothing to move
+            if tip is None:  # nothing synced yet: nothing to move, only mark it hidden
+                urls.start_hidden(hidden, repo.key)
                 git.set_remote_url(hidden)
                 report.say(f"The remote is now {scrub(hidden)} (it held nothing yet).")
                 return

@@ -436,3 +436,17 @@ def test_hidden_urls() -> None:
     for bad in ("claude-sync::git+", "claude-sync::git+--upload-pack=evil"):
         with pytest.raises(FatalError):
             urls.git_target(bad)
+
+
+def test_hiding_a_repository_that_holds_nothing_yet_marks_it(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a = machine(tmp_path / "a")
+    a.claude.mkdir()
+    a.run("init", "--git", str(host), "--transparent")
+    assert "held nothing yet" in a.run("remote", "hide").stdout
+    assert list(host_refs(host)) == [ref_for(MANIFEST_NAME)]  # a joining machine sees it
+    b = machine(tmp_path / "b")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    assert (
+        b.git("remote", "get-url", "origin").stdout.decode().strip() == f"claude-sync::git+{host}"
+    )
