@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from git_claude_sync.git import FIXED_IDENTITY, HostRepo, Limits, object_id, scrub
-from git_claude_sync.remote.store import NAME, ObjectInfo, Store, StoreError
+from git_claude_sync.remote.store import NAME, ObjectInfo, Store
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 
 REF_PREFIX = "refs/cs/"
@@ -128,7 +128,8 @@ class GitStore(Store):
     def list(self) -> list[ObjectInfo]:
         refs = self.repo.list_refs(REF_PREFIX + "*")
         # modified 0: a git host does not say when a ref was written; safe because a pack
-        # never lands without a manifest naming it (put waits for put_if_match).
+        # never lands without a manifest naming it (put waits for put_if_match), and the
+        # deletions hold only while the manifest is as read before this listing.
         return [
             ObjectInfo(ref.removeprefix(REF_PREFIX), 0, 0.0)
             for ref in refs
@@ -138,9 +139,25 @@ class GitStore(Store):
     def delete(self, name: str) -> None:
         self.delete_many([name])
 
-    def delete_many(self, names: Sequence[str]) -> None:
-        if names and not self.repo.push_refs({ref_for(n): None for n in names}, {}):
-            raise StoreError(f"{self.url}: the host refused to delete {len(names)} objects")
+    def delete_many(
+        self, names: Sequence[str], *, guard: tuple[str, str | None] | None = None
+    ) -> None:
+        """One atomic push of the deletions; with ``guard``, the guarding ref is pushed at
+        its own value under a lease, so nothing is deleted if it moved since it was read
+        (every ref is modified 0 here: without the lease, a pack another machine stored
+        with its manifest just after our listing could be taken for garbage)."""
+        if not names:
+            return
+        updates: dict[str, str | None] = {ref_for(n): None for n in names}
+        leases: dict[str, str | None] = {}
+        repo = self.repo
+        if guard is not None:
+            guarded, version = ref_for(guard[0]), guard[1]
+            if version is None:
+                return  # nothing to hold the deletions to: leave them to a later run
+            updates[guarded] = leases[guarded] = version
+            repo = self.cache  # where that version was read, so git can name it in the push
+        repo.push_refs(updates, leases)  # False: the manifest moved, collect another time
 
     def check_access(self) -> None:
         self.repo.list_refs(REF_PREFIX + "*")

@@ -79,8 +79,16 @@ class Store(ABC):
         """Objects about to be read one after another (a backend may fetch them at once)."""
         return None  # a bucket answers each read on its own, as fast
 
-    def delete_many(self, names: Sequence[str]) -> None:
-        """Remove objects (a backend may do it in one request)."""
+    def delete_many(
+        self, names: Sequence[str], *, guard: tuple[str, str | None] | None = None
+    ) -> None:
+        """Remove objects (a backend may do it in one request).
+
+        ``guard``: (name, version) of the object whose contents, read before the listing
+        that chose ``names``, made them garbage.  A backend that can delete only while it
+        is still at that version does so (a git host: an object written after the listing
+        is then never taken for garbage, however new); a bucket relies on the grace period.
+        """
         for name in names:
             self.delete(name)
 

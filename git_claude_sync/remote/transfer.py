@@ -363,7 +363,7 @@ class Remote:
             self.say(f"Consolidated {len(tail)} packs on {self.store.url}")
 
     def _collect_garbage(self) -> None:
-        manifest, _ = self.current()
+        manifest, version = self.current()  # read before the listing: see delete_many
         now = time.time()
         keep = (
             {MANIFEST_NAME} | manifest.pack_ids() | {i for i, _ in _recent(manifest.dropped, now)}
@@ -375,7 +375,8 @@ class Remote:
                 if NAME.match(info.name)
                 and info.name not in keep
                 and now - info.modified >= GRACE_SECONDS
-            ]
+            ],
+            guard=(MANIFEST_NAME, version),
         )
 
 

@@ -450,3 +450,33 @@ def test_hiding_a_repository_that_holds_nothing_yet_marks_it(tmp_path: Path) -> 
     assert (
         b.git("remote", "get-url", "origin").stdout.decode().strip() == f"claude-sync::git+{host}"
     )
+
+
+def test_garbage_collection_never_deletes_what_came_after_its_listing(tmp_path: Path) -> None:
+    """Deletions hold only while the manifest is as read before the listing: a pack stored
+    with a newer manifest (another machine's push, just after) is never taken for garbage."""
+    from git_claude_sync.git import Limits
+    from git_claude_sync.remote.git_store import GitStore
+
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    a.write("settings.json", b"{}\n")
+    a.run("init", "--git", str(host))
+    a.run("push")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    store = GitStore(str(host), Limits())
+    got = store.get(MANIFEST_NAME)
+    assert got is not None
+    read_version = got[1]
+    before = set(host_refs(host))
+    b.write("agents/late.md", b"late\n")
+    b.run("push")  # a new manifest and a new pack, after "our" listing
+    (new_pack,) = {ref.removeprefix("refs/cs/") for ref in set(host_refs(host)) - before}
+    store.delete_many([new_pack], guard=(MANIFEST_NAME, read_version))
+    assert ref_for(new_pack) in host_refs(host)  # the manifest moved: nothing deleted
+    a.run("pull")
+    assert (a.claude / "agents/late.md").read_bytes() == b"late\n"
+    current = store.get(MANIFEST_NAME)
+    assert current is not None
+    store.delete_many([new_pack], guard=(MANIFEST_NAME, current[1]))
+    assert ref_for(new_pack) not in host_refs(host)  # at the version read: deleted
