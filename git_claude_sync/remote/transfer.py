@@ -180,7 +180,7 @@ class Remote:
                 ) from None
             except WrongKey as err:
                 raise FatalError(
-                    f"{self.store.url}: wrong key: the bucket is {err}; "
+                    f"{self.store.url}: wrong key: the remote is {err}; "
                     "use a copy of the first machine's key (init --key FILE)"
                 ) from None
             except CodecError as err:

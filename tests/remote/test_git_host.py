@@ -480,3 +480,19 @@ def test_garbage_collection_never_deletes_what_came_after_its_listing(tmp_path: 
     assert current is not None
     store.delete_many([new_pack], guard=(MANIFEST_NAME, current[1]))
     assert ref_for(new_pack) not in host_refs(host)  # at the version read: deleted
+
+
+def test_joining_with_the_wrong_key_says_so_and_makes_nothing(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a = machine(tmp_path / "a")
+    a.write("settings.json", b"{}\n")
+    a.run("init", "--git", str(host))
+    a.run("push")
+    other = tmp_path / "other.key"
+    other.write_text("CLAUDE-SYNC-KEY-V1 " + bytes(range(32)).hex() + "\n")
+    m = machine(tmp_path / "m")
+    proc = m.run("init", "--git", str(host), "--key", str(other), check=False)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode != 0 and len(lines) == 1, proc.stderr
+    assert "wrong key: the remote is encrypted with key" in lines[0], lines[0]
+    assert not m.tool_home.exists()
