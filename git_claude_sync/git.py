@@ -1133,6 +1133,21 @@ def object_id(kind: bytes, body: bytes) -> str:
     return hashlib.sha1(kind + b" %d\x00" % len(body) + body).hexdigest()
 
 
+def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple[bytes, bytes]]:
+    """The objects (type, content) of a parentless commit by ``FIXED_IDENTITY`` whose tree
+    holds one file: its blob, tree and commit, in that order.  The same bytes give the
+    same commit on every machine (docs/spec/git-host.md)."""
+    blob = object_id(b"blob", content)
+    tree = b"100644 " + file_name + b"\x00" + bytes.fromhex(blob)
+    commit = (
+        b"tree " + object_id(b"tree", tree).encode() + b"\n"
+        b"author " + FIXED_IDENTITY + b"\n"
+        b"committer " + FIXED_IDENTITY + b"\n"
+        b"\n" + message
+    )
+    return [(b"blob", content), (b"tree", tree), (b"commit", commit)]
+
+
 def verify_copy(url: str, tip: str, limits: Limits) -> None:
     """Fetch ``url``'s branch into an empty repository and check that it holds ``tip``
     and everything reachable from it; raise, saying what is missing, if not."""
@@ -1220,10 +1235,6 @@ class HostRepo:
             Git.describe_failure(f"the git host {scrub(self.url)}: {what}", proc.stderr)
             + self.limits.hint(proc.stderr)
         )
-
-    def list_refs(self, pattern: str) -> dict[str, str]:
-        """The host's refs matching ``pattern`` (ls-remote), name -> id."""
-        return remote_refs(self.url, self.limits, pattern)
 
     @staticmethod
     def _local(ref: str) -> str:

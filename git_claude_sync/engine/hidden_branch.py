@@ -12,7 +12,7 @@ their own.
 from __future__ import annotations
 
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import FIXED_IDENTITY, HIDDEN_PREFIX, Git, object_id, scrub
+from git_claude_sync.git import HIDDEN_PREFIX, Git, fixed_commit, object_id, scrub
 from git_claude_sync.ui.report import Report
 
 README = (
@@ -25,15 +25,7 @@ MESSAGE = b"git-claude-sync: moved to the hidden layout\n"
 
 def marker_objects() -> list[tuple[bytes, bytes]]:
     """The marker's objects (type, content): its README blob, tree and commit, in order."""
-    blob = object_id(b"blob", README)
-    tree = b"100644 README\x00" + bytes.fromhex(blob)
-    commit = (
-        b"tree " + object_id(b"tree", tree).encode() + b"\n"
-        b"author " + FIXED_IDENTITY + b"\n"
-        b"committer " + FIXED_IDENTITY + b"\n"
-        b"\n" + MESSAGE
-    )
-    return [(b"blob", README), (b"tree", tree), (b"commit", commit)]
+    return fixed_commit(b"README", README, MESSAGE)
 
 
 MARKER = object_id(*marker_objects()[-1])

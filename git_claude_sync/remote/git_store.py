@@ -33,7 +33,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from git_claude_sync.git import FIXED_IDENTITY, HostRepo, Limits, object_id, scrub
+from git_claude_sync.git import HostRepo, Limits, fixed_commit, remote_refs, scrub
 from git_claude_sync.remote.store import NAME, ObjectInfo, Store
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 
@@ -48,16 +48,7 @@ def ref_for(name: str) -> str:
 
 def wrapping(data: bytes) -> list[tuple[bytes, bytes]]:
     """The objects (type, content) that carry ``data`` on the host: blob, tree, commit."""
-    blob = object_id(b"blob", data)
-    tree_body = b"100644 " + FILE_NAME + b"\x00" + bytes.fromhex(blob)
-    tree = object_id(b"tree", tree_body)
-    commit_body = (
-        b"tree " + tree.encode() + b"\n"
-        b"author " + FIXED_IDENTITY + b"\n"
-        b"committer " + FIXED_IDENTITY + b"\n"
-        b"\n" + MESSAGE
-    )
-    return [(b"blob", data), (b"tree", tree_body), (b"commit", commit_body)]
+    return fixed_commit(FILE_NAME, data, MESSAGE)
 
 
 class GitStore(Store):
@@ -126,7 +117,7 @@ class GitStore(Store):
         return commit
 
     def list(self) -> list[ObjectInfo]:
-        refs = self.repo.list_refs(REF_PREFIX + "*")
+        refs = remote_refs(self.target, self.limits, REF_PREFIX + "*")
         # modified 0: a git host does not say when a ref was written; safe because a pack
         # never lands without a manifest naming it (put waits for put_if_match), and the
         # deletions hold only while the manifest is as read before this listing.
@@ -160,4 +151,4 @@ class GitStore(Store):
         repo.push_refs(updates, leases)  # False: the manifest moved, collect another time
 
     def check_access(self) -> None:
-        self.repo.list_refs(REF_PREFIX + "*")
+        remote_refs(self.target, self.limits, REF_PREFIX + "*")
