@@ -60,9 +60,7 @@ def parse(url: str) -> Location:
     text = url.removeprefix(HELPER_PREFIX)
     parts = urlsplit(text)
     if parts.scheme not in ("s3", "gs"):
-        raise FatalError(
-            f"{url}: unknown object storage (use s3://BUCKET, gs://BUCKET or git+URL)"
-        )
+        raise FatalError(f"{url}: unknown object storage (use s3://BUCKET, gs://BUCKET or git+URL)")
     bucket = parts.netloc
     if not _BUCKET.match(bucket):
         raise FatalError(f"{url}: {bucket!r} is not a valid bucket name")
