@@ -35,6 +35,7 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
+    hidden_branch,
     kept,
     odd_paths,
     remote_key,
@@ -267,7 +268,7 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 def fetch(repo: SyncRepo) -> str | None:
     """Update our view of the remote; returns its tip, or None if it is empty."""
-    tip = repo.git.fetch_branch()
+    tip = hidden_branch.follow(repo.git, repo.git.fetch_branch())
     record_state(repo, "fetched")
     return tip
 

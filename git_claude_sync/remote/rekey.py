@@ -77,13 +77,20 @@ class Rekeying(Remote):
         updated = super().proposed(manifest, updates, None)
         return replace(updated, packs=[pack] if pack else [], dropped=[])
 
-    def _maintain(self) -> None:
-        """Once the new manifest is in place: delete every other object of ours, now."""
-        manifest, _version = self.current()
+    def _maintain(self, *, had_dropped: bool) -> None:
+        """Once the new manifest is in place: delete every other object of ours, now
+        (in one request where the backend can; on a git host only while the manifest
+        is still the one just written)."""
+        manifest, version = self.current()
         keep = {MANIFEST_NAME} | manifest.pack_ids()
         try:
-            for info in self.store.list():
-                if NAME.match(info.name) and info.name not in keep:
-                    self.store.delete(info.name)
+            self.store.delete_many(
+                [
+                    info.name
+                    for info in self.store.list()
+                    if NAME.match(info.name) and info.name not in keep
+                ],
+                guard=(MANIFEST_NAME, version),
+            )
         except FatalError as err:  # the next rotation, or garbage collection, finishes it
             sys.stderr.write(f"git-claude-sync: warning: old packs not all deleted: {err}\n")

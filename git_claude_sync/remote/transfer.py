@@ -242,6 +242,7 @@ class Remote:
         all_tips = {t for p in manifest.packs for t in p.tips}
         absent = set(CallerRepo.missing_objects(sorted(all_tips)))
         strict = _fsck_wanted()
+        self.store.prefetch([p.id for p in manifest.packs if any(t in absent for t in p.tips)])
         for pack in manifest.packs:
             if not any(t in absent for t in pack.tips):
                 continue
@@ -301,7 +302,7 @@ class Remote:
         for dst in updates:
             results[dst] = outcome
         if outcome is None:
-            self._maintain()
+            self._maintain(had_dropped=bool(manifest.dropped))
         return [(dst, results.get(dst)) for _f, _s, dst in specs]
 
     def check_manifest_key(self) -> None:
@@ -373,11 +374,16 @@ class Remote:
 
     # -- maintenance -------------------------------------------------------------------
 
-    def _maintain(self) -> None:
-        """Consolidate and collect garbage after a successful push; failures only warn."""
+    def _maintain(self, *, had_dropped: bool) -> None:
+        """Consolidate and collect garbage after a successful push; failures only warn.
+
+        A store where packs land only with their manifest has garbage only from packs
+        consolidation dropped: no listing (a round trip) while there are none."""
         try:
             self._consolidate()
-            self._collect_garbage()
+            dropped = had_dropped or bool(self.manifest and self.manifest.dropped)
+            if self.store.may_hold_orphans or dropped:
+                self._collect_garbage()
         except FatalError as err:
             sys.stderr.write(f"git-claude-sync: warning: remote maintenance skipped: {err}\n")
 
@@ -406,24 +412,27 @@ class Remote:
             self.say(f"Consolidated {len(tail)} packs on {self.store.url}")
 
     def _collect_garbage(self) -> None:
-        manifest, _ = self.current()
+        manifest, version = self.current()  # read before the listing: see delete_many
         now = time.time()
         keep = (
             {MANIFEST_NAME} | manifest.pack_ids() | {i for i, _ in _recent(manifest.dropped, now)}
         )
-        for info in self.store.list():
-            if (
-                NAME.match(info.name)
+        self.store.delete_many(
+            [
+                info.name
+                for info in self.store.list()
+                if NAME.match(info.name)
                 and info.name not in keep
                 and now - info.modified >= GRACE_SECONDS
-            ):
-                self.store.delete(info.name)
+            ],
+            guard=(MANIFEST_NAME, version),
+        )
 
 
 def wrong_key(_key_id: bytes, why: str) -> str:
     """A manifest under a key this machine lacks, when nothing says it moved."""
     return (
-        f"wrong key: the bucket is {why}; use a copy of the first machine's key (init --key FILE)"
+        f"wrong key: the remote is {why}; use a copy of the first machine's key (init --key FILE)"
     )
 
 
