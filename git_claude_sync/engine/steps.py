@@ -40,6 +40,7 @@ from git_claude_sync.engine import (
     remote_key,
     tree_merge,
 )
+from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
@@ -517,18 +518,18 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     deleted_here = kept.kept_paths(git) if head else set()
     still_deleted: list[bytes] = []
 
-    incoming: dict[bytes, bytes] = {}
+    # Plaintext held whole only when small; a large file is read again from its
+    # ciphertext, a chunk at a time, wherever it is used (engine/incoming.py).
+    incoming: dict[bytes, Plain] = {}
     failed: list[str] = []
     size = 0
     for count, path in enumerate(paths, 1):  # progress: authenticated so far
         if path in new:
             try:
-                incoming[path] = history_paths.stored_as_local(
-                    path, key.decrypt(path, blobs[new[path][1]]), repo.layout
-                )
+                incoming[path] = open_blob(key, path, blobs[new[path][1]], _as_local(repo, path))
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
-            size += len(incoming.get(path, b""))
+            size += incoming[path].size if path in incoming else 0
         report.progress(count, len(paths), size)
     if failed:
         raise FatalError(
@@ -538,8 +539,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     # A settings.json Claude Code would skip is never written: the file here stays,
     # and the next push sends it back (the index records the remote's version).
     refused: set[bytes] = set()
-    for path, data in incoming.items():
-        why = settings_check.problem(data) if settings_check.is_settings(path) else None
+    for path, plain in incoming.items():
+        why = settings_check.problem(plain.whole()) if settings_check.is_settings(path) else None
         if why is not None:
             refused.add(path)
             integration.refused.append((path, why))
@@ -561,48 +562,40 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             grow.append(path)
             continue
         expected = (
-            history_paths.stored_as_local(
-                path, history.decrypt(path, blobs[old[path][1]]), repo.layout
-            )
+            open_blob(history.key_for(blobs[old[path][1]]), path, blobs[old[path][1]],
+                      _as_local(repo, path))
             if path in old
             else None
-        )
-        try:
-            current = files.read_file(target)
-        except OSError:
-            current = None
+        )  # fmt: skip
+        state = compare_file(target, expected)  # the file here, read a piece at a time
         if (
-            current is None
+            state == "missing"
             and (target.is_symlink() or os.path.lexists(target))
             and (not target.exists() or not os.access(target, os.R_OK))
         ):
             unreachable.append(path)
             continue
-        if current is None and path in deleted_here:
+        if state == "missing" and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
-            current = expected
-            if path not in new or incoming[path] == expected:
+            state = "same"
+            if path not in new or incoming[path].same(expected):
                 still_deleted.append(path)
-        if (
-            current is not None
-            and current != expected
-            and file_kinds.is_append_only(path)
-            and current.startswith(expected or b"")
-        ):
+        if state == "missing" and expected is None:
+            state = "same"  # no file, as expected
+        if state == "grown" and file_kinds.is_append_only(path):
             # Deleted there, written to here since: the file stays whole and
             # goes back with the next push.
             still_written.append(path)
         elif (
-            current is not None
-            and current != expected
+            state in ("grown", "other")
             and settings_check.is_settings(path)
-            and settings_check.problem(current) is not None
+            and settings_check.problem(files.read_file(target) or b"") is not None
         ):
             # Being edited here and broken (so held back from staging): left alone.
             refused.add(path)
             report.warn(f"{show_path(path)} here is broken; the remote's version was not applied")
-        elif current != expected:
+        elif state != "same":
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
                 "run the command again"
@@ -629,10 +622,12 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             if path in still_written:
                 report.detail(f"  kept {show_path(path)}: deleted there, written to here")
             elif path in grow:
-                done = files.append_lines(target, incoming[path])
+                done = files.append_lines(target, incoming[path].chunks)
                 if done is None:  # gone meanwhile: write it whole
                     files.replace_file(
-                        files.through_link(target), incoming[path], new[path][0] == "100755"
+                        files.through_link(target),
+                        incoming[path].chunks(),
+                        new[path][0] == "100755",
                     )
                 elif not done:
                     waiting.append(path)
@@ -640,13 +635,13 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path], commit_time)
+                    _date_session(git, integration, target, incoming[path].tail, commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
-                files.replace_file(files.through_link(target), incoming[path], executable)
+                files.replace_file(files.through_link(target), incoming[path].chunks(), executable)
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path], commit_time)
+                    _date_session(git, integration, target, incoming[path].tail, commit_time)
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -675,6 +670,13 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new:
             local_blob = old[path][1] if path in old else new[path][1]
             conflict_store.record(git, path, new[path][1], local_blob)
+
+
+def _as_local(repo: SyncRepo, path: bytes) -> Callable[[bytes], bytes] | None:
+    """history.jsonl as this machine reads it (its project paths); None for every other file."""
+    if not history_paths.is_history(path):
+        return None
+    return lambda data: history_paths.stored_as_local(path, data, repo.layout)
 
 
 def _date_session(
