@@ -6,7 +6,8 @@
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
-lines to it and push, so B's push merges the session from both sides.  Each
+lines to it and push, so B's push merges the session from both sides, and A's
+pull takes the merge; last, A appends again and B pulls that.  Each
 step is the real CLI in a fresh interpreter, measured two ways:
 
 - ``largest``: peak RSS of the largest process (``ru_maxrss`` of children:
@@ -15,7 +16,9 @@ step is the real CLI in a fresh interpreter, measured two ways:
   sampled every 20 ms from /proc (Linux; a lower bound between samples).
 
 Targets: a file that did not conflict, at most its size + 100 MB; a merged
-session, at most twice its size + 100 MB (both on ``together``).
+session, at most twice its size + 100 MB (both on ``together``).  A pull holds
+a large file's plaintext nowhere whole (engine/incoming.py), and a session
+changed on both sides is merged a piece at a time (claude/session_stream.py).
 """
 
 from __future__ import annotations
@@ -170,6 +173,10 @@ def main() -> int:
             ok &= show("push (appended, no conflict)", a.run("push"), real + 100 * MB)
             ok &= show("push (merged session)", b.run("push"), 2 * real + 100 * MB)
             ok &= show("pull (merged session)", a.run("pull"), 2 * real + 100 * MB)
+            with open(target_file, "ab") as out:
+                out.write(session_bytes(200_000, "a-again", 3 * 10**7))
+            a.run("push")
+            ok &= show("pull (appended, no conflict)", b.run("pull"), real + 100 * MB)
             mine, theirs = target_file.read_bytes(), pulled.read_bytes()
             # A pull adds lines in place (never rewriting a live session): same lines, any order.
             assert sorted(mine.splitlines()) == sorted(theirs.splitlines()), "machines disagree"

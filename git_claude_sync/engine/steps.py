@@ -13,6 +13,7 @@ makes an already-written file identical to its incoming blob).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
@@ -27,6 +28,7 @@ from git_claude_sync.claude import (
     file_merge,
     history_paths,
     selection,
+    session_stream,
     settings_check,
 )
 from git_claude_sync.crypto import codec, keyring
@@ -399,6 +401,12 @@ def _merge_contents(
     remote_tip: str,
 ) -> None:
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
+    if file_merge.kind_of(path) == file_merge.SESSION:
+        merged_blob = _merge_session_streamed(repo, path, base, ours, theirs)
+        if merged_blob is not None:
+            result[path] = (ours[0], merged_blob)
+            integration.merged.append(path)
+            return
     blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
     plain: dict[str, bytes] = {}
     history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
@@ -436,6 +444,35 @@ def _merge_contents(
         result[copy] = (theirs[0], _store_blob(repo, copy, plain[theirs[1]]))
         integration.copies.append((path, copy))
     # "ours": the result already holds our version
+
+
+def _merge_session_streamed(
+    repo: SyncRepo,
+    path: bytes,
+    base: tree_merge.Entry | None,
+    ours: tree_merge.Entry,
+    theirs: tree_merge.Entry,
+) -> str | None:
+    """A session merged a piece at a time (claude/session_stream.py): the new blob's id,
+    or None when it must be merged whole."""
+    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
+
+    def source(entry: tree_merge.Entry, key: Key) -> session_stream.Source:
+        blob = blobs[entry[1]]
+        return lambda: (piece for piece, _record in key.open(path, io.BytesIO(blob).read))
+
+    try:
+        merged = session_stream.merge(
+            source(base, history.key_for(blobs[base[1]])) if base else None,
+            source(ours, repo.key),
+            source(theirs, repo.key),
+        )
+        if merged is None:
+            return None
+        return repo.git.store_blob(b"".join(repo.key.seal(path, codec.chunked(merged.chunks()))))
+    except FatalError as err:
+        raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
 
 
 def both_name(path: bytes) -> bytes:
