@@ -118,6 +118,20 @@ def replace_file(
     _fsync_dir(path.parent)
 
 
+def write_synced(path: Path, data: bytes, append_only: bool, executable: bool = False) -> bool:
+    """Write a synced file the way a pull does: an existing session or ``history.jsonl``
+    (``append_only``) only gets the lines it lacks appended in place, so a writer that
+    holds it open goes on writing into the live file; any other file is replaced
+    atomically.  False, and nothing changed, when the file ends in a torn line (a line
+    being written): try again later."""
+    if append_only:
+        done = append_lines(through_link(path), data)
+        if done is not None:
+            return done
+    replace_file(through_link(path), data, executable)
+    return True
+
+
 _APPEND_ATTEMPTS = 50
 
 
