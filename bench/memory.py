@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/memory.py                  # a ~300 MiB session
     .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
-    .venv/bin/python bench/memory.py --kind random    # incompressible bytes instead of JSONL
+    .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
@@ -165,6 +165,13 @@ def main() -> int:
         ok &= show("pull (new file)", b.run("pull"), real + 100 * MB)
         pulled = b.home / ".claude" / rel
         assert pulled.stat().st_size == real, "the pulled file differs in size"
+        if args.kind == "random":  # changed whole: the old and the new version
+            with open(target_file, "r+b") as out:
+                for offset in range(0, real, 16 * MIB):
+                    out.write(os.urandom(min(16 * MIB, real - offset)))
+            ok &= show("push (changed file)", a.run("push"), real + 100 * MB)
+            ok &= show("pull (changed file)", b.run("pull"), real + 100 * MB)
+            assert pulled.read_bytes() == target_file.read_bytes(), "the pulled file differs"
         if args.kind == "session":
             with open(target_file, "ab") as out:
                 out.write(session_bytes(200_000, "a-more", 10**7))

@@ -8,17 +8,24 @@ and a large one is authenticated a chunk at a time (``codec.Key.open``), keeping
 only its size, a digest and its last lines, then decrypted again, a chunk at a
 time, whenever it is read: its ciphertext (``git.read_blobs``) is the one copy
 held.  Decryption is deterministic, so every reading yields the bytes the
-authentication saw.
+authentication saw.  A large blob's ciphertext is not held either: ``load``
+moves it to an anonymous temporary file (ciphertext, safe anywhere) as it
+comes, one blob at a time, so a changed file's old and new versions are not
+both in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from git_claude_sync.crypto.codec import Key
+from git_claude_sync.crypto.codec import HEADER_LEN, Key
+from git_claude_sync.crypto.keyring import Keyring
+from git_claude_sync.git import Git
 
 SMALL = 8 << 20  # plaintext held whole up to this size (the filter process's spool too)
 _TAIL = 1 << 20  # kept from the end of a large file: activity.last_activity reads the last lines
@@ -54,8 +61,48 @@ class Plain:
         return other is not None and (self.size, self.digest) == (other.size, other.digest)
 
 
+class Spooled:
+    """A large blob's ciphertext in an anonymous temporary file, read at any offset."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the pull)
+        self._file.write(data)
+        self._file.flush()
+
+    def reader(self) -> Callable[[int], bytes]:
+        """A ``read`` from the start, independent of any other reader's."""
+        offset = 0
+
+        def read(size: int) -> bytes:
+            nonlocal offset
+            data = os.pread(self._file.fileno(), size, offset)
+            offset += len(data)
+            return data
+
+        return read
+
+
+Blob = bytes | Spooled
+
+
+def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
+    """Stored blobs by id: small ones in memory, large ones spooled (one in memory at a time)."""
+    return {
+        oid: Spooled(data) if len(data) > SMALL else data for oid, data in git.iter_blobs(oids)
+    }
+
+
+def _reader(blob: Blob) -> Callable[[int], bytes]:
+    return io.BytesIO(blob).read if isinstance(blob, bytes) else blob.reader()
+
+
+def key_of(keys: Keyring, blob: Blob) -> Key:
+    """The key (current or retired) a stored blob names in its header."""
+    return keys.key_for(_reader(blob)(HEADER_LEN))
+
+
 def open_blob(
-    key: Key, path: bytes, blob: bytes, as_local: Callable[[bytes], bytes] | None = None
+    key: Key, path: bytes, blob: Blob, as_local: Callable[[bytes], bytes] | None = None
 ) -> Plain:
     """Authenticate ``blob`` (stored at ``path``) to its end; raises the codec's errors.
 
@@ -64,7 +111,7 @@ def open_blob(
     """
 
     def pieces() -> Iterator[bytes]:
-        for piece, _record in key.open(path, io.BytesIO(blob).read):
+        for piece, _record in key.open(path, _reader(blob)):
             yield piece
 
     held: list[bytes] | None = []

@@ -42,6 +42,7 @@ from git_claude_sync.engine import (
     remote_key,
     tree_merge,
 )
+from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -549,10 +550,10 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     old = git.ls_tree(head) if head else {}
     new = git.ls_tree(integration.new_tip)
     paths = integration.writes
-    blobs = git.read_blobs(
-        [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
+    blobs = incoming_files.load(
+        git, [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
     )
-    deleted_here = kept.kept_paths(git) if head else set()
+    deleted_here = kept.kept_paths(git) | conflict_copies.unwritten(git) if head else set()
     still_deleted: list[bytes] = []
 
     # Plaintext held whole only when small; a large file is read again from its
@@ -599,8 +600,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             grow.append(path)
             continue
         expected = (
-            open_blob(history.key_for(blobs[old[path][1]]), path, blobs[old[path][1]],
-                      _as_local(repo, path))
+            open_blob(incoming_files.key_of(history, blobs[old[path][1]]), path,
+                      blobs[old[path][1]], _as_local(repo, path))
             if path in old
             else None
         )  # fmt: skip
@@ -646,7 +647,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new:
             report.warn(
                 f"{show_path(path)} cannot be read here (permissions, or a broken link): left "
-                "as it is; the remote version is stored, see 'git claude-sync conflicts'"
+                "as it is; the remote version is kept beside it, see 'git claude-sync conflicts'"
             )
     waiting: list[bytes] = []
     commit_time: list[float] = []  # the remote tip's, read once if needed
@@ -689,7 +690,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             if path in new:
                 report.warn(
                     f"cannot write {show_path(path)} ({err.strerror}): left as it is; the "
-                    "remote version is stored, see 'git claude-sync conflicts'"
+                    "remote version is kept beside it, see 'git claude-sync conflicts'"
                 )
     deferred_lines.defer(git, waiting)
     # The branch moves only after every file is in place (see the module docstring).
@@ -699,14 +700,23 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     else:
         git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
+    # A remote version that could not be written: a conflict copy every machine
+    # gets with the next push (this machine's version stays in place).
+    for path in unreachable:
+        if path in new and path in old and integration.remote_tip is not None:
+            machine = conflict_copies.machine_of(git, integration.remote_tip, path)
+            copy = conflict_copies.keep_unwritten(
+                git, key, repo.claude_dir, path, old[path], new[path][0],
+                incoming[path].chunks, machine,
+            )  # fmt: skip
+            integration.copies.append((path, copy))
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
         conflict_store.record(git, path, theirs_blob, ours_blob)
     for path in unreachable:
-        if path in new:
-            local_blob = old[path][1] if path in old else new[path][1]
-            conflict_store.record(git, path, new[path][1], local_blob)
+        if path in new and path not in old:  # nothing of this machine's to keep in place
+            conflict_store.record(git, path, new[path][1], new[path][1])
 
 
 def _as_local(repo: SyncRepo, path: bytes) -> Callable[[bytes], bytes] | None:
