@@ -34,6 +34,7 @@ import time
 import uuid
 import zlib
 from pathlib import Path
+from typing import Any
 
 BIN_DIR = Path(sys.executable).parent
 MB = 1_000_000
@@ -59,10 +60,17 @@ def tree_rss(root):
         todo.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = [w.decode(errors="replace") for w in f.read().split(b"\0") if w]
         except (OSError, ValueError):
-            pass
+            continue
+        total += rss
+        # "git cat-file", "python -m git_claude_sync.filters.process", "git-claude-sync pull"
+        name = " ".join(w.rsplit("/", 1)[-1] for w in words[:3] if not w.startswith("--"))
+        by_name[name] = max(by_name.get(name, 0), rss)
     return total
+by_name = {}
 sampling = os.path.isdir("/proc/self")
 while proc.poll() is None:
     if sampling:
@@ -71,7 +79,9 @@ while proc.poll() is None:
 largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 if sys.platform == "darwin":
     largest //= 1024  # bytes there, KiB on Linux
-print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None}))
+top = sorted(by_name.items(), key=lambda item: -item[1])[:2]
+print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None,
+                  "top": [[name[:40], rss] for name, rss in top]}))
 """
 
 
@@ -107,7 +117,7 @@ class Machine:
         env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
         return env
 
-    def run(self, *args: str) -> dict[str, int | None]:
+    def run(self, *args: str) -> dict[str, Any]:
         quiet = ("--quiet",) if args[0] in ("push", "pull") else ()
         proc = subprocess.run(
             [sys.executable, "-c", _MEASURE, "git", "claude-sync", *args, *quiet],
@@ -116,13 +126,13 @@ class Machine:
             capture_output=True,
             text=True,
         )
-        result: dict[str, int | None] = json.loads(proc.stdout.strip().splitlines()[-1])
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
         if result["rc"] != 0:
             raise SystemExit(f"git claude-sync {' '.join(args)} failed: {proc.stderr.strip()}")
         return result
 
 
-def show(step: str, measured: dict[str, int | None], target: int) -> bool:
+def show(step: str, measured: dict[str, Any], target: int) -> bool:
     together = measured["together"] or measured["largest"] or 0
     largest = measured["largest"] or 0
     met = together <= target
@@ -130,6 +140,10 @@ def show(step: str, measured: dict[str, int | None], target: int) -> bool:
         f"{step:<34} largest {largest / MB:8.0f} MB   together {together / MB:8.0f} MB   "
         f"target {target / MB:6.0f} MB   {'met' if met else 'MISSED'}"
     )
+    # Which processes peaked (sampled): ours, or git's own.
+    peaks = "; ".join(f"{name} {rss / MB:.0f} MB" for name, rss in measured.get("top") or [])
+    if peaks:
+        print(f"{'':<34} largest sampled: {peaks}")
     return met
 
 
@@ -140,7 +154,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = args.size_mb * MIB
-    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "big.bin"
+    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
     try:
@@ -149,7 +163,7 @@ def main() -> int:
         b.run("init", "--git", str(a.home / ".claude-sync" / "remote.git"),
               "--key", str(a.home / ".claude-sync" / "key"))  # fmt: skip
         target_file = a.home / ".claude" / rel
-        target_file.parent.mkdir(parents=True)
+        target_file.parent.mkdir(parents=True, exist_ok=True)
         if args.kind == "session":
             target_file.write_bytes(session_bytes(size, "a"))
         else:
