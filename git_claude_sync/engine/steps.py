@@ -553,7 +553,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     blobs = incoming_files.load(
         git, [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
     )
-    deleted_here = kept.kept_paths(git) | conflict_copies.unwritten(git) if head else set()
+    deleted_here = kept.kept_paths(git) if head else set()
     still_deleted: list[bytes] = []
 
     # Plaintext held whole only when small; a large file is read again from its
@@ -613,6 +613,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         ):
             unreachable.append(path)
             continue
+        if state == "missing" and head and conflict_copies.MARK in path:
+            deleted_here |= conflict_copies.unwritten(git)  # copies a pull could not write
         if state == "missing" and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.

@@ -389,6 +389,8 @@ class Simulation:
             ssh.chmod(0o755)
         url = machine.git("remote", "get-url", "origin").stdout.decode().strip()
         command = self.rng.choice(["push", "pull"])
+        if command == "push":  # something to send: a push with nothing answers at once
+            self.step_history(i)
         machine.git("remote", "set-url", "origin", "ssh://git.example/claude.git")
         started = time.monotonic()
         try:
