@@ -551,15 +551,16 @@ def sessions(project: str | None, machine: str | None, since: str | None, as_jso
 @cli.command()
 @click.argument("session")
 @click.option("--at", metavar="DATE", help="The state as synced at DATE (2025-06-20 14:30, 2d).")
-@click.option("--force", is_flag=True, help="Overwrite files with changes not pushed yet.")
+@click.option("--force", is_flag=True, help="Write files with changes not pushed yet too.")
 def restore(session: str, at: str | None, force: bool) -> None:
     """Bring back SESSION (an id, or the start of one) into the Claude directory.
 
     A session deleted here (Claude Code deletes transcripts older than
     cleanupPeriodDays) or everywhere comes back as last synced; with --at, the
-    state it had at that time.  Only that session's files are written, each
-    atomically; a file with changes not pushed yet is never overwritten
-    without --force.
+    state it had at that time.  Only that session's files are written: a
+    missing one atomically, an existing one only gains the lines it lacks,
+    appended in place as a pull does (a session never loses a line); a file
+    with changes not pushed yet is never touched without --force.
     """
     from git_claude_sync.commands import restore as command
 
