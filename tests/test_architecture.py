@@ -28,7 +28,11 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"errors", "ui.report", "machine", "crypto", "engine"},
     "commands": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
     | {"remote"},
-    "cli": {"errors", "commands", "ui", "remote"},
+    # The web page: a second front-end beside the command line, calling the same
+    # command functions (restore, conflict resolution) and the engine.
+    "web": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
+    | {"commands"},
+    "cli": {"errors", "commands", "ui", "remote", "web"},
     "__main__": {"cli"},
 }
 

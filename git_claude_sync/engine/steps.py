@@ -38,6 +38,7 @@ from git_claude_sync.engine import (
     kept,
     odd_paths,
     remote_key,
+    sync_metrics,
     tree_merge,
 )
 from git_claude_sync.engine.sync_repo import SyncRepo
@@ -192,7 +193,8 @@ def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
     )
     if not deletions:
         return []
-    tree = git.ls_tree(head)
+    # Metrics files (sync_metrics.py) are never in the Claude directory: not counted.
+    tree = {p: e for p, e in git.ls_tree(head).items() if not sync_metrics.is_carried(p)}
     gone = {p for kind, p in staged.changes if kind == "D"} | kept.kept_paths(git)
     if not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree):
         return deletions  # emptied: nothing synced is left, nothing new came
@@ -344,6 +346,8 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
     """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
     integration = _plan(repo, remote_tip, choose)
     integration.remote_tip = remote_tip
+    # Metrics files (sync_metrics.py) go to the index only: nothing to write or report.
+    integration.writes = [p for p in integration.writes if not sync_metrics.is_carried(p)]
     return integration
 
 
@@ -667,6 +671,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     else:
         git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
+    sync_metrics.hide(git, new)
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:

@@ -99,6 +99,11 @@ class Layout:
         return self.home / "linked-roots"
 
     @property
+    def metrics_file(self) -> Path:
+        """This machine's push and pull measures, carried in the repo (engine/sync_metrics.py)."""
+        return self.home / "sync-metrics.json"
+
+    @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"
