@@ -529,6 +529,65 @@ def ui_command(port: int, no_browser: bool) -> None:
 
 
 @cli.command()
+@click.argument("words", nargs=-1, metavar="QUERY")
+@click.option(
+    "--project", "-p", metavar="P", help="Only sessions whose project (folder) contains P."
+)
+@click.option("--machine", "-m", metavar="M", help="Only text synced by machine M.")
+@click.option("--since", metavar="DATE", help="Only text since DATE (2025-06-20, 3d, yesterday).")
+@click.option(
+    "--role",
+    type=click.Choice(["prompt", "reply", "tool"]),
+    help="Only what a person typed, Claude's replies, or tool calls and their output.",
+)
+@click.option(
+    "--all-versions", is_flag=True, help="Also text only earlier versions of a transcript held."
+)
+@click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N matches.")
+@click.option("--rebuild", is_flag=True, help="Build the search index again from the sync repo.")
+@_json
+def search(
+    words: tuple[str, ...],
+    project: str | None,
+    machine: str | None,
+    since: str | None,
+    role: str | None,
+    all_versions: bool,
+    limit: int,
+    rebuild: bool,
+    as_json: bool,
+) -> None:
+    """Find QUERY in every synced session: all machines and projects, and the
+    sessions Claude Code deleted here (kept in the sync repo).
+
+    Every word must occur; "quoted words" match as a phrase; word* matches
+    words starting so.  Each match shows its session, project, time, machine
+    and the text around it, and how to resume the session (or restore it first).
+
+    The index is ~/.claude-sync/search/ (mode 0600): it holds the sessions'
+    PLAINTEXT, stays on this machine, and is updated by every push and pull.
+    """
+    from git_claude_sync.commands import find as command
+
+    if rebuild:
+        command.rebuild()
+        if not words:
+            return
+    if not words:
+        raise click.UsageError("give a QUERY (or --rebuild)")
+    command.run(
+        " ".join(words),
+        project=project,
+        machine=machine,
+        since=since,
+        role=role,
+        all_versions=all_versions,
+        limit=limit,
+        as_json=as_json,
+    )
+
+
+@cli.command()
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N syncs.")
 @click.option("--machine", "-m", metavar="M", help="Only syncs by machine M.")
 @click.option("--since", metavar="DATE", help="Only syncs since DATE (2025-06-20, 3d, yesterday).")

@@ -460,6 +460,18 @@ class Git:
         out = self.run(["diff", "--no-renames", "--name-only", "-z", a, b, "--"]).stdout
         return [p for p in out.split(b"\0") if p]
 
+    def changed_blobs(self, a: str, b: str, under: str) -> dict[bytes, str | None]:
+        """Path -> blob id in ``b`` (None: not in ``b``) of every file under ``under``
+        that differs between two commits: one ``diff-tree``."""
+        out = self.run(["diff-tree", "-r", "-z", "--no-renames", a, b, "--", under]).stdout
+        fields = out.split(b"\0")
+        changes: dict[bytes, str | None] = {}
+        for i in range(0, len(fields) - 1, 2):
+            meta = fields[i].split()
+            if fields[i].startswith(b":") and len(meta) >= 4:
+                changes[fields[i + 1]] = None if set(meta[3]) == {ord("0")} else meta[3].decode()
+        return changes
+
     def staged_status(self) -> list[tuple[str, bytes]]:
         """(A|M|D|T, path) for every change between HEAD (or nothing) and the index."""
         head = self.rev("HEAD") or EMPTY_TREE

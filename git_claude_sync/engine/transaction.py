@@ -24,6 +24,7 @@ from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
+from git_claude_sync.search import hook as search_hook
 from git_claude_sync.ui.report import Report, show_path
 
 PUSH_ATTEMPTS = 5
@@ -145,6 +146,7 @@ def _transaction(
         result.merges.append(integration)
         if not send:
             steps.record_state(repo, "pulled")
+            search_hook.after_sync(repo.layout, repo.git, repo.key)  # never raises
             return result
         head = git.rev("HEAD")
         outgoing = reseal(head) if reseal else (Outgoing(head, repo.key) if head else None)
@@ -152,6 +154,7 @@ def _transaction(
             result.nothing_committed = head is None
             return result
         if outgoing.commit == remote_tip:
+            search_hook.after_sync(repo.layout, repo.git, repo.key)
             return result
         with report.phase("verify ciphertext"):
             count = _verify(repo, outgoing, remote_tip)
@@ -160,6 +163,7 @@ def _transaction(
                 git.update_ref(REMOTE_REF, outgoing.commit)
                 steps.record_state(repo, "pushed")
                 result.sent, result.objects_sent = outgoing, count
+                search_hook.after_sync(repo.layout, repo.git, repo.key)
                 return result
         report.detail("The remote moved meanwhile; merging and trying again.")
     raise FatalError(f"the remote kept moving; gave up after {PUSH_ATTEMPTS} attempts")

@@ -104,6 +104,16 @@ class Layout:
         return self.home / "sync-metrics.json"
 
     @property
+    def search_dir(self) -> Path:
+        """The search index's folder (mode 0700): the database and SQLite's journal beside it."""
+        return self.home / "search"
+
+    @property
+    def search_index_file(self) -> Path:
+        """The full-text index of every synced session (search/database.py): plaintext, 0600."""
+        return self.search_dir / "index.sqlite3"
+
+    @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"
