@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
@@ -29,12 +30,41 @@ from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.search import index
 from git_claude_sync.ui.report import show_path
 from git_claude_sync.web import sync_figures, transcript
 from git_claude_sync.web.guard import form_token_ok
 
 HERE = Path(__file__).resolve().parent
-SNIPPET = 80  # characters either side of a match
+LISTED = 2000  # sessions listed at most
+HITS = 500  # matches asked of the index at most (grouped by session)
+
+
+@dataclass(frozen=True)
+class Row:
+    info: index.SessionInfo
+    state: str  # "local", "kept" (deleted here, in the repo), "history" (deleted everywhere)
+    hits: list[index.Hit]
+
+    @property
+    def snippet(self) -> list[tuple[str, bool]]:
+        """The best match's text, in pieces: (text, is a match)."""
+        if not self.hits:
+            return []
+        pieces: list[tuple[str, bool]] = []
+        for i, part in enumerate(self.hits[0].snippet.split(index.MATCH_START)):
+            if i == 0:
+                pieces.append((part, False))
+                continue
+            matched, _, rest = part.partition(index.MATCH_END)
+            pieces += [(matched, True), (rest, False)]
+        return [p for p in pieces if p[0]]
+
+
+def _state(info: index.SessionInfo) -> str:
+    if info.present_locally:
+        return "local"
+    return "kept" if info.in_head else "history"
 
 
 def _when(moment: float | None) -> str:
@@ -65,9 +95,6 @@ class Pages:
 
     # -- sessions ---------------------------------------------------------------
 
-    def _sessions(self) -> list[Session]:
-        return session_history.list_sessions(self.repo)
-
     def _content(self, session: Session) -> bytes:
         """The transcript: the file here if there is one, else as synced (decrypted)."""
         if session.state == "local":
@@ -79,48 +106,52 @@ class Pages:
         return keys.decrypt(session.path, blob)
 
     def sessions(self, request: Request) -> Response:
+        """Every machine's sessions (search's index), or those matching a search."""
         params = request.query_params
-        query = params.get("q", "").strip()
-        project, machine, state = (
-            params.get("project", ""),
-            params.get("machine", ""),
-            params.get("state", ""),
-        )
-        every = self._sessions()
-        shown = []
-        for s in every:
-            if project and s.project != project:
-                continue
-            if machine and s.machine != machine:
-                continue
-            if state and s.state != state:
-                continue
-            snippet = ""
-            if query:
-                meta = " ".join([s.summary.title, s.project, s.sid, s.machine]).lower()
-                if query.lower() not in meta:
-                    text = transcript.text_of(self._content(s))
-                    at = text.lower().find(query.lower())
-                    if at < 0:
-                        continue
-                    snippet = text[max(0, at - SNIPPET) : at + len(query) + SNIPPET]
-            shown.append((s, snippet))
+        text = params.get("q", "").strip()
+        project = params.get("project", "") or None
+        machine = params.get("machine", "") or None
+        role = params.get("role", "") or None
+        state = params.get("state", "")
+        every_version = params.get("versions", "") == "all"
+        layout = self.repo.layout
+        index.update(layout=layout)
+        known = index.sessions(limit=LISTED, layout=layout)
+        listed = index.sessions(project=project, machine=machine, limit=LISTED, layout=layout)
+        found: dict[str, list[index.Hit]] = {}
+        if text:
+            hits = index.query(
+                text, project=project, machine=machine, role=role,
+                all_versions=every_version, limit=HITS, layout=layout,
+            )  # fmt: skip
+            for hit in hits:
+                found.setdefault(hit.session_id, []).append(hit)
+            by_id = {info.session_id: info for info in listed}
+            listed = [by_id[sid] for sid in found if sid in by_id]
+        rows = [
+            Row(info, _state(info), found.get(info.session_id, []))
+            for info in listed
+            if not state or _state(info) == state
+        ]
         return self.render(
             request,
             "sessions.html",
             page="sessions",
-            shown=shown,
-            total=len(every),
-            query=query,
-            project=project,
-            machine=machine,
+            rows=rows,
+            total=len(known),
+            query=text,
+            project=project or "",
+            machine=machine or "",
+            role=role or "",
             state=state,
-            projects=sorted({s.project for s in every}),
-            machines=sorted({s.machine for s in every}),
+            versions="all" if every_version else "",
+            projects=sorted({info.project for info in known}),
+            machines=sorted({info.machine for info in known if info.machine}),
+            roles=index.ROLES,
         )
 
     def _find(self, sid: str) -> Session:
-        return session_history.find(self._sessions(), sid)
+        return session_history.find(session_history.list_sessions(self.repo), sid)
 
     def session(self, request: Request) -> Response:
         found = self._find(request.path_params["sid"])
@@ -154,11 +185,27 @@ class Pages:
 
     def sync(self, request: Request) -> Response:
         machines = sync_metrics.read_all(self.repo)
+        names = {m.id: m.machine for m in machines}
+        git = self.repo.git
+
+        def origin(commit: str) -> str | None:
+            """A commit carrying a machine's metrics file was made by that machine."""
+            try:
+                changed = git.changed_paths(f"{commit}^", commit)
+            except FatalError:
+                return None
+            for path in changed:
+                if sync_metrics.is_carried(path):
+                    name = path[len(sync_metrics.PREFIX) :].removesuffix(b".json").decode()
+                    if name in names:
+                        return names[name]
+            return None
+
         return self.render(
             request,
             "sync.html",
             page="sync",
-            charts=sync_figures.figures(machines),
+            charts=sync_figures.figures(machines, origin),
             rows=sync_figures.rows(machines),
         )
 

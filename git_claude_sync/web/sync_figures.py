@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,15 @@ def origins(machines: list[MachineMetrics]) -> dict[str, str]:
     return made
 
 
-def delays(machines: list[MachineMetrics]) -> dict[str, list[tuple[float, float]]]:
-    """ "A → B" -> (applied at, seconds from commit to applied) for each commit B applied."""
+# The machine that made a commit no push record names yet (its records arrive
+# with its next carrying commit), asked of the repo: None if it cannot tell.
+Origin = Callable[[str], str | None]
+
+
+def delays(
+    machines: list[MachineMetrics], origin: Origin | None = None
+) -> dict[str, list[tuple[float, float]]]:
+    """'A → B' -> (applied at, seconds from commit to applied) for each commit B applied."""
     made = origins(machines)
     found: dict[str, list[tuple[float, float]]] = {}
     for m in machines:
@@ -53,7 +61,7 @@ def delays(machines: list[MachineMetrics]) -> dict[str, list[tuple[float, float]
             at = float(record.get("at", 0))
             for item in record.get("applied", []):
                 commit, committed = str(item[0]), float(item[1])
-                source = made.get(commit, "a machine yet to report")
+                source = made.get(commit) or (origin and origin(commit)) or "unknown machine"
                 if source == m.machine:
                     continue
                 found.setdefault(f"{source} → {m.machine}", []).append(
@@ -62,7 +70,7 @@ def delays(machines: list[MachineMetrics]) -> dict[str, list[tuple[float, float]
     return found
 
 
-def figures(machines: list[MachineMetrics]) -> list[Chart]:
+def figures(machines: list[MachineMetrics], origin: Origin | None = None) -> list[Chart]:
     durations: dict[str, list[tuple[float, float]]] = {}
     sent: dict[str, list[tuple[float, float]]] = {}
     received: dict[str, list[tuple[float, float]]] = {}
@@ -80,7 +88,11 @@ def figures(machines: list[MachineMetrics]) -> list[Chart]:
         chart("Push and pull durations", "s", durations),
         chart("Bytes sent", "bytes", sent),
         chart("Bytes received", "bytes", received),
-        chart("Propagation delay: made on one machine → applied on another", "s", delays(machines)),
+        chart(
+            "Propagation delay: made on one machine → applied on another",
+            "s",
+            delays(machines, origin),
+        ),
     ]
 
 

@@ -68,11 +68,17 @@ def test_every_page_in_a_browser(
     assert rows.count() >= 3
     _shot(tab, screenshots, "sessions")
 
+    # Filters: one project.
+    tab.select_option("#search select[name=project]", "-b-work")
+    tab.click("#search button[type=submit]")
+    assert rows.count() == 1 and "hello from b" in rows.first.inner_text()
+    tab.select_option("#search select[name=project]", "")
+
     # Search: a word only in a prompt inside the transcript, not in any title.
     tab.fill("#search input[name=q]", "clmail")
     tab.click("#search button[type=submit]")
     assert rows.count() == 1
-    assert "clmail" in tab.locator(".snippet").first.inner_text()
+    assert tab.locator(".snippet mark").first.inner_text().lower() == "clmail"
     _shot(tab, screenshots, "search")
 
     # The transcript: prompts, replies, tool calls and results; thinking folded.
@@ -107,7 +113,12 @@ def test_every_page_in_a_browser(
     assert tab.locator("#chart-3 circle.point").count() >= 1  # bytes received
     delays = tab.locator("#chart-4 circle.point")
     assert delays.count() >= 1  # propagation delay, one machine to the other
-    assert "→" in tab.locator("#chart-4 g.series").first.get_attribute("data-series")
+    travels = tab.locator("#chart-4 g.series").evaluate_all("els => els.map(e => e.dataset.series)")
+    # Each delay names where the commit was made and where it was applied.
+    assert travels and all(
+        t.split(" → ")[0] in names and t.split(" → ")[1] in names for t in travels
+    )
+    assert len(set(travels)) == 2, travels  # both ways
     _shot(tab, screenshots, "sync")
 
     # Machines: both, with the same key fingerprint and a version.
