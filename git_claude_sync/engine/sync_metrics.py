@@ -39,6 +39,9 @@ KEEP_RECORDS = 300
 KEEP_DAYS = 90
 COMMITS_PER_RECORD = 20
 CARRY_AFTER = 3600.0  # seconds an unsent record waits for a commit before it makes one
+# Asking for the tool's version (importlib.metadata) costs 20-130 ms: once a day is enough.
+VERSION_EVERY = 86400.0
+LOCAL_ONLY = ("carried", "version_checked")  # bookkeeping of this machine, never carried
 
 
 def is_carried(path: bytes) -> bool:
@@ -154,25 +157,23 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
     if not path.exists():
         return None
     data = load_local(repo)
-    if not data["records"]:
-        return None
-    git = repo.git
-    name: bytes = PREFIX + str(data["id"]).encode() + b".json"
-    entry = git.index_entries().get(name)
-    carried_until = 0.0
-    if entry is not None:
-        carried = json.loads(repo.key.decrypt(name, git.read_blobs([entry[1]])[entry[1]]))
-        carried_until = max((float(r["at"]) for r in carried.get("records", [])), default=0.0)
+    carried_until = float(data.get("carried", 0))  # the newest record already staged
     news = [r for r in data["records"] if float(r["at"]) > carried_until]
     if not news:
         return None
     if not committing and time.time() - float(news[0]["at"]) < CARRY_AFTER:
         return None
-    data["version"] = _version()
+    if time.time() - float(data.get("version_checked", 0)) > VERSION_EVERY:
+        data["version"], data["version_checked"] = _version(), round(time.time())
     data["records"] = trim(data["records"])
-    plain = json.dumps(data, separators=(",", ":")).encode() + b"\n"
+    carried = {k: v for k, v in data.items() if k not in LOCAL_ONLY}
+    git = repo.git
+    name: bytes = PREFIX + str(data["id"]).encode() + b".json"
+    plain = json.dumps(carried, separators=(",", ":")).encode() + b"\n"
     git.update_index({name: ("100644", git.store_blob(repo.key.encrypt(name, plain)))})
     git.set_skip_worktree([name], True)
+    data["carried"] = max(float(r["at"]) for r in data["records"])
+    _save_local(repo, data)
     return name
 
 
@@ -208,7 +209,7 @@ def read_all(repo: SyncRepo, tip: str | None = None) -> list[MachineMetrics]:
         MachineMetrics(
             own["machine"], own["id"], _version(), own["key"], list(own["records"]), True
         )
-    ]
+    ]  # (the page may take the time to ask the version: it is this process's)
     tip = tip or git.rev("HEAD")
     if tip is None:
         return found
