@@ -74,7 +74,7 @@ class Staged:
     held_back: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why)
 
     def summary(self) -> str:
-        counts = Counter(kind for kind, _ in self.changes)
+        counts = Counter(kind for kind, p in self.changes if not sync_metrics.is_carried(p))
         return f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
 
 
@@ -120,6 +120,8 @@ def stage(
     deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
+    if sync_metrics.keep(git, changes):  # never in the work tree, so never deleted
+        changes = git.staged_status()
     held_back = _hold_back_broken_settings(repo, git, changes)
     if held_back:
         changes = git.staged_status()
@@ -736,15 +738,20 @@ class Preview:
 
     @property
     def to_push(self) -> list[bytes]:
-        return _differences(self.base, self.ours)
+        return _shown(_differences(self.base, self.ours))
 
     @property
     def to_pull(self) -> list[bytes]:
-        return _differences(self.base, self.theirs)
+        return _shown(_differences(self.base, self.theirs))
 
     @property
     def conflicts(self) -> list[bytes]:
         return tree_merge.merge_trees(self.base, self.ours, self.theirs).conflicts
+
+
+def _shown(paths: list[bytes]) -> list[bytes]:
+    """Files a person syncs: metrics files (sync_metrics.py) are the tool's own."""
+    return [p for p in paths if not sync_metrics.is_carried(p)]
 
 
 def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:

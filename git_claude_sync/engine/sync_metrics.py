@@ -177,6 +177,20 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
     return name
 
 
+def keep(git: Git, changes: list[tuple[str, bytes]]) -> bool:
+    """Undo staged deletions of metrics files; True if there were any.
+
+    They are never in the work tree: an index rebuilt without the skip-worktree
+    mark (a key rotation, a restore from HEAD) makes ``git add -A`` stage them as
+    deleted, which would delete another machine's records everywhere.
+    """
+    gone = [p for kind, p in changes if kind == "D" and is_carried(p)]
+    if gone:
+        git.reset_paths(gone)
+        git.set_skip_worktree(gone, True)
+    return bool(gone)
+
+
 def hide(git: Git, tree: dict[bytes, tuple[str, str]]) -> None:
     """Mark the metrics files of ``tree`` (now in the index) as not in the work tree."""
     git.set_skip_worktree(sorted(p for p in tree if is_carried(p)), True)

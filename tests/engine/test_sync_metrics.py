@@ -68,3 +68,29 @@ def test_an_emptied_claude_dir_is_still_refused_with_metrics_in_the_repo(
     (a.claude / "settings.json").unlink()
     refused = a.run("push", check=False)
     assert refused.returncode != 0 and "refusing to delete" in refused.stderr
+
+
+def test_a_key_rotation_keeps_every_machines_records(pair: tuple[Machine, Machine]) -> None:
+    """``key use`` rebuilds the index without the skip-worktree mark: the next push must
+    not stage the other machine's metrics file (absent from the work tree) as deleted."""
+    a, b = pair
+    sid_a, sid_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    a.write(f"projects/-p/{sid_a}.jsonl", b'{"uuid":"a1","cwd":"/p"}\n')
+    a.write(f"projects/-p/{sid_b}.jsonl", b'{"uuid":"b1","cwd":"/p"}\n')
+    a.run("push")  # carries a's records
+    b.run("pull")
+    # Sessions deleted by Claude Code's clean-up, kept in the repo (kept.py).
+    (a.claude / f"projects/-p/{sid_a}.jsonl").unlink()
+    a.run("push")
+    (b.claude / f"projects/-p/{sid_b}.jsonl").unlink()
+    b.run("push")
+    a.run("pull")
+    [a_records] = _carried(a)
+    a.run("key", "rotate")
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    for machine in (a, b):
+        assert a_records in _carried(machine), machine
+        assert "Nothing to push" in machine.run("push").stdout
+        assert "metrics" not in machine.run("status").stdout
