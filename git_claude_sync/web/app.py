@@ -32,7 +32,7 @@ from git_claude_sync.machine import files
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.search import index
 from git_claude_sync.ui.report import show_path
-from git_claude_sync.web import sync_figures, transcript
+from git_claude_sync.web import conflict_base, sync_figures, transcript
 from git_claude_sync.web.guard import form_token_ok
 
 HERE = Path(__file__).resolve().parent
@@ -241,7 +241,10 @@ class Pages:
     def conflict(self, request: Request) -> Response:
         name = request.query_params.get("path", "")
         case = conflicts.open_case(self.repo, name)
-        merged = file_merge.merge_file(case.path, case.base, case.ours, case.theirs)
+        base = case.base
+        if base is None and case.copy is not None:
+            base = conflict_base.base_of_copy(self.repo, case.path, case.copy)
+        merged = file_merge.merge_file(case.path, base, case.ours, case.theirs)
         proposal = merged.marked if merged.marked is not None else merged.data
 
         def text(data: bytes | None) -> str | None:
@@ -253,7 +256,7 @@ class Pages:
             page="conflicts",
             name=name,
             case=case,
-            base=text(case.base),
+            base=text(base),
             ours=text(case.ours),
             theirs=text(case.theirs),
             proposal=text(proposal),

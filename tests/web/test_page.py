@@ -133,6 +133,7 @@ def test_every_page_in_a_browser(
     tab.locator("#conflicts a").first.click()
     assert "use spaces (a)" in tab.locator("#theirs").inner_text()
     assert "width 8 (b)" in tab.locator("#ours").inner_text()
+    assert tab.locator("#base pre").inner_text().strip() == "# notes\nuse tabs"  # before both
     _shot(tab, screenshots, "conflict")
     tab.fill("#edited", "# notes\nmerged in the page\n")
     tab.click("#resolve button[value=edited]")
