@@ -541,7 +541,9 @@ def ui_command(port: int, no_browser: bool) -> None:
     help="Only what a person typed, Claude's replies, or tool calls and their output.",
 )
 @click.option(
-    "--all-versions", is_flag=True, help="Also text only earlier versions of a transcript held."
+    "--all-versions",
+    is_flag=True,
+    help="Also text only earlier versions of a transcript held (rewritten, not appended to).",
 )
 @click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N matches.")
 @click.option("--rebuild", is_flag=True, help="Build the search index again from the sync repo.")
@@ -564,13 +566,14 @@ def search(
     words starting so.  Each match shows its session, project, time, machine
     and the text around it, and how to resume the session (or restore it first).
 
-    The index is ~/.claude-sync/search/ (mode 0600): it holds the sessions'
-    PLAINTEXT, stays on this machine, and is updated by every push and pull.
+    The index is ~/.claude-sync/search/ (private: modes 0700 and 0600): it holds
+    the sessions' PLAINTEXT, stays on this machine, and every push and pull
+    updates it with what they changed.
     """
     from git_claude_sync.commands import find as command
 
     if rebuild:
-        command.rebuild()
+        command.rebuild(then_search=bool(words))
         if not words:
             return
     if not words:

@@ -71,9 +71,9 @@ def read_from(data: bytes, start: int = 0) -> Read:
 
 def _take(line: dict[str, object], offset: int, result: Read) -> None:
     if result.session_id is None and isinstance(line.get("sessionId"), str):
-        result.session_id = str(line["sessionId"])
+        result.session_id = storable(str(line["sessionId"]))
     if result.cwd is None and isinstance(line.get("cwd"), str):
-        result.cwd = str(line["cwd"])
+        result.cwd = storable(str(line["cwd"]))
     kind = line.get("type")
     if kind not in ("user", "assistant"):
         return
@@ -90,7 +90,7 @@ def _take(line: dict[str, object], offset: int, result: Read) -> None:
         if text.strip():
             texts.setdefault(role, []).append(text)
     for role, parts in texts.items():
-        text = "\n".join(parts)[:MAX_TEXT]
+        text = storable("\n".join(parts)[:MAX_TEXT])
         result.entries.append(Entry(role, text, moment, offset))
         if role == "prompt" and result.title is None and not line.get("isMeta"):
             result.title = title_of(text)
@@ -135,6 +135,18 @@ def _plain(value: object) -> str:
 
 def _is_binary(value: object) -> bool:
     return isinstance(value, dict) and value.get("type") in ("image", "document")
+
+
+def storable(text: str) -> str:
+    """``text`` as valid Unicode: JSON's ``\\ud83d`` escapes can leave half an emoji (a lone
+    surrogate) that no UTF-8 encoder -- SQLite's included -- accepts."""
+    if text.isascii():
+        return text
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def title_of(prompt: str) -> str | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import time
 
 import click
 
-from git_claude_sync.engine import session_history
+from git_claude_sync.machine.paths import current
 from git_claude_sync.search import index
 from git_claude_sync.search.index import MATCH_END, MATCH_START, Hit
 from git_claude_sync.ui import jsonout
@@ -23,12 +24,14 @@ def _notice(message: str) -> None:
     click.echo(f"git-claude-sync: {message}", err=True)
 
 
-def rebuild() -> None:
+def rebuild(*, then_search: bool = False) -> None:
+    """Build the index again; the summary goes to stderr when search results follow on stdout."""
     click.echo("Building the search index from the sync repo…", err=True)
     stats = index.rebuild(notice=_notice)
     click.echo(
         f"Indexed {plural(stats.files, 'transcript')} "
-        f"({stats.bytes / 1e6:.1f} MB, {plural(stats.entries, 'piece')} of text)."
+        f"({stats.bytes / 1e6:.1f} MB, {plural(stats.entries, 'piece')} of text).",
+        err=then_search,
     )
 
 
@@ -45,8 +48,13 @@ def run(
 ) -> None:
     since_time = None
     if since is not None:
+        # Only here: the engine's modules cost a search without --since their import time.
+        from git_claude_sync.engine import session_history
+
         since_time = dt.datetime.fromtimestamp(session_history.parse_date(since), dt.UTC)
     index.fts_query(text)  # an empty query fails before any work
+    if not current().search_index_file.exists():
+        click.echo("Building the search index (once: pushes and pulls keep it current)…", err=True)
     index.update(notice=_notice)
     hits = index.query(
         text,
@@ -67,10 +75,13 @@ def run(
     wanted = colour_wanted()
     for hit in hits:
         where = _where(hit)
-        when = hit.time.timestamp() if hit.time else None
+        when = (
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(hit.time.timestamp()))
+            if hit.time
+            else "-"
+        )
         click.echo(
-            paint(hit.session_id[:8], "yellow", wanted)
-            + f"  {_project(hit)}  {session_history.show_time(when)}  "
+            paint(hit.session_id[:8], "yellow", wanted) + f"  {_project(hit)}  {when}  "
             f"{hit.machine or '?'}  {hit.role}" + (f"  ({where})" if where else "")
         )
         click.echo(f"    {_show_snippet(hit.snippet, wanted)}")
@@ -110,7 +121,7 @@ def resume_command(hit: Hit) -> str:
 
 def restore_command(hit: Hit) -> str | None:
     """How to bring the session back here (None: it is here)."""
-    if hit.present_locally and hit.current:
+    if hit.present_locally:  # (text of an earlier version: restore would bring the latest)
         return None
     return f"git claude-sync restore {hit.session_id}"
 

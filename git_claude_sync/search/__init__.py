@@ -17,7 +17,15 @@ The API (``git_claude_sync.search.index``; the web UI builds on it):
   sync repo uses on every machine); ``cwd`` the directory the session ran in.
 * ``snippet`` is plain text; each match sits between ``\\x02`` and ``\\x03``
   (``index.MATCH_START``, ``index.MATCH_END``).  Times are aware datetimes, UTC.
-* ``machine`` is the machine whose commit brought the text (``machine_name.py``).
+* ``machine``: for a hit, the machine whose commit brought the text as this index
+  saw it arrive (after a rebuild: the machine that last changed the transcript);
+  for a session, the one that last changed it.  Learned from commits by
+  ``machine_name.machine_of`` only.
+* ``in_head=False``: deleted everywhere (``push --prune``), found in history;
+  ``current=False``: text only an earlier (rewritten) version held (``all_versions``).
+* ``Stats(files, bytes, entries)``: transcripts read, bytes read, pieces of text added.
+* Connections stay open per process and thread; the API is safe to call from
+  several threads (each gets its own).
 * ``query`` and ``sessions`` build an index never built; they do not look for
   new commits: call ``update()`` first.  ``layout`` picks another tool home
   (default: this process's); ``notice`` receives the one line said when an

@@ -19,6 +19,7 @@ import contextlib
 import functools
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,8 @@ def open_index(path: Path) -> sqlite3.Connection:
         # Created 0600 before SQLite opens it: SQLite keeps the mode and gives it to its journal.
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise IndexBroken(f"{path} is not a file")
     if status.st_mode & 0o077:
         os.chmod(path, 0o600)
     db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=True)

@@ -95,9 +95,12 @@ def _with_index(
             ) from None
         (notice or _stderr)(f"the search index was unusable ({err}); rebuilding it")
     database.remove(path)
-    db = database.open_index(path)
-    indexer.update(db, source_for(layout), full=True)
-    return work(db, layout)
+    try:
+        db = database.open_index(path)
+        indexer.update(db, source_for(layout), full=True)
+        return work(db, layout)
+    except (database.IndexBroken, sqlite3.DatabaseError) as err:  # a disk that fails it again
+        raise FatalError(f"cannot use the search index {path}: {err}") from None
 
 
 def _built(db: sqlite3.Connection, layout: Layout) -> None:
@@ -134,6 +137,10 @@ def rebuild(*, layout: Layout | None = None, notice: Notice | None = None) -> St
 
 
 # -- questions -----------------------------------------------------------------------
+
+
+# --project: part of the project folder, or of the directory the session ran in.
+_PROJECT = "(instr(lower({t}folder), ?) > 0 OR instr(lower(coalesce({t}cwd, '')), ?) > 0)"
 
 
 def fts_query(text: str) -> str:
@@ -185,7 +192,7 @@ def query(
         where.append("coalesce(e.time, f.last_time, f.written) >= ?")
         args.append(_epoch(since))
     if project is not None:
-        where.append("(instr(lower(f.folder), ?) > 0 OR instr(lower(coalesce(f.cwd, '')), ?) > 0)")
+        where.append(_PROJECT.format(t="f."))
         args += [project.lower(), project.lower()]
     if machine is not None:
         where.append("lower(coalesce(e.machine, f.machine, '')) = ?")
@@ -220,7 +227,7 @@ def query(
                 snippet=_one_line(snippet),
                 path=_text(path),
                 cwd=cwd,
-                present_locally=_present(claude_dir, _main_path(folder, sid)),
+                present_locally=_present(claude_dir, indexer.main_path(path, sid)),
                 in_head=bool(in_head),
                 current=bool(is_current),
             )
@@ -242,7 +249,7 @@ def sessions(
     where = ["main = 1"]
     args: list[object] = []
     if project is not None:
-        where.append("(instr(lower(folder), ?) > 0 OR instr(lower(coalesce(cwd, '')), ?) > 0)")
+        where.append(_PROJECT.format(t=""))
         args += [project.lower(), project.lower()]
     if machine is not None:
         where.append("lower(coalesce(machine, '')) = ?")
@@ -303,10 +310,6 @@ def _one_line(snippet: str) -> str:
 
 def _text(path: bytes) -> str:
     return path.decode("utf-8", "backslashreplace")
-
-
-def _main_path(folder: str, sid: str) -> bytes:
-    return indexer.PROJECTS + os.fsencode(folder) + b"/" + os.fsencode(sid) + b".jsonl"
 
 
 def _claude_dir(layout: Layout) -> str:

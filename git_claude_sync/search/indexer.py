@@ -63,12 +63,23 @@ def session_of(path: bytes) -> tuple[str, str, bool]:
     (the caller fills that in; ``agent-X`` until then).
     """
     parts = path.split(b"/")
-    folder = os.fsdecode(parts[1])
-    name = os.fsdecode(parts[2])
+    # Names that are not UTF-8 are shown, never stored as lone surrogates (SQLite refuses them).
+    folder = parts[1].decode("utf-8", "backslashreplace")
+    name = parts[2].decode("utf-8", "backslashreplace")
     if len(parts) == 3:
         stem = name[: -len(".jsonl")]
         return folder, stem, not stem.startswith("agent-")
     return folder, name, False
+
+
+def main_path(path: bytes, session_id: str) -> bytes:
+    """The session's transcript for one of its files (itself, or a subagent's)."""
+    parts = path.split(b"/")
+    if len(parts) > 3:  # projects/F/ID/subagents/...
+        return b"/".join(parts[:2]) + b"/" + parts[2] + b".jsonl"
+    if parts[2].startswith(b"agent-"):  # an old flat subagent file: its session named inside
+        return b"/".join(parts[:2]) + b"/" + session_id.encode() + b".jsonl"
+    return path
 
 
 def update(
@@ -122,6 +133,7 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
     """Index every transcript HEAD holds, and the last version of those deleted since."""
     git = source.git
     versions: dict[bytes, Version] = {}
+    chains: dict[bytes, list[Version]] = {}  # every version of each path, newest first
     for path, (_mode, oid) in git.ls_tree(head).items():
         if is_transcript(path):
             versions[path] = Version(oid, None, None, True)
@@ -130,6 +142,8 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
         for _old, new, path in entry.changes:
             if not is_transcript(path):
                 continue
+            if set(new) != {"0"}:
+                chains.setdefault(path, []).append(Version(new, machine, entry.at, False))
             known = versions.get(path)
             if known is None:
                 if set(new) != {"0"}:  # the last version of a file deleted since
@@ -150,8 +164,55 @@ def _build(db: sqlite3.Connection, source: Source, head: str) -> Stats:
             batch = []
     _index_batch(db, source, batch, versions, stats)
     with database.transaction(db):
+        for path, version in _shortened(source, versions, chains):
+            _index_earlier(db, source, path, version, stats)
         database.set_meta(db, "commit", head)
     return stats
+
+
+def _shortened(
+    source: Source, versions: dict[bytes, Version], chains: dict[bytes, list[Version]]
+) -> list[tuple[bytes, Version]]:
+    """Earlier versions larger than the version after them: rewritten, not appended to.
+
+    A transcript only grows, so a version followed by a smaller one held text the
+    later one may lack.  Sizes come from git without reading a blob; only these
+    versions are decrypted.  (A rewrite that also grew the file is not seen here;
+    an update that sees the rewrite happen keeps the older text either way.)
+    """
+    chains = {p: c for p, c in chains.items() if len(c) > 1 and p in versions}
+    sizes = source.git.blob_sizes(v.oid for chain in chains.values() for v in chain)
+    found = []
+    for path, chain in chains.items():
+        for newer, older in zip(chain, chain[1:], strict=False):
+            if older.oid != versions[path].oid and sizes.get(older.oid, 0) > sizes.get(
+                newer.oid, 0
+            ):
+                found.append((path, older))
+    return found
+
+
+def _index_earlier(
+    db: sqlite3.Connection, source: Source, path: bytes, version: Version, stats: Stats
+) -> None:
+    """The entries of an earlier version that the indexed one lacks, as ``current = 0``."""
+    row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return
+    data, _base = _read_blob(source, path, version.oid, 0, b"")
+    if data is None:
+        return
+    stats.files += 1
+    stats.bytes += len(data)
+    have = {d for (d,) in db.execute("SELECT digest FROM entries WHERE file = ?", (row[0],))}
+    missing = []
+    for entry in transcript_text.read_from(data).entries:
+        digest = _digest(entry)
+        if digest not in have:
+            have.add(digest)
+            missing.append(entry)
+    _add_entries(db, row[0], version.machine, missing, current=False)
+    stats.entries += len(missing)
 
 
 def _index_batch(
@@ -194,26 +255,9 @@ def _index_file(
     new_tail = (tail + data[: read.end])[-TAIL:] if base else data[: read.end][-TAIL:]
     if row is None:
         file_id = db.execute(
-            "INSERT INTO files(path, session_id, folder, main, oid, indexed, tail, machine, "
-            "written, in_head, cwd, title, first_time, last_time, messages) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                path,
-                sid,
-                folder,
-                int(main),
-                version.oid,
-                end,
-                new_tail,
-                machine,
-                written,
-                int(version.in_head),
-                read.cwd,
-                read.title,
-                read.first_time,
-                read.last_time,
-                read.messages,
-            ),
+            "INSERT INTO files(path, session_id, folder, main, indexed, in_head) "
+            "VALUES (?, ?, ?, ?, 0, 1)",
+            (path, sid, folder, int(main)),
         ).lastrowid
         assert file_id is not None
     else:
@@ -225,29 +269,29 @@ def _index_file(
                 "last_time = NULL, messages = 0 WHERE id = ?",
                 (file_id,),
             )
-        db.execute(
-            "UPDATE files SET oid = ?, indexed = ?, tail = ?, machine = ?, written = ?, "
-            "in_head = ?, cwd = coalesce(cwd, ?), title = coalesce(title, ?), "
-            "first_time = min(coalesce(first_time, ?), coalesce(?, first_time)), "
-            "last_time = max(coalesce(last_time, ?), coalesce(?, last_time)), "
-            "messages = messages + ? WHERE id = ?",
-            (
-                version.oid,
-                end,
-                new_tail,
-                machine,
-                written,
-                int(version.in_head),
-                read.cwd,
-                read.title,
-                read.first_time,
-                read.first_time,
-                read.last_time,
-                read.last_time,
-                read.messages,
-                file_id,
-            ),
-        )
+    db.execute(
+        "UPDATE files SET oid = ?, indexed = ?, tail = ?, machine = ?, written = ?, "
+        "in_head = ?, cwd = coalesce(cwd, ?), title = coalesce(title, ?), "
+        "first_time = min(coalesce(first_time, ?), coalesce(?, first_time)), "
+        "last_time = max(coalesce(last_time, ?), coalesce(?, last_time)), "
+        "messages = messages + ? WHERE id = ?",
+        (
+            version.oid,
+            end,
+            new_tail,
+            machine,
+            written,
+            int(version.in_head),
+            read.cwd,
+            read.title,
+            read.first_time,
+            read.first_time,
+            read.last_time,
+            read.last_time,
+            read.messages,
+            file_id,
+        ),
+    )
     _add_entries(db, file_id, machine, read.entries)
     stats.entries += len(read.entries)
     if row is not None and base == 0:
@@ -259,6 +303,8 @@ def _add_entries(
     file_id: int,
     machine: str | None,
     entries: list[transcript_text.Entry],
+    *,
+    current: bool = True,
 ) -> None:
     if not entries:
         return
@@ -266,9 +312,9 @@ def _add_entries(
     ids = range(first, first + len(entries))
     db.executemany(
         "INSERT INTO entries(id, file, role, time, machine, current, digest) "
-        "VALUES (?, ?, ?, ?, ?, 1, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (i, file_id, e.role, e.time, machine, _digest(e))
+            (i, file_id, e.role, e.time, machine, int(current), _digest(e))
             for i, e in zip(ids, entries, strict=True)
         ],
     )
@@ -313,6 +359,13 @@ def _read(
                 return data, 0
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
         pass
+    return _read_blob(source, path, oid, indexed, tail)
+
+
+def _read_blob(
+    source: Source, path: bytes, oid: str, indexed: int, tail: bytes
+) -> tuple[bytes | None, int]:
+    """``_read`` from the sync repo: the blob decrypted (None: under a key not here)."""
     try:
         plain = next(
             (source.keys.decrypt(path, blob) for _oid, blob in source.git.iter_blobs([oid])),

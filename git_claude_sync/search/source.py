@@ -1,23 +1,30 @@
-"""What the index is built from: this machine's sync repo, its keys and its Claude directory."""
+"""What the index is built from: this machine's sync repo, its keys and its Claude directory.
+
+The keys are loaded only when a blob must be decrypted (a transcript not in the
+Claude directory): a search whose index is current never loads the crypto core.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from git_claude_sync.crypto import keyfile, keyring
-from git_claude_sync.crypto.codec import Key
-from git_claude_sync.crypto.keyring import Keyring
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine.paths import Layout
+
+if TYPE_CHECKING:
+    from git_claude_sync.crypto.codec import Key
+    from git_claude_sync.crypto.keyring import Keyring
 
 
 @dataclass(frozen=True)
 class Source:
     layout: Layout
     git: Git
-    keys: Keyring  # the current key and the retired ones: history may be under either
+    key: Key | None = None  # the current key, if the caller has it loaded
 
     @property
     def claude_dir(self) -> Path:
@@ -26,6 +33,13 @@ class Source:
     @property
     def index_file(self) -> Path:
         return self.layout.search_index_file
+
+    @functools.cached_property
+    def keys(self) -> Keyring:
+        """The current key and the retired ones: history may be under either."""
+        from git_claude_sync.crypto import keyring
+
+        return keyring.keyring_for(self.layout.key_file, self.key)
 
 
 def source_for(layout: Layout, git: Git | None = None, key: Key | None = None) -> Source:
@@ -40,6 +54,4 @@ def source_for(layout: Layout, git: Git | None = None, key: Key | None = None) -
         recorded = git.config_get("core.worktree")
         if recorded:
             git = Git(git_dir=layout.git_dir, work_tree=Path(recorded))
-    if key is None:
-        key = keyfile.load(layout.key_file)
-    return Source(layout, git, keyring.keyring_for(layout.key_file, key))
+    return Source(layout, git, key)

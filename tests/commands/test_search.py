@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -169,6 +170,8 @@ def test_rebuild_and_a_corrupt_index_rebuilt_with_one_line(
     a, _b = two_machines
     proc = a.run("search", "--rebuild")
     assert "Indexed 2 transcripts" in proc.stdout
+    proc = a.run("search", "--rebuild", "--json", "walrus")  # the summary stays off stdout
+    assert len(json.loads(proc.stdout)["hits"]) == 2 and "Indexed 2" in proc.stderr
     index = a.tool_home / "search" / "index.sqlite3"
     for name in os.listdir(index.parent):
         (index.parent / name).unlink()
@@ -185,7 +188,9 @@ def test_no_query_and_an_empty_one_are_one_line_errors(machine_a: Machine) -> No
     assert proc.returncode == 2 and "QUERY" in proc.stderr
     proc = machine_a.run("search", "--", "***", check=False)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
-    assert machine_a.run("search", "anything").stdout == "No match.\n"
+    first = machine_a.run("search", "anything")
+    assert first.stdout == "No match.\n" and "Building the search index" in first.stderr
+    assert machine_a.run("search", "anything").stderr == ""  # built once
 
 
 def layout_of(machine: Machine) -> Layout:
@@ -252,7 +257,8 @@ def test_text_only_an_earlier_version_held_is_found_with_all_versions(
     search(a, "walrus")
     path = session_path("-home-b-work-site", SID_B)
     cwd = "/home/b/work/site"
-    a.write(path, session_b() + line(SID_B, cwd, "user", "the tapir", "2025-07-02T00:00:00Z"))
+    tapir = "the tapir " + "and so on " * 40
+    a.write(path, session_b() + line(SID_B, cwd, "user", tapir, "2025-07-02T00:00:00Z"))
     a.run("push")
     # Rewritten, not appended: the tapir goes, the first line stays (elsewhere in the file).
     a.write(path, line(SID_B, cwd, "user", "go green", "2025-07-03T00:00:00Z") + session_b())
@@ -266,6 +272,11 @@ def test_text_only_an_earlier_version_held_is_found_with_all_versions(
     assert found("tapir", "--all-versions") == [(SID_B, True)]
     assert found("green") == [(SID_B, False)]
     assert found("logo", "--all-versions") == [(SID_B, False)]  # kept once, not twice
+    # A rebuild finds the rewrite in history: the version before it was larger.
+    a.run("search", "--rebuild")
+    assert found("tapir") == []
+    assert found("tapir", "--all-versions") == [(SID_B, True)]
+    assert found("logo", "--all-versions") == [(SID_B, False)]
 
 
 def test_an_unusable_index_never_fails_a_sync(two_machines: tuple[Machine, Machine]) -> None:
@@ -282,3 +293,48 @@ def test_an_unusable_index_never_fails_a_sync(two_machines: tuple[Machine, Machi
     assert "Traceback" not in proc.stderr and not index_file.exists()
     proc = a.run("search", "--json", "okapi")
     assert [h["session"] for h in json.loads(proc.stdout)["hits"]] == [SID_B]
+
+
+def test_half_an_emoji_in_a_transcript_is_indexed_not_fatal(machine_a: Machine) -> None:
+    # JSON may escape half a surrogate pair (a tool output cut mid-emoji): valid JSON, invalid
+    # Unicode, which SQLite refuses; the line is still found.
+    raw = (
+        b'{"type":"user","sessionId":"' + SID_A.encode() + b'","cwd":"/home/a/x\\udc80",'
+        b'"timestamp":"2025-06-01T10:00:00Z",'
+        b'"message":{"role":"user","content":"cut \\ud83d emoji capybara"}}\n'
+    )
+    machine_a.write(session_path("-home-a-x", SID_A), raw)
+    machine_a.run("init")
+    machine_a.run("push")
+    hits = search(machine_a, "capybara")["hits"]
+    assert [h["session"] for h in hits] == [SID_A]  # type: ignore[index]
+    assert "cut ? emoji" in hits[0]["snippet"]  # type: ignore[index]
+
+
+NO_FTS5 = '''
+import sqlite3
+
+class _NoFts5(sqlite3.Connection):
+    def execute(self, sql, *args):
+        if "fts5" in sql.lower():
+            raise sqlite3.OperationalError("no such module: fts5")
+        return super().execute(sql, *args)
+
+_connect = sqlite3.connect
+sqlite3.connect = lambda *args, **kwargs: _connect(*args, factory=_NoFts5, **kwargs)
+'''
+
+
+def test_a_python_whose_sqlite_lacks_fts5_is_told_so_in_one_line(
+    machine_a: Machine, tmp_path: Path
+) -> None:
+    # Some Python builds leave FTS5 out of SQLite; this one has it, so the test's process
+    # hides it (a sitecustomize on PYTHONPATH, as tests/remote/inject does for faults).
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(NO_FTS5)
+    machine_a.run("init")
+    proc = machine_a.run("search", "anything", check=False, PYTHONPATH=str(inject))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("git-claude-sync: search needs SQLite's FTS5")
+    assert not (machine_a.tool_home / "search" / "index.sqlite3").exists()
