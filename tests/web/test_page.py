@@ -61,6 +61,8 @@ def test_every_page_in_a_browser(
 ) -> None:
     a, b = synced
     tab = browser.new_page()
+    requested: list[str] = []
+    tab.on("request", lambda r: requested.append(r.url))
     tab.goto(page.url)
     # The secret leaves the address bar for a cookie.
     assert tab.url == f"{page.base}/sessions"
@@ -141,6 +143,10 @@ def test_every_page_in_a_browser(
     assert tab.locator("#no-conflicts").count() == 1
     assert (b.claude / "CLAUDE.md").read_bytes() == b"# notes\nmerged in the page\n"
     assert not list(b.claude.glob("CLAUDE.sync-conflict-*"))
+    # Offline: every script, style and font came from the page's own server.
+    assert requested and all(url.startswith(page.base + "/") for url in requested), requested
+    assert any(url.endswith("/static/app.js") for url in requested)
+
     b.run("push")
     a.run("pull")
     assert (a.claude / "CLAUDE.md").read_bytes() == b"# notes\nmerged in the page\n"
