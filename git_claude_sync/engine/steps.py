@@ -673,7 +673,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     else:
         git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
-    sync_metrics.hide(git, new)
+    sync_metrics.hide(git, new if head is None else _changes(old, new))
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:

@@ -26,6 +26,7 @@ import contextlib
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,9 +192,9 @@ def keep(git: Git, changes: list[tuple[str, bytes]]) -> bool:
     return bool(gone)
 
 
-def hide(git: Git, tree: dict[bytes, tuple[str, str]]) -> None:
-    """Mark the metrics files of ``tree`` (now in the index) as not in the work tree."""
-    git.set_skip_worktree(sorted(p for p in tree if is_carried(p)), True)
+def hide(git: Git, entries: Mapping[bytes, tuple[str, str] | None]) -> None:
+    """Mark the metrics files just written to the index as not in the work tree."""
+    git.set_skip_worktree(sorted(p for p, e in entries.items() if e and is_carried(p)), True)
 
 
 def _version() -> str:
