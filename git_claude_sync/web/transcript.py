@@ -45,6 +45,8 @@ def _result_text(content: Any) -> str:
 
 def _blocks(role: str, content: Any, when: str) -> list[Entry]:
     if isinstance(content, str):
+        if not content.strip():
+            return []
         return [Entry("prompt" if role == "user" else "reply", _cut(content), when)]
     entries = []
     for block in content if isinstance(content, list) else []:
@@ -53,7 +55,8 @@ def _blocks(role: str, content: Any, when: str) -> list[Entry]:
         kind = block.get("type")
         if kind == "text":
             text = str(block.get("text", ""))
-            entries.append(Entry("prompt" if role == "user" else "reply", _cut(text), when))
+            if text.strip():  # an empty block (a reply that only called tools) shows nothing
+                entries.append(Entry("prompt" if role == "user" else "reply", _cut(text), when))
         elif kind == "thinking":
             entries.append(Entry("thinking", _cut(str(block.get("thinking", ""))), when))
         elif kind == "tool_use":

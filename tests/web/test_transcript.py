@@ -28,3 +28,11 @@ def test_a_plot_puts_each_value_where_it_belongs() -> None:
     assert low.x < high.x and low.y > high.y  # later to the right, larger higher
     assert high.y >= charts.TOP and low.y <= drawn.bottom_y
     assert charts.chart("t", "bytes", {}).empty
+
+
+def test_empty_text_blocks_show_nothing() -> None:
+    line = (
+        b'{"type":"assistant","message":{"role":"assistant","content":'
+        b'[{"type":"text","text":"\\n\\n"},{"type":"tool_use","name":"Bash","input":{}}]}}\n'
+    )
+    assert [e.kind for e in transcript.entries(line)] == ["tool-call"]
