@@ -172,6 +172,12 @@ def cli() -> None:
 @click.option("--account-id", metavar="ID", help="With --r2: the Cloudflare account id.")
 @click.option("--gcs", metavar="gs://BUCKET[/PREFIX]", help="Google Cloud Storage.")
 @click.option(
+    "--transparent",
+    is_flag=True,
+    help="With --git, for a new repository: push the sync branch as it is (the host, and "
+    "its web UI, show file names and history) instead of hiding them.",
+)
+@click.option(
     "--switch-claude-dir",
     is_flag=True,
     help="Already set up: sync this run's Claude directory ($CLAUDE_CONFIG_DIR, else "
@@ -184,6 +190,7 @@ def init(
     key_file: Path | None,
     key_code: str | None,
     passphrase_stdin: bool,
+    transparent: bool,
     switch_claude_dir: bool,
     verbose: bool,
     quiet: bool,
@@ -196,6 +203,11 @@ def init(
     read back) and, unless --git is given, a local bare repo as the remote.
     Another machine joins with the same --git URL and --key set to a copy of
     that key; its files and the remote's are then merged.
+
+    With --git, a new repository gets the hidden layout: the host holds only
+    encrypted packs under random ref names (claude-sync::git+URL), so no file,
+    project or machine name reaches it; --transparent pushes the branch as it
+    is instead.  A repository that already holds a layout keeps it.
 
     A bucket can be the remote instead (--s3, --r2, --gcs): credentials come from
     the provider's usual chain (environment, profiles, SSO, application-default
@@ -212,6 +224,8 @@ def init(
         if remote is not None:
             raise click.UsageError("--git and --s3/--r2/--gcs exclude each other")
         remote = urls.build(**storage)
+    if transparent and (remote is None or urls.is_object_storage(remote)):
+        raise click.UsageError("--transparent goes with --git URL")
     command.check_joining(remote, key_file is not None or key_code is not None)
     if remote is not None and urls.is_object_storage(remote):
         urls.preflight(remote)  # before anything changes here
@@ -223,7 +237,11 @@ def init(
             raise click.UsageError("--key and --key-code exclude each other")
         key_raw = passphrase.key_from(None, key_code, passphrase_stdin)
     command.run(
-        remote=remote, key_file=key_file, key_raw=key_raw, verbosity=_verbosity(verbose, quiet)
+        remote=remote,
+        key_file=key_file,
+        key_raw=key_raw,
+        verbosity=_verbosity(verbose, quiet),
+        transparent=transparent,
     )
 
 
@@ -394,6 +412,32 @@ def conflicts_resolve(path: str, choice: str | None = None) -> None:
 
 
 @cli.group()
+def remote() -> None:
+    """Change how the remote holds what is synced.
+
+    \b
+      git claude-sync remote hide           # a git host keeps only ciphertext, no names
+    """
+
+
+@remote.command("hide")
+@_verbose
+@_quiet
+def remote_hide(verbose: bool, quiet: bool) -> None:
+    """Move a git remote to the hidden layout: no file, project or machine name on the host.
+
+    Syncs first, copies the history into encrypted packs under random ref names
+    of the same repository (claude-sync::git+URL), reads them back, and only
+    then replaces the branch on the host by a marker (the host must allow a
+    force push to it).  Safe to interrupt: run it again to finish.  Other
+    machines follow on their next sync.
+    """
+    from git_claude_sync.commands import hide as command
+
+    command.run(_verbosity(verbose, quiet))
+
+
+@cli.group()
 def key() -> None:
     """Show, export, rotate or switch the key that encrypts everything synced.
 
@@ -401,6 +445,7 @@ def key() -> None:
       git claude-sync key fingerprint       # compare between machines
       git claude-sync key export            # one line to paste into 'init --key-code'
       git claude-sync key rotate            # new key; current files re-encrypted and pushed
+      git claude-sync key rotate --rewrite-history   # ... and the whole history too
       git claude-sync key use --key-code C  # after another machine rotated
     """
 
@@ -438,20 +483,28 @@ def key_export(passphrase_stdin: bool) -> None:
 
 @key.command("rotate")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option(
+    "--rewrite-history",
+    is_flag=True,
+    help="Re-encrypt every commit under the new key and replace the remote's history.",
+)
 @_verbose
 @_quiet
-def key_rotate(yes: bool, verbose: bool, quiet: bool) -> None:
+def key_rotate(yes: bool, rewrite_history: bool, verbose: bool, quiet: bool) -> None:
     """Make a new key, re-encrypt the current files under it and push them.
 
     History already pushed stays encrypted under the old key: whoever holds
-    the old key can still read everything synced up to now.  The old key is
-    kept in ~/.claude-sync/old-keys/ so this machine can read that history.
+    the old key can still read everything synced up to now -- unless
+    --rewrite-history, which re-encrypts every commit and replaces the
+    remote's history (no other machine's commit is lost), so the old key
+    opens nothing the remote serves.  The old key is kept in
+    ~/.claude-sync/old-keys/ so this machine can read its own history.
     Other machines stop with a message until they run 'key use'.  On a
     terminal it asks first (--yes does not); without one it goes ahead.
     """
     from git_claude_sync.commands import key as command
 
-    command.rotate(_verbosity(verbose, quiet), yes)
+    command.rotate(_verbosity(verbose, quiet), yes, rewrite_history)
 
 
 @key.command("use")

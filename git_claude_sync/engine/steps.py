@@ -35,6 +35,7 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
+    hidden_branch,
     kept,
     odd_paths,
     remote_key,
@@ -46,6 +47,7 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
 from git_claude_sync.ui.report import Report, plural, show_path
 
 PUSH_ATTEMPTS = 5
@@ -270,7 +272,7 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 def fetch(repo: SyncRepo) -> str | None:
     """Update our view of the remote; returns its tip, or None if it is empty."""
-    tip = repo.git.fetch_branch()
+    tip = hidden_branch.follow(repo.git, repo.git.fetch_branch())
     record_state(repo, "fetched")
     return tip
 
@@ -302,9 +304,16 @@ def verify_outgoing(
     return len(paths)
 
 
-def send(repo: SyncRepo, commit: str, report: Report) -> bool:
-    """Push ``commit`` as the remote branch; False if the remote moved meanwhile."""
-    return repo.git.push_branch(commit, progress=report.interactive)
+def send(
+    repo: SyncRepo, commit: str, report: Report, *, lease: str | None = None, rekey: bool = False
+) -> bool:
+    """Push ``commit`` as the remote branch; False if the remote moved meanwhile.
+
+    ``lease``: ``commit`` replaces the remote's history, if its tip is still that.
+    ``rekey``: a rotation's push, which moves a bucket remote to key.next.
+    """
+    env = {NEXT_KEY_FILE_ENV: str(repo.layout.pending_key_file)} if rekey else None
+    return repo.git.push_branch(commit, progress=report.interactive, lease=lease, env=env)
 
 
 # -- integrating the remote ----------------------------------------------------

@@ -37,6 +37,7 @@ class Outgoing:
     commit: str
     key: Key
     via: str | None = None  # objects up to here are under the repo's current key
+    replaces: bool = False  # a rewritten history: replaces the remote's (with a lease on it)
 
 
 # Given the tip after merging (None: nothing committed yet), the commit to send
@@ -159,7 +160,9 @@ def _transaction(
         with report.phase("verify ciphertext"):
             count = _verify(repo, outgoing, remote_tip)
         with report.phase("upload"):
-            if steps.send(repo, outgoing.commit, report):
+            lease = remote_tip if outgoing.replaces else None
+            rekey = outgoing.key.key_id != repo.key.key_id
+            if steps.send(repo, outgoing.commit, report, lease=lease, rekey=rekey):
                 git.update_ref(REMOTE_REF, outgoing.commit)
                 steps.record_state(repo, "pushed")
                 result.sent, result.objects_sent = outgoing, count

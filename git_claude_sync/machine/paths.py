@@ -10,6 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# Set by a key rotation's push (engine/steps.send) to the new key's file: the
+# bucket remote helper then moves the bucket to that key (remote/rekey.py).
+NEXT_KEY_FILE_ENV = "CLAUDE_SYNC_NEXT_KEY_FILE"
+
 
 @dataclass(frozen=True)
 class Layout:
