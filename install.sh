@@ -6,7 +6,8 @@
 #                         so `git claude-sync` works wherever that is on PATH.
 #   ./install.sh --dev    into ./.venv, editable, with the test tools (what CI runs),
 #                         the pinned Claude Code the tests drive (tests/claude_code/VERSION),
-#                         and as root with apt the shells the completion tests run (zsh, fish).
+#                         and as root with apt the shells the completion tests run (zsh, fish)
+#                         and the Chromium the web page's tests drive.
 #   ./install.sh --uninstall   removes what ./install.sh installed; keeps ~/.claude-sync
 #                         (your key) and Claude Code's hooks ('git claude-sync uninstall').
 #
@@ -77,7 +78,7 @@ fi
 
 if [[ "${1:-}" == "--dev" ]]; then
     [[ -x .venv/bin/python ]] || "$python" -m venv .venv
-    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test,s3,gcs]'
+    .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test,s3,gcs,ui]'
     install_claude_code
     # An editable install carries no data files: man finds .venv/share/man beside .venv/bin.
     mkdir -p .venv/share/man/man1
@@ -91,13 +92,27 @@ if [[ "${1:-}" == "--dev" ]]; then
                 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } ||
             echo "install.sh: could not install ${missing[*]}; their completion tests will skip" >&2
     fi
+    # The web page's tests drive Debian's Chromium through Playwright (never a browser
+    # Playwright downloads); without root or sudo they skip, naming the package.
+    if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+        sudo=()
+        [[ $(id -u) -eq 0 ]] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null && sudo=(sudo); }
+        if [[ $(id -u) -eq 0 || ${#sudo[@]} -gt 0 ]]; then
+            { DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium >/dev/null 2>&1 ||
+                { "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 &&
+                    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium >/dev/null 2>&1; }; } ||
+                echo "install.sh: could not install chromium; the web page's browser tests will skip" >&2
+        else
+            echo "install.sh: chromium is missing (apt-get install chromium); the web page's browser tests will skip" >&2
+        fi
+    fi
     echo "Installed for development in $(pwd)/.venv"
     exit 0
 fi
 [[ $# -eq 0 ]] || die "usage: ./install.sh [--dev | --uninstall]"
 
 [[ -x "$prefix/venv/bin/python" ]] || "$python" -m venv "$prefix/venv"
-"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade '.[s3,gcs]'
+"$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade '.[s3,gcs,ui]'
 mkdir -p "$bin_dir"
 # The launcher answers a no-change push itself and hands all else to the Python CLI.
 rm -f "$bin_dir/git-claude-sync"

@@ -567,6 +567,21 @@ def restore(session: str, at: str | None, force: bool) -> None:
     command.run(session, at, force)
 
 
+@cli.command("ui")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: any free).")
+@click.option("--no-browser", is_flag=True, help="Print the address; open no browser.")
+def ui_command(port: int, no_browser: bool) -> None:
+    """A local web page: sessions, sync metrics, conflicts, machines.
+
+    Listens on 127.0.0.1 only; the address it prints (and opens) holds a
+    secret made for this run, without which the page answers nothing.
+    Stop it with Ctrl-C.
+    """
+    from git_claude_sync.web import server
+
+    server.serve(port, open_browser=not no_browser)
+
+
 @cli.command()
 @click.argument("words", nargs=-1, metavar="QUERY")
 @click.option(

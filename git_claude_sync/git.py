@@ -868,6 +868,19 @@ class Git:
             entries.append(entry)
         return entries
 
+    def commits_between(
+        self, tip: str, exclude: Sequence[str], limit: int
+    ) -> list[tuple[str, float]]:
+        """(commit, commit time) reachable from ``tip``, not from ``exclude``; newest first."""
+        out = self.out(["log", f"-n{limit}", "--format=%H %ct", tip, *(f"^{e}" for e in exclude)])
+        return [(c, float(t)) for c, t in (line.split() for line in out.splitlines())]
+
+    def disk_usage(self, tip: str, exclude: Sequence[str]) -> int:
+        """Bytes the objects reachable from ``tip`` and from none of ``exclude`` take here
+        (packed or loose): about what a fetch or push of them moves."""
+        args = ["rev-list", "--objects", "--disk-usage", tip, *(f"^{e}" for e in exclude)]
+        return int(self.out(args).strip() or 0)
+
     def blob_sizes(self, oids: Iterable[str]) -> dict[str, int]:
         """Stored size of each existing object."""
         wanted = sorted(set(oids))

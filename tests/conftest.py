@@ -13,6 +13,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("simulation", "the random multi-machine simulation")
     group.addoption("--sim-steps", type=int, help="steps to simulate (default: a short run)")
     group.addoption("--sim-seed", type=int, help="seed to replay (default: a fresh one, printed)")
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        help="save a screenshot of each page of 'git claude-sync ui' into DIR (tests/web; "
+        "or set $CLAUDE_SYNC_SCREENSHOTS)",
+    )
 
 
 @pytest.fixture

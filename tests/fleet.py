@@ -115,6 +115,8 @@ def head_files(machine: Machine) -> dict[bytes, bytes]:
     key = load_key(machine)
     listing = machine.git("ls-tree", "-r", "-z", "HEAD").stdout
     entries = [record.split(b"\t", 1) for record in listing.split(b"\0") if record]
+    # The machines' sync records (engine/sync_metrics.py) are the tool's own, never files.
+    entries = [e for e in entries if not e[1].startswith(b".claude-sync/metrics/")]
     oids = [meta.split()[2].decode() for meta, _path in entries]
     batch = subprocess.run(
         ["git", "--git-dir", str(machine.tool_home / "repo.git"), "cat-file", "--batch"],

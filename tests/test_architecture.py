@@ -30,7 +30,11 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"errors", "ui.report", "machine", "crypto", "engine", "search"},
     "commands": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
     | {"remote", "search"},
-    "cli": {"errors", "commands", "ui", "remote"},
+    # The web page: a second front-end beside the command line, calling the same
+    # command functions (restore, conflict resolution), the engine and search.
+    "web": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
+    | {"commands", "search"},
+    "cli": {"errors", "commands", "ui", "remote", "web"},
     "__main__": {"cli"},
 }
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import click
 
 from git_claude_sync.claude import file_kinds, file_merge
 from git_claude_sync.engine import conflict_copies, conflict_store
 from git_claude_sync.engine.steps import ConflictCase, both_name
+from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.lock import sync_lock
@@ -23,8 +25,6 @@ from git_claude_sync.ui.report import show_path
 
 
 def list_stored(as_json: bool = False) -> None:
-    from git_claude_sync.engine.sync_repo import open_repo
-
     repo = open_repo()
     copies = conflict_copies.listed(repo.git)
     items = conflict_store.load(repo.git)
@@ -75,61 +75,84 @@ def _copy_for(path: bytes, copies: list[tuple[bytes, bytes]]) -> bytes | None:
     return of_file[0] if of_file else None
 
 
-def resolve(path_text: str, choice: str | None) -> None:
-    from git_claude_sync.engine.sync_repo import open_repo
+@dataclass(frozen=True)
+class Case:
+    """One conflict waiting for a person: the versions, and where each one lives."""
 
-    repo = open_repo()
+    path: bytes
+    copy: bytes | None  # the conflict copy, or None for a stored conflict
+    base: bytes | None
+    ours: bytes
+    theirs: bytes
+
+
+def open_case(repo: SyncRepo, path_text: str) -> Case:
+    """The conflict PATH names (the file, or one of its conflict copies)."""
     path = os.fsencode(path_text)
+    copy = _copy_for(path, conflict_copies.listed(repo.git))
+    if copy is not None:
+        path = conflict_copies.original_of(copy) or path
+        theirs = files.read_file(files.fs_path(repo.claude_dir, copy))
+        if theirs is None:
+            raise FatalError(f"{show_path(copy)} is missing; run 'git claude-sync pull'")
+        base: bytes | None = None
+    else:
+        stored = {i.path: i for i in conflict_store.load(repo.git)}.get(path)
+        if stored is None:
+            raise FatalError(f"no conflict for {path_text} (see 'git claude-sync conflicts')")
+        blob = repo.git.read_blobs([stored.remote_blob])[stored.remote_blob]
+        theirs = repo.key.decrypt(path, blob)
+        base_blob = stored.local_blob
+        base = repo.key.decrypt(path, repo.git.read_blobs([base_blob])[base_blob])
+    ours = files.read_file(files.fs_path(repo.claude_dir, path)) or b""
+    return Case(path, copy, base, ours, theirs)
+
+
+def settle(repo: SyncRepo, case: Case, choice: str, edited: bytes | None = None) -> None:
+    """Write the person's choice ("ours", "theirs", "both", "edited") and close the case.
+
+    The terminal (``resolve``) and the web page (web/) both end here; the caller
+    holds the sync lock.
+    """
+    target = files.fs_path(repo.claude_dir, case.path)
+    # As a pull writes (machine/files.write_synced): a session or history.jsonl
+    # Claude Code may hold open only gets lines appended, never a new inode.
+    append_only = file_kinds.is_append_only(case.path)
+    written = True
+    if choice == "theirs":
+        written = files.write_synced(target, case.theirs, append_only)
+    elif choice == "both":
+        sibling = both_name(case.path)
+        written = files.write_synced(
+            files.fs_path(repo.claude_dir, sibling), case.theirs, file_kinds.is_append_only(sibling)
+        )
+    elif choice == "edited" and edited is not None:
+        written = files.write_synced(target, edited, append_only)
+    if not written:
+        raise FatalError(
+            f"{show_path(case.path)} ends in a line being written: nothing was changed; "
+            "run the command again in a moment"
+        )
+    if case.copy is not None:
+        files.remove_file(files.fs_path(repo.claude_dir, case.copy), repo.claude_dir)
+    else:
+        conflict_store.forget(repo.git, case.path)
+
+
+def resolve(path_text: str, choice: str | None) -> None:
+    repo = open_repo()
     with sync_lock(repo.layout):
-        copy = _copy_for(path, conflict_copies.listed(repo.git))
-        if copy is not None:
-            path = conflict_copies.original_of(copy) or path
-            copy_file = files.fs_path(repo.claude_dir, copy)
-            theirs = files.read_file(copy_file)
-            if theirs is None:
-                raise FatalError(f"{show_path(copy)} is missing; run 'git claude-sync pull'")
-            base: bytes | None = None
-        else:
-            stored = {i.path: i for i in conflict_store.load(repo.git)}.get(path)
-            if stored is None:
-                raise FatalError(f"no conflict for {path_text} (see 'git claude-sync conflicts')")
-            blob = repo.git.read_blobs([stored.remote_blob])[stored.remote_blob]
-            theirs = repo.key.decrypt(path, blob)
-            base_blob = stored.local_blob
-            base = repo.key.decrypt(path, repo.git.read_blobs([base_blob])[base_blob])
-        target = files.fs_path(repo.claude_dir, path)
-        ours = files.read_file(target) or b""
+        case = open_case(repo, path_text)
+        edited = None
         if choice is None:
             if not prompt.has_terminal():
                 raise FatalError("no terminal to ask on: pass --ours, --theirs or --both")
-            merged = file_merge.merge_file(path, base, ours, theirs)
+            merged = file_merge.merge_file(case.path, case.base, case.ours, case.theirs)
             choice, edited = prompt.ask(
-                ConflictCase(path, base, ours, theirs, merged), repo.claude_dir
+                ConflictCase(case.path, case.base, case.ours, case.theirs, merged),
+                repo.claude_dir,
             )
             if choice == "later":
                 return
-        else:
-            edited = None
-        # As a pull writes (machine/files.write_synced): a session or history.jsonl
-        # Claude Code may hold open only gets lines appended, never a new inode.
-        append_only = file_kinds.is_append_only(path)
-        written = True
-        if choice == "theirs":
-            written = files.write_synced(target, theirs, append_only)
-        elif choice == "both":
-            sibling = both_name(path)
-            written = files.write_synced(
-                files.fs_path(repo.claude_dir, sibling), theirs, file_kinds.is_append_only(sibling)
-            )
-        elif choice == "edited" and edited is not None:
-            written = files.write_synced(target, edited, append_only)
-        if not written:
-            raise FatalError(
-                f"{show_path(path)} ends in a line being written: nothing was changed; "
-                "run the command again in a moment"
-            )
-        if copy is not None:
-            files.remove_file(copy_file, repo.claude_dir)
-        else:
-            conflict_store.forget(repo.git, path)
-    click.echo(f"Resolved {show_path(path)}; 'git claude-sync push' sends the result.")
+        settle(repo, case, choice, edited)
+    click.echo(f"Resolved {show_path(case.path)}; 'git claude-sync push' sends the result.")

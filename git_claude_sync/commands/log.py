@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from git_claude_sync.engine import session_history
+from git_claude_sync.engine import session_history, sync_metrics
 from git_claude_sync.engine.session_history import Session, machine_of, show_size, show_time
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.git import LogEntry
@@ -66,7 +66,7 @@ def run(
             located = session_history.session_of(path)
             if located is not None:
                 touched[located] = None
-            else:
+            elif not sync_metrics.is_carried(path):  # the tool's own records: not a file
                 others += 1
         grown = sum(sizes.get(new, 0) - sizes.get(old, 0) for old, new, _ in entry.changes)
         parts = [_kind(entry)]

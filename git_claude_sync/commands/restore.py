@@ -16,6 +16,7 @@ never touched without ``--force``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import click
 
@@ -82,7 +83,16 @@ def _names_session(data: bytes, sid: str) -> bool:
     return False
 
 
-def run(session_id: str, at: str | None, force: bool) -> None:
+@dataclass(frozen=True)
+class Restored:
+    session: Session
+    commit: str
+    head: str
+    written: list[bytes]
+
+
+def restore(session_id: str, at: str | None, force: bool) -> Restored:
+    """Write the session's files as synced (at ``at``); the terminal and the web page call it."""
     repo = open_repo()
     git = repo.git
     with sync_lock(repo.layout):
@@ -104,10 +114,16 @@ def run(session_id: str, at: str | None, force: bool) -> None:
         written = _write(repo, head, files, force)
         if written:
             arrange.arrange_repo(repo)  # a folder that was gone gets its link back
+    return Restored(session, commit, head, written)
+
+
+def run(session_id: str, at: str | None, force: bool) -> None:
+    done = restore(session_id, at, force)
+    session, commit, head, written = done.session, done.commit, done.head, done.written
     if not written:
         click.echo(f"Session {session.sid} is already in that state here; nothing to restore.")
         return
-    when = show_time(git.commit_time(commit))
+    when = show_time(open_repo().git.commit_time(commit))
     title = f" “{session.summary.title}”" if session.summary.title else ""
     click.echo(
         f"Restored session {session.sid} ({session.project}){title} as synced at {when}: "

@@ -41,6 +41,7 @@ from git_claude_sync.engine import (
     kept,
     odd_paths,
     remote_key,
+    sync_metrics,
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
@@ -79,7 +80,7 @@ class Staged:
     held_back: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why)
 
     def summary(self) -> str:
-        counts = Counter(kind for kind, _ in self.changes)
+        counts = Counter(kind for kind, p in self.changes if not sync_metrics.is_carried(p))
         return f"{counts['A']} added, {counts['M'] + counts['T']} changed, {counts['D']} deleted"
 
 
@@ -125,6 +126,8 @@ def stage(
     deferred_lines.hold(git, waiting)
     skipped = _unstage_unsyncable(git)
     changes = git.staged_status()
+    if sync_metrics.keep(git, changes):  # never in the work tree, so never deleted
+        changes = git.staged_status()
     held_back = _hold_back_broken_settings(repo, git, changes)
     if held_back:
         changes = git.staged_status()
@@ -198,7 +201,8 @@ def mass_deletion(git: Git, staged: Staged, prune: bool) -> list[bytes]:
     )
     if not deletions:
         return []
-    tree = git.ls_tree(head)
+    # Metrics files (sync_metrics.py) are never in the Claude directory: not counted.
+    tree = {p: e for p, e in git.ls_tree(head).items() if not sync_metrics.is_carried(p)}
     gone = {p for kind, p in staged.changes if kind == "D"} | kept.kept_paths(git)
     if not any(kind == "A" for kind, _ in staged.changes) and all(p in gone for p in tree):
         return deletions  # emptied: nothing synced is left, nothing new came
@@ -357,6 +361,8 @@ def plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None = None) 
     """Work out the new state; ``choose`` decides conflicts (None: report them, change nothing)."""
     integration = _plan(repo, remote_tip, choose)
     integration.remote_tip = remote_tip
+    # Metrics files (sync_metrics.py) go to the index only: nothing to write or report.
+    integration.writes = [p for p in integration.writes if not sync_metrics.is_carried(p)]
     return integration
 
 
@@ -721,6 +727,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                 incoming[path].chunks, machine,
             )  # fmt: skip
             integration.copies.append((path, copy))
+    sync_metrics.hide(git, new if head is None else _changes(old, new))
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
@@ -791,15 +798,20 @@ class Preview:
 
     @property
     def to_push(self) -> list[bytes]:
-        return _differences(self.base, self.ours)
+        return _shown(_differences(self.base, self.ours))
 
     @property
     def to_pull(self) -> list[bytes]:
-        return _differences(self.base, self.theirs)
+        return _shown(_differences(self.base, self.theirs))
 
     @property
     def conflicts(self) -> list[bytes]:
         return tree_merge.merge_trees(self.base, self.ours, self.theirs).conflicts
+
+
+def _shown(paths: list[bytes]) -> list[bytes]:
+    """Files a person syncs: metrics files (sync_metrics.py) are the tool's own."""
+    return [p for p in paths if not sync_metrics.is_carried(p)]
 
 
 def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import arrange, steps
+from git_claude_sync.engine import arrange, steps, sync_metrics
 from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -94,7 +94,30 @@ def run(
     conflicts (None: report them and change nothing).  ``reseal`` makes the
     commit to send (rotation).  A commit that would delete most synced files
     is refused (a pull restores them instead) unless ``allow_mass_delete``.
+    Every run is measured (engine/sync_metrics.py).
     """
+    watch = sync_metrics.start(repo, send)
+    result = _transaction(
+        repo, report, send=send, choose=choose, renormalize=renormalize, prune=prune,
+        reseal=reseal, allow_mass_delete=allow_mass_delete,
+    )  # fmt: skip
+    applied = any(m.kind != "up-to-date" for m in result.merges)
+    sent = result.sent.commit if result.sent else None
+    sync_metrics.finish(repo, watch, sent, result.integration.remote_tip, applied)
+    return result
+
+
+def _transaction(
+    repo: SyncRepo,
+    report: Report,
+    *,
+    send: bool,
+    choose: Chooser | None,
+    renormalize: bool,
+    prune: bool,
+    reseal: Reseal | None,
+    allow_mass_delete: bool,
+) -> Result:
     git = repo.git
     with report.phase("map project folders"):
         arrange.arrange_repo(repo, report)  # docs/MAPPING.md
@@ -110,6 +133,9 @@ def run(
             f"{show_path(path)} not synced: Claude Code would skip it ({why}); "
             "the last good version stays in the repo and on the remote"
         )
+    carried = sync_metrics.carry(repo, committing=bool(staged.changes))
+    if carried is not None:
+        staged.changes.append(("M", carried))
     with report.phase("commit"):
         steps.commit(repo, staged)
     result = Result(staged)

@@ -103,6 +103,11 @@ class Layout:
         return self.home / "linked-roots"
 
     @property
+    def metrics_file(self) -> Path:
+        """This machine's push and pull measures, carried in the repo (engine/sync_metrics.py)."""
+        return self.home / "sync-metrics.json"
+
+    @property
     def search_dir(self) -> Path:
         """The search index's folder (mode 0700): the database and SQLite's journal beside it."""
         return self.home / "search"

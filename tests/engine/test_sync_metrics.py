@@ -1,0 +1,96 @@
+"""Push and pull metrics: recorded by every sync, carried encrypted, never in the Claude dir."""
+
+from __future__ import annotations
+
+import json
+
+from tests.machines import Machine, all_objects
+
+
+def _records(machine: Machine) -> list[dict[str, object]]:
+    data = json.loads((machine.tool_home / "sync-metrics.json").read_text())
+    return list(data["records"])
+
+
+def _carried(machine: Machine) -> list[bytes]:
+    names = machine.git("ls-tree", "-r", "--name-only", "-z", "HEAD").stdout.split(b"\0")
+    return [n for n in names if n.startswith(b".claude-sync/metrics/")]
+
+
+def test_every_sync_is_recorded_and_carried_to_the_other_machine(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    a.write("projects/-p/s1.jsonl", b'{"type":"user","uuid":"1"}\n')
+    a.run("push")
+    b.run("pull")
+    pushes = [r for r in _records(a) if r["kind"] == "push"]
+    assert pushes and pushes[-1]["sent"] > 0 and pushes[-1]["sent_commits"]
+    pulled = [r for r in _records(b) if r["kind"] == "pull" and r["applied"]]
+    assert pulled and pulled[-1]["received"] > 0
+    sent = set(pushes[-1]["sent_commits"])  # type: ignore[arg-type]
+    assert sent & {c for c, _t in pulled[-1]["applied"]}  # type: ignore[union-attr]
+    # The metrics never land in a Claude directory.
+    assert not (b.claude / ".claude-sync").exists()
+    assert not (a.claude / ".claude-sync").exists()
+
+    b.write("settings.json", b'{"model": "sonnet"}\n')
+    b.run("push")
+    a.run("pull")
+    assert len(_carried(a)) == 2  # one file per machine
+    assert not (a.claude / ".claude-sync").exists()
+    # Encrypted like everything else: no record shows in the remote.
+    assert b'"sent_commits"' not in all_objects(a.default_remote)
+    # Nothing left to push on either side: the index entry stays out of the work tree.
+    assert "Nothing to push" in a.run("push").stdout or a.run("status").returncode == 0
+    status = a.git("--work-tree", str(a.claude), "status", "--porcelain").stdout
+    assert b".claude-sync" not in status
+
+
+def test_a_broken_metrics_file_never_fails_a_sync(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    (a.tool_home / "sync-metrics.json").unlink()
+    (a.tool_home / "sync-metrics.json").mkdir()  # unreadable and unwritable as a file
+    a.write("settings.json", b'{"model": "haiku"}\n')
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / "settings.json").read_bytes() == b'{"model": "haiku"}\n'
+
+
+def test_an_emptied_claude_dir_is_still_refused_with_metrics_in_the_repo(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """The metrics file is never in the work tree: it must not hide an emptied directory."""
+    a, _b = pair
+    a.write("settings.json", b'{"model": "x"}\n')
+    a.run("push")  # carries A's metrics
+    assert _carried(a)
+    (a.claude / "settings.json").unlink()
+    refused = a.run("push", check=False)
+    assert refused.returncode != 0 and "refusing to delete" in refused.stderr
+
+
+def test_a_key_rotation_keeps_every_machines_records(pair: tuple[Machine, Machine]) -> None:
+    """``key use`` rebuilds the index without the skip-worktree mark: the next push must
+    not stage the other machine's metrics file (absent from the work tree) as deleted."""
+    a, b = pair
+    sid_a, sid_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    a.write(f"projects/-p/{sid_a}.jsonl", b'{"uuid":"a1","cwd":"/p"}\n')
+    a.write(f"projects/-p/{sid_b}.jsonl", b'{"uuid":"b1","cwd":"/p"}\n')
+    a.run("push")  # carries a's records
+    b.run("pull")
+    # Sessions deleted by Claude Code's clean-up, kept in the repo (kept.py).
+    (a.claude / f"projects/-p/{sid_a}.jsonl").unlink()
+    a.run("push")
+    (b.claude / f"projects/-p/{sid_b}.jsonl").unlink()
+    b.run("push")
+    a.run("pull")
+    [a_records] = _carried(a)
+    a.run("key", "rotate")
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    for machine in (a, b):
+        assert a_records in _carried(machine), machine
+        assert "Nothing to push" in machine.run("push").stdout
+        assert "metrics" not in machine.run("status").stdout
