@@ -514,6 +514,15 @@ def _append(big: Path, line: bytes) -> None:
         f.write(line)
 
 
+def _find(root: Path, name: str) -> Path:
+    """The real file called ``name`` under ``root``: init moves project folders to this
+    machine's names (the canonical name becomes a link), so a path from before may be gone."""
+    for folder, _dirs, names in os.walk(root):
+        if name in names and not (Path(folder) / name).is_symlink():
+            return Path(folder) / name
+    raise SystemExit(f"{name} not found under {root}")
+
+
 def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results:
     env = clean_env(home)
     claude, tool = home / ".claude", home / ".claude-sync"
@@ -539,6 +548,7 @@ def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results
         home,
     )
     pending = iter(lines)
+    big = _find(claude, big.name)
     for _ in range(plan.repeats):
         capture.write_bytes(b"")
         _append(big, next(pending))
