@@ -91,7 +91,15 @@ def _extends(key: Key, path: bytes, out: BinaryIO, previous: bytes) -> bool:
     if keep < len(key.header(path)) or not previous.startswith(key.header(path)):
         return False
     out.seek(0)
-    return out.read(keep) == previous[:keep]
+    view = memoryview(previous)
+    for start in range(0, keep, _BLOCK):  # a block at a time: a session may be 100s of MB
+        end = min(keep, start + _BLOCK)
+        if out.read(end - start) != view[start:end]:
+            return False
+    return True
+
+
+_BLOCK = 1 << 20
 
 
 class _Digest:
