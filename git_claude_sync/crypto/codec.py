@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import itertools
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -186,11 +187,9 @@ class Key:
         else:
             for _piece, kept in run:
                 yield chain.adopt(kept)
-        while fill(CHUNK_SIZE + 1):  # a piece is full only once a byte after it arrived
-            yield chain.seal(bytes(buffer[:CHUNK_SIZE]))
-            del buffer[:CHUNK_SIZE]
-        if buffer:
-            yield chain.seal(bytes(buffer))
+        for piece, _final in chunked(itertools.chain([bytes(buffer)], incoming)):
+            if piece:
+                yield chain.seal(piece)
         yield chain.finish()
 
     def _reusable(
