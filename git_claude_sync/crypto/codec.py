@@ -63,7 +63,7 @@ _AD_TAIL = struct.Struct(">QB")
 _FINALISER = bytes([_RAW])  # the finaliser's payload: raw, empty
 FINALISER_LEN = _LEN.size + NONCE_LEN + len(_FINALISER) + TAG_LEN  # 33 bytes at a blob's end
 # A run of more than this many non-full chunks at the end of the reused prefix is re-sealed
-# with the new bytes (docs/spec/blob.md, "Compaction"): rare, since it re-sends the run.
+# with the new bytes (docs/spec/blob.md, "Appending", step 2): rare, as it re-sends the run.
 MAX_SMALL_RUN = 128
 
 
