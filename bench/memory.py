@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/memory.py                  # a ~300 MiB session
     .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
-    .venv/bin/python bench/memory.py --kind random    # incompressible bytes instead of JSONL
+    .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
-lines to it and push, so B's push merges the session from both sides.  Each
+lines to it and push, so B's push merges the session from both sides, and A's
+pull takes the merge; last, A appends again and B pulls that.  Each
 step is the real CLI in a fresh interpreter, measured two ways:
 
 - ``largest``: peak RSS of the largest process (``ru_maxrss`` of children:
@@ -15,7 +16,9 @@ step is the real CLI in a fresh interpreter, measured two ways:
   sampled every 20 ms from /proc (Linux; a lower bound between samples).
 
 Targets: a file that did not conflict, at most its size + 100 MB; a merged
-session, at most twice its size + 100 MB (both on ``together``).
+session, at most twice its size + 100 MB (both on ``together``).  A pull holds
+a large file's plaintext nowhere whole (engine/incoming.py), and a session
+changed on both sides is merged a piece at a time (claude/session_stream.py).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import time
 import uuid
 import zlib
 from pathlib import Path
+from typing import Any
 
 BIN_DIR = Path(sys.executable).parent
 MB = 1_000_000
@@ -56,10 +60,17 @@ def tree_rss(root):
         todo.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = [w.decode(errors="replace") for w in f.read().split(b"\0") if w]
         except (OSError, ValueError):
-            pass
+            continue
+        total += rss
+        # "git cat-file", "python -m git_claude_sync.filters.process", "git-claude-sync pull"
+        name = " ".join(w.rsplit("/", 1)[-1] for w in words[:3] if not w.startswith("--"))
+        by_name[name] = max(by_name.get(name, 0), rss)
     return total
+by_name = {}
 sampling = os.path.isdir("/proc/self")
 while proc.poll() is None:
     if sampling:
@@ -68,7 +79,9 @@ while proc.poll() is None:
 largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 if sys.platform == "darwin":
     largest //= 1024  # bytes there, KiB on Linux
-print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None}))
+top = sorted(by_name.items(), key=lambda item: -item[1])[:2]
+print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None,
+                  "top": [[name[:40], rss] for name, rss in top]}))
 """
 
 
@@ -104,7 +117,7 @@ class Machine:
         env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
         return env
 
-    def run(self, *args: str) -> dict[str, int | None]:
+    def run(self, *args: str) -> dict[str, Any]:
         quiet = ("--quiet",) if args[0] in ("push", "pull") else ()
         proc = subprocess.run(
             [sys.executable, "-c", _MEASURE, "git", "claude-sync", *args, *quiet],
@@ -113,13 +126,13 @@ class Machine:
             capture_output=True,
             text=True,
         )
-        result: dict[str, int | None] = json.loads(proc.stdout.strip().splitlines()[-1])
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
         if result["rc"] != 0:
             raise SystemExit(f"git claude-sync {' '.join(args)} failed: {proc.stderr.strip()}")
         return result
 
 
-def show(step: str, measured: dict[str, int | None], target: int) -> bool:
+def show(step: str, measured: dict[str, Any], target: int) -> bool:
     together = measured["together"] or measured["largest"] or 0
     largest = measured["largest"] or 0
     met = together <= target
@@ -127,6 +140,10 @@ def show(step: str, measured: dict[str, int | None], target: int) -> bool:
         f"{step:<34} largest {largest / MB:8.0f} MB   together {together / MB:8.0f} MB   "
         f"target {target / MB:6.0f} MB   {'met' if met else 'MISSED'}"
     )
+    # Which processes peaked (sampled): ours, or git's own.
+    peaks = "; ".join(f"{name} {rss / MB:.0f} MB" for name, rss in measured.get("top") or [])
+    if peaks:
+        print(f"{'':<34} largest sampled: {peaks}")
     return met
 
 
@@ -137,7 +154,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = args.size_mb * MIB
-    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "big.bin"
+    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
     try:
@@ -146,7 +163,7 @@ def main() -> int:
         b.run("init", "--git", str(a.home / ".claude-sync" / "remote.git"),
               "--key", str(a.home / ".claude-sync" / "key"))  # fmt: skip
         target_file = a.home / ".claude" / rel
-        target_file.parent.mkdir(parents=True)
+        target_file.parent.mkdir(parents=True, exist_ok=True)
         if args.kind == "session":
             target_file.write_bytes(session_bytes(size, "a"))
         else:
@@ -162,6 +179,13 @@ def main() -> int:
         ok &= show("pull (new file)", b.run("pull"), real + 100 * MB)
         pulled = b.home / ".claude" / rel
         assert pulled.stat().st_size == real, "the pulled file differs in size"
+        if args.kind == "random":  # changed whole: the old and the new version
+            with open(target_file, "r+b") as out:
+                for offset in range(0, real, 16 * MIB):
+                    out.write(os.urandom(min(16 * MIB, real - offset)))
+            ok &= show("push (changed file)", a.run("push"), real + 100 * MB)
+            ok &= show("pull (changed file)", b.run("pull"), real + 100 * MB)
+            assert pulled.read_bytes() == target_file.read_bytes(), "the pulled file differs"
         if args.kind == "session":
             with open(target_file, "ab") as out:
                 out.write(session_bytes(200_000, "a-more", 10**7))
@@ -170,6 +194,10 @@ def main() -> int:
             ok &= show("push (appended, no conflict)", a.run("push"), real + 100 * MB)
             ok &= show("push (merged session)", b.run("push"), 2 * real + 100 * MB)
             ok &= show("pull (merged session)", a.run("pull"), 2 * real + 100 * MB)
+            with open(target_file, "ab") as out:
+                out.write(session_bytes(200_000, "a-again", 3 * 10**7))
+            a.run("push")
+            ok &= show("pull (appended, no conflict)", b.run("pull"), real + 100 * MB)
             mine, theirs = target_file.read_bytes(), pulled.read_bytes()
             # A pull adds lines in place (never rewriting a live session): same lines, any order.
             assert sorted(mine.splitlines()) == sorted(theirs.splitlines()), "machines disagree"

@@ -6,7 +6,10 @@
 Each seed runs tests/end_to_end/test_simulation.py (three fake machines sharing a
 Claude directory through the real CLI and a real remote: appends torn mid-line
 and finished through a descriptor held open across pulls, resumed sessions,
-conflicting settings, deletions, concurrent pushes), which checks after every
+conflicting settings, deletions, concurrent pushes, and the faults of issue 9:
+commands turned into links to a dotfiles folder, skills cloned with git (nested
+repositories), emptied Claude directories (push refused, pull restores) and a
+hung transport (stopped within its stall limit, lock freed)), which checks after every
 full sync round that every line ever written is there, once, in each machine's
 order.  A seed that fails is printed with the line to replay it.  The figure
 that must stay 0 is "lost or corrupted lines"; CI runs the short default

@@ -172,6 +172,12 @@ def cli() -> None:
 @click.option("--account-id", metavar="ID", help="With --r2: the Cloudflare account id.")
 @click.option("--gcs", metavar="gs://BUCKET[/PREFIX]", help="Google Cloud Storage.")
 @click.option(
+    "--transparent",
+    is_flag=True,
+    help="With --git, for a new repository: push the sync branch as it is (the host, and "
+    "its web UI, show file names and history) instead of hiding them.",
+)
+@click.option(
     "--switch-claude-dir",
     is_flag=True,
     help="Already set up: sync this run's Claude directory ($CLAUDE_CONFIG_DIR, else "
@@ -184,6 +190,7 @@ def init(
     key_file: Path | None,
     key_code: str | None,
     passphrase_stdin: bool,
+    transparent: bool,
     switch_claude_dir: bool,
     verbose: bool,
     quiet: bool,
@@ -196,6 +203,11 @@ def init(
     read back) and, unless --git is given, a local bare repo as the remote.
     Another machine joins with the same --git URL and --key set to a copy of
     that key; its files and the remote's are then merged.
+
+    With --git, a new repository gets the hidden layout: the host holds only
+    encrypted packs under random ref names (claude-sync::git+URL), so no file,
+    project or machine name reaches it; --transparent pushes the branch as it
+    is instead.  A repository that already holds a layout keeps it.
 
     A bucket can be the remote instead (--s3, --r2, --gcs): credentials come from
     the provider's usual chain (environment, profiles, SSO, application-default
@@ -212,6 +224,8 @@ def init(
         if remote is not None:
             raise click.UsageError("--git and --s3/--r2/--gcs exclude each other")
         remote = urls.build(**storage)
+    if transparent and (remote is None or urls.is_object_storage(remote)):
+        raise click.UsageError("--transparent goes with --git URL")
     command.check_joining(remote, key_file is not None or key_code is not None)
     if remote is not None and urls.is_object_storage(remote):
         urls.preflight(remote)  # before anything changes here
@@ -223,7 +237,11 @@ def init(
             raise click.UsageError("--key and --key-code exclude each other")
         key_raw = passphrase.key_from(None, key_code, passphrase_stdin)
     command.run(
-        remote=remote, key_file=key_file, key_raw=key_raw, verbosity=_verbosity(verbose, quiet)
+        remote=remote,
+        key_file=key_file,
+        key_raw=key_raw,
+        verbosity=_verbosity(verbose, quiet),
+        transparent=transparent,
     )
 
 
@@ -394,6 +412,32 @@ def conflicts_resolve(path: str, choice: str | None = None) -> None:
 
 
 @cli.group()
+def remote() -> None:
+    """Change how the remote holds what is synced.
+
+    \b
+      git claude-sync remote hide           # a git host keeps only ciphertext, no names
+    """
+
+
+@remote.command("hide")
+@_verbose
+@_quiet
+def remote_hide(verbose: bool, quiet: bool) -> None:
+    """Move a git remote to the hidden layout: no file, project or machine name on the host.
+
+    Syncs first, copies the history into encrypted packs under random ref names
+    of the same repository (claude-sync::git+URL), reads them back, and only
+    then replaces the branch on the host by a marker (the host must allow a
+    force push to it).  Safe to interrupt: run it again to finish.  Other
+    machines follow on their next sync.
+    """
+    from git_claude_sync.commands import hide as command
+
+    command.run(_verbosity(verbose, quiet))
+
+
+@cli.group()
 def key() -> None:
     """Show, export, rotate or switch the key that encrypts everything synced.
 
@@ -401,6 +445,7 @@ def key() -> None:
       git claude-sync key fingerprint       # compare between machines
       git claude-sync key export            # one line to paste into 'init --key-code'
       git claude-sync key rotate            # new key; current files re-encrypted and pushed
+      git claude-sync key rotate --rewrite-history   # ... and the whole history too
       git claude-sync key use --key-code C  # after another machine rotated
     """
 
@@ -438,20 +483,28 @@ def key_export(passphrase_stdin: bool) -> None:
 
 @key.command("rotate")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation on a terminal.")
+@click.option(
+    "--rewrite-history",
+    is_flag=True,
+    help="Re-encrypt every commit under the new key and replace the remote's history.",
+)
 @_verbose
 @_quiet
-def key_rotate(yes: bool, verbose: bool, quiet: bool) -> None:
+def key_rotate(yes: bool, rewrite_history: bool, verbose: bool, quiet: bool) -> None:
     """Make a new key, re-encrypt the current files under it and push them.
 
     History already pushed stays encrypted under the old key: whoever holds
-    the old key can still read everything synced up to now.  The old key is
-    kept in ~/.claude-sync/old-keys/ so this machine can read that history.
+    the old key can still read everything synced up to now -- unless
+    --rewrite-history, which re-encrypts every commit and replaces the
+    remote's history (no other machine's commit is lost), so the old key
+    opens nothing the remote serves.  The old key is kept in
+    ~/.claude-sync/old-keys/ so this machine can read its own history.
     Other machines stop with a message until they run 'key use'.  On a
     terminal it asks first (--yes does not); without one it goes ahead.
     """
     from git_claude_sync.commands import key as command
 
-    command.rotate(_verbosity(verbose, quiet), yes)
+    command.rotate(_verbosity(verbose, quiet), yes, rewrite_history)
 
 
 @key.command("use")
@@ -498,19 +551,82 @@ def sessions(project: str | None, machine: str | None, since: str | None, as_jso
 @cli.command()
 @click.argument("session")
 @click.option("--at", metavar="DATE", help="The state as synced at DATE (2025-06-20 14:30, 2d).")
-@click.option("--force", is_flag=True, help="Overwrite files with changes not pushed yet.")
+@click.option("--force", is_flag=True, help="Write files with changes not pushed yet too.")
 def restore(session: str, at: str | None, force: bool) -> None:
     """Bring back SESSION (an id, or the start of one) into the Claude directory.
 
     A session deleted here (Claude Code deletes transcripts older than
     cleanupPeriodDays) or everywhere comes back as last synced; with --at, the
-    state it had at that time.  Only that session's files are written, each
-    atomically; a file with changes not pushed yet is never overwritten
-    without --force.
+    state it had at that time.  Only that session's files are written: a
+    missing one atomically, an existing one only gains the lines it lacks,
+    appended in place as a pull does (a session never loses a line); a file
+    with changes not pushed yet is never touched without --force.
     """
     from git_claude_sync.commands import restore as command
 
     command.run(session, at, force)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, metavar="QUERY")
+@click.option(
+    "--project", "-p", metavar="P", help="Only sessions whose project (folder) contains P."
+)
+@click.option("--machine", "-m", metavar="M", help="Only text synced by machine M.")
+@click.option("--since", metavar="DATE", help="Only text since DATE (2025-06-20, 3d, yesterday).")
+@click.option(
+    "--role",
+    type=click.Choice(["prompt", "reply", "tool"]),
+    help="Only what a person typed, Claude's replies, or tool calls and their output.",
+)
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="Also text only earlier versions of a transcript held (rewritten, not appended to).",
+)
+@click.option("-n", "limit", type=int, default=20, show_default=True, help="Show N matches.")
+@click.option("--rebuild", is_flag=True, help="Build the search index again from the sync repo.")
+@_json
+def search(
+    words: tuple[str, ...],
+    project: str | None,
+    machine: str | None,
+    since: str | None,
+    role: str | None,
+    all_versions: bool,
+    limit: int,
+    rebuild: bool,
+    as_json: bool,
+) -> None:
+    """Find QUERY in every synced session: all machines and projects, and the
+    sessions Claude Code deleted here (kept in the sync repo).
+
+    Every word must occur; "quoted words" match as a phrase; word* matches
+    words starting so.  Each match shows its session, project, time, machine
+    and the text around it, and how to resume the session (or restore it first).
+
+    The index is ~/.claude-sync/search/ (private: modes 0700 and 0600): it holds
+    the sessions' PLAINTEXT, stays on this machine, and every push and pull
+    updates it with what they changed.
+    """
+    from git_claude_sync.commands import find as command
+
+    if rebuild:
+        command.rebuild(then_search=bool(words))
+        if not words:
+            return
+    if not words:
+        raise click.UsageError("give a QUERY (or --rebuild)")
+    command.run(
+        " ".join(words),
+        project=project,
+        machine=machine,
+        since=since,
+        role=role,
+        all_versions=all_versions,
+        limit=limit,
+        as_json=as_json,
+    )
 
 
 @cli.command()

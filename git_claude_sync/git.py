@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import math
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -49,6 +51,8 @@ _REMOTE_MOVED = (
     "cannot lock ref",
     "incorrect old value",
 )
+# The bucket helper's line when the remote is under a key this machine lacks.
+_KEY_MOVED = "the remote moved to key"
 # The remote received the push and said no: a hook, its fsck, a quota.
 _REMOTE_REFUSED = re.compile(r"\[remote rejected\][^(\n]*\(([^)\n]*)\)")
 # What fsck says of an object it rejects: "error: object 1a2b…: hasDotgit: …".
@@ -460,6 +464,18 @@ class Git:
         out = self.run(["diff", "--no-renames", "--name-only", "-z", a, b, "--"]).stdout
         return [p for p in out.split(b"\0") if p]
 
+    def changed_blobs(self, a: str, b: str, under: str) -> dict[bytes, str | None]:
+        """Path -> blob id in ``b`` (None: not in ``b``) of every file under ``under``
+        that differs between two commits: one ``diff-tree``."""
+        out = self.run(["diff-tree", "-r", "-z", "--no-renames", a, b, "--", under]).stdout
+        fields = out.split(b"\0")
+        changes: dict[bytes, str | None] = {}
+        for i in range(0, len(fields) - 1, 2):
+            meta = fields[i].split()
+            if fields[i].startswith(b":") and len(meta) >= 4:
+                changes[fields[i + 1]] = None if set(meta[3]) == {ord("0")} else meta[3].decode()
+        return changes
+
     def staged_status(self) -> list[tuple[str, bytes]]:
         """(A|M|D|T, path) for every change between HEAD (or nothing) and the index."""
         head = self.rev("HEAD") or EMPTY_TREE
@@ -572,13 +588,18 @@ class Git:
     # -- the remote ---------------------------------------------------------
 
     def talk(
-        self, args: Sequence[str], *, what: str, echo: bool = False
+        self,
+        args: Sequence[str],
+        *,
+        what: str,
+        echo: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> tuple[str, subprocess.CompletedProcess[bytes]]:
         """(remote URL, result) of ``git ARGS`` talking to the remote, every wait bounded."""
         url = scrub(self.remote_url() or "?")
         proc = run_remote(
             ["git", *args],
-            env=self.env(),
+            env=self.env(env),
             cwd=self.work_tree,
             url=url,
             limits=self.limits,
@@ -784,6 +805,15 @@ class Git:
             args += ["-p", parent]
         return self.out([*args, "-m", message]).strip()
 
+    def commits_oldest_first(self, tip: str) -> list[tuple[str, list[str]]]:
+        """(commit, parents) of every commit reachable from ``tip``, parents before children."""
+        out = self.out(["rev-list", "--topo-order", "--reverse", "--parents", tip])
+        return [(ids[0], ids[1:]) for ids in (line.split() for line in out.splitlines()) if ids]
+
+    def store_commit(self, raw: bytes) -> str:
+        """Write a commit object exactly as given (``git cat-file commit`` form); its id."""
+        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+
     def update_ref(
         self, ref: str, new: str, old: str | None = None, *, create: bool = False
     ) -> None:
@@ -864,6 +894,32 @@ class Git:
     def add_remote(self, url: str) -> None:
         self.run(["remote", "add", REMOTE, url])
 
+    def set_remote_url(self, url: str) -> None:
+        self.run(["remote", "set-url", REMOTE, url])
+
+    def store_object(self, kind: str, data: bytes) -> str:
+        """Write ``data`` as an object of type ``kind``, exactly these bytes; its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", kind, "--stdin"]
+        return self.out(args, input=data).strip()
+
+    def replace_branch_at(self, url: str, new: str, expected: str) -> bool:
+        """Set the branch of the repository at ``url`` to ``new`` if it is still at
+        ``expected`` (a lease); False if it moved."""
+        proc = run_remote(
+            ["git", "push", "--porcelain", f"--force-with-lease={LOCAL_REF}:{expected}",
+             url, f"{new}:{LOCAL_REF}"],
+            env=self.env(), cwd=self.cwd, url=url, limits=self.limits, what="push",
+        )  # fmt: skip
+        if proc.returncode == 0:
+            return True
+        if any(
+            sign in (proc.stdout + proc.stderr).decode("utf-8", "replace") for sign in _LEASE_LOST
+        ):
+            return False
+        raise GitError(
+            self.describe_failure(f"the remote {scrub(url)} refused the push", proc.stderr)
+        )
+
     def fetch_branch(self) -> str | None:
         """Fetch the remote's branch into REMOTE_REF; its tip, or None if it has none yet."""
         url, proc = self.talk(
@@ -875,6 +931,8 @@ class Git:
             stderr = proc.stderr.decode("utf-8", "replace")
             if f"couldn't find remote ref {LOCAL_REF}" in stderr:
                 return None
+            if _KEY_MOVED in stderr:  # the helper's own line says what to do (remote/helper.py)
+                raise GitError(cause(proc.stderr))
             if _FSCK_FINDING.search(proc.stderr) or b"fsck error" in proc.stderr:
                 raise GitError(
                     f"the remote {url} sent objects that fail git's integrity checks (fsck), "
@@ -886,16 +944,34 @@ class Git:
             )
         return self.rev(REMOTE_REF)
 
-    def push_branch(self, commit: str, *, progress: bool = False) -> bool:
-        """Send ``commit`` as the remote's branch; False if the remote moved meanwhile."""
+    def push_branch(
+        self,
+        commit: str,
+        *,
+        progress: bool = False,
+        lease: str | None = None,
+        env: Mapping[str, str] | None = None,
+        to: str = REMOTE,
+    ) -> bool:
+        """Send ``commit`` as the remote's branch (``to``: another URL); False if the
+        remote moved meanwhile.
+
+        ``lease``: replace the branch even if ``commit`` does not descend from it,
+        provided the remote's branch is still exactly ``lease`` (--force-with-lease).
+        """
+        args = ["push", "--porcelain", "--progress"]
+        if lease is not None:
+            args.append(f"--force-with-lease={LOCAL_REF}:{lease}")
         url, proc = self.talk(
-            ["push", "--porcelain", "--progress", REMOTE, f"{commit}:{LOCAL_REF}"],
-            what="push",
-            echo=progress,
+            [*args, to, f"{commit}:{LOCAL_REF}"], what="push", echo=progress, env=env
         )
+        if to != REMOTE:
+            url = scrub(to)
         out = proc.stdout.decode("utf-8", "replace")
         if proc.returncode == 0:
             return True
+        if _KEY_MOVED in proc.stderr.decode("utf-8", "replace"):
+            raise GitError(cause(proc.stderr))
         if any(sign in out for sign in _REMOTE_MOVED):
             return False
         refused = _REMOTE_REFUSED.search(out + proc.stderr.decode("utf-8", "replace"))
@@ -999,10 +1075,13 @@ def init_bare(path: Path) -> None:
 
 def check_reachable(url: str, limits: Limits) -> None:
     """Ask ``url`` for its branches: raise, quoting why, if it cannot answer."""
+    # Outside any repository: the caller's (a project the user stands in) would get the
+    # remote helper's data (its GIT_DIR) otherwise.
+    outside = tempfile.gettempdir()
     proc = run_remote(
         ["git", "ls-remote", "--heads", "--", url],
-        env=_plain_env(),
-        cwd=None,
+        env={**_plain_env(), "GIT_CEILING_DIRECTORIES": str(Path(outside).parent)},
+        cwd=outside,
         url=url,
         limits=limits,
         what="ls-remote",
@@ -1042,6 +1121,11 @@ class CallerRepo:
         proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], capture_output=True)
         return proc.returncode == 0
 
+    @staticmethod
+    def rev_exists(ref: str) -> bool:
+        proc = subprocess.run(["git", "rev-parse", "-q", "--verify", ref], capture_output=True)
+        return proc.returncode == 0
+
     @classmethod
     def missing_objects(cls, oids: Iterable[str]) -> list[str]:
         wanted = list(dict.fromkeys(oids))
@@ -1072,6 +1156,192 @@ class CallerRepo:
         proc = subprocess.run(["git", "config", "--bool", name], capture_output=True)
         value = proc.stdout.decode().strip()
         return None if not value else value == "true"
+
+
+# -- a git host as object storage (remote/git_store.py, docs/spec/git-host.md) ------------
+
+# The hidden layout's URLs: claude-sync::git+<any URL git takes>.
+HIDDEN_PREFIX = "claude-sync::git+"
+# Author and committer of every commit the hidden layout puts on a host: nobody, never.
+FIXED_IDENTITY = b"cs <cs@invalid> 1000000000 +0000"
+
+
+def object_id(kind: bytes, body: bytes) -> str:
+    """git's (SHA-1) id of an object of type ``kind`` with this content."""
+    return hashlib.sha1(kind + b" %d\x00" % len(body) + body).hexdigest()
+
+
+def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple[bytes, bytes]]:
+    """The objects (type, content) of a parentless commit by ``FIXED_IDENTITY`` whose tree
+    holds one file: its blob, tree and commit, in that order.  The same bytes give the
+    same commit on every machine (docs/spec/git-host.md)."""
+    blob = object_id(b"blob", content)
+    tree = b"100644 " + file_name + b"\x00" + bytes.fromhex(blob)
+    commit = (
+        b"tree " + object_id(b"tree", tree).encode() + b"\n"
+        b"author " + FIXED_IDENTITY + b"\n"
+        b"committer " + FIXED_IDENTITY + b"\n"
+        b"\n" + message
+    )
+    return [(b"blob", content), (b"tree", tree), (b"commit", commit)]
+
+
+def verify_copy(url: str, tip: str, limits: Limits) -> None:
+    """Fetch ``url``'s branch into an empty repository and check that it holds ``tip``
+    and everything reachable from it; raise, saying what is missing, if not."""
+    with tempfile.TemporaryDirectory(prefix="claude-sync-verify-") as scratch:
+        env = _plain_env()
+        env.update(GIT_DIR=str(Path(scratch) / "copy.git"), LC_ALL="C")
+        init_bare(Path(env["GIT_DIR"]))
+        proc = run_remote(
+            ["git", "fetch", "--quiet", "--no-tags", url, f"+{LOCAL_REF}:{LOCAL_REF}"],
+            env=env, cwd=scratch, url=url, limits=limits, what="fetch",
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure(f"cannot read back {scrub(url)}", proc.stderr))
+        checks = (
+            ["merge-base", "--is-ancestor", tip, LOCAL_REF],
+            ["rev-list", "--objects", "--quiet", LOCAL_REF],
+        )
+        for args in checks:
+            check = subprocess.run(["git", *args], capture_output=True, env=env, cwd=scratch)
+            if check.returncode != 0:
+                raise GitError(
+                    f"{scrub(url)} does not hold all of {tip[:12]} yet ({' '.join(args[:2])}: "
+                    f"{cause(check.stderr)})"
+                )
+
+
+# Lines of ``push --porcelain`` for a ref whose compare-and-swap lost.
+_LEASE_LOST = (
+    "[rejected]",
+    "failed to update ref",
+    "cannot lock ref",
+    "incorrect old value",
+)
+
+
+class HostRepo:
+    """A scratch bare repository, and the git host it exchanges single refs with.
+
+    The git-host store wraps each stored object in a commit here, pushes it to
+    one ref of the host, and fetches such refs back; nothing here is the sync repo.
+    """
+
+    def __init__(self, path: Path, url: str, limits: Limits) -> None:
+        self.path = path
+        self.url = url
+        self.limits = limits
+        if not (path / "HEAD").exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(
+                ["git", "init", "--bare", "-q", str(path)], capture_output=True, env=_plain_env()
+            )
+            if proc.returncode != 0:
+                raise GitError(Git.describe_failure("git init", proc.stderr))
+
+    def _env(self) -> dict[str, str]:
+        env = _plain_env()
+        env.update(GIT_DIR=str(self.path), LC_ALL="C")
+        return env
+
+    def run(self, args: Sequence[str], *, input: bytes | None = None) -> bytes:
+        proc = subprocess.run(
+            ["git", *args], input=input, capture_output=True, env=self._env(), cwd=self.path
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure(f"git {args[0]}", proc.stderr))
+        return proc.stdout
+
+    def write_object(self, kind: str, data: bytes) -> str:
+        """Store ``data`` as an object of type ``kind`` (exactly these bytes); its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", kind, "--stdin"]
+        return self.run(args, input=data).decode().strip()
+
+    def read_blob(self, spec: str) -> bytes:
+        """The blob ``spec`` names (``COMMIT:PATH``)."""
+        return self.run(["cat-file", "blob", spec])
+
+    def _remote(self, args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
+        return run_remote(
+            ["git", *args], env=self._env(), cwd=self.path, url=self.url, limits=self.limits,
+            what=what,
+        )  # fmt: skip
+
+    def _failed(self, what: str, proc: subprocess.CompletedProcess[bytes]) -> GitError:
+        return GitError(
+            Git.describe_failure(f"the git host {scrub(self.url)}: {what}", proc.stderr)
+            + self.limits.hint(proc.stderr)
+        )
+
+    @staticmethod
+    def _local(ref: str) -> str:
+        return "refs/fetched/" + ref.removeprefix("refs/")
+
+    def remember(self, ref: str, commit: str) -> None:
+        """Note that the host's ``ref`` is at ``commit`` (written here): the next fetch of
+        it then only compares ids."""
+        self.run(["update-ref", self._local(ref), commit])
+
+    def fetch_ref(self, ref: str) -> str | None:
+        """Bring the commit at the host's ``ref`` here; its id, or None if there is no such ref."""
+        return self.fetch_refs([ref]).get(ref)
+
+    def fetch_refs(self, refs: Sequence[str]) -> dict[str, str]:
+        """Bring the commits at the host's ``refs`` here, in one fetch: ref -> id.  Empty if
+        one of them does not exist (no other is fetched then)."""
+        specs = [f"+{ref}:{self._local(ref)}" for ref in refs]
+        proc = self._remote(
+            ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", self.url, *specs], "fetch"
+        )
+        if proc.returncode != 0:
+            if b"couldn't find remote ref" in proc.stderr:
+                return {}
+            raise self._failed("fetch", proc)
+        listed = self.run(["rev-parse", *(self._local(ref) for ref in refs)])
+        return dict(zip(refs, listed.decode().split(), strict=True))
+
+    def push_refs(
+        self, updates: Mapping[str, str | None], leases: Mapping[str, str | None]
+    ) -> bool:
+        """Set (id) or delete (None) the host's refs, all or none (``--atomic``), each ref in
+        ``leases`` only if the host still has it at that id (None: absent).  False if a
+        lease did not hold; raises on any other failure."""
+        args = ["push", "--porcelain", "--atomic", "--quiet"]
+        args += [f"--force-with-lease={ref}:{old or ''}" for ref, old in sorted(leases.items())]
+        args += [self.url, *(f"{new or ''}:{ref}" for ref, new in sorted(updates.items()))]
+        proc = self._remote(args, "push")
+        if proc.returncode == 0:
+            return True
+        # A race lost on the host itself (after the advertisement) is told on stderr.
+        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        if b"does not support --atomic" in proc.stderr:
+            raise GitError(
+                f"the git host {scrub(self.url)} does not support atomic pushes (git 2.4 or "
+                "later on the host is needed for the hidden layout)"
+            )
+        if leases and any(sign in out for sign in _LEASE_LOST):
+            return False
+        raise self._failed("push", proc)
+
+
+def remote_refs(url: str, limits: Limits, pattern: str | None = None) -> dict[str, str]:
+    """The refs of the repository at ``url`` (all, or those matching ``pattern``): name -> id."""
+    proc = run_remote(
+        ["git", "ls-remote", "--refs", "--", url, *([pattern] if pattern else [])],
+        env=_plain_env(), cwd=None, url=url, limits=limits, what="ls-remote",
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise GitError(
+            Git.describe_failure(f"cannot reach the remote {scrub(url)}: ls-remote", proc.stderr)
+            + limits.hint(proc.stderr)
+        )
+    found = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        oid, _, ref = line.partition("\t")
+        if ref:
+            found[ref] = oid
+    return found
 
 
 def git_version() -> tuple[str, tuple[int, ...]] | None:

@@ -22,12 +22,14 @@ ALLOWED: dict[str, set[str]] = {
     "crypto": {"errors", "machine"},
     "claude": {"errors", "machine"},
     "git": {"errors"},
-    "engine": {"errors", "ui.report", "machine", "crypto", "claude", "git"},
+    # search reads the sync repo through git and crypto; the engine calls it after a sync.
+    "search": {"errors", "machine", "crypto", "claude", "git"},
+    "engine": {"errors", "ui.report", "machine", "crypto", "claude", "git", "search"},
     "filters": {"errors", "crypto", "claude", "git"},
     "remote": {"errors", "machine", "crypto", "git"},
-    "ui": {"errors", "ui.report", "machine", "crypto", "engine"},
+    "ui": {"errors", "ui.report", "machine", "crypto", "engine", "search"},
     "commands": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
-    | {"remote"},
+    | {"remote", "search"},
     "cli": {"errors", "commands", "ui", "remote"},
     "__main__": {"cli"},
 }

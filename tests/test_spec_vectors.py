@@ -34,7 +34,7 @@ from git_claude_sync.remote import store, transfer
 ROOT = Path(__file__).resolve().parent.parent
 VECTOR_DIR = ROOT / "docs" / "vectors"
 GENERATOR = VECTOR_DIR / "make_vectors.py"
-FILES = ("blob.json", "keycode.json", "bucket.json")
+FILES = ("blob.json", "keycode.json", "bucket.json", "git-host.json")
 
 
 def _load(name: str) -> dict[str, Any]:

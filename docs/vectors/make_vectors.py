@@ -3,12 +3,12 @@
 Run from the repository root:  ``.venv/bin/python docs/vectors/make_vectors.py``
 (``--out DIR`` writes the files elsewhere, to compare them with the committed ones).
 
-Written from the specifications alone -- ``blob.md``, ``keycode.md`` and
-``bucket.md`` -- with nothing but the standard library, ``cryptography`` (AES-GCM)
-and ``zstandard``: it does not import git-claude-sync, so the vectors check the
-implementation against the text, not against itself.  Everything is fixed (keys,
-paths, plaintexts, and the salts, nonces and pack ids a writer would draw at
-random), so the output is byte-identical on every run with the same zstd.
+Written from the specifications alone -- ``blob.md``, ``keycode.md``,
+``bucket.md`` and ``git-host.md`` -- with nothing but the standard library,
+``cryptography`` (AES-GCM) and ``zstandard``: it does not import git-claude-sync,
+so the vectors check the implementation against the text, not against itself.
+Everything is fixed (keys, paths, plaintexts, and the salts, nonces and pack ids
+a writer would draw at random), so the output is byte-identical on every run with the same zstd.
 Before writing, every vector is checked with this file's own readers: valid ones
 open, invalid ones fail with the error they name.
 """
@@ -1442,6 +1442,70 @@ def check_bucket(vectors: dict[str, Any]) -> None:
             expect_error(v["error"], open_blob, key, pack_path(v["id"]), sealed)
 
 
+# === git-host.md: the hidden layout on a git host =========================================
+
+HOST_IDENTITY = b"cs <cs@invalid> 1000000000 +0000"
+HOST_REF_PREFIX = "refs/cs/"
+MARKER_README = (
+    b"This repository is synced by git-claude-sync in its hidden layout: only encrypted\n"
+    b"objects, under refs/cs/, readable with the sync key. This branch is a marker left\n"
+    b"when the repository moved to that layout; it holds nothing else.\n"
+)
+MARKER_MESSAGE = b"git-claude-sync: moved to the hidden layout\n"
+
+
+def host_objects(file_name: bytes, content: bytes, message: bytes) -> dict[str, dict[str, str]]:
+    """The blob, tree and parentless commit of git-host.md, with the fixed identity."""
+    blob_id = git_oid("blob", content)
+    tree = b"100644 " + file_name + b"\0" + bytes.fromhex(blob_id)
+    commit = (
+        b"tree " + git_oid("tree", tree).encode() + b"\n"
+        b"author " + HOST_IDENTITY + b"\ncommitter " + HOST_IDENTITY + b"\n\n" + message
+    )
+    return {
+        kind: {"content": body.hex(), "id": git_oid(kind, body)}
+        for kind, body in (("blob", content), ("tree", tree), ("commit", commit))
+    }
+
+
+def git_host_vectors(bucket: dict[str, Any]) -> dict[str, object]:
+    manifest = bucket["manifests"][0]
+    pack = bucket["packs"][0]
+    stored = [
+        ("manifest", "The first manifest of bucket.json, as the host stores it.",
+         MANIFEST_NAME, manifest["sealed"]),
+        ("pack", "The pack first_push of bucket.json, as the host stores it.",
+         pack["id"], pack["sealed"]),
+    ]  # fmt: skip
+    objects = [
+        {
+            "name": name,
+            "description": description,
+            "object": object_name,
+            "ref": HOST_REF_PREFIX + object_name,
+            "data": data,
+            **host_objects(b"o", bytes.fromhex(data), b"cs\n"),
+        }
+        for name, description, object_name, data in stored
+    ]
+    return {
+        "format": "git-claude-sync git host hidden layout v1",
+        "spec": "docs/spec/git-host.md",
+        "generator": {"script": "docs/vectors/make_vectors.py"},
+        "objects": objects,
+        "marker": host_objects(b"README", MARKER_README, MARKER_MESSAGE),
+    }
+
+
+def check_git_host(vectors: dict[str, Any]) -> None:
+    for entry in [*vectors["objects"], vectors["marker"]]:
+        for kind in ("blob", "tree", "commit"):
+            assert git_oid(kind, bytes.fromhex(entry[kind]["content"])) == entry[kind]["id"]
+    for entry in vectors["objects"]:
+        assert entry["blob"]["content"] == entry["data"]
+        assert entry["ref"] == HOST_REF_PREFIX + entry["object"]
+
+
 # === output ==============================================================================
 
 
@@ -1455,10 +1519,13 @@ def build() -> dict[str, str]:
     check_blob(blob)
     check_keycode(keycode)
     check_bucket(bucket)
+    git_host = git_host_vectors(bucket)
+    check_git_host(git_host)
     return {
         "blob.json": render(blob),
         "keycode.json": render(keycode),
         "bucket.json": render(bucket),
+        "git-host.json": render(git_host),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 
 def is_append_only(path: bytes) -> bool:
     """Files Claude Code only ever appends lines to: session transcripts, ``history.jsonl``."""
@@ -22,6 +24,13 @@ def complete_part(path: bytes, content: bytes) -> bytes:
 def same_lines(a: bytes, b: bytes) -> bool:
     """Whether two texts hold the same lines, each as often, in any order."""
     return len(a) == len(b) and sorted(a.split(b"\n")) == sorted(b.split(b"\n"))
+
+
+def holds_lines(have: bytes, want: bytes) -> bool:
+    """Whether ``have`` holds every complete line of ``want``, each as often (in any order)."""
+    counts = Counter(have.splitlines(keepends=True))
+    counts.subtract(want[: want.rfind(b"\n") + 1].splitlines(keepends=True))
+    return all(n >= 0 for n in counts.values())
 
 
 # Folders Claude Code itself empties by age at start-up (cleanupPeriodDays), besides sessions.

@@ -59,7 +59,7 @@ On any conflict ``data`` is ours, unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -194,11 +194,31 @@ def _block_order(block: Sequence[_Line]) -> tuple[str, bytes]:
 
 
 def merge_session(base: bytes | None, ours: bytes, theirs: bytes) -> MergeResult:
+    result = _merge_session(ours, theirs, lambda: split_lines(base or b"")[0])
+    assert result is not None  # the base is known
+    return result
+
+
+def merge_session_rest(ours: bytes, theirs: bytes) -> MergeResult | None:
+    """``merge_session`` of what two sides hold after the complete lines they share.
+
+    The result, after those lines, is the merge of the whole sides: shared lines
+    are the same bytes at the start of both, so the merge starts with them, and a
+    line's occurrence number in the rest is its whole one less the same count on
+    both sides.  None when a line has one identity but different bytes on the two
+    sides: only the base (whole, numbered from its start) says which to keep.
+    """
+    return _merge_session(ours, theirs, lambda: None)
+
+
+def _merge_session(
+    ours: bytes, theirs: bytes, base_lines: Callable[[], Sequence[bytes] | None]
+) -> MergeResult | None:
     ours_lines, ours_torn = split_lines(ours)
     theirs_lines, theirs_torn = split_lines(theirs)
     side_a, side_b = sorted((ours_lines, theirs_lines))
     a, b = _keyed(side_a), _keyed(side_b)
-    base_bytes = {line.key: line.data for line in _keyed(split_lines(base or b"")[0])}
+    base_bytes: dict[object, bytes] | None = None  # read only for a line that differs
 
     out: list[bytes] = []
     emitted: set[object] = set()
@@ -227,6 +247,11 @@ def merge_session(base: bytes | None, ours: bytes, theirs: bytes) -> MergeResult
             la, lb = a[i + k], b[j + k]
             if la.data != lb.data:
                 differing += 1
+                if base_bytes is None:
+                    lines = base_lines()
+                    if lines is None:
+                        return None
+                    base_bytes = {line.key: line.data for line in _keyed(lines)}
                 was = base_bytes.get(la.key)
                 # The side that changed it, else the greater bytes: symmetric.
                 if was == la.data or (was != lb.data and lb.data > la.data):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync.claude import file_merge
+from git_claude_sync.claude import file_kinds, file_merge
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, user_home
@@ -390,9 +390,22 @@ def _escape(name: str) -> str:
 
 
 def _merge_file(source: Path, target: Path) -> None:
-    """Bring ``source`` into ``target`` (both exist): nothing either holds is lost."""
+    """Bring ``source`` into ``target`` (both exist): nothing either holds is lost.
+
+    A session in ``target`` may be held open by Claude Code: it only gets the
+    lines it lacks appended in place (as a pull writes, machine/files.append_lines),
+    never a new inode; if it ends in a line being written, ``source`` stays
+    beside it as ``.moved``.
+    """
     old, new = source.read_bytes(), target.read_bytes()
-    if old != new:
+    # Every file here is under projects/: sessions (and their subagents) are .jsonl.
+    if old != new and file_kinds.is_append_only(b"projects/" + os.fsencode(target.name)):
+        done = files.append_lines(target, old)
+        if done is None:  # gone meanwhile
+            files.replace_file(target, old)
+        elif not done:
+            files.replace_file(target.with_name(target.name + ".moved"), old)
+    elif old != new:
         if new.startswith(old):
             pass
         elif old.startswith(new):

@@ -12,7 +12,7 @@ import time
 
 import click
 
-from git_claude_sync.claude import file_merge
+from git_claude_sync.claude import file_kinds, file_merge
 from git_claude_sync.engine import conflict_copies, conflict_store
 from git_claude_sync.engine.steps import ConflictCase, both_name
 from git_claude_sync.errors import FatalError
@@ -110,12 +110,24 @@ def resolve(path_text: str, choice: str | None) -> None:
                 return
         else:
             edited = None
+        # As a pull writes (machine/files.write_synced): a session or history.jsonl
+        # Claude Code may hold open only gets lines appended, never a new inode.
+        append_only = file_kinds.is_append_only(path)
+        written = True
         if choice == "theirs":
-            files.replace_file(target, theirs)
+            written = files.write_synced(target, theirs, append_only)
         elif choice == "both":
-            files.replace_file(files.fs_path(repo.claude_dir, both_name(path)), theirs)
+            sibling = both_name(path)
+            written = files.write_synced(
+                files.fs_path(repo.claude_dir, sibling), theirs, file_kinds.is_append_only(sibling)
+            )
         elif choice == "edited" and edited is not None:
-            files.replace_file(target, edited)
+            written = files.write_synced(target, edited, append_only)
+        if not written:
+            raise FatalError(
+                f"{show_path(path)} ends in a line being written: nothing was changed; "
+                "run the command again in a moment"
+            )
         if copy is not None:
             files.remove_file(copy_file, repo.claude_dir)
         else:

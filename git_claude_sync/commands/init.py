@@ -7,7 +7,9 @@ removed again.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -20,6 +22,7 @@ from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
 from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.remote import urls
 from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
@@ -43,6 +46,7 @@ def run(
     key_file: Path | None = None,
     key_raw: bytes | None = None,
     verbosity: int = 1,
+    transparent: bool = False,
 ) -> None:
     report = Report(verbosity)
     layout = current()
@@ -50,13 +54,22 @@ def run(
         _already(layout, remote, report)
         return
     url = _remote_url(layout, remote)
+    chosen = urls.Layout(url)
+    if remote is not None and not urls.is_object_storage(url):
+        limits = config.load(layout.config_file).network
+        joining = key_file is not None or key_raw is not None
+        chosen = urls.choose_layout(url, transparent=transparent, joining=joining, limits=limits)
+    url = chosen.url
     made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
     made_remote = False
+    unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
             init_bare(layout.default_remote)
             made_remote = True
+        if chosen.start_hidden:
+            unmark = urls.start_hidden(url, key)
         check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
@@ -65,6 +78,9 @@ def run(
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
     except BaseException:
+        if unmark is not None:
+            with contextlib.suppress(FatalError):
+                unmark()
         shutil.rmtree(layout.git_dir, ignore_errors=True)
         if made_key:
             layout.key_file.unlink(missing_ok=True)
@@ -86,6 +102,8 @@ def run(
             report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
         prompt.report_merge(result, report)
     report.say(f"  remote: {url}")
+    if chosen.note:
+        report.say(chosen.note)
     report.say(f"  key:    {layout.key_file} (fingerprint {key.fingerprint})")
     if made_key and key_file is None and key_raw is None:
         report.say(
@@ -118,7 +136,8 @@ def switch_claude_dir() -> None:
 
 def _already(layout: Layout, remote: str | None, report: Report) -> None:
     existing = sync_repo.git_for(layout).remote_url()
-    if remote is not None and _remote_url(layout, remote) != existing:
+    given = None if remote is None else _remote_url(layout, remote)
+    if given is not None and existing not in (given, urls.hidden(given)):
         raise FatalError(
             f"already initialised with remote {existing}; to change it run "
             f"'git claude-sync git remote set-url {REMOTE} URL'"

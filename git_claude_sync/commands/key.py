@@ -17,7 +17,6 @@ from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import current
-from git_claude_sync.remote import urls
 from git_claude_sync.ui import jsonout, passphrase, prompt
 from git_claude_sync.ui.report import Report, plural
 
@@ -49,31 +48,45 @@ def export(passphrase_stdin: bool) -> None:
     )
 
 
-def rotate(verbosity: int, yes: bool = False) -> None:
+def rotate(verbosity: int, yes: bool = False, rewrite_history: bool = False) -> None:
     report = Report(verbosity)
     repo = open_repo()
-    if urls.is_object_storage(repo.git.remote_url() or ""):
-        raise FatalError(
-            "key rotation is not supported for object storage remotes yet (their manifest "
-            "and packs are sealed with the key); nothing was changed"
-        )
     if not yes and prompt.has_terminal():
+        history = (
+            "every commit is re-encrypted and the remote's history replaced"
+            if rewrite_history
+            else "history stays readable with the old key"
+        )
         click.echo(
             "A new key stops every other machine until it runs 'git claude-sync key use' "
-            "with it; history stays readable with the old key."
+            f"with it; {history}."
         )
         if not click.confirm("Rotate the key now?", default=False):
             raise FatalError("key not rotated; nothing was changed")
     with sync_lock(repo.layout, on_wait=report.waiting):
-        new_key, count = rotation.rotate(repo, report, prompt.chooser(None, repo.claude_dir))
+        new_key, count = rotation.rotate(
+            repo, report, prompt.chooser(None, repo.claude_dir), rewrite_history=rewrite_history
+        )
     old = repo.key.fingerprint
     report.say(f"Rotated the key: {old} -> {new_key.fingerprint}.")
-    if count:
-        report.say(f"  Pushed the current files re-encrypted ({count} encrypted objects).")
-    report.say(
-        f"  The old key is kept in {keyring.retired_path(repo.layout.key_file, old)}: history "
-        "up to now stays encrypted under it, readable by anyone who holds it."
-    )
+    kept_in = keyring.retired_path(repo.layout.key_file, old)
+    if rewrite_history:
+        report.say(
+            f"  Replaced the remote's history with a copy re-encrypted under the new key "
+            f"({count} encrypted objects); the old key opens nothing the remote serves now."
+        )
+        report.say(
+            f"  The old key is kept in {kept_in} for this machine's own copy of the old "
+            "history; copies the host may keep (unreachable objects, bucket versions) stay "
+            "readable with it."
+        )
+    else:
+        if count:
+            report.say(f"  Pushed the current files re-encrypted ({count} encrypted objects).")
+        report.say(
+            f"  The old key is kept in {kept_in}: history "
+            "up to now stays encrypted under it, readable by anyone who holds it."
+        )
     report.say(
         "  Other machines: run 'git claude-sync key export' here, then "
         "'git claude-sync key use --key-code CODE' there."

@@ -4,9 +4,13 @@ A session deleted here (Claude Code's clean-up keeps it on the remote), one
 deleted everywhere (``push --prune``, still in history), or the state a
 session had at a given time.  Only that session's files are written: its
 transcript, its ``<id>/`` folder (subagents, tool results) and, in the older
-layout, the ``agent-*.jsonl`` files that name it.  Each file is replaced
-atomically, the transcript last, so Claude Code never lists a half-restored
-session.  A file with changes not yet pushed is never overwritten.
+layout, the ``agent-*.jsonl`` files that name it, the transcript last, so
+Claude Code never lists a half-restored session.  A missing file is written
+atomically; an existing session file only gets the lines it lacks appended in
+place, as a pull writes (Claude Code may hold it open: a new inode would lose
+its next lines), so restoring an older state of a session never drops a line.
+Any other file is replaced atomically.  A file with changes not yet pushed is
+never touched without ``--force``.
 """
 
 from __future__ import annotations
@@ -130,9 +134,11 @@ def _write(repo: SyncRepo, head: str, contents: dict[bytes, bytes], force: bool)
         if current == data or (
             current is not None
             and file_kinds.is_append_only(path)
-            and file_kinds.same_lines(current, data)
+            and file_kinds.holds_lines(current, data)
         ):
-            continue  # already here (a session's lines maybe in this machine's order)
+            # Already here (a session's lines maybe in this machine's order): a
+            # session only gets lines it lacks, never loses any (see below).
+            continue
         if current is not None and not force:
             synced = head_tree.get(path)
             committed = (
@@ -151,7 +157,14 @@ def _write(repo: SyncRepo, head: str, contents: dict[bytes, bytes], force: bool)
         todo.append(path)
     todo.sort(key=lambda p: (session_main_last(p), p))
     for path in todo:
-        files.replace_file(files.fs_path(repo.claude_dir, path), contents[path])
+        # As a pull writes: a session Claude Code may hold open gets the lines it
+        # lacks appended in place, never a new inode (machine/files.write_synced).
+        target = files.fs_path(repo.claude_dir, path)
+        if not files.write_synced(target, contents[path], file_kinds.is_append_only(path)):
+            raise FatalError(
+                f"{show_path(path)} ends in a line being written: not restored; "
+                "run the command again in a moment"
+            )
     back = [p for p in todo if p in deleted_here]
     git.set_skip_worktree(back, False)
     git.refresh_index()

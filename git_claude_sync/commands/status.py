@@ -120,6 +120,11 @@ def _unmergeable(repo: SyncRepo, preview: steps.Preview) -> list[bytes]:
     return found
 
 
+def _key_moved(fetch_error: str | None) -> bool:
+    """A bucket under a key this machine lacks fails the fetch itself, saying so."""
+    return fetch_error is not None and "the remote moved to key" in fetch_error
+
+
 def _gather(fetch: bool) -> Status:
     repo = open_repo()
     layout, git = repo.layout, repo.git
@@ -176,7 +181,8 @@ def _gather(fetch: bool) -> Status:
         color_ui=git.config_get("color.ui"),
     )
     if fetched is False:
-        status.attention.append(f"remote unreachable ({error})")
+        moved_away = error is not None and _key_moved(error)
+        status.attention.append(error if error and moved_away else f"remote unreachable ({error})")
     if moved:
         assert remote_id is not None
         status.attention.append(
@@ -264,6 +270,8 @@ def _as_text(s: Status) -> None:
     else:
         last = f"last fetched {_ago(s.last_fetch)}"
         note = f"unreachable ({s.fetch_error}); {last}" if s.fetched is False else last
+        if _key_moved(s.fetch_error):
+            note = f"under another key; {last}"
     _row("Remote", f"{s.remote_url}  [{note}]")
     _row("Last push", _ago(s.last_push))
     _row("Last pull", _ago(s.last_pull))

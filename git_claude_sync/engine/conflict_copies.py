@@ -16,10 +16,14 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from git_claude_sync.crypto import codec
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
+from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui.report import plural, show_path
 
@@ -80,6 +84,42 @@ def machine_of(git: Git, commit: str, path: bytes) -> str:
     author = entries[0].author if entries else ""
     match = re.search(r"\((.+)\)$", author)
     return match.group(1) if match else (author or "remote")
+
+
+def keep_unwritten(
+    git: Git,
+    key: Key,
+    claude_dir: Path,
+    path: bytes,
+    mine: tuple[str, str],
+    theirs_mode: str,
+    theirs: Callable[[], Iterable[bytes]],
+    machine: str,
+) -> bytes:
+    """A remote version a pull could not write here (a folder or a file in the way, no
+    permission): a conflict copy like any other, so it reaches every machine.
+
+    This machine's version stays in place and the index holds it again (``mine``,
+    its entry before the pull), so the next push does not take it for a change
+    made here; the remote version (``theirs``, plaintext in pieces) becomes a copy
+    beside it in the index, sent by the next push.  The copy is written here too
+    when it can be; if not, it stays in the repo only (skip-worktree, like a
+    session deleted here), listed by ``conflicts`` all the same.  Returns its path.
+    """
+    copy = copy_name(path, machine)
+    blob = git.store_blob(b"".join(key.seal(copy, codec.chunked(theirs()))))
+    git.update_index({path: mine, copy: (theirs_mode, blob)})
+    try:
+        files.replace_file(files.fs_path(claude_dir, copy), theirs(), theirs_mode == "100755")
+    except OSError:
+        git.set_skip_worktree([copy], True)
+    return copy
+
+
+def unwritten(git: Git) -> set[bytes]:
+    """Copies ``keep_unwritten`` could not write here: in the repo only, like a session
+    deleted here (a pull that removes one has nothing to remove)."""
+    return {copy for copy, _ in listed(git) if copy in git.skip_worktree_paths(copy)}
 
 
 def marker(git: Git) -> Path:

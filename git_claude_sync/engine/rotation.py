@@ -14,9 +14,12 @@ Rotation, step by step (each step leaves something a later run can finish):
    then the branch and the index.
 
 History keeps its old-key blobs: whoever holds the old key can still read
-everything up to the rotation.  Other machines learn of the rotation on their
-next pull (``check_incoming``) and are told to run ``key use``, which
-re-encrypts what they hold (``adopt``) and merges.
+everything up to the rotation -- unless ``--rewrite-history``, where step 3
+sends a copy of the whole history (engine/history_rewrite.py) that replaces
+the remote's.  Other machines learn of the rotation on their next pull
+(``check_incoming``; on a bucket, the remote helper) and are told to run
+``key use``, which re-encrypts what they hold (``adopt``; after a rewrite,
+replaying their own commits on the copies) and merges.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import replace
 
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import KEY_LEN, Key
-from git_claude_sync.engine import kept, steps, transaction
+from git_claude_sync.engine import history_rewrite, kept, steps, transaction
 from git_claude_sync.engine.remote_key import remote_key_id
 from git_claude_sync.engine.steps import Chooser
 from git_claude_sync.engine.sync_repo import KEYID_CONFIG, SyncRepo
@@ -34,23 +37,45 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
 from git_claude_sync.ui.report import Report
 
+# The body of a rotation commit whose history was re-encrypted too.
+HISTORY_REWRITTEN = "\n\nHistory re-encrypted under the new key (--rewrite-history)."
+
 # -- rotate ------------------------------------------------------------------------
 
 
-def rotate(repo: SyncRepo, report: Report, choose: Chooser | None) -> tuple[Key, int]:
-    """Rotate the repo key (the caller holds the sync lock); the new key, objects sent."""
+def rotate(
+    repo: SyncRepo, report: Report, choose: Chooser | None, *, rewrite_history: bool = False
+) -> tuple[Key, int]:
+    """Rotate the repo key (the caller holds the sync lock); the new key, objects sent.
+
+    ``rewrite_history``: every commit is copied under the new key
+    (engine/history_rewrite.py) and the copy replaces the remote's history,
+    with a lease on the tip it was made from; if the remote moved, the
+    transaction merges and the rewrite copies the new commits too.
+    """
     layout, git = repo.layout, repo.git
+    resumed = _finish_interrupted(repo, report, choose)
+    if resumed is not None:
+        return resumed, 0
     new_raw = os.urandom(KEY_LEN)
     new_key = Key(new_raw)
+    rewriter: history_rewrite.Rewriter | None = None
 
     def reseal(head: str | None) -> transaction.Outgoing | None:
+        nonlocal rewriter
         keyring.retire(layout.key_file, repo.key)
         keyring.write_private(layout.pending_key_file, new_raw)
         if head is None:
             return None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
-        tree = reencrypt_tree(git, old_keys, new_key, head)
         message = f"{repo.config.machine}: rotate key to {new_key.fingerprint}"
+        if rewrite_history:
+            rewriter = rewriter or history_rewrite.Rewriter(git, old_keys, new_key)
+            with report.phase("re-encrypt history"):
+                copy = rewriter.rewrite(head)
+            commit = git.commit_tree(git.tree_of(copy), [copy], message + HISTORY_REWRITTEN)
+            return transaction.Outgoing(commit, new_key, replaces=True)
+        tree = reencrypt_tree(git, old_keys, new_key, head)
         commit = git.commit_tree(tree, [head], message)
         return transaction.Outgoing(commit, new_key, via=head)
 
@@ -61,6 +86,27 @@ def rotate(repo: SyncRepo, report: Report, choose: Chooser | None) -> tuple[Key,
         git.update_ref(LOCAL_REF, result.sent.commit, head)
         move_index_to(git, head, result.sent.commit)
     return new_key, result.objects_sent
+
+
+def _finish_interrupted(repo: SyncRepo, report: Report, choose: Chooser | None) -> Key | None:
+    """A rotation here whose push landed but which died before switching keys: the
+    remote is under key.next.  Switch to it (as ``key use`` would) instead of making
+    yet another key, which would lose the one the remote needs."""
+    pending_file = repo.layout.pending_key_file
+    try:
+        raw = keyring.raw_key(pending_file)
+    except (FatalError, OSError):
+        return None
+    pending = Key(raw)
+    remote_tip = steps.fetch(repo)  # a bucket's helper opens a manifest under key.next
+    if remote_tip is None or remote_key_id(repo.git, remote_tip) != pending.key_id:
+        return None
+    report.say(
+        f"The remote already moved to key {pending.fingerprint} (a rotation here was "
+        "interrupted); finishing it."
+    )
+    adopt(repo, report, raw, choose)
+    return pending
 
 
 def _switch(repo: SyncRepo, new_key: Key) -> None:
@@ -84,23 +130,36 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
     """
     layout, git = repo.layout, repo.git
     new_key = Key(raw)
-    remote_tip = steps.fetch(repo)
-    remote_id = remote_key_id(git, remote_tip) if remote_tip else None
-    if remote_id is not None and remote_id != new_key.key_id:
-        raise FatalError(
-            f"the remote's files are encrypted with key {codec.format_fingerprint(remote_id)}, "
-            f"not {new_key.fingerprint}; nothing was changed"
-        )
+    # Written first: a bucket's manifest is under the new key, and the remote
+    # helper opens it with key.next (docs/spec/rotation.md, "Buckets").
+    keyring.write_private(layout.pending_key_file, raw)
+    try:
+        remote_tip = steps.fetch(repo)
+        remote_id = remote_key_id(git, remote_tip) if remote_tip else None
+        if remote_id is not None and remote_id != new_key.key_id:
+            raise FatalError(
+                f"the remote's files are encrypted with key {codec.format_fingerprint(remote_id)}"
+                f", not {new_key.fingerprint}; nothing was changed"
+            )
+    except FatalError:
+        layout.pending_key_file.unlink(missing_ok=True)
+        raise
     steps.commit(repo, steps.stage(repo, report))
     head = git.rev("HEAD")
     new_commit = None
     if head is not None:
         base = git.merge_base(head, remote_tip) if remote_tip else None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
-        tree = reencrypt_tree(git, old_keys, new_key, head)
-        message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
-        new_commit = git.commit_tree(tree, [base] if base else [], message)
-    keyring.write_private(layout.pending_key_file, raw)
+        copies = history_rewrite.copies_named_in(git, remote_tip) if remote_tip and not base else {}
+        if copies:
+            # The remote's history was rewritten: our commits it lacks are replayed
+            # on the copies of those it has, one by one.
+            rewriter = history_rewrite.Rewriter(git, old_keys, new_key, commits=copies)
+            new_commit = rewriter.rewrite(head)
+        else:
+            tree = reencrypt_tree(git, old_keys, new_key, head)
+            message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
+            new_commit = git.commit_tree(tree, [base] if base else [], message)
     _switch(repo, new_key)
     if head is not None and new_commit is not None:
         git.update_ref(LOCAL_REF, new_commit, head)

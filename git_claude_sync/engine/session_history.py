@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from git_claude_sync.claude.transcript_text import parse_time
 from git_claude_sync.crypto import keyring
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -84,21 +85,6 @@ class Summary:
             size if isinstance(size, int) else 0,
             sid if isinstance(sid, str) else None,
         )
-
-
-def parse_time(value: object) -> float | None:
-    """Epoch seconds from a transcript's ISO timestamp (or epoch milliseconds)."""
-    if isinstance(value, (int, float)):
-        return value / 1000 if value > 1e11 else float(value)
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.timestamp()
 
 
 def _prompt_text(message: object) -> str | None:

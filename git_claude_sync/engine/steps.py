@@ -13,6 +13,7 @@ makes an already-written file identical to its incoming blob).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
@@ -27,6 +28,7 @@ from git_claude_sync.claude import (
     file_merge,
     history_paths,
     selection,
+    session_stream,
     settings_check,
 )
 from git_claude_sync.crypto import codec, keyring
@@ -35,16 +37,20 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
+    hidden_branch,
     kept,
     odd_paths,
     remote_key,
     tree_merge,
 )
+from git_claude_sync.engine import incoming as incoming_files
+from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
 from git_claude_sync.ui.report import Report, plural, show_path
 
 PUSH_ATTEMPTS = 5
@@ -266,7 +272,7 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 def fetch(repo: SyncRepo) -> str | None:
     """Update our view of the remote; returns its tip, or None if it is empty."""
-    tip = repo.git.fetch_branch()
+    tip = hidden_branch.follow(repo.git, repo.git.fetch_branch())
     record_state(repo, "fetched")
     return tip
 
@@ -298,9 +304,16 @@ def verify_outgoing(
     return len(paths)
 
 
-def send(repo: SyncRepo, commit: str, report: Report) -> bool:
-    """Push ``commit`` as the remote branch; False if the remote moved meanwhile."""
-    return repo.git.push_branch(commit, progress=report.interactive)
+def send(
+    repo: SyncRepo, commit: str, report: Report, *, lease: str | None = None, rekey: bool = False
+) -> bool:
+    """Push ``commit`` as the remote branch; False if the remote moved meanwhile.
+
+    ``lease``: ``commit`` replaces the remote's history, if its tip is still that.
+    ``rekey``: a rotation's push, which moves a bucket remote to key.next.
+    """
+    env = {NEXT_KEY_FILE_ENV: str(repo.layout.pending_key_file)} if rekey else None
+    return repo.git.push_branch(commit, progress=report.interactive, lease=lease, env=env)
 
 
 # -- integrating the remote ----------------------------------------------------
@@ -398,6 +411,12 @@ def _merge_contents(
     remote_tip: str,
 ) -> None:
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
+    if file_merge.kind_of(path) == file_merge.SESSION:
+        merged_blob = _merge_session_streamed(repo, path, base, ours, theirs)
+        if merged_blob is not None:
+            result[path] = (ours[0], merged_blob)
+            integration.merged.append(path)
+            return
     blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
     plain: dict[str, bytes] = {}
     history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
@@ -435,6 +454,35 @@ def _merge_contents(
         result[copy] = (theirs[0], _store_blob(repo, copy, plain[theirs[1]]))
         integration.copies.append((path, copy))
     # "ours": the result already holds our version
+
+
+def _merge_session_streamed(
+    repo: SyncRepo,
+    path: bytes,
+    base: tree_merge.Entry | None,
+    ours: tree_merge.Entry,
+    theirs: tree_merge.Entry,
+) -> str | None:
+    """A session merged a piece at a time (claude/session_stream.py): the new blob's id,
+    or None when it must be merged whole."""
+    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
+
+    def source(entry: tree_merge.Entry, key: Key) -> session_stream.Source:
+        blob = blobs[entry[1]]
+        return lambda: (piece for piece, _record in key.open(path, io.BytesIO(blob).read))
+
+    try:
+        merged = session_stream.merge(
+            source(base, history.key_for(blobs[base[1]])) if base else None,
+            source(ours, repo.key),
+            source(theirs, repo.key),
+        )
+        if merged is None:
+            return None
+        return repo.git.store_blob(b"".join(repo.key.seal(path, codec.chunked(merged.chunks()))))
+    except FatalError as err:
+        raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
 
 
 def both_name(path: bytes) -> bytes:
@@ -511,24 +559,24 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     old = git.ls_tree(head) if head else {}
     new = git.ls_tree(integration.new_tip)
     paths = integration.writes
-    blobs = git.read_blobs(
-        [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
+    blobs = incoming_files.load(
+        git, [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
     )
     deleted_here = kept.kept_paths(git) if head else set()
     still_deleted: list[bytes] = []
 
-    incoming: dict[bytes, bytes] = {}
+    # Plaintext held whole only when small; a large file is read again from its
+    # ciphertext, a chunk at a time, wherever it is used (engine/incoming.py).
+    incoming: dict[bytes, Plain] = {}
     failed: list[str] = []
     size = 0
     for count, path in enumerate(paths, 1):  # progress: authenticated so far
         if path in new:
             try:
-                incoming[path] = history_paths.stored_as_local(
-                    path, key.decrypt(path, blobs[new[path][1]]), repo.layout
-                )
+                incoming[path] = open_blob(key, path, blobs[new[path][1]], _as_local(repo, path))
             except FatalError as err:
                 failed.append(f"{show_path(path)} ({err})")
-            size += len(incoming.get(path, b""))
+            size += incoming[path].size if path in incoming else 0
         report.progress(count, len(paths), size)
     if failed:
         raise FatalError(
@@ -538,8 +586,8 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     # A settings.json Claude Code would skip is never written: the file here stays,
     # and the next push sends it back (the index records the remote's version).
     refused: set[bytes] = set()
-    for path, data in incoming.items():
-        why = settings_check.problem(data) if settings_check.is_settings(path) else None
+    for path, plain in incoming.items():
+        why = settings_check.problem(plain.whole()) if settings_check.is_settings(path) else None
         if why is not None:
             refused.add(path)
             integration.refused.append((path, why))
@@ -561,48 +609,42 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             grow.append(path)
             continue
         expected = (
-            history_paths.stored_as_local(
-                path, history.decrypt(path, blobs[old[path][1]]), repo.layout
-            )
+            open_blob(incoming_files.key_of(history, blobs[old[path][1]]), path,
+                      blobs[old[path][1]], _as_local(repo, path))
             if path in old
             else None
-        )
-        try:
-            current = files.read_file(target)
-        except OSError:
-            current = None
+        )  # fmt: skip
+        state = compare_file(target, expected)  # the file here, read a piece at a time
         if (
-            current is None
+            state == "missing"
             and (target.is_symlink() or os.path.lexists(target))
             and (not target.exists() or not os.access(target, os.R_OK))
         ):
             unreachable.append(path)
             continue
-        if current is None and path in deleted_here:
+        if state == "missing" and head and conflict_copies.MARK in path:
+            deleted_here |= conflict_copies.unwritten(git)  # copies a pull could not write
+        if state == "missing" and path in deleted_here:
             # Deleted here by Claude Code's clean-up and kept in the repo (kept.py):
             # new content brings it back; the same content (re-encrypted) does not.
-            current = expected
-            if path not in new or incoming[path] == expected:
+            state = "same"
+            if path not in new or incoming[path].same(expected):
                 still_deleted.append(path)
-        if (
-            current is not None
-            and current != expected
-            and file_kinds.is_append_only(path)
-            and current.startswith(expected or b"")
-        ):
+        if state == "missing" and expected is None:
+            state = "same"  # no file, as expected
+        if state == "grown" and file_kinds.is_append_only(path):
             # Deleted there, written to here since: the file stays whole and
             # goes back with the next push.
             still_written.append(path)
         elif (
-            current is not None
-            and current != expected
+            state in ("grown", "other")
             and settings_check.is_settings(path)
-            and settings_check.problem(current) is not None
+            and settings_check.problem(files.read_file(target) or b"") is not None
         ):
             # Being edited here and broken (so held back from staging): left alone.
             refused.add(path)
             report.warn(f"{show_path(path)} here is broken; the remote's version was not applied")
-        elif current != expected:
+        elif state != "same":
             raise FatalError(
                 f"{show_path(path)} changed while pulling; nothing was changed, "
                 "run the command again"
@@ -616,7 +658,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
         if path in new:
             report.warn(
                 f"{show_path(path)} cannot be read here (permissions, or a broken link): left "
-                "as it is; the remote version is stored, see 'git claude-sync conflicts'"
+                "as it is; the remote version is kept beside it, see 'git claude-sync conflicts'"
             )
     waiting: list[bytes] = []
     commit_time: list[float] = []  # the remote tip's, read once if needed
@@ -630,11 +672,11 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             if path in still_written:
                 report.detail(f"  kept {show_path(path)}: deleted there, written to here")
             elif path in grow:
-                done = files.append_lines(target, incoming[path])
+                done = files.append_lines(target, incoming[path].chunks)
                 if done is None:  # gone meanwhile: write it whole
                     files.replace_file(
                         files.through_link(target),
-                        incoming[path],
+                        incoming[path].chunks(),
                         new[path][0] == "100755",
                         dir_syncs=dir_syncs,
                     )
@@ -644,15 +686,18 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path], commit_time)
+                    _date_session(git, integration, target, incoming[path].tail, commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
                 files.replace_file(
-                    files.through_link(target), incoming[path], executable, dir_syncs=dir_syncs
+                    files.through_link(target),
+                    incoming[path].chunks(),
+                    executable,
+                    dir_syncs=dir_syncs,
                 )
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path], commit_time)
+                    _date_session(git, integration, target, incoming[path].tail, commit_time)
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -663,7 +708,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             if path in new:
                 report.warn(
                     f"cannot write {show_path(path)} ({err.strerror}): left as it is; the "
-                    "remote version is stored, see 'git claude-sync conflicts'"
+                    "remote version is kept beside it, see 'git claude-sync conflicts'"
                 )
     deferred_lines.defer(git, waiting)
     dir_syncs.sync()
@@ -674,14 +719,30 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     else:
         git.update_index(_changes(old, new))
         kept.mark(git, [p for p in still_deleted if p in new])
+    # A remote version that could not be written: a conflict copy every machine
+    # gets with the next push (this machine's version stays in place).
+    for path in unreachable:
+        if path in new and path in old and integration.remote_tip is not None:
+            machine = conflict_copies.machine_of(git, integration.remote_tip, path)
+            copy = conflict_copies.keep_unwritten(
+                git, key, repo.claude_dir, path, old[path], new[path][0],
+                incoming[path].chunks, machine,
+            )  # fmt: skip
+            integration.copies.append((path, copy))
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
         conflict_store.record(git, path, theirs_blob, ours_blob)
     for path in unreachable:
-        if path in new:
-            local_blob = old[path][1] if path in old else new[path][1]
-            conflict_store.record(git, path, new[path][1], local_blob)
+        if path in new and path not in old:  # nothing of this machine's to keep in place
+            conflict_store.record(git, path, new[path][1], new[path][1])
+
+
+def _as_local(repo: SyncRepo, path: bytes) -> Callable[[bytes], bytes] | None:
+    """history.jsonl as this machine reads it (its project paths); None for every other file."""
+    if not history_paths.is_history(path):
+        return None
+    return lambda data: history_paths.stored_as_local(path, data, repo.layout)
 
 
 def _date_session(

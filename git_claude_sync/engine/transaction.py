@@ -24,6 +24,7 @@ from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
+from git_claude_sync.search import hook as search_hook
 from git_claude_sync.ui.report import Report, show_path
 
 PUSH_ATTEMPTS = 5
@@ -36,6 +37,7 @@ class Outgoing:
     commit: str
     key: Key
     via: str | None = None  # objects up to here are under the repo's current key
+    replaces: bool = False  # a rewritten history: replaces the remote's (with a lease on it)
 
 
 # Given the tip after merging (None: nothing committed yet), the commit to send
@@ -119,6 +121,7 @@ def run(
         result.merges.append(integration)
         if not send:
             steps.record_state(repo, "pulled")
+            search_hook.after_sync(repo.layout, repo.git, repo.key)  # never raises
             return result
         head = git.rev("HEAD")
         outgoing = reseal(head) if reseal else (Outgoing(head, repo.key) if head else None)
@@ -126,14 +129,18 @@ def run(
             result.nothing_committed = head is None
             return result
         if outgoing.commit == remote_tip:
+            search_hook.after_sync(repo.layout, repo.git, repo.key)
             return result
         with report.phase("verify ciphertext"):
             count = _verify(repo, outgoing, remote_tip)
         with report.phase("upload"):
-            if steps.send(repo, outgoing.commit, report):
+            lease = remote_tip if outgoing.replaces else None
+            rekey = outgoing.key.key_id != repo.key.key_id
+            if steps.send(repo, outgoing.commit, report, lease=lease, rekey=rekey):
                 git.update_ref(REMOTE_REF, outgoing.commit)
                 steps.record_state(repo, "pushed")
                 result.sent, result.objects_sent = outgoing, count
+                search_hook.after_sync(repo.layout, repo.git, repo.key)
                 return result
         report.detail("The remote moved meanwhile; merging and trying again.")
     raise FatalError(f"the remote kept moving; gave up after {PUSH_ATTEMPTS} attempts")

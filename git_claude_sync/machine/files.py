@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,12 +92,13 @@ class DirSyncs:
 
 def replace_file(
     path: Path,
-    data: bytes,
+    data: bytes | Iterable[bytes],
     executable: bool = False,
     keep_appended_from: int | None = None,
     dir_syncs: DirSyncs | None = None,
 ) -> None:
-    """Replace ``path`` by ``data``, atomically (durable once ``dir_syncs.sync()`` ran, if given).
+    """Replace ``path`` by ``data`` (bytes, or pieces written as they come), atomically
+    (durable once ``dir_syncs.sync()`` has run, if given).
 
     With ``keep_appended_from``, the file is one another process may be
     appending to (Claude Code writing a session): whatever the old file holds
@@ -114,7 +115,8 @@ def replace_file(
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
             extra = _read_from(old, copied)
             while True:
                 handle.write(extra)
@@ -141,11 +143,31 @@ def replace_file(
         _fsync_dir(path.parent)
 
 
+def write_synced(path: Path, data: bytes, append_only: bool, executable: bool = False) -> bool:
+    """Write a synced file the way a pull does: an existing session or ``history.jsonl``
+    (``append_only``) only gets the lines it lacks appended in place, so a writer that
+    holds it open goes on writing into the live file; any other file is replaced
+    atomically.  False, and nothing changed, when the file ends in a torn line (a line
+    being written): try again later."""
+    if append_only:
+        done = append_lines(through_link(path), data)
+        if done is not None:
+            return done
+    replace_file(through_link(path), data, executable)
+    return True
+
+
 _APPEND_ATTEMPTS = 50
 
 
-def append_lines(path: Path, data: bytes) -> bool | None:
+Pieces = Callable[[], Iterable[bytes]]  # content read again, a piece at a time, each call
+
+
+def append_lines(path: Path, data: bytes | Pieces) -> bool | None:
     """Append to ``path`` the lines of ``data`` it lacks (each line counted), in place.
+
+    ``data`` is the content, or a function giving it again in pieces each time
+    it is called (a large file never held whole: steps.apply).
 
     The file keeps its inode, its lines and their order, and whatever a writer
     appends meanwhile: nothing is ever overwritten or truncated.  Returns False
@@ -182,10 +204,10 @@ def append_lines(path: Path, data: bytes) -> bool | None:
         os.close(fd)
 
 
-def _missing(data: bytes, have: Counter[bytes]) -> bytes:
+def _missing(data: bytes | Pieces, have: Counter[bytes]) -> bytes:
     """The lines of ``data`` whose digests ``have`` lacks (counted), in order."""
     out = []
-    for line in _lines(data):
+    for line in _lines(data) if isinstance(data, bytes) else _lines_of_pieces(data()):
         digest = _digest(line)
         if have[digest] > 0:
             have[digest] -= 1
@@ -227,6 +249,20 @@ def _lines(data: bytes) -> Iterator[bytes]:
             return
         yield data[start : end + 1]
         start = end + 1
+
+
+def _lines_of_pieces(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """``_lines`` over content that comes in pieces, a line held at a time."""
+    buffer = bytearray()  # not bytes: a long line would be copied again with every piece
+    for piece in pieces:
+        buffer += piece
+        end = buffer.rfind(b"\n") + 1
+        if end:
+            for line in bytes(buffer[: end - 1]).split(b"\n"):
+                yield line + b"\n"
+            del buffer[:end]
+    if buffer:
+        yield bytes(buffer) + b"\n"
 
 
 def _open_if_exists(path: Path) -> int | None:

@@ -10,6 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# Set by a key rotation's push (engine/steps.send) to the new key's file: the
+# bucket remote helper then moves the bucket to that key (remote/rekey.py).
+NEXT_KEY_FILE_ENV = "CLAUDE_SYNC_NEXT_KEY_FILE"
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -97,6 +101,16 @@ class Layout:
     def linked_roots_file(self) -> Path:
         """Linked folders and files staged through their link, for the launcher."""
         return self.home / "linked-roots"
+
+    @property
+    def search_dir(self) -> Path:
+        """The search index's folder (mode 0700): the database and SQLite's journal beside it."""
+        return self.home / "search"
+
+    @property
+    def search_index_file(self) -> Path:
+        """The full-text index of every synced session (search/database.py): plaintext, 0600."""
+        return self.search_dir / "index.sqlite3"
 
     @property
     def link_stats_file(self) -> Path:

@@ -11,7 +11,9 @@ with ``GIT_DIR`` set (see gitremote-helpers(7)), then talks over stdin/stdout:
 
 Failures print one line, ``git-claude-sync: …``, on stderr (the CLI shows
 exactly that line) and exit non-zero.  The key is ``$CLAUDE_SYNC_KEY_FILE`` or
-the tool's key file (``~/.claude-sync/key``, honouring ``HOME``).
+the tool's key file (``~/.claude-sync/key``, honouring ``HOME``).  A key
+rotation's push names the new key file in ``$CLAUDE_SYNC_NEXT_KEY_FILE``: the
+push then moves the bucket to that key (remote/rekey.py).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from git_claude_sync.crypto import keyfile
+from git_claude_sync.crypto import codec, keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
-from git_claude_sync.machine.paths import current
+from git_claude_sync.git import REMOTE_REF, CallerRepo
+from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV, current
 from git_claude_sync.remote import urls
-from git_claude_sync.remote.transfer import Remote
+from git_claude_sync.remote.rekey import Rekeying
+from git_claude_sync.remote.transfer import Remote, wrong_key
 
 KEY_FILE_ENV = "CLAUDE_SYNC_KEY_FILE"
 
@@ -34,6 +38,31 @@ KEY_FILE_ENV = "CLAUDE_SYNC_KEY_FILE"
 def load_key() -> Key:
     override = os.environ.get(KEY_FILE_ENV)
     return keyfile.load(Path(override) if override else current().key_file)
+
+
+def pending_keys() -> list[Key]:
+    """The key in key.next, if any: written by this machine (a rotation whose switch did not
+    finish, or 'key use' about to fetch), so a manifest under it is opened, never one under
+    a retired key."""
+    if os.environ.get(KEY_FILE_ENV):
+        return []
+    try:
+        return [keyfile.load(current().pending_key_file)]
+    except (FatalError, OSError):
+        return []
+
+
+def moved(key_id: bytes, why: str) -> str:
+    """The bucket is under a key this machine does not hold: a rotation elsewhere, once
+    this repository has synced with the bucket; else the wrong key given to init."""
+    if CallerRepo.rev_exists(REMOTE_REF) and not os.environ.get(KEY_FILE_ENV):
+        layout = current()
+        mine = keyfile.load(layout.key_file).fingerprint
+        return (
+            f"the remote moved to key {codec.format_fingerprint(key_id)} (this machine uses "
+            f"{mine}); nothing was changed; {keyring.adopt_hint(layout, key_id)}"
+        )
+    return wrong_key(key_id, why)
 
 
 class Helper:
@@ -45,11 +74,20 @@ class Helper:
         self.progress = False
         self.dry_run = False
         self._remote: Remote | None = None
+        self.cas: dict[str, str] = {}
 
     @property
     def remote(self) -> Remote:
         if self._remote is None:
-            self._remote = Remote(urls.open_store(self.url), load_key, say=self._say)
+            store = urls.open_store(self.url)
+            next_file = os.environ.get(NEXT_KEY_FILE_ENV)
+            if next_file:
+                next_key = keyfile.load(Path(next_file))
+                self._remote = Rekeying(store, load_key, next_key, say=self._say, moved=moved)
+            else:
+                self._remote = Remote(
+                    store, load_key, say=self._say, also_open=pending_keys, moved=moved
+                )
         return self._remote
 
     def _say(self, message: str) -> None:
@@ -99,6 +137,9 @@ class Helper:
             self.progress = value == "true"
         elif name == "dry-run":
             self.dry_run = value == "true"
+        elif name == "cas":  # --force-with-lease: REF:EXPECTED (empty: must not exist)
+            ref, _, expected = value.partition(":")
+            self.cas[ref] = expected
         elif name in ("atomic", "cloning", "followtags"):
             pass  # every push swaps the manifest once: all refs or none
         else:
@@ -124,6 +165,7 @@ class Helper:
             force = spec.startswith("+")
             src, _, dst = spec.lstrip("+").partition(":")
             specs.append((force, src, dst))
+        self.remote.expected = dict(self.cas)
         results = self.remote.push(specs, dry_run=self.dry_run)
         out = [
             f"ok {dst}\n" if error is None else f"error {dst} {error}\n" for dst, error in results

@@ -13,6 +13,7 @@ import io
 import re
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -46,6 +47,12 @@ class Store(ABC):
     """One bucket and prefix.  ``version`` is the provider's ETag or generation, as text."""
 
     url: str  # for messages: s3://bucket/prefix, gs://…, never credentials
+    # True where the protocol itself checks the old value of every conditional write
+    # (git's receive-pack, under the ref's lock): no probe needed.
+    checks_preconditions = False
+    # False where a pack is stored only together with the manifest that names it (an
+    # interrupted push leaves nothing behind): garbage is then only what consolidation drops.
+    may_hold_orphans = True
 
     @abstractmethod
     def get(self, name: str) -> tuple[bytes, str] | None:
@@ -68,6 +75,23 @@ class Store(ABC):
     def delete(self, name: str) -> None:
         """Remove an object; one already gone is not an error."""
 
+    def prefetch(self, names: Sequence[str]) -> None:
+        """Objects about to be read one after another (a backend may fetch them at once)."""
+        return None  # a bucket answers each read on its own, as fast
+
+    def delete_many(
+        self, names: Sequence[str], *, guard: tuple[str, str | None] | None = None
+    ) -> None:
+        """Remove objects (a backend may do it in one request).
+
+        ``guard``: (name, version) of the object whose contents, read before the listing
+        that chose ``names``, made them garbage.  A backend that can delete only while it
+        is still at that version does so (a git host: an object written after the listing
+        is then never taken for garbage, however new); a bucket relies on the grace period.
+        """
+        for name in names:
+            self.delete(name)
+
     def check_access(self) -> None:
         """Raise a clear ``StoreError`` if the bucket is missing or cannot be listed."""
         self.list()
@@ -83,6 +107,8 @@ def check_conditional_writes(store: Store) -> None:
     A provider that ignores ``If-None-Match``/``If-Match`` (or generation
     preconditions) would let two machines overwrite each other's refs.
     """
+    if store.checks_preconditions:
+        return
     name = new_name()
     first = store.put_if_match(name, b"probe 1", None)
     if first is None:

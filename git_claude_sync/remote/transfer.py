@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from git_claude_sync.crypto.codec import Key
+from git_claude_sync.crypto.codec import Key, parse_header
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.git import CallerRepo
 from git_claude_sync.remote.store import NAME, Store, check_conditional_writes, new_name
@@ -44,6 +44,7 @@ GRACE_SECONDS = float(os.environ.get("CLAUDE_SYNC_REMOTE_GRACE_SECONDS", str(24 
 CAS_ATTEMPTS = 5
 FETCH_FIRST = "fetch first"
 NON_FAST_FORWARD = "non-fast forward"
+STALE_INFO = "stale info"  # a --force-with-lease whose expected value is not the remote's
 
 
 @dataclass
@@ -147,13 +148,22 @@ class Remote:
         key_loader: Callable[[], Key],
         *,
         say: Callable[[str], None] | None = None,
+        also_open: Callable[[], list[Key]] | None = None,
+        moved: Callable[[bytes, str], str] | None = None,
     ) -> None:
         self.store = store
         self._key_loader = key_loader
         self._key: Key | None = None
         self.say = say or (lambda _message: None)
+        # Keys besides the current one a manifest may be under: a rotation's new
+        # key, written on this machine (docs/spec/rotation.md, "Buckets").
+        self._also_open = also_open or (lambda: [])
+        # The one line for a manifest under a key this machine lacks (key id, why).
+        self._moved = moved or wrong_key
         self.manifest: Manifest | None = None
         self.version: str | None = None
+        self.manifest_key: Key | None = None  # the key the manifest (and its packs) is under
+        self.expected: dict[str, str] = {}  # ref -> value a --force-with-lease expects
         self._read = False
 
     @property
@@ -172,20 +182,19 @@ class Remote:
         else:
             sealed, version = got
             try:
-                manifest = open_manifest(self.key, sealed)
+                key = self._key_for(sealed)
+                manifest = open_manifest(key, sealed)
             except NotEncrypted:
                 raise FatalError(
                     f"{self.store.url} holds an object at the manifest's name that "
                     "git-claude-sync did not write; refusing to use it"
                 ) from None
             except WrongKey as err:
-                raise FatalError(
-                    f"{self.store.url}: wrong key: the bucket is {err}; "
-                    "use a copy of the first machine's key (init --key FILE)"
-                ) from None
+                key_id = parse_header(sealed).key_id
+                raise FatalError(f"{self.store.url}: {self._moved(key_id, str(err))}") from None
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: the manifest is {err}") from None
-            self.manifest, self.version = manifest, version
+            self.manifest, self.version, self.manifest_key = manifest, version, key
         self._read = True
         return self.manifest, self.version
 
@@ -195,8 +204,22 @@ class Remote:
         assert self.manifest is not None
         return self.manifest, self.version
 
+    def _key_for(self, sealed: bytes) -> Key:
+        """The key a stored manifest names, if this machine may open it; else the current one
+        (which then fails, naming both)."""
+        key_id = parse_header(sealed).key_id
+        if key_id == self.key.key_id:
+            return self.key
+        for key in self._also_open():
+            if key.key_id == key_id:
+                return key
+        return self.key
+
     def _seal_manifest(self, manifest: Manifest) -> bytes:
         return seal_manifest(self.key, manifest)
+
+    def _pack_key(self) -> Key:
+        return self.key
 
     # -- fetch ---------------------------------------------------------------------
 
@@ -219,6 +242,7 @@ class Remote:
         all_tips = {t for p in manifest.packs for t in p.tips}
         absent = set(CallerRepo.missing_objects(sorted(all_tips)))
         strict = _fsck_wanted()
+        self.store.prefetch([p.id for p in manifest.packs if any(t in absent for t in p.tips)])
         for pack in manifest.packs:
             if not any(t in absent for t in pack.tips):
                 continue
@@ -227,7 +251,7 @@ class Remote:
                 return False
             self.say(f"Fetching {_size(len(got[0]))} from {self.store.url}")
             try:
-                data = open_pack(self.key, pack.id, got[0])
+                data = open_pack(self.manifest_key or self.key, pack.id, got[0])
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: a pack is {err}") from None
             CallerRepo.index_pack(
@@ -243,10 +267,16 @@ class Remote:
     ) -> list[tuple[str, str | None]]:
         """Apply ``(force, src, dst)`` updates; returns ``(dst, error or None)`` for each."""
         manifest, version = self.current()
+        self.check_manifest_key()
         results: dict[str, str | None] = {}
         updates: dict[str, str | None] = {}
         for force, src, dst in specs:
             old = manifest.refs.get(dst)
+            if dst in self.expected:
+                if (old or "") != self.expected[dst]:
+                    results[dst] = STALE_INFO
+                    continue
+                force = True
             if not src:
                 updates[dst] = None
                 continue
@@ -267,17 +297,36 @@ class Remote:
 
         if version is None:
             check_conditional_writes(self.store)  # first push to this bucket and prefix
-        missing = CallerRepo.missing_objects(manifest.refs.values())
-        present_refs = set(manifest.refs.values()) - set(missing)
-        negatives = sorted(present_refs)
-        positives = sorted({v for v in updates.values() if v})
-        new_pack = self._upload_pack(positives, negatives, thin=True) if positives else None
+        negatives, new_pack = self.upload_for(manifest, updates)
         outcome = self.swap_manifest(manifest, version, updates, negatives, new_pack)
         for dst in updates:
             results[dst] = outcome
         if outcome is None:
-            self._maintain()
+            self._maintain(had_dropped=bool(manifest.dropped))
         return [(dst, results.get(dst)) for _f, _s, dst in specs]
+
+    def check_manifest_key(self) -> None:
+        """A plain push never writes over a manifest under another key (a rotation here
+        that has not finished switching keys)."""
+        if self.manifest_key is not None and self.manifest_key.key_id != self.key.key_id:
+            raise FatalError(
+                f"{self.store.url}: {self._moved(self.manifest_key.key_id, 'under another key')}"
+            )
+
+    def upload_for(
+        self, manifest: Manifest, updates: dict[str, str | None]
+    ) -> tuple[list[str], Pack | None]:
+        """Step 3 of a push: the negatives used and the pack stored (None: nothing new)."""
+        missing = CallerRepo.missing_objects(manifest.refs.values())
+        negatives = sorted(set(manifest.refs.values()) - set(missing))
+        positives = sorted({v for v in updates.values() if v})
+        return negatives, self._upload_pack(positives, negatives, thin=True) if positives else None
+
+    def proposed(
+        self, manifest: Manifest, updates: dict[str, str | None], pack: Pack | None
+    ) -> Manifest:
+        """The manifest a push writes over ``manifest``."""
+        return _updated(manifest, updates, pack)
 
     def swap_manifest(
         self,
@@ -291,7 +340,7 @@ class Remote:
         with ``updates`` and ``new_pack``, replaces it by compare-and-swap.  Returns
         None when the swap landed, or the error for every pushed ref."""
         for _attempt in range(CAS_ATTEMPTS):
-            proposed = _updated(manifest, updates, new_pack)
+            proposed = self.proposed(manifest, updates, new_pack)
             new_version = self.store.put_if_match(
                 MANIFEST_NAME, self._seal_manifest(proposed), version
             )
@@ -299,6 +348,7 @@ class Remote:
                 self.manifest, self.version = proposed, new_version
                 return None
             current, current_version = self.read_manifest()
+            self.check_manifest_key()
             if all(current.refs.get(d) == v for d, v in updates.items()) and (
                 new_pack is None or new_pack.id in current.pack_ids()
             ):
@@ -317,18 +367,23 @@ class Remote:
         if _object_count(data) == 0:
             return None
         name = new_name()
-        sealed = seal_pack(self.key, name, data)
+        sealed = seal_pack(self._pack_key(), name, data)
         self.say(f"Uploading {_size(len(sealed))} to {self.store.url}")
         self.store.put(name, sealed)
         return Pack(name, len(sealed), positives)
 
     # -- maintenance -------------------------------------------------------------------
 
-    def _maintain(self) -> None:
-        """Consolidate and collect garbage after a successful push; failures only warn."""
+    def _maintain(self, *, had_dropped: bool) -> None:
+        """Consolidate and collect garbage after a successful push; failures only warn.
+
+        A store where packs land only with their manifest has garbage only from packs
+        consolidation dropped: no listing (a round trip) while there are none."""
         try:
             self._consolidate()
-            self._collect_garbage()
+            dropped = had_dropped or bool(self.manifest and self.manifest.dropped)
+            if self.store.may_hold_orphans or dropped:
+                self._collect_garbage()
         except FatalError as err:
             sys.stderr.write(f"git-claude-sync: warning: remote maintenance skipped: {err}\n")
 
@@ -357,18 +412,28 @@ class Remote:
             self.say(f"Consolidated {len(tail)} packs on {self.store.url}")
 
     def _collect_garbage(self) -> None:
-        manifest, _ = self.current()
+        manifest, version = self.current()  # read before the listing: see delete_many
         now = time.time()
         keep = (
             {MANIFEST_NAME} | manifest.pack_ids() | {i for i, _ in _recent(manifest.dropped, now)}
         )
-        for info in self.store.list():
-            if (
-                NAME.match(info.name)
+        self.store.delete_many(
+            [
+                info.name
+                for info in self.store.list()
+                if NAME.match(info.name)
                 and info.name not in keep
                 and now - info.modified >= GRACE_SECONDS
-            ):
-                self.store.delete(info.name)
+            ],
+            guard=(MANIFEST_NAME, version),
+        )
+
+
+def wrong_key(_key_id: bytes, why: str) -> str:
+    """A manifest under a key this machine lacks, when nothing says it moved."""
+    return (
+        f"wrong key: the remote is {why}; use a copy of the first machine's key (init --key FILE)"
+    )
 
 
 def _recent(dropped: list[tuple[str, float]], now: float) -> list[tuple[str, float]]:

@@ -2,6 +2,8 @@
 
     claude-sync::s3://BUCKET[/PREFIX][?endpoint=URL&region=R]   S3 and S3-compatible
     claude-sync::gs://BUCKET[/PREFIX]                           Google Cloud Storage
+    claude-sync::git+URL                                        a git host, names hidden
+                                                                (URL: anything git takes)
 
 git hands the helper everything after ``claude-sync::``.
 """
@@ -9,10 +11,15 @@ git hands the helper everything after ``claude-sync::``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
+from git_claude_sync.git import BRANCH, HIDDEN_PREFIX, Limits, remote_refs, scrub
+from git_claude_sync.machine import config
+from git_claude_sync.machine.paths import current
 from git_claude_sync.remote.store import Store, check_conditional_writes
 
 HELPER_PREFIX = "claude-sync::"
@@ -32,11 +39,28 @@ def is_object_storage(url: str) -> bool:
     return url.startswith(HELPER_PREFIX)
 
 
+def hidden(target: str) -> str:
+    """The hidden layout's URL for a git repository ``target`` (a URL or path git takes)."""
+    return HIDDEN_PREFIX + target
+
+
+def git_target(url: str) -> str | None:
+    """The git repository a hidden-layout URL names (with or without ``claude-sync::``,
+    which git strips before it runs the helper); None for any other URL."""
+    text = url.removeprefix(HELPER_PREFIX)
+    if not text.startswith("git+"):
+        return None
+    target = text.removeprefix("git+")
+    if not target or target.startswith("-"):  # never an option to git
+        raise FatalError(f"{url}: name a git repository after git+ (ssh://, https://, a path)")
+    return target
+
+
 def parse(url: str) -> Location:
     text = url.removeprefix(HELPER_PREFIX)
     parts = urlsplit(text)
     if parts.scheme not in ("s3", "gs"):
-        raise FatalError(f"{url}: unknown object storage (use s3://BUCKET or gs://BUCKET)")
+        raise FatalError(f"{url}: unknown object storage (use s3://BUCKET, gs://BUCKET or git+URL)")
     bucket = parts.netloc
     if not _BUCKET.match(bucket):
         raise FatalError(f"{url}: {bucket!r} is not a valid bucket name")
@@ -77,6 +101,11 @@ def _missing_extra(scheme: str, err: ImportError) -> FatalError | None:
 
 
 def open_store(url: str) -> Store:
+    target = git_target(url)
+    if target is not None:
+        from git_claude_sync.remote.git_store import GitStore
+
+        return GitStore(target, config.load(current().config_file).network)
     where = parse(url)
     try:
         if where.scheme == "gs":
@@ -142,3 +171,52 @@ def preflight(url: str) -> None:
     store = open_store(url)
     store.check_access()
     check_conditional_writes(store)
+
+
+@dataclass(frozen=True)
+class Layout:
+    url: str  # the remote URL to use
+    note: str | None = None  # one line init prints about the choice, if any
+    start_hidden: bool = False  # an empty repository: mark it hidden (start_hidden below)
+
+
+def choose_layout(target: str, *, transparent: bool, joining: bool, limits: Limits) -> Layout:
+    """The URL ``init --git TARGET`` uses: the layout the repository holds; for an empty
+    one, hidden (unless --transparent) on a first machine, transparent on a joining one.
+
+    A first machine marks an empty repository hidden at once (``start_hidden``), so an
+    empty repository seen by a joining machine is one whose first machine is transparent
+    (the default local remote, or --transparent) and has not pushed yet.
+    """
+    from git_claude_sync.remote.git_store import ref_for
+    from git_claude_sync.remote.transfer import MANIFEST_NAME
+
+    refs = remote_refs(target, limits)
+    if ref_for(MANIFEST_NAME) in refs:
+        if transparent:
+            raise FatalError(
+                f"{scrub(target)} holds the hidden layout (names encrypted); "
+                "init without --transparent; nothing was changed"
+            )
+        return Layout(hidden(target))
+    if transparent:
+        return Layout(target)
+    if f"refs/heads/{BRANCH}" in refs or joining:
+        return Layout(
+            target,
+            "  The remote keeps the transparent layout (the host sees file names and "
+            "history); 'git claude-sync remote hide' hides them.",
+        )
+    return Layout(hidden(target), start_hidden=True)
+
+
+def start_hidden(url: str, key: Key) -> Callable[[], None]:
+    """Write an empty manifest to the empty repository at hidden ``url``: from now on it
+    holds the hidden layout, for every machine that joins.  Returns how to undo it (for
+    an init that fails later)."""
+    from git_claude_sync.remote.transfer import MANIFEST_NAME, Manifest, Remote
+
+    store = open_store(url)
+    if Remote(store, lambda: key).swap_manifest(Manifest(), None, {}, [], None) is not None:
+        return lambda: None  # another machine did it first: theirs stays
+    return lambda: store.delete(MANIFEST_NAME)

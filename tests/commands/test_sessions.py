@@ -190,18 +190,19 @@ def test_restore_from_history_and_at_a_date(synced: tuple[Machine, Machine]) -> 
     a.write(path, first + b'{"uuid":"later"}\n')
     a.run("push")
 
-    # Its state at a time: the older content, and the next push makes it current.
+    # Its state at a time: a session only grows, so all of it is here already; a
+    # restore never drops the lines written since (Claude Code may hold the file open).
     out = a.run("restore", SID_2[:8], "--at", str(moment_iso(moment))).stdout
-    assert "older state" in out
-    assert (a.claude / path).read_bytes() == first
+    assert "already in that state" in out
+    assert (a.claude / path).read_bytes() == first + b'{"uuid":"later"}\n'
 
     # Unpushed changes are never overwritten without --force.
     a.write(path, first + b'{"uuid":"mine"}\n')
     refused = a.run("restore", SID_2[:8], check=False)
     assert refused.returncode != 0 and "not pushed yet" in refused.stderr
     assert (a.claude / path).read_bytes() == first + b'{"uuid":"mine"}\n'
-    a.run("restore", SID_2[:8], "--force")
-    assert (a.claude / path).read_bytes() == first + b'{"uuid":"later"}\n'
+    a.run("restore", SID_2[:8], "--force")  # the lines it lacks, appended: none lost
+    assert (a.claude / path).read_bytes() == first + b'{"uuid":"mine"}\n{"uuid":"later"}\n'
 
     # Deleted everywhere (--prune): still in history, and restorable.
     (b.claude / session_path("-home-a-src-my-app", SID_3)).unlink()

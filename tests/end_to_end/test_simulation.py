@@ -6,7 +6,12 @@ written later through the descriptor that was held open meanwhile), new sessions
 one session resumed on two machines, ``settings.json`` edited (own keys, and
 now and then one shared key on two machines: a conflict), ``history.jsonl``
 appended to, commands and todos created, edited and deleted, sessions deleted,
-single pushes and pulls, and pushes from several machines at once.
+single pushes and pulls, and pushes from several machines at once.  And the
+faults of issue 9: a command turned into a link to a file outside the Claude
+directory (a dotfile manager's), a skill cloned with git (a nested repository,
+sometimes without a commit), a Claude directory emptied (its push must be
+refused, its pull brings everything back) and a transport that hangs (the run
+stops within its stall limit and leaves the lock free).
 
 After every full sync round (every machine pushes, then every machine pulls,
 until all sit on the remote's tip) the checks are, against the synced state
@@ -22,7 +27,9 @@ until all sit on the remote's tip) the checks are, against the synced state
 - ``settings.json`` is valid JSON holding every key a machine set, unless a
   run reported a conflict on it (then the local side stayed and the remote one
   is stored: ``git claude-sync conflicts`` lists it);
-- a file deleted on one machine and written on no other is gone everywhere.
+- a file deleted on one machine and written on no other is gone everywhere;
+- a linked file is still a link, its content synced through it; nothing of a
+  nested repository's ``.git`` is synced.
 
 The default suite runs a short simulation with a fresh seed; ``--sim-steps N``
 and ``--sim-seed S`` run a longer one or replay a failure (the seed is printed
@@ -34,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -53,9 +61,11 @@ from tests.fleet import (
     temp_files,
     torn_files,
 )
-from tests.machines import Machine
+from tests.machines import Machine, git_plain
 
 DEFAULT_STEPS = 40
+STALL_LIMIT = "1"  # seconds a hung transport is given (CLAUDE_SYNC_STALL_TIMEOUT)
+HUNG_RUN_BOUND = 30  # seconds a run against it may take in all
 MACHINES = 3
 ROUND_AT_LEAST_EVERY = 12
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -90,6 +100,8 @@ class Simulation:
         # Sessions deleted on a machine: kept in the repo and on the other machines
         # (kept.py); they come back if someone else changes them.  path -> content.
         self.kept: dict[int, dict[str, bytes]] = defaultdict(dict)
+        # Files a machine turned into a link to a file outside its Claude directory.
+        self.linked: set[tuple[int, str]] = set()
 
     # -- helpers ---------------------------------------------------------------
 
@@ -132,7 +144,21 @@ class Simulation:
         return [p for p in self.local(i, "projects/**/*.jsonl")]
 
     def others(self, i: int) -> list[str]:
-        return self.local(i, "commands/*.md") + self.local(i, "todos/*.json")
+        return (
+            self.local(i, "commands/*.md")
+            + self.local(i, "todos/*.json")
+            + self.local(i, "skills/*/SKILL.md")
+        )
+
+    def here(self, i: int) -> dict[bytes, bytes]:
+        """Machine ``i``'s files as the sync sees them: through its dotfile links, and
+        without the ``.git`` of a nested repository."""
+        claude = self.machines[i].claude
+        here = {p: d for p, d in self.machines[i].files().items() if b".git/" not in p}
+        for k, path in sorted(self.linked):
+            if k == i and (claude / path).is_file():
+                here[path.encode()] = (claude / path).read_bytes()
+        return here
 
     def finish_torn(self, i: int, path: str) -> None:
         pending = self.torn.pop((i, path), None)
@@ -304,6 +330,86 @@ class Simulation:
         self.events[path].append(("delete", i))
         return f"m{i} deletes {path}"
 
+    def step_link(self, i: int) -> str:
+        """A dotfile manager takes over a command: the file moves out, a link stays."""
+        claude = self.machines[i].claude
+        candidates = [p for p in self.local(i, "commands/*.md") if not (claude / p).is_symlink()]
+        if not candidates:
+            return self.step_other(i)
+        path = self.rng.choice(candidates)
+        dotfiles = self.machines[i].home / "dotfiles"
+        dotfiles.mkdir(exist_ok=True)
+        outside = dotfiles / path.replace("/", "_")
+        os.replace(claude / path, outside)
+        os.symlink(outside, claude / path)
+        self.linked.add((i, path))
+        return f"m{i} links {path} to {outside.name} in a dotfiles folder"
+
+    def step_skill(self, i: int) -> str:
+        """A skill cloned with git: a nested repository, its files synced, never its .git."""
+        self.counter += 1
+        folder = f"skills/s{self.counter}"
+        self.write_other(
+            i, f"{folder}/SKILL.md", f"# skill {self.counter}\n{self.text()}\n".encode()
+        )
+        where = self.machines[i].claude / folder
+        git_plain("init", "-q", str(where))
+        if self.rng.random() < 0.7:  # else a repository without a commit yet
+            git_plain("-C", str(where), "add", "-A")
+            git_plain(
+                "-C", str(where), "-c", "user.name=s", "-c", "user.email=s@x",
+                "commit", "-qm", "skill",
+            )  # fmt: skip
+        return f"m{i} clones skill {folder}"
+
+    def step_empty(self, i: int) -> str:
+        """The Claude directory emptied (a reinstall): the push refuses, the pull restores."""
+        for k, path in sorted(self.torn):
+            if k == i:
+                self.finish_torn(i, path)
+        self.sync(i, "push")  # what was written here is synced: the emptying loses nothing
+        claude = self.machines[i].claude
+        shutil.rmtree(claude)
+        claude.mkdir()
+        self.linked = {(k, p) for k, p in self.linked if k != i}
+        proc = self.machines[i].run("push", check=False)
+        assert proc.returncode == 1 and "refusing to delete" in proc.stderr, (
+            f"m{i} pushed an emptied Claude directory: {proc}"
+        )
+        self.sync(i, "pull")  # brings every synced file back, sessions deleted here too
+        self.kept[i].clear()
+        return f"m{i} empties its Claude directory (push refused, pull restored)"
+
+    def step_hung(self, i: int) -> str:
+        """A transport that never answers: the run stops on its own and frees the lock."""
+        machine = self.machines[i]
+        ssh = machine.home.parent / "hanging-ssh"
+        if not ssh.exists():
+            ssh.write_text("#!/bin/sh\nexec sleep 3600\n")
+            ssh.chmod(0o755)
+        url = machine.git("remote", "get-url", "origin").stdout.decode().strip()
+        command = self.rng.choice(["push", "pull"])
+        if command == "push":  # something to send: a push with nothing answers at once
+            self.step_history(i)
+        machine.git("remote", "set-url", "origin", "ssh://git.example/claude.git")
+        started = time.monotonic()
+        try:
+            proc = machine.run(
+                command,
+                check=False,
+                GIT_SSH_COMMAND=str(ssh),
+                CLAUDE_SYNC_STALL_TIMEOUT=STALL_LIMIT,
+            )
+        finally:
+            machine.git("remote", "set-url", "origin", url)
+        took = time.monotonic() - started
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc
+        assert took < HUNG_RUN_BOUND, f"m{i} {command} against a hung transport took {took:.0f} s"
+        started = time.monotonic()
+        self.sync(i, command)  # the lock is free: no wait for the hung run
+        assert time.monotonic() - started < HUNG_RUN_BOUND
+        return f"m{i} {command} against a hung transport (stopped in {took:.1f} s)"
+
     def sync(self, i: int, command: str) -> None:
         proc = self.machines[i].run(command, check=False)
         # 3: done, but conflict copies wait for a person (conflict_copies.py).
@@ -347,6 +453,10 @@ class Simulation:
         ("push", 12),
         ("pull", 12),
         ("concurrent_push", 6),
+        ("link", 2),
+        ("skill", 2),
+        ("empty", 1),
+        ("hung", 1),
         ("round", 4),
     )
 
@@ -383,9 +493,16 @@ class Simulation:
 
     def check(self) -> None:
         files = head_files(self.machines[0])  # all machines sit on this commit
+        assert not [p for p in files if b".git/" in p], "a nested repository's .git was synced"
+        for i, path in sorted(self.linked):
+            link = self.machines[i].claude / path
+            if os.path.lexists(link):
+                assert link.is_symlink(), f"m{i}'s link {path} was replaced by a file"
+            else:
+                self.linked.discard((i, path))  # deleted here or by a pull: gone with it
         for i, machine in enumerate(self.machines):
             assert not temp_files(machine), f"temp files left: {temp_files(machine)}"
-            here = machine.files()
+            here = self.here(i)
             # Sessions and history.jsonl only grow in place (machine/files.append_lines):
             # the same lines, maybe in this machine's order.
             differ = sorted(
@@ -418,8 +535,8 @@ class Simulation:
 
         for path in sorted(set(self.written)):
             self.check_lines(path, files.get(path.encode()))
-        for machine in self.machines:
-            here = machine.files()
+        for i in range(len(self.machines)):
+            here = self.here(i)
             for path in sorted(set(self.written)):
                 if path.encode() in here:
                     self.check_lines(path, here[path.encode()])

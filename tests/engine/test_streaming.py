@@ -92,3 +92,28 @@ def test_a_pull_refuses_a_tampered_chunk_deep_in_a_file_and_writes_nothing(
     assert b.files() == before
     assert not (b.claude / "projects" / "-home-u-new").exists()
     assert temp_files(b.claude) == []
+
+
+def test_a_large_file_changed_there_and_here_is_pulled_or_refused_a_chunk_at_a_time(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """Old and new versions past the in-memory limit (engine/incoming.py): the file here
+    is compared with the old one piece by piece, then the new one written piece by piece."""
+    a, b = pair
+    rel = "agents/big.md"
+    first = os.urandom(BIG // 2).hex().encode() + b"\n"
+    a.write(rel, first)
+    a.run("push")
+    b.run("pull")
+    second = first[: len(first) // 2] + b"changed there\n" + first[len(first) // 2 :]
+    a.write(rel, second)
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / rel).read_bytes() == second
+    assert temp_files(b.claude) == []
+    # Changed here too, in its last byte: merged as text (a conflict), never overwritten.
+    a.write(rel, second + b"there\n")
+    a.run("push")
+    b.write(rel, second[:-1] + b"!\n")
+    b.run("pull", check=False)
+    assert (b.claude / rel).read_bytes() == second[:-1] + b"!\n"

@@ -7,6 +7,7 @@ every command does, and look at what it returns and at the repos it leaves.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,12 +139,12 @@ def test_gives_up_when_the_remote_keeps_moving(
     attempts = []
     real_send = steps.send
 
-    def racing_send(repo: SyncRepo, commit: str, report: Report) -> bool:
+    def racing_send(repo: SyncRepo, commit: str, report: Report, **options: Any) -> bool:
         attempts.append(commit)
         # Another machine lands a push between our fetch and our send, every time.
         b.write(f"commands/b{len(attempts)}.md", b"b\n")
         b.run("push")
-        return real_send(repo, commit, report)
+        return real_send(repo, commit, report, **options)
 
     monkeypatch.setattr(steps, "send", racing_send)
     with pytest.raises(FatalError, match="kept moving"):

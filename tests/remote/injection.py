@@ -19,14 +19,19 @@ PAUSE = "CLAUDE_SYNC_TEST_PAUSE"
 FAULT = "CLAUDE_SYNC_TEST_FAULT"
 FAULT_LOG = "CLAUDE_SYNC_TEST_FAULT_LOG"
 
+PAUSE_REWRITE = "CLAUDE_SYNC_TEST_PAUSE_REWRITE"
+
 KILL_MID_UPLOAD = "kill-mid-upload"
 KILL_BEFORE_MANIFEST = "kill-before-manifest"
+KILL_MID_REWRITE = "kill-mid-rewrite"
+KILL_BEFORE_SWITCH = "kill-before-switch"
 
 
 def injecting(
     *,
     file_urls: bool = False,
     pause: Path | None = None,
+    pause_rewrite: Path | None = None,
     fault: str | None = None,
     fault_log: Path | None = None,
 ) -> dict[str, str]:
@@ -36,9 +41,13 @@ def injecting(
       (local_store.LocalStore).
     * ``pause``: a push, its pack stored, creates ``pause/waiting.<pid>`` and waits (at
       most a minute) for ``pause/go`` before it swaps the manifest.
+    * ``pause_rewrite``: ``key rotate --rewrite-history``, its history copied, creates
+      ``pause_rewrite/waiting.<pid>`` and waits for ``pause_rewrite/go`` before sending.
     * ``fault``: the process SIGKILLs itself: ``KILL_MID_UPLOAD`` halfway through
       sending a pack, ``KILL_BEFORE_MANIFEST`` with its pack stored and the manifest
-      not swapped; first appending ``POINT`` (and for an upload ``BYTES_READ
+      not swapped, ``KILL_MID_REWRITE`` while copying the history (at its second
+      commit), ``KILL_BEFORE_SWITCH`` once a rotation's push landed, before the
+      machine switches keys; first appending ``POINT`` (and for an upload ``BYTES_READ
       BYTES_TOTAL``) as a line to ``fault_log``, if given.
     """
     path = [str(INJECT_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -47,6 +56,8 @@ def injecting(
         env[FILE_URLS] = "1"
     if pause is not None:
         env[PAUSE] = str(pause)
+    if pause_rewrite is not None:
+        env[PAUSE_REWRITE] = str(pause_rewrite)
     if fault is not None:
         env[FAULT] = fault
     if fault_log is not None:

@@ -14,7 +14,12 @@ filters) keeps it untouched:
   kill falls between chunks already sent (for an object over 8 MiB: a smaller one,
   Google's client reads whole and sends in one request);
 * ``git_claude_sync.remote.transfer.Remote.swap_manifest`` (a push's step 4, its
-  pack stored): pause, or kill, before it.
+  pack stored): pause, or kill, before it;
+* ``git_claude_sync.engine.history_rewrite.Rewriter`` (``key rotate
+  --rewrite-history``): pause once the history is copied, before it is sent; or
+  kill while copying it (at the second commit);
+* ``git_claude_sync.engine.rotation._switch`` (a rotation, its push landed): kill
+  before the machine switches keys.
 """
 
 from __future__ import annotations
@@ -36,8 +41,11 @@ FILE_URLS = os.environ.get("CLAUDE_SYNC_TEST_FILE_URLS")
 PAUSE = os.environ.get("CLAUDE_SYNC_TEST_PAUSE")
 FAULT = os.environ.get("CLAUDE_SYNC_TEST_FAULT")
 FAULT_LOG = os.environ.get("CLAUDE_SYNC_TEST_FAULT_LOG")
+PAUSE_REWRITE = os.environ.get("CLAUDE_SYNC_TEST_PAUSE_REWRITE")
 KILL_MID_UPLOAD = "kill-mid-upload"
 KILL_BEFORE_MANIFEST = "kill-before-manifest"
+KILL_MID_REWRITE = "kill-mid-rewrite"
+KILL_BEFORE_SWITCH = "kill-before-switch"
 LOCAL_STORE = Path(__file__).resolve().parents[1] / "local_store.py"
 
 
@@ -106,6 +114,13 @@ def _patch_gcs(gcs: ModuleType) -> None:
     gcs.GCSStore.resumable_chunk = 256 * 1024  # the smallest chunk GCS takes
 
 
+def _wait_at(gate: Path) -> None:
+    (gate / f"waiting.{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while not (gate / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _patch_transfer(transfer: ModuleType) -> None:
     original = transfer.Remote.swap_manifest
 
@@ -113,14 +128,39 @@ def _patch_transfer(transfer: ModuleType) -> None:
         if FAULT == KILL_BEFORE_MANIFEST:
             _kill()
         if PAUSE:
-            gate = Path(PAUSE)
-            (gate / f"waiting.{os.getpid()}").touch()
-            deadline = time.monotonic() + 60
-            while not (gate / "go").exists() and time.monotonic() < deadline:
-                time.sleep(0.02)
+            _wait_at(Path(PAUSE))
         return original(self, *args, **kwargs)
 
     transfer.Remote.swap_manifest = swap_manifest
+
+
+def _patch_history_rewrite(history_rewrite: ModuleType) -> None:
+    rewriter = history_rewrite.Rewriter
+    rewrite, rewrite_commit = rewriter.rewrite, rewriter.rewrite_commit
+    calls = {"rewrite": 0, "commit": 0}
+
+    def patched_rewrite(self: Any, *args: Any, **kwargs: Any) -> Any:
+        copy = rewrite(self, *args, **kwargs)
+        calls["rewrite"] += 1
+        if PAUSE_REWRITE and calls["rewrite"] == 1:
+            _wait_at(Path(PAUSE_REWRITE))
+        return copy
+
+    def patched_commit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["commit"] += 1
+        if FAULT == KILL_MID_REWRITE and calls["commit"] == 2:
+            _kill()
+        return rewrite_commit(self, *args, **kwargs)
+
+    history_rewrite.Rewriter.rewrite = patched_rewrite
+    history_rewrite.Rewriter.rewrite_commit = patched_commit
+
+
+def _patch_rotation(rotation: ModuleType) -> None:
+    def switch(*_args: Any) -> None:
+        _kill()
+
+    rotation._switch = switch
 
 
 # -- applying a patch when the product imports its module ----------------------------------
@@ -174,6 +214,10 @@ def _install() -> None:
         patches["git_claude_sync.remote.gcs"] = _patch_gcs
     if FAULT == KILL_BEFORE_MANIFEST or PAUSE:
         patches["git_claude_sync.remote.transfer"] = _patch_transfer
+    if FAULT == KILL_MID_REWRITE or PAUSE_REWRITE:
+        patches["git_claude_sync.engine.history_rewrite"] = _patch_history_rewrite
+    if FAULT == KILL_BEFORE_SWITCH:
+        patches["git_claude_sync.engine.rotation"] = _patch_rotation
     if patches:
         sys.meta_path.insert(0, _PatchOnImport(patches))
 

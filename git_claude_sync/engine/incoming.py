@@ -1,0 +1,164 @@
+"""A pull's files as plaintext: authenticated whole, held in memory only when small.
+
+``steps.apply`` authenticates every incoming blob before it writes any file,
+then compares, appends or writes each.  Holding a file's plaintext whole (and
+joining it from its pieces) made a pull peak at twice a large file's size;
+issue 9 allows its size + 100 MB.  So a small file is decrypted once and kept,
+and a large one is authenticated a chunk at a time (``codec.Key.open``), keeping
+only its size, a digest and its last lines, then decrypted again, a chunk at a
+time, whenever it is read: its ciphertext (``git.read_blobs``) is the one copy
+held.  Decryption is deterministic, so every reading yields the bytes the
+authentication saw.  A large blob's ciphertext is not held either: ``load``
+moves it to an anonymous temporary file (ciphertext, safe anywhere) as it
+comes, one blob at a time, so a changed file's old and new versions are not
+both in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from git_claude_sync.crypto.codec import HEADER_LEN, Key
+from git_claude_sync.crypto.keyring import Keyring
+from git_claude_sync.git import Git
+
+SMALL = 8 << 20  # plaintext held whole up to this size (the filter process's spool too)
+_TAIL = 1 << 20  # kept from the end of a large file: activity.last_activity reads the last lines
+_READ = 1 << 20
+
+
+class Plain:
+    """One file's plaintext: whole, or read again from its ciphertext piece by piece."""
+
+    __slots__ = ("_again", "_data", "digest", "size", "tail")
+
+    def __init__(
+        self,
+        again: Callable[[], Iterator[bytes]],
+        data: bytes | None,
+        size: int,
+        digest: bytes,
+        tail: bytes,
+    ) -> None:
+        self._again, self._data = again, data
+        self.size, self.digest, self.tail = size, digest, tail
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._data is not None:
+            yield self._data
+        else:
+            yield from self._again()
+
+    def whole(self) -> bytes:
+        return self._data if self._data is not None else b"".join(self._again())
+
+    def same(self, other: Plain | None) -> bool:
+        return other is not None and (self.size, self.digest) == (other.size, other.digest)
+
+
+class Spooled:
+    """A large blob's ciphertext in an anonymous temporary file, read at any offset."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the pull)
+        self._file.write(data)
+        self._file.flush()
+
+    def reader(self) -> Callable[[int], bytes]:
+        """A ``read`` from the start, independent of any other reader's."""
+        offset = 0
+
+        def read(size: int) -> bytes:
+            nonlocal offset
+            data = os.pread(self._file.fileno(), size, offset)
+            offset += len(data)
+            return data
+
+        return read
+
+
+Blob = bytes | Spooled
+
+
+def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
+    """Stored blobs by id: small ones in memory, large ones spooled (one in memory at a time)."""
+    return {
+        oid: Spooled(data) if len(data) > SMALL else data for oid, data in git.iter_blobs(oids)
+    }
+
+
+def _reader(blob: Blob) -> Callable[[int], bytes]:
+    return io.BytesIO(blob).read if isinstance(blob, bytes) else blob.reader()
+
+
+def key_of(keys: Keyring, blob: Blob) -> Key:
+    """The key (current or retired) a stored blob names in its header."""
+    return keys.key_for(_reader(blob)(HEADER_LEN))
+
+
+def open_blob(
+    key: Key, path: bytes, blob: Blob, as_local: Callable[[bytes], bytes] | None = None
+) -> Plain:
+    """Authenticate ``blob`` (stored at ``path``) to its end; raises the codec's errors.
+
+    ``as_local`` turns the stored content into this machine's (history.jsonl's
+    project paths): such a file is always held whole.
+    """
+
+    def pieces() -> Iterator[bytes]:
+        for piece, _record in key.open(path, _reader(blob)):
+            yield piece
+
+    held: list[bytes] | None = []
+    digest = hashlib.blake2b(digest_size=16)
+    size = 0
+    tail = bytearray()
+    for piece in pieces():
+        digest.update(piece)
+        size += len(piece)
+        if held is None:
+            tail += piece
+            if len(tail) > 2 * _TAIL:
+                del tail[:-_TAIL]
+        else:
+            held.append(piece)
+            if size > SMALL and as_local is None:  # large: read again when needed
+                tail += b"".join(held)[-_TAIL:]
+                held = None
+    if held is None:
+        return Plain(pieces, None, size, digest.digest(), bytes(tail[-_TAIL:]))
+    data = b"".join(held)
+    if as_local is not None:
+        data = as_local(data)
+        digest = hashlib.blake2b(data, digest_size=16)
+    return Plain(pieces, data, len(data), digest.digest(), data[-_TAIL:])
+
+
+def compare_file(target: Path, expected: Plain | None) -> str:
+    """How the file at ``target`` stands to ``expected`` (None: no file expected),
+    read a piece at a time: "missing" (cannot be read), "same", "grown" (starts with
+    it and goes on; any file when none is expected) or "other"."""
+    try:
+        handle = open(target, "rb")  # noqa: SIM115 (closed below, whatever happens)
+    except OSError:
+        return "missing"
+    try:
+        if expected is None:
+            return "grown"
+        for piece in expected.chunks():
+            view = memoryview(piece)
+            while view:
+                have = handle.read(min(len(view), _READ))
+                if not have or have != view[: len(have)]:
+                    return "other"
+                view = view[len(have) :]
+        return "grown" if handle.read(1) else "same"
+    except OSError:
+        return "missing"
+    finally:
+        handle.close()
