@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from table import MIB, Row, grid, render, seconds, size
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("CLAUDE_SYNC_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 BIN_DIR = Path(sys.executable).parent
-MIB = 1024 * 1024
 REPEATS = 5
 
 # -- the generated Claude directory ------------------------------------------------------------
@@ -242,7 +243,9 @@ _WORDS = ["api", "web", "app", "cli", "infra", "docs", "site", "data", "ml", "bo
           "deploy", "ui", "server", "worker", "mobile"]  # fmt: skip
 
 
-def generate(root: Path, size: int, seed: int, corpus: Path) -> Tree:
+def generate(
+    root: Path, size: int, seed: int, corpus: Path, session_median: int = 80 * 1024
+) -> Tree:
     rng = random.Random(seed)
     sessions, agents, prompts = _load_sources(corpus)
     tree = Tree(root)
@@ -261,7 +264,7 @@ def generate(root: Path, size: int, seed: int, corpus: Path) -> Tree:
         enc = re.sub(r"[^A-Za-z0-9]", "-", cwd)
         clock += rng.uniform(600, 40000)
         session = Session(rng, cwd, clock)
-        want = big_size if first else _lognormal_size(rng, 80 * 1024, 1.3, 2 * 1024, 8 * MIB)
+        want = big_size if first else _lognormal_size(rng, session_median, 1.3, 2 * 1024, 8 * MIB)
         path = tree.write(f"projects/{enc}/{session.sid}.jsonl", session.transcript(sessions, want))
         if first:
             tree.big_session, tree.big_session_obj = path, session
@@ -481,28 +484,61 @@ def counting_wrapper(where: Path) -> tuple[Path, Path]:
 
 @dataclass
 class Results:
-    initial: float = 0.0
-    initial_rss_kib: int = 0
+    """One side's figures (git-claude-sync or plain git) for one tree."""
+
+    first_push: list[float] = field(default_factory=list)
+    first_rss_kib: list[int] = field(default_factory=list)
+    remote_after_first: int = 0
     nochange_push: float = 0.0
     status: float = 0.0
-    append_push: float = 0.0
-    append_sent: int = 0
-    remote_after_initial: int = 0
-    remote_growth: int = 0
+    append_push: list[float] = field(default_factory=list)
+    append_sent: list[int] = field(default_factory=list)
+    cycles: int = 0
+    cycles_time: float = 0.0
+    cycles_growth: int = 0
+    join: list[float] = field(default_factory=list)
+    join_rss_kib: list[int] = field(default_factory=list)
     phases: dict[str, str] = field(default_factory=dict)
 
 
-def bench_sync(home: Path, big: Path, line: bytes) -> Results:
+@dataclass
+class Plan:
+    """What to measure: repeats of each timed step, and how many append cycles."""
+
+    repeats: int = 3
+    cycles: int = 100
+
+
+def _append(big: Path, line: bytes) -> None:
+    with big.open("ab") as f:
+        f.write(line)
+
+
+def _find(root: Path, name: str) -> Path:
+    """The real file called ``name`` under ``root``: init moves project folders to this
+    machine's names (the canonical name becomes a link), so a path from before may be gone."""
+    for folder, _dirs, names in os.walk(root):
+        if name in names and not (Path(folder) / name).is_symlink():
+            return Path(folder) / name
+    raise SystemExit(f"{name} not found under {root}")
+
+
+def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results:
     env = clean_env(home)
     claude, tool = home / ".claude", home / ".claude-sync"
     r = Results()
-    r.initial, r.initial_rss_kib, r.phases["initial push -v"] = timed_with_rss(
-        "git claude-sync init -q && git claude-sync push -v", env, home
-    )
-    r.remote_after_initial = gc_size(tool / "remote.git", env)
+    for attempt in range(plan.repeats):  # the first push, afresh each time
+        if attempt:
+            shutil.rmtree(tool)
+        seconds, rss, out = timed_with_rss(
+            "git claude-sync init -q && git claude-sync push -v", env, home
+        )
+        r.first_push.append(seconds)
+        r.first_rss_kib.append(rss)
+        r.phases["first push -v"] = out
+    r.remote_after_first = gc_size(tool / "remote.git", env)
     # Plain "push", as the hook runs it: the installed launcher answers it (bin/).
     r.nochange_push = median_time("git claude-sync push", env, home)
-    r.phases["no-change push -v"] = run("git claude-sync push -v", env, home).stdout
     git_env = {**env, "GIT_DIR": str(tool / "repo.git"), "GIT_WORK_TREE": str(claude)}
     r.status = median_time(["git", "status", "--porcelain"], git_env, claude)
     wrapper, capture = counting_wrapper(home)
@@ -511,141 +547,257 @@ def bench_sync(home: Path, big: Path, line: bytes) -> Results:
         env,
         home,
     )
-    with big.open("ab") as f:
-        f.write(line)
-    r.append_push, out = timed("git claude-sync push -v", env, home)
-    r.phases["append push -v"] = out
-    r.append_sent = capture.stat().st_size
-    r.remote_growth = gc_size(tool / "remote.git", env) - r.remote_after_initial
+    pending = iter(lines)
+    big = _find(claude, big.name)
+    for _ in range(plan.repeats):
+        capture.write_bytes(b"")
+        _append(big, next(pending))
+        seconds, out = timed("git claude-sync push -v", env, home)
+        r.append_push.append(seconds)
+        r.append_sent.append(capture.stat().st_size)
+        r.phases["append push -v"] = out
+    if plan.cycles:
+        before = gc_size(tool / "remote.git", env)
+        start = time.perf_counter()
+        for _ in range(plan.cycles):
+            _append(big, next(pending))
+            run("git claude-sync push -q", env, home)
+        r.cycles, r.cycles_time = plan.cycles, time.perf_counter() - start
+        r.cycles_growth = gc_size(tool / "remote.git", env) - before
+    key_copy = home.parent / "key-copy"
+    shutil.copyfile(tool / "key", key_copy)
+    for attempt in range(plan.repeats):  # a new machine joins: init with the key, which pulls
+        other = home.parent / f"sync-join-{attempt}"
+        other.mkdir()
+        seconds, rss, out = timed_with_rss(
+            f"git claude-sync init -v --git {tool / 'remote.git'} --key {key_copy}",
+            clean_env(other),
+            other,
+        )
+        r.join.append(seconds)
+        r.join_rss_kib.append(rss)
+        r.phases["join (init --git --key) -v"] = out
+        shutil.rmtree(other)
     return r
 
 
-def bench_plain(home: Path, big: Path, line: bytes) -> Results:
+def bench_plain(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results:
     env = clean_env(home)
     work, remote = home / "work", home / "remote.git"
     r = Results()
-    run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], env, home)
-    r.initial, r.initial_rss_kib, _ = timed_with_rss(
-        "git init -q -b main . && git config user.name bench && git config user.email b@x && "
-        f"git remote add origin {remote} && "
-        "git add -A && git commit -q -m init && git push -q origin main",
-        env,
-        work,
-    )
-    r.remote_after_initial = gc_size(remote, env)
+    for attempt in range(plan.repeats):
+        if attempt:
+            shutil.rmtree(work / ".git")
+            shutil.rmtree(remote)
+        run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], env, home)
+        seconds, rss, _ = timed_with_rss(
+            "git init -q -b main . && git config user.name bench && git config user.email b@x && "
+            f"git remote add origin {remote} && "
+            "git add -A && git commit -q -m init && git push -q origin main",
+            env,
+            work,
+        )
+        r.first_push.append(seconds)
+        r.first_rss_kib.append(rss)
+    r.remote_after_first = gc_size(remote, env)
     r.nochange_push = median_time(
         "git add -A && git commit -q -m again; git push -q origin main", env, work
     )
     r.status = median_time(["git", "status", "--porcelain"], env, work)
     wrapper, capture = counting_wrapper(home)
     run(["git", "config", "remote.origin.receivepack", str(wrapper)], env, work)
-    with big.open("ab") as f:
-        f.write(line)
-    r.append_push, _ = timed(
-        "git add -A && git commit -q -m append && git push -q origin main", env, work
-    )
-    r.append_sent = capture.stat().st_size
-    r.remote_growth = gc_size(remote, env) - r.remote_after_initial
+    push = "git add -A && git commit -q -m append && git push -q origin main"
+    pending = iter(lines)
+    for _ in range(plan.repeats):
+        capture.write_bytes(b"")
+        _append(big, next(pending))
+        r.append_push.append(timed(push, env, work)[0])
+        r.append_sent.append(capture.stat().st_size)
+    if plan.cycles:
+        before = gc_size(remote, env)
+        start = time.perf_counter()
+        for _ in range(plan.cycles):
+            _append(big, next(pending))
+            run(push, env, work)
+        r.cycles, r.cycles_time = plan.cycles, time.perf_counter() - start
+        r.cycles_growth = gc_size(remote, env) - before
+    for attempt in range(plan.repeats):
+        other = home.parent / f"plain-clone-{attempt}"
+        seconds, rss, _ = timed_with_rss(
+            f"git clone -q --no-local {remote} {other}", env, home.parent
+        )
+        r.join.append(seconds)
+        r.join_rss_kib.append(rss)
+        shutil.rmtree(other)
     return r
 
 
 # -- the report ----------------------------------------------------------------------------------
 
 
-def _s(x: float) -> str:
-    return f"{x:.3f} s" if x < 10 else f"{x:.1f} s"
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
 
 
-def _b(n: int) -> str:
-    return f"{n / MIB:.1f} MiB" if abs(n) >= MIB else f"{n / 1024:.1f} KiB"
-
-
-def table(sync: Results, plain: Results) -> str:
-    def ratio(a: float, b: float) -> str:
-        return f"{a / b:.2f}x" if b else "-"
-
-    def verdict(ok: bool) -> str:
-        return "target met" if ok else "MISSED"
-
-    rows: list[tuple[str, str, str, str, str]] = [
-        (
-            "initial init + push",
-            _s(sync.initial),
-            _s(plain.initial),
-            ratio(sync.initial, plain.initial),
-            f"<= 1.3x plain: {verdict(sync.initial <= 1.3 * plain.initial)}",
+def rows(sync: Results, plain: Results) -> list[Row]:
+    """The issue's targets, each a ratio to plain git measured in the same run."""
+    n = len(sync.first_push)
+    how = f"median of {n}" if n > 1 else "single run"
+    kib = 1024
+    out = [
+        Row(
+            "first push (init + push)",
+            _median(sync.first_push),
+            _median(plain.first_push),
+            seconds,
+            0.5,
+            how,
         ),
-        (
+        Row(
             "  peak RSS (largest process)",
-            _b(sync.initial_rss_kib * 1024),
-            _b(plain.initial_rss_kib * 1024),
-            ratio(sync.initial_rss_kib, plain.initial_rss_kib),
-            "",
+            _median(sync.first_rss_kib) * kib,
+            _median(plain.first_rss_kib) * kib,
+            size,
         ),
-        (
-            "  remote size after gc",
-            _b(sync.remote_after_initial),
-            _b(plain.remote_after_initial),
-            ratio(sync.remote_after_initial, plain.remote_after_initial),
-            "",
+        Row("  remote size after gc", sync.remote_after_first, plain.remote_after_first, size),
+        Row(
+            "push after a 2 KB append",
+            _median(sync.append_push),
+            _median(plain.append_push),
+            seconds,
+            1.0,
+            how,
         ),
-        (
-            f"no-change push (median of {REPEATS})",
-            _s(sync.nochange_push),
-            _s(plain.nochange_push),
-            ratio(sync.nochange_push, plain.nochange_push),
-            "",
-        ),
-        (
-            f"git status (median of {REPEATS})",
-            _s(sync.status),
-            _s(plain.status),
-            ratio(sync.status, plain.status),
-            "",
-        ),
-        (
-            "no-change push / plain git status",
-            _s(sync.nochange_push),
-            _s(plain.status),
-            ratio(sync.nochange_push, plain.status),
-            f"<= 2x git status: {verdict(sync.nochange_push <= 2 * plain.status)}",
-        ),
-        (
-            "append 2 KB line: push time",
-            _s(sync.append_push),
-            _s(plain.append_push),
-            ratio(sync.append_push, plain.append_push),
-            "",
-        ),
-        (
-            "append 2 KB line: bytes sent",
-            _b(sync.append_sent),
-            _b(plain.append_sent),
-            ratio(sync.append_sent, plain.append_sent),
-            f"< 100 KiB: {verdict(sync.append_sent < 100 * 1024)}",
-        ),
-        (
-            "append 2 KB line: remote growth (gc)",
-            _b(sync.remote_growth),
-            _b(plain.remote_growth),
-            ratio(sync.remote_growth, plain.remote_growth),
-            "",
+        Row(
+            "  bytes sent for it",
+            _median(sync.append_sent),
+            _median(plain.append_sent),
+            size,
+            1.5,
+            how,
         ),
     ]
-    header = ("step", "git-claude-sync", "plain git", "ratio", "target")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
-    lines = [
-        " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
+    if sync.cycles:
+        out += [
+            Row(
+                f"{sync.cycles} append-and-push cycles: time",
+                sync.cycles_time,
+                plain.cycles_time,
+                seconds,
+            ),
+            Row("  remote growth after gc", sync.cycles_growth, plain.cycles_growth, size, 1.5),
+        ]
+    out += [
+        Row(
+            "new machine joins (init --key) vs git clone --no-local",
+            _median(sync.join),
+            _median(plain.join),
+            seconds,
+            1.0,
+            how,
+        ),
+        Row(
+            "  peak RSS (largest process)",
+            _median(sync.join_rss_kib) * kib,
+            _median(plain.join_rss_kib) * kib,
+            size,
+            1.5,
+        ),
+        Row(
+            f"no-change push vs plain git status (median of {REPEATS})",
+            sync.nochange_push,
+            plain.status,
+            seconds,
+            1.5,
+        ),
     ]
-    lines.insert(1, "-+-".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return out  # fmt: skip
+
+
+SCALE_STEPS: list[tuple[str, Callable[[Results], float]]] = [
+    ("first push", lambda r: _median(r.first_push)),
+    ("push after a 2 KB append", lambda r: _median(r.append_push)),
+    ("bytes sent for the append", lambda r: _median(r.append_sent)),
+    ("new machine joins / clone", lambda r: _median(r.join)),
+    ("no-change push (plain: add, commit, push)", lambda r: r.nochange_push),
+]
+
+
+def scale_table(runs: list[tuple[str, Tree, Results, Results]]) -> str:
+    """Each step at each tree: ours, plain git's, ratio; and how ours grows against the tree."""
+    header = ["step", *(f"{name} ({t.files} files, {size(t.size)})" for name, t, _s, _p in runs)]
+    base_tree = runs[0][1]
+    if len(runs) > 1:
+        header.append("growth (ours, x the first tree; tree bytes | files)")
+    cells: list[list[str]] = [header]
+    for step, measure in SCALE_STEPS:
+        show = size if "bytes" in step else seconds
+        row = [step]
+        for _name, _tree, sync, plain in runs:
+            ours, theirs = measure(sync), measure(plain)
+            ratio = f"{ours / theirs:.2f}x" if theirs else "-"
+            row.append(f"{show(ours)} / {show(theirs)} = {ratio}")
+        if len(runs) > 1:
+            first = measure(runs[0][2])
+            growth = []
+            for _name, tree, sync, _plain in runs[1:]:
+                factor = measure(sync) / first if first else 0.0
+                growth.append(
+                    f"{factor:.1f}x ({tree.size / base_tree.size:.1f} | "
+                    f"{tree.files / base_tree.files:.1f})"
+                )
+            row.append(", ".join(growth))
+        cells.append(row)
+    return grid(cells)
+
+
+SCALES = {  # name: (MiB, median session KiB, repeats, cycles); seed 1 gives these file counts
+    "200 MB": (200, 80, 3, 100),  # 2,478 files
+    "1 GB, ~13k files": (1024, 80, 1, 0),  # 13,132 files
+    "200 MB of small sessions": (200, 12, 1, 0),  # 5,429 files: growth with the file count
+}
+
+
+def measure(
+    tmp: Path, name: str, size_mb: float, session_kib: int, plan: Plan, seed: int, corpus: Path
+) -> tuple[Tree, Results, Results]:
+    step = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    where = tmp / re.sub(r"\W+", "-", name)
+    where.mkdir()
+    step(f"[{name}] generating {size_mb:g} MiB (seed {seed}) in {where} …")
+    start = time.perf_counter()
+    sync_home, plain_home = where / "sync", where / "plain"
+    install_launcher(where)
+    tree = generate(sync_home / ".claude", int(size_mb * MIB), seed, corpus, session_kib * 1024)
+    assert tree.big_session is not None and tree.big_session_obj is not None
+    lines = [append_line(tree.big_session_obj) for _ in range(plan.repeats + plan.cycles)]
+    shutil.copytree(sync_home / ".claude", plain_home / "work")
+    rel = tree.big_session.relative_to(sync_home / ".claude")
+    step(
+        f"  {tree.files} files, {size(tree.size)}; "
+        f"big session {size(tree.big_session.stat().st_size)}, "
+        f"appended lines ~{len(lines[0])} B ({time.perf_counter() - start:.1f} s)"
+    )
+    step(f"[{name}] git-claude-sync …")
+    sync = bench_sync(sync_home, sync_home / ".claude" / rel, lines, plan)
+    step(f"[{name}] plain git …")
+    plain = bench_plain(plain_home, plain_home / "work" / rel, lines, plan)
+    shutil.rmtree(where, ignore_errors=True)
+    return tree, sync, plain
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--size-mb", type=float, default=200, help="size of the generated tree (MiB)"
+    )
+    parser.add_argument("--session-kib", type=int, default=80, help="median session size")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each timed step")
+    parser.add_argument("--cycles", type=int, default=100, help="append-and-push cycles")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="also 1 GB (~13k files) and 200 MB of small sessions: the scale table",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -656,33 +808,28 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="claude-sync-bench-"))
     try:
-        step: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-        step(f"generating {args.size_mb:g} MiB (seed {args.seed}) in {tmp} …")
-        start = time.perf_counter()
-        sync_home, plain_home = tmp / "sync", tmp / "plain"
-        install_launcher(tmp)
-        tree = generate(sync_home / ".claude", int(args.size_mb * MIB), args.seed, args.corpus)
-        assert tree.big_session is not None and tree.big_session_obj is not None
-        line = append_line(tree.big_session_obj)
-        shutil.copytree(sync_home / ".claude", plain_home / "work")
-        rel = tree.big_session.relative_to(sync_home / ".claude")
-        step(
-            f"  {tree.files} files, {_b(tree.size)}; "
-            f"big session {_b(tree.big_session.stat().st_size)}, "
-            f"appended line {len(line)} B ({time.perf_counter() - start:.1f} s)"
-        )
-        step("git-claude-sync …")
-        sync = bench_sync(sync_home, sync_home / ".claude" / rel, line)
-        step("plain git …")
-        plain = bench_plain(plain_home, plain_home / "work" / rel, line)
-        load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-        print(
-            f"\n{tree.files} files, {_b(tree.size)} (seed {args.seed}); git {_git_version()}, "
-            f"{os.cpu_count()} CPUs, load average {load} (other work on the box skews timings)\n"
-        )
-        print(table(sync, plain))
-        for name, text in sync.phases.items():
-            print(f"\ngit-claude-sync {name}:\n{text.rstrip()}")
+        configs = [(f"{args.size_mb:g} MiB", args.size_mb, args.session_kib,
+                    Plan(args.repeats, args.cycles))]  # fmt: skip
+        if args.scale:
+            configs = [(name, mb, kib, Plan(reps, cycles))
+                       for name, (mb, kib, reps, cycles) in SCALES.items()]  # fmt: skip
+        runs = []
+        for name, mb, kib, plan in configs:
+            tree, sync, plain = measure(tmp, name, mb, kib, plan, args.seed, args.corpus)
+            runs.append((name, tree, sync, plain))
+            load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+            print(
+                f"\n[{name}] {tree.files} files, {size(tree.size)} (seed {args.seed}); "
+                f"git {_git_version()}, {os.cpu_count()} CPUs, load average {load} "
+                "(other work on the box skews timings)\n",
+                flush=True,
+            )
+            print(render(rows(sync, plain)), flush=True)
+            for phase, text in sync.phases.items():
+                print(f"\ngit-claude-sync {phase}:\n{text.rstrip()}", flush=True)
+        if len(runs) > 1:
+            print("\nHow each step grows with the tree (git-claude-sync / plain git = ratio):\n")
+            print(scale_table(runs))
     finally:
         if args.keep:
             print(f"\nkept {tmp}", file=sys.stderr)

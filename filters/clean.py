@@ -36,7 +36,7 @@ from typing import BinaryIO
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.file_kinds import is_append_only, same_lines
 from git_claude_sync.claude.project_folders import Mapping
-from git_claude_sync.crypto.codec import Key, chunked, looks_encrypted
+from git_claude_sync.crypto.codec import FINALISER_LEN, Key, looks_encrypted
 from git_claude_sync.errors import CodecError
 
 __all__ = ["clean", "clean_into", "complete_lines", "is_append_only", "same_lines"]
@@ -59,54 +59,68 @@ def clean_into(
     out: BinaryIO,
     mapping: Mapping | None = None,
 ) -> bytes | None:
-    """Seal the stored part of ``stream`` into ``out``, a chunk at a time.
+    """Seal the stored part of ``stream`` into ``out``, onto ``previous``'s chunks.
 
-    Returns ``previous`` instead (what ``out`` holds is then to be ignored) when
-    it holds the same plaintext, or for an append-only file the same lines in
-    another order: compared a chunk at a time, and lines by their digests.
+    An append keeps every chunk of ``previous`` and adds new ones (``Key.seal_onto``),
+    and unchanged content gives ``previous`` itself.  Returns ``previous`` instead
+    (what ``out`` holds is then to be ignored) when it holds the same plaintext in
+    another layout (format 1, another zstd), or for an append-only file the same
+    lines in another order; only then are both blobs read again to compare them.
     """
-    old = key.open(path, io.BytesIO(previous).read) if previous is not None else None
-    same = old is not None and looks_encrypted(previous or b"")
-    reordered = same and is_append_only(path)
-    ours, theirs = _Lines(), _Lines()
-
-    def compared(pieces: Iterator[tuple[bytes, bool]]) -> Iterator[tuple[bytes, bool]]:
-        nonlocal same, reordered
-        for piece, final in pieces:
-            if reordered:
-                ours.feed(piece)
-            if same or reordered:
-                assert old is not None
-                try:
-                    stored = next(old)[0]
-                except StopIteration:
-                    stored = None
-                except CodecError:
-                    same = reordered = False
-                    stored = None
-                same = same and stored == piece
-                if reordered and stored is not None:
-                    theirs.feed(stored)
-            yield piece, final
-
     plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
         # Its project paths are stored canonical: history.jsonl is small, taken whole.
         plaintext = iter([history_paths.to_canonical(b"".join(plaintext), mapping)])
-    for part in key.seal(path, compared(chunked(plaintext))):
+    for part in key.seal_onto(path, plaintext, previous):
         out.write(part)
-    if same or reordered:
-        assert old is not None
-        try:
-            for stored, _record in old:  # whatever the stored blob holds beyond ours
-                same = False
-                if reordered:
-                    theirs.feed(stored)
-        except CodecError:
-            same = reordered = False
-    if same or (reordered and ours.counts() == theirs.counts()):
-        return previous
-    return None
+    if previous is None or not looks_encrypted(previous) or _extends(key, path, out, previous):
+        return None  # nothing to compare, or an append (or previous itself, if nothing was)
+    lines = is_append_only(path)
+    try:
+        stored = _Digest.of(key.open(path, io.BytesIO(previous).read), lines)
+    except CodecError:
+        return None
+    out.seek(0)
+    ours = _Digest.of(key.open(path, out.read), lines)
+    return previous if ours.same(stored) else None
+
+
+def _extends(key: Key, path: bytes, out: BinaryIO, previous: bytes) -> bool:
+    """True if ``out`` is ``previous`` (ours, format 2) up to its finaliser and maybe more."""
+    keep = len(previous) - FINALISER_LEN
+    if keep < len(key.header(path)) or not previous.startswith(key.header(path)):
+        return False
+    out.seek(0)
+    view = memoryview(previous)
+    for start in range(0, keep, _BLOCK):  # a block at a time: a session may be 100s of MB
+        end = min(keep, start + _BLOCK)
+        if out.read(end - start) != view[start:end]:
+            return False
+    return True
+
+
+_BLOCK = 1 << 20
+
+
+class _Digest:
+    """A plaintext's hash and, for append-only files, the multiset of its lines."""
+
+    def __init__(self, whole: bytes, lines: Counter[bytes] | None) -> None:
+        self.whole = whole
+        self.lines = lines
+
+    @classmethod
+    def of(cls, opened: Iterator[tuple[bytes, bytes]], lines: bool) -> _Digest:
+        whole = hashlib.blake2b(digest_size=32)
+        counted = _Lines() if lines else None
+        for piece, _record in opened:
+            whole.update(piece)
+            if counted is not None:
+                counted.feed(piece)
+        return cls(whole.digest(), counted.counts() if counted is not None else None)
+
+    def same(self, other: _Digest) -> bool:
+        return self.whole == other.whole or (self.lines is not None and self.lines == other.lines)
 
 
 class _Lines:

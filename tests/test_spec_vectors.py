@@ -124,13 +124,46 @@ def test_blob_invalid_fails(vector: dict[str, Any]) -> None:
         assert type(info.value) is expected
 
 
+@pytest.mark.parametrize("vector", BLOB["version_1"], ids=_ids(BLOB["version_1"]))
+def test_blob_version_1_still_decrypts(vector: dict[str, Any]) -> None:
+    key = Key(bytes.fromhex(vector["key"]))
+    blob = bytes.fromhex(vector["ciphertext"])
+    assert blob[8] == 1
+    plaintext = key.decrypt(bytes.fromhex(vector["path"]), blob)
+    assert hashlib.sha256(plaintext).hexdigest() == vector["plaintext_sha256"]
+    assert len(plaintext) == vector["plaintext_len"]
+
+
+@pytest.mark.parametrize("vector", BLOB["appends"], ids=_ids(BLOB["appends"]))
+def test_blob_seals_onto_the_previous_blob_exactly(vector: dict[str, Any]) -> None:
+    key = Key(bytes.fromhex(vector["key"]))
+    path = bytes.fromhex(vector["path"])
+    blob = bytes.fromhex(vector["ciphertext"])
+    previous = bytes.fromhex(vector["previous"])
+    plaintext = key.decrypt(path, blob)
+    assert hashlib.sha256(plaintext).hexdigest() == vector["plaintext_sha256"]
+    assert plaintext[-200:].hex() == vector["plaintext_tail"]
+    assert b"".join(key.seal_onto(path, [plaintext], previous)) == blob
+    # streamed in odd-sized parts, the same bytes
+    parts = [plaintext[i : i + 7777] for i in range(0, len(plaintext), 7777)]
+    assert b"".join(key.seal_onto(path, parts, previous)) == blob
+
+
 def test_blob_vectors_cover_the_required_cases() -> None:
     chunks = {v["name"]: v["chunks"] for v in BLOB["valid"]}
     assert chunks["empty"] == [dict(chunks["empty"][0], plaintext_len=0, encoding=0)]
-    assert [c["plaintext_len"] for c in chunks["exactly_one_chunk"]] == [65536]
-    assert len(chunks["multi_chunk"]) == 3
+    assert [c["plaintext_len"] for c in chunks["exactly_one_chunk"]] == [65536, 0]
+    assert len(chunks["multi_chunk"]) == 4  # three data chunks and the finaliser
+    assert all(c["plaintext_len"] == 0 and c["encoding"] == 0 for c in chunks["multi_chunk"][3:])
     assert {c["encoding"] for c in chunks["incompressible"]} == {0}
-    assert [c["encoding"] for c in chunks["mixed_encodings"]] == [1, 0]
+    assert [c["encoding"] for c in chunks["mixed_encodings"]] == [1, 0, 0]
+    appends = {v["name"]: v for v in BLOB["appends"]}
+    assert appends["unchanged"]["ciphertext"] == appends["unchanged"]["previous"]
+    one = appends["append_one_line"]
+    kept = len(one["previous"]) // 2 - 33  # all but the finaliser (length fields may share bytes)
+    assert kept <= one["common_prefix_len"] < kept + 4
+    assert appends["compaction"]["common_prefix_len"] < len(appends["compaction"]["previous"]) // 4
+    assert {"previous_version_1", "previous_other_path", "changed_in_chunk_1"} <= set(appends)
     non_utf8 = next(v for v in BLOB["valid"] if v["name"] == "non_utf8_path")
     with pytest.raises(UnicodeDecodeError):
         bytes.fromhex(non_utf8["path"]).decode("utf-8")

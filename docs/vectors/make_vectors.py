@@ -68,9 +68,12 @@ def sha256(data: bytes) -> bytes:
 # === blob.md ==========================================================================
 
 MAGIC = b"\x00GCSYNC\x00"
-VERSION = 1
+VERSION = 2  # what an encoder writes; version 1 blobs are still read
 HEADER_LEN = 33
 PIECE = 65536
+FINALISER = b"\x00"  # version 2: the last chunk's payload, raw and empty
+FINALISER_LEN = 4 + 12 + 1 + 16
+MAX_SMALL_RUN = 128
 ZSTD_LEVEL = 3
 KEY_FILE_PREFIX = "CLAUDE-SYNC-KEY-V1"
 
@@ -106,8 +109,8 @@ class Keys:
     def path_tag(self, path: bytes) -> bytes:
         return hmac_sha256(self.path_key, path)[:16]
 
-    def header(self, path: bytes) -> bytes:
-        return MAGIC + u8(VERSION) + self.key_id + self.path_tag(path)
+    def header(self, path: bytes, version: int = VERSION) -> bytes:
+        return MAGIC + u8(version) + self.key_id + self.path_tag(path)
 
 
 def key_file_line(key: bytes) -> str:
@@ -140,10 +143,78 @@ def seal_payloads(keys: Keys, header: bytes, payloads: list[bytes]) -> bytes:
     return b"".join(out)
 
 
+def pieces_of(plaintext: bytes) -> list[bytes]:
+    return [plaintext[i : i + PIECE] for i in range(0, len(plaintext), PIECE)]
+
+
 def seal(key: bytes, path: bytes, plaintext: bytes) -> bytes:
-    pieces = [plaintext[i : i + PIECE] for i in range(0, len(plaintext), PIECE)] or [b""]
+    """A fresh version 2 blob: 65536-byte pieces, the rest, then the finaliser."""
     keys = Keys(key)
-    return seal_payloads(keys, keys.header(path), [payload_for(p) for p in pieces])
+    payloads = [payload_for(p) for p in pieces_of(plaintext)]
+    return seal_payloads(keys, keys.header(path), [*payloads, FINALISER])
+
+
+def seal_v1(key: bytes, path: bytes, plaintext: bytes) -> bytes:
+    """A version 1 blob, as the previous format wrote it: the last data chunk is the final one."""
+    keys = Keys(key)
+    payloads = [payload_for(p) for p in pieces_of(plaintext) or [b""]]
+    return seal_payloads(keys, keys.header(path, 1), payloads)
+
+
+def data_chunks(key: bytes, path: bytes, blob: bytes) -> list[tuple[bytes, bytes]]:
+    """(plaintext, chunk bytes) of the data chunks of ``blob`` an encoder may keep: none
+    unless it is version 2 with this path's header; then each in turn while it authenticates
+    (as a non-final chunk at its index, after the previous one's tag)."""
+    keys = Keys(key)
+    header = keys.header(path)
+    if not blob.startswith(header):
+        return []
+    kept, prev_tag = [], bytes(16)
+    for index, (offset, size) in enumerate(chunk_spans_lenient(blob)):
+        nonce, ct = blob[offset + 4 : offset + 12 + 4], blob[offset + 16 : offset + size]
+        ad = chunk_ad(header, index, False, prev_tag)
+        try:
+            payload = keys.aead.decrypt(nonce, ct, ad)
+            piece = decode_payload(payload)
+        except (InvalidTag, SpecError):
+            break
+        if not piece or nonce != hmac_sha256(keys.nonce_key, ad + payload)[:12]:
+            break
+        if offset + size == len(blob):  # the last chunk is the final one: never kept
+            break
+        kept.append((piece, blob[offset : offset + size]))
+        prev_tag = ct[-16:]
+    return kept
+
+
+def seal_onto(key: bytes, path: bytes, plaintext: bytes, previous: bytes | None) -> bytes:
+    """The append rule of blob.md: keep the previous blob's chunks that are a prefix of the
+    plaintext, compact a long run of short ones, seal the rest in 65536-byte pieces."""
+    keys = Keys(key)
+    header = keys.header(path)
+    kept: list[tuple[bytes, bytes]] = []
+    pos = 0
+    for piece, chunk in data_chunks(key, path, previous or b""):
+        if plaintext[pos : pos + len(piece)] != piece:
+            break
+        kept.append((piece, chunk))
+        pos += len(piece)
+    run = 0  # the short chunks at the end of what is kept
+    while run < len(kept) and len(kept[len(kept) - 1 - run][0]) < PIECE:
+        run += 1
+    if run > MAX_SMALL_RUN and pos < len(plaintext):
+        pos -= sum(len(piece) for piece, _chunk in kept[len(kept) - run :])
+        kept = kept[: len(kept) - run]
+    out = [header, *(chunk for _piece, chunk in kept)]
+    prev_tag = kept[-1][1][-16:] if kept else bytes(16)
+    payloads = [payload_for(p) for p in pieces_of(plaintext[pos:])] + [FINALISER]
+    for i, payload in enumerate(payloads):
+        ad = chunk_ad(header, len(kept) + i, i == len(payloads) - 1, prev_tag)
+        nonce = hmac_sha256(keys.nonce_key, ad + payload)[:12]
+        ct = keys.aead.encrypt(nonce, payload, ad)
+        out += [u32(12 + len(ct)), nonce, ct]
+        prev_tag = ct[-16:]
+    return b"".join(out)
 
 
 def decode_payload(payload: bytes) -> bytes:
@@ -170,7 +241,8 @@ def open_blob(key: bytes, path: bytes | None, blob: bytes) -> bytes:
     keys = Keys(key)
     if len(blob) < HEADER_LEN or not blob.startswith(MAGIC):
         raise SpecError("NotEncrypted", "no magic")
-    if blob[8] != VERSION:
+    version = blob[8]
+    if version not in (1, 2):
         raise SpecError("NotEncrypted", "unsupported version")
     header = blob[:HEADER_LEN]
     if header[9:17] != keys.key_id:
@@ -196,8 +268,12 @@ def open_blob(key: bytes, path: bytes | None, blob: bytes) -> bytes:
         if not hmac.compare_digest(nonce, hmac_sha256(keys.nonce_key, ad + payload)[:12]):
             raise SpecError("Tampered", "synthetic nonce")
         piece = decode_payload(payload)
-        if not final and len(piece) != PIECE:
+        if version == 1 and not final and len(piece) != PIECE:
             raise SpecError("Tampered", "a chunk before the last is not full")
+        if version == 2 and final and payload != FINALISER:
+            raise SpecError("Tampered", "the finaliser is not an empty raw payload")
+        if version == 2 and not final and not piece:
+            raise SpecError("Tampered", "an empty data chunk")
         pieces.append(piece)
         if final:
             return b"".join(pieces)
@@ -206,9 +282,18 @@ def open_blob(key: bytes, path: bytes | None, blob: bytes) -> bytes:
 
 def chunk_spans(blob: bytes) -> list[tuple[int, int]]:
     """(offset, size including the 4-byte length) of each chunk of a well-formed blob."""
+    spans = chunk_spans_lenient(blob)
+    assert sum(size for _offset, size in spans) == len(blob) - HEADER_LEN
+    return spans
+
+
+def chunk_spans_lenient(blob: bytes) -> list[tuple[int, int]]:
+    """The chunks of any blob, up to the first length that does not fit."""
     spans, pos = [], HEADER_LEN
-    while pos < len(blob):
+    while len(blob) - pos >= 4:
         size = 4 + int.from_bytes(blob[pos : pos + 4], "big")
+        if size < 4 + 12 + 16 + 1 or pos + size > len(blob):
+            break
         spans.append((pos, size))
         pos += size
     return spans
@@ -446,11 +531,13 @@ def blob_invalid(
 def blob_vectors() -> dict[str, object]:
     multi_repeat = [(LINE, 1500)]
     valid = [
+        blob_valid("empty", "Empty file: the finaliser alone.", KEY_A, SETTINGS, b""),
         blob_valid(
-            "empty", "Empty file: one final chunk, raw encoding, empty data.", KEY_A, SETTINGS, b""
-        ),
-        blob_valid(
-            "short_text", "158-byte settings file: one final chunk, zstd.", KEY_A, SETTINGS, SHORT
+            "short_text",
+            "158-byte settings file: one chunk, zstd, then the finaliser.",
+            KEY_A,
+            SETTINGS,
+            SHORT,
         ),
         blob_valid(
             "tiny_text",
@@ -482,14 +569,15 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_valid(
             "exactly_one_chunk",
-            "Exactly 65536 bytes: a single full chunk that is also the final one.",
+            "Exactly 65536 bytes: a single full chunk, then the finaliser.",
             KEY_A,
             SESSION,
             repeat=[(LINE64, 1024)],
         ),
         blob_valid(
             "multi_chunk",
-            "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd.",
+            "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd, and the "
+            "finaliser.",
             KEY_A,
             SESSION,
             repeat=multi_repeat,
@@ -511,13 +599,20 @@ def blob_vectors() -> dict[str, object]:
     ]
 
     multi = seal(KEY_A, SESSION, expand(multi_repeat))
-    (o0, s0), (o1, s1), (o2, s2) = chunk_spans(multi)
+    (o0, s0), (o1, s1), (o2, s2), (o3, s3) = chunk_spans(multi)
     header = multi[:HEADER_LEN]
     c0, c1, c2 = multi[o0 : o0 + s0], multi[o1 : o1 + s1], multi[o2 : o2 + s2]
+    fin = multi[o3 : o3 + s3]
     other_file = seal(KEY_A, OTHER_SESSION, expand(multi_repeat))
-    _, (p1, t1), _ = chunk_spans(other_file)
+    _, (p1, t1), _, _ = chunk_spans(other_file)
     newer = seal(KEY_A, SESSION, b"X" + expand(multi_repeat)[1:])
-    (n0, m0), _, _ = chunk_spans(newer)
+    (n0, m0), _, _, _ = chunk_spans(newer)
+    appended = seal_onto(KEY_A, SESSION, expand(multi_repeat) + LINE, multi)
+    (a3, z3), (a4, z4) = chunk_spans(appended)[3:]
+    new_chunk, new_fin = appended[a3 : a3 + z3], appended[a4 : a4 + z4]
+    v1_multi = seal_v1(KEY_A, SESSION, expand(multi_repeat))
+    (v0, w0), (v1, w1), _ = chunk_spans(v1_multi)
+    hand = Keys(KEY_A)
     short_blob = seal(KEY_A, SETTINGS, SHORT)
     mid1 = o1 + 4 + 12 + (s1 - 4 - 12) // 2
 
@@ -533,12 +628,12 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_invalid("flipped_magic", "First magic byte changed.", KEY_A, S, flip(multi, 0), N),
         blob_invalid(
-            "unknown_version", "Version byte 2.", KEY_A, S, multi[:8] + b"\x02" + multi[9:], N
+            "unknown_version", "Version byte 3.", KEY_A, S, multi[:8] + b"\x03" + multi[9:], N
         ),
         blob_invalid("header_only", "The header and no chunk.", KEY_A, S, header, T),
         blob_invalid(
             "truncated_at_chunk_boundary",
-            "Only the first of three chunks: it was sealed as not final.",
+            "Only the first of three data chunks: it was sealed as not final.",
             KEY_A,
             S,
             header + c0,
@@ -546,10 +641,75 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_invalid(
             "last_chunk_dropped",
-            "First two of three chunks: chunk 1 was sealed as not final.",
+            "First two of three data chunks: chunk 1 was sealed as not final.",
             KEY_A,
             S,
             header + c0 + c1,
+            T,
+        ),
+        blob_invalid(
+            "finaliser_dropped",
+            "Every data chunk, no finaliser: the last data chunk was sealed as not final.",
+            KEY_A,
+            S,
+            header + c0 + c1 + c2,
+            T,
+        ),
+        blob_invalid(
+            "appended_chunk_dropped",
+            "multi_chunk after an append (append_one_line) without its new chunk: the "
+            "finaliser binds index 4 and the new chunk's tag.",
+            KEY_A,
+            S,
+            header + c0 + c1 + c2 + new_fin,
+            T,
+        ),
+        blob_invalid(
+            "old_finaliser_after_append",
+            "The appended blob with the finaliser of the blob before the append.",
+            KEY_A,
+            S,
+            header + c0 + c1 + c2 + new_chunk + fin,
+            T,
+        ),
+        blob_invalid(
+            "finaliser_with_data",
+            "A key holder's blob whose final chunk holds one byte of data.",
+            KEY_A,
+            S,
+            seal_payloads(hand, header, [payload_for(b"abc"), u8(0) + b"x"]),
+            T,
+        ),
+        blob_invalid(
+            "empty_data_chunk",
+            "A key holder's blob with an empty data chunk before the finaliser.",
+            KEY_A,
+            S,
+            seal_payloads(hand, header, [payload_for(b"abc"), u8(0), FINALISER]),
+            T,
+        ),
+        blob_invalid(
+            "version_1_chunks_under_version_2",
+            "v1_multi_chunk's chunks behind a version 2 header: the header is in every ad.",
+            KEY_A,
+            S,
+            header + v1_multi[HEADER_LEN:],
+            T,
+        ),
+        blob_invalid(
+            "version_1_last_chunk_dropped",
+            "v1_multi_chunk without its last chunk: chunk 1 was sealed as not final.",
+            KEY_A,
+            S,
+            v1_multi[: v1 + w1],
+            T,
+        ),
+        blob_invalid(
+            "version_1_short_chunk_before_the_last",
+            "A key holder's version 1 blob whose chunk 0 is not full.",
+            KEY_A,
+            S,
+            seal_payloads(hand, hand.header(S, 1), [payload_for(b"abc"), payload_for(b"def")]),
             T,
         ),
         blob_invalid(
@@ -564,14 +724,14 @@ def blob_vectors() -> dict[str, object]:
             T,
         ),
         blob_invalid(
-            "chunks_swapped", "Chunks 0 and 1 exchanged.", KEY_A, S, header + c1 + c0 + c2, T
+            "chunks_swapped", "Chunks 0 and 1 exchanged.", KEY_A, S, header + c1 + c0 + c2 + fin, T
         ),
         blob_invalid(
             "chunk_duplicated",
             "Chunk 0 repeated in place of chunk 1.",
             KEY_A,
             S,
-            header + c0 + c0 + c2,
+            header + c0 + c0 + c2 + fin,
             T,
         ),
         blob_invalid(
@@ -584,7 +744,7 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_invalid(
             "flipped_tag_byte",
-            "One bit flipped in the final tag.",
+            "One bit flipped in the finaliser's tag.",
             KEY_A,
             S,
             flip(multi, len(multi) - 1),
@@ -637,7 +797,7 @@ def blob_vectors() -> dict[str, object]:
             "Chunk 1 replaced by chunk 1 of the same plaintext sealed at another path.",
             KEY_A,
             S,
-            header + c0 + other_file[p1 : p1 + t1] + c2,
+            header + c0 + other_file[p1 : p1 + t1] + c2 + fin,
             T,
         ),
         blob_invalid(
@@ -645,7 +805,7 @@ def blob_vectors() -> dict[str, object]:
             "The header of the same plaintext sealed at another path, this file's chunks.",
             KEY_A,
             OTHER_SESSION,
-            other_file[:HEADER_LEN] + c0 + c1 + c2,
+            other_file[:HEADER_LEN] + c0 + c1 + c2 + fin,
             T,
         ),
         blob_invalid(
@@ -654,12 +814,12 @@ def blob_vectors() -> dict[str, object]:
             "from this version.",
             KEY_A,
             S,
-            header + newer[n0 : n0 + m0] + c1 + c2,
+            header + newer[n0 : n0 + m0] + c1 + c2 + fin,
             T,
         ),
         blob_invalid("trailing_garbage", "One zero byte appended.", KEY_A, S, multi + b"\x00", T),
         blob_invalid(
-            "trailing_chunk", "The final chunk repeated at the end.", KEY_A, S, multi + c2, T
+            "trailing_chunk", "The last data chunk repeated at the end.", KEY_A, S, multi + c2, T
         ),
         blob_invalid(
             "wrong_key",
@@ -671,8 +831,9 @@ def blob_vectors() -> dict[str, object]:
         ),
     ]
 
+    del v0, w0  # named for symmetry only
     return {
-        "format": "git-claude-sync blob format v1",
+        "format": "git-claude-sync blob format v2 (v1 still read)",
         "spec": "docs/spec/blob.md",
         "generator": {
             "script": "docs/vectors/make_vectors.py",
@@ -682,8 +843,120 @@ def blob_vectors() -> dict[str, object]:
         },
         "keys": [key_entry(KEY_A), key_entry(KEY_B)],
         "valid": valid,
+        "version_1": version_1_vectors(),
+        "appends": append_vectors(),
         "invalid": invalid,
     }
+
+
+def version_1_vectors() -> list[dict[str, object]]:
+    """Blobs the previous format wrote: a reader MUST still open them."""
+    out = []
+    for name, path, data in (
+        ("v1_empty", SETTINGS, b""),
+        ("v1_short_text", SETTINGS, SHORT),
+        ("v1_multi_chunk", SESSION, expand([(LINE, 1500)])),
+    ):
+        blob = seal_v1(KEY_A, path, data)
+        out.append(
+            {
+                "name": name,
+                "description": "Version 1: the last data chunk is the final one, no finaliser.",
+                "key": KEY_A.hex(),
+                "path": path.hex(),
+                "plaintext_sha256": hashlib.sha256(data).hexdigest(),
+                "plaintext_len": len(data),
+                "ciphertext": blob.hex(),
+            }
+        )
+    return out
+
+
+def append_vectors() -> list[dict[str, object]]:
+    """The append rule: ``ciphertext`` is what an encoder writes for the plaintext given
+    the blob the repository held before (``previous``)."""
+    multi = expand([(LINE, 1500)])
+    multi_blob = seal(KEY_A, SESSION, multi)
+    run = expand([(LINE64, 1024)])  # one full chunk, then MAX_SMALL_RUN + 1 one-line appends
+    run_blob = seal(KEY_A, SESSION, run)
+    for _ in range(MAX_SMALL_RUN + 1):
+        run += LINE
+        run_blob = seal_onto(KEY_A, SESSION, run, run_blob)
+    changed = multi[:70000] + b"X" + multi[70001:]
+    cases = [
+        ("unchanged", "Plaintext unchanged: the previous blob itself.", multi_blob, multi),
+        (
+            "append_one_line",
+            "One 100-byte line appended: the previous blob without its "
+            "finaliser, one new chunk, a new finaliser.",
+            multi_blob,
+            multi + LINE,
+        ),
+        (
+            "append_to_empty",
+            "Two lines written to an empty file.",
+            seal(KEY_A, SESSION, b""),
+            LINE + LINE,
+        ),
+        (
+            "append_past_a_full_chunk",
+            "70,000 bytes appended: a full new chunk and a short one.",
+            multi_blob,
+            multi + expand([(LINE, 700)]),
+        ),
+        (
+            "changed_in_chunk_1",
+            "One byte changed inside chunk 1: chunk 0 kept, the rest sealed afresh.",
+            multi_blob,
+            changed,
+        ),
+        (
+            "compaction",
+            f"A full chunk, then {MAX_SMALL_RUN + 1} one-line chunks (more than "
+            f"{MAX_SMALL_RUN}): one more line re-seals the run with it.",
+            run_blob,
+            run + LINE,
+        ),
+        (
+            "run_kept_when_unchanged",
+            "The same run with nothing appended: no compaction.",
+            run_blob,
+            run,
+        ),
+        (
+            "previous_version_1",
+            "A version 1 previous blob: nothing kept.",
+            seal_v1(KEY_A, SESSION, multi),
+            multi + LINE,
+        ),
+        (
+            "previous_other_path",
+            "A previous blob sealed for another path: nothing kept.",
+            seal(KEY_A, OTHER_SESSION, multi),
+            multi + LINE,
+        ),
+    ]
+    out = []
+    for name, description, previous, plaintext in cases:
+        blob = seal_onto(KEY_A, SESSION, plaintext, previous)
+        kept = 0
+        while kept < min(len(blob), len(previous)) and blob[kept] == previous[kept]:
+            kept += 1
+        out.append(
+            {
+                "name": name,
+                "description": description,
+                "key": KEY_A.hex(),
+                "path": SESSION.hex(),
+                "previous": previous.hex(),
+                "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
+                "plaintext_len": len(plaintext),
+                "plaintext_tail": plaintext[-200:].hex(),
+                "common_prefix_len": kept,
+                "ciphertext": blob.hex(),
+            }
+        )
+    return out
 
 
 def blob_plaintext(vector: dict[str, Any]) -> bytes:
@@ -697,6 +970,18 @@ def check_blob(vectors: dict[str, Any]) -> None:
         blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
         assert open_blob(key, bytes.fromhex(v["path"]), blob) == blob_plaintext(v), v["name"]
         assert open_blob(key, None, blob) == blob_plaintext(v), v["name"]
+    for v in vectors["version_1"]:
+        blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
+        plain = open_blob(key, bytes.fromhex(v["path"]), blob)
+        assert hashlib.sha256(plain).hexdigest() == v["plaintext_sha256"], v["name"]
+    for v in vectors["appends"]:
+        blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
+        plain = open_blob(key, bytes.fromhex(v["path"]), blob)
+        assert hashlib.sha256(plain).hexdigest() == v["plaintext_sha256"], v["name"]
+        previous = bytes.fromhex(v["previous"])
+        assert seal_onto(key, bytes.fromhex(v["path"]), plain, previous) == blob
+        if v["name"] == "unchanged" or v["name"] == "run_kept_when_unchanged":
+            assert blob == previous
     for v in vectors["invalid"]:
         blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
         expect_error(v["error"], open_blob, key, bytes.fromhex(v["path"]), blob)

@@ -11,11 +11,17 @@ Why each choice (details in docs/spec/blob.md):
   The nonce is therefore synthetic: a MAC of the chunk and everything it is
   bound to, so equal inputs give equal bytes and different inputs (w.h.p.)
   different nonces.
-* Chunked (64 KiB of plaintext per chunk): appending to a session re-encrypts
-  only its last chunk, so git's delta compression sends kilobytes, not the file.
-* Chained: each chunk's associated data holds the tag of the chunk before it,
-  its index and a final flag, so truncation, reordering and splicing chunks
-  from other files or other versions all fail authentication.
+* Chunked (at most 64 KiB of plaintext per chunk) and append-only (format 2):
+  ``seal_onto`` keeps the previous blob's chunks verbatim while they are a
+  prefix of the new content and seals only the new bytes after them, so the new
+  blob is the old one with its 33-byte finaliser replaced by new chunks and a
+  new finaliser; git's delta against the old blob then costs the appended
+  ciphertext, not a re-encrypted tail.
+* Chained: each chunk's associated data holds the tag of the chunk before it
+  and its index; an empty finaliser chunk, the only one sealed as final, closes
+  the chain, so truncation, reordering and splicing chunks from other files or
+  other versions all fail authentication.  Format 1 blobs (the last data chunk
+  was the final one) still open.
 * Bound to the path through a tag in the header, so a blob moved to another
   path is detected where the path is known (filters, merge), while display-only
   callers that do not know the path (textconv) can still authenticate content.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import itertools
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,10 +42,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from git_claude_sync.errors import NotEncrypted, Tampered, WrongKey
+from git_claude_sync.errors import CodecError, NotEncrypted, Tampered, WrongKey
 
 MAGIC = b"\x00GCSYNC\x00"
-VERSION = 1
+VERSION = 2  # what this codec writes
+READS = (1, 2)  # what it opens: format 1 blobs stay readable (and stored as they are)
 KEY_ID_LEN = 8
 PATH_TAG_LEN = 16
 HEADER_LEN = len(MAGIC) + 1 + KEY_ID_LEN + PATH_TAG_LEN  # 33
@@ -52,6 +60,11 @@ _ZSTD = 1
 _ZSTD_LEVEL = 3
 _LEN = struct.Struct(">I")
 _AD_TAIL = struct.Struct(">QB")
+_FINALISER = bytes([_RAW])  # the finaliser's payload: raw, empty
+FINALISER_LEN = _LEN.size + NONCE_LEN + len(_FINALISER) + TAG_LEN  # 33 bytes at a blob's end
+# A run of more than this many non-full chunks at the end of the reused prefix is re-sealed
+# with the new bytes (docs/spec/blob.md, "Appending", step 2): rare, as it re-sends the run.
+MAX_SMALL_RUN = 128
 
 
 def _hkdf(key: bytes, label: str, length: int = 32) -> bytes:
@@ -78,8 +91,8 @@ def parse_header(blob: bytes) -> Header:
 
 
 def looks_encrypted(blob: bytes) -> bool:
-    """True if ``blob`` starts with our magic and a known version."""
-    return blob.startswith(MAGIC) and len(blob) >= HEADER_LEN and blob[len(MAGIC)] == VERSION
+    """True if ``blob`` starts with our magic and a version this codec reads."""
+    return blob.startswith(MAGIC) and len(blob) >= HEADER_LEN and blob[len(MAGIC)] in READS
 
 
 def format_fingerprint(key_id: bytes) -> str:
@@ -114,22 +127,86 @@ class Key:
         return b"".join(self.seal(path, _pieces_of(plaintext)))
 
     def seal(self, path: bytes, pieces: Iterable[tuple[bytes, bool]]) -> Iterator[bytes]:
-        """The sealed blob, streamed: the header, then one record per piece.
+        """The sealed blob, streamed: the header, one chunk per non-empty piece, the finaliser.
 
-        ``pieces`` are (plaintext, final) pairs as ``chunked`` cuts them: each
-        ``CHUNK_SIZE`` long but the final one, which may be shorter (or empty).
+        ``pieces`` are (plaintext, final) pairs as ``chunked`` cuts them: each at
+        most ``CHUNK_SIZE`` long; the flag is not needed by format 2 (the
+        finaliser closes the chain) and is accepted for the callers' convenience.
         """
         header = self.header(path)
         yield header
-        prev_tag = bytes(TAG_LEN)
-        compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, write_checksum=False)
-        for index, (piece, final) in enumerate(pieces):
-            payload = _compress(compressor, piece)
-            ad = header + _AD_TAIL.pack(index, final) + prev_tag
-            nonce = hmac.digest(self._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
-            sealed = self._aead.encrypt(nonce, payload, ad)
-            prev_tag = sealed[-TAG_LEN:]
-            yield _LEN.pack(NONCE_LEN + len(sealed)) + nonce + sealed
+        chain = _Chain(self, header)
+        for piece, _final in pieces:
+            if piece:
+                yield chain.seal(piece)
+        yield chain.finish()
+
+    def seal_onto(
+        self, path: bytes, stream: Iterable[bytes], previous: bytes | None
+    ) -> Iterator[bytes]:
+        """The sealed blob of ``stream``, keeping ``previous``'s chunks while they fit.
+
+        The chunks of ``previous`` (a format 2 blob for this path under this
+        key) whose plaintext is a prefix of the stream are yielded verbatim; the
+        bytes after them are sealed as new chunks, then a new finaliser.  A
+        stream equal to ``previous``'s plaintext gives ``previous`` itself.  If
+        that prefix ends in more than ``MAX_SMALL_RUN`` non-full chunks and bytes
+        follow, that run is sealed again together with them (compaction).  Any
+        other ``previous`` (none, format 1, another path or key, damaged) is
+        ignored: the stream is sealed afresh, as ``seal`` does.
+        """
+        header = self.header(path)
+        yield header
+        chain = _Chain(self, header)
+        incoming = iter(stream)
+        buffer = bytearray()
+
+        def fill(size: int) -> bool:
+            """True once ``buffer`` holds ``size`` bytes (False: the stream ended first)."""
+            while len(buffer) < size:
+                part = next(incoming, None)
+                if part is None:
+                    return False
+                buffer.extend(part)
+            return True
+
+        run: list[tuple[bytes, bytes]] = []  # non-full chunks kept, not yet yielded
+        for piece, record in self._reusable(path, header, previous):
+            if not fill(len(piece)) or buffer[: len(piece)] != piece:
+                break
+            del buffer[: len(piece)]
+            if len(piece) < CHUNK_SIZE:
+                run.append((piece, record))
+                continue
+            for _piece, kept in run:
+                yield chain.adopt(kept)
+            run = []
+            yield chain.adopt(record)
+        if len(run) > MAX_SMALL_RUN and fill(1):
+            buffer[:0] = b"".join(piece for piece, _record in run)
+        else:
+            for _piece, kept in run:
+                yield chain.adopt(kept)
+        for piece, _final in chunked(itertools.chain([bytes(buffer)], incoming)):
+            if piece:
+                yield chain.seal(piece)
+        yield chain.finish()
+
+    def _reusable(
+        self, path: bytes, header: bytes, previous: bytes | None
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """(plaintext, record) of ``previous``'s data chunks while they authenticate, if it is
+        a format 2 blob with ``header``: each chunk is checked before it is offered, and
+        one that fails (or the finaliser) ends the offer."""
+        if previous is None or not previous.startswith(header):
+            return
+        try:
+            for piece, record in self.open(path, io.BytesIO(previous).read):
+                if not piece:  # the finaliser: never kept
+                    return
+                yield piece, record
+        except CodecError:
+            return
 
     def decrypt(self, path: bytes | None, blob: bytes) -> bytes:
         """Open a sealed blob; every chunk is authenticated before anything is returned.
@@ -150,7 +227,7 @@ class Key:
         """
         header_bytes = read(HEADER_LEN)
         header = parse_header(header_bytes)
-        if header.version != VERSION:
+        if header.version not in READS:
             raise NotEncrypted(f"unsupported format version {header.version}")
         if header.key_id != self.key_id:
             raise WrongKey(
@@ -184,14 +261,50 @@ class Key:
             if not hmac.compare_digest(nonce, expected_nonce):
                 raise Tampered("nonce does not match its chunk")
             piece = _decompress(decompressor, payload)
-            if not final and len(piece) != CHUNK_SIZE:
-                raise Tampered("a chunk before the last is not full")
+            if header.version == 1:
+                if not final and len(piece) != CHUNK_SIZE:
+                    raise Tampered("a chunk before the last is not full")
+            elif final and payload != _FINALISER:
+                raise Tampered("the finaliser holds data")
+            elif not final and not piece:
+                raise Tampered("an empty chunk before the finaliser")
             yield piece, prefix + record
             prev_tag = sealed[-TAG_LEN:]
             index += 1
             if final:
                 return
             prefix = following
+
+
+class _Chain:
+    """The state of a blob being sealed: the next chunk's index and the previous chunk's tag."""
+
+    def __init__(self, key: Key, header: bytes) -> None:
+        self._key = key
+        self._header = header
+        self._index = 0
+        self._prev_tag = bytes(TAG_LEN)
+        self._compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, write_checksum=False)
+
+    def seal(self, piece: bytes) -> bytes:
+        """A data chunk: sealed as not final."""
+        return self._record(_compress(self._compressor, piece), final=False)
+
+    def finish(self) -> bytes:
+        """The finaliser: an empty raw payload, the only chunk sealed as final."""
+        return self._record(_FINALISER, final=True)
+
+    def adopt(self, record: bytes) -> bytes:
+        """A chunk of the previous blob kept as it is (already sealed at this index)."""
+        self._prev_tag = record[-TAG_LEN:]
+        self._index += 1
+        return record
+
+    def _record(self, payload: bytes, final: bool) -> bytes:
+        ad = self._header + _AD_TAIL.pack(self._index, final) + self._prev_tag
+        nonce = hmac.digest(self._key._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
+        sealed = self._key._aead.encrypt(nonce, payload, ad)
+        return self.adopt(_LEN.pack(NONCE_LEN + len(sealed)) + nonce + sealed)
 
 
 def _pieces_of(plaintext: bytes) -> Iterator[tuple[bytes, bool]]:

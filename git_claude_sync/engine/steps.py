@@ -668,6 +668,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )
     waiting: list[bytes] = []
     commit_time: list[float] = []  # the remote tip's, read once if needed
+    dir_syncs = files.DirSyncs()  # each folder fsynced once, before the branch moves
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
@@ -683,6 +684,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                         files.through_link(target),
                         incoming[path].chunks(),
                         new[path][0] == "100755",
+                        dir_syncs=dir_syncs,
                     )
                 elif not done:
                     waiting.append(path)
@@ -693,7 +695,12 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     _date_session(git, integration, target, incoming[path].tail, commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
-                files.replace_file(files.through_link(target), incoming[path].chunks(), executable)
+                files.replace_file(
+                    files.through_link(target),
+                    incoming[path].chunks(),
+                    executable,
+                    dir_syncs=dir_syncs,
+                )
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
                     _date_session(git, integration, target, incoming[path].tail, commit_time)
@@ -710,6 +717,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     "remote version is kept beside it, see 'git claude-sync conflicts'"
                 )
     deferred_lines.defer(git, waiting)
+    dir_syncs.sync()
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:

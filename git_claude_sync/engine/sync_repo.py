@@ -74,6 +74,12 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         "core.compression": "0",
         "core.looseCompression": "0",
         "pack.compression": "0",
+        # Ciphertext of two files, or of two unrelated versions, never deltas; an appended
+        # version deltas against the previous one (docs/spec/blob.md, "Appending"), which
+        # git's sort puts right beside it.  A window of 1 keeps that delta (a 2 KB append
+        # sends ~2 KB) and spares the first push the default 10-wide search, which over
+        # ciphertext finds nothing and was most of its pack time.
+        "pack.window": "1",
         f"filter.{DRIVER}.process": _python_command(
             "git_claude_sync.filters.process",
             *("--key", str(layout.key_file), "--git-dir", str(layout.git_dir)),

@@ -70,13 +70,35 @@ def through_link(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+class DirSyncs:
+    """Folders whose renames are yet to be made durable: each fsynced once, by ``sync``.
+
+    A pull writing 700 files into a few project folders fsynced each folder once per
+    file (4.3 s of a 16.9 s join on a busy disk); batched, the renames become durable
+    together, before the branch moves.
+    """
+
+    def __init__(self) -> None:
+        self._dirs: set[Path] = set()
+
+    def add(self, directory: Path) -> None:
+        self._dirs.add(directory)
+
+    def sync(self) -> None:
+        for directory in sorted(self._dirs):
+            _fsync_dir(directory)
+        self._dirs.clear()
+
+
 def replace_file(
     path: Path,
     data: bytes | Iterable[bytes],
     executable: bool = False,
     keep_appended_from: int | None = None,
+    dir_syncs: DirSyncs | None = None,
 ) -> None:
-    """Replace ``path`` by ``data`` (bytes, or pieces written as they come), atomically.
+    """Replace ``path`` by ``data`` (bytes, or pieces written as they come), atomically
+    (durable once ``dir_syncs.sync()`` has run, if given).
 
     With ``keep_appended_from``, the file is one another process may be
     appending to (Claude Code writing a session): whatever the old file holds
@@ -115,7 +137,10 @@ def replace_file(
     finally:
         if old is not None:
             os.close(old)
-    _fsync_dir(path.parent)
+    if dir_syncs is not None:
+        dir_syncs.add(path.parent)
+    else:
+        _fsync_dir(path.parent)
 
 
 def write_synced(path: Path, data: bytes, append_only: bool, executable: bool = False) -> bool:

@@ -63,12 +63,18 @@ def _spec_subkeys(raw: bytes) -> dict[str, bytes]:
     }
 
 
-def _seal_payloads(raw: bytes, path: bytes, payloads: list[bytes], nonce_xor: int = 0) -> bytes:
-    """Seal hand-made payloads (encoding byte + data) correctly, to reach the checks
-    that only run after authentication.  ``nonce_xor`` spoils the synthetic nonce."""
+FINALISER = b"\x00"  # format 2's last payload: raw, empty
+
+
+def _seal_payloads(
+    raw: bytes, path: bytes, payloads: list[bytes], nonce_xor: int = 0, version: int = 2
+) -> bytes:
+    """Seal hand-made payloads (encoding byte + data) correctly, the last one as final, to
+    reach the checks that only run after authentication.  ``nonce_xor`` spoils the synthetic
+    nonce; ``version`` 1 makes the blobs the previous format wrote."""
     sub = _spec_subkeys(raw)
     aead = AESGCM(sub["aes_key"])
-    header = Key(raw).header(path)
+    header = codec.MAGIC + bytes([version]) + Key(raw).header(path)[9:]
     out, prev = [header], bytes(16)
     for index, payload in enumerate(payloads):
         final = index == len(payloads) - 1
@@ -115,7 +121,7 @@ def test_round_trip_random_sizes() -> None:
         path = f"projects/p{i % 7}/s{i}.jsonl".encode()
         blob = key.encrypt(path, data)
         assert codec.looks_encrypted(blob)
-        assert len(_chunk_offsets(blob)) == max(1, -(-size // CHUNK_SIZE)), size
+        assert len(_chunk_offsets(blob)) == -(-size // CHUNK_SIZE) + 1, size  # + finaliser
         assert key.decrypt(path, blob) == data, size
 
 
@@ -153,20 +159,79 @@ def _jsonl(rng: random.Random, size: int) -> bytes:
     return b"".join(out)[:size]
 
 
+def _seal_onto(key: Key, path: bytes, data: bytes, previous: bytes | None) -> bytes:
+    return b"".join(key.seal_onto(path, [data], previous))
+
+
 @pytest.mark.parametrize("size", [5 * 1024 * 1024, 5_000_000], ids=["5MiB", "5MB"])
-def test_append_keeps_every_chunk_but_the_last(size: int) -> None:
+def test_append_keeps_every_chunk_and_adds_one(size: int) -> None:
     rng = random.Random(size)
     key = Key(KEY_A)
     old = _jsonl(rng, size)
     new = old + _jsonl(rng, 2048)
-    old_blob, new_blob = key.encrypt(b"s.jsonl", old), key.encrypt(b"s.jsonl", new)
-    last = _chunk_offsets(old_blob)[-1]  # the old final chunk: re-sealed (grows or loses 'final')
-    assert new_blob[:last] == old_blob[:last]
-    assert new_blob[last + 4 : last + 16] != old_blob[last + 4 : last + 16]  # its nonce
-    assert len(_chunk_offsets(new_blob)) - len(_chunk_offsets(old_blob)) == (
-        1 if size % CHUNK_SIZE == 0 else 0
-    )
-    assert len(new_blob) - last < 2 * CHUNK_SIZE
+    old_blob = key.encrypt(b"s.jsonl", old)
+    assert _seal_onto(key, b"s.jsonl", old, old_blob) == old_blob  # unchanged: itself
+    new_blob = _seal_onto(key, b"s.jsonl", new, old_blob)
+    kept = len(old_blob) - codec.FINALISER_LEN  # only the finaliser is replaced
+    assert new_blob[:kept] == old_blob[:kept]
+    assert len(_chunk_offsets(new_blob)) == len(_chunk_offsets(old_blob)) + 1
+    assert len(new_blob) - len(old_blob) < 2048 + 2 * 33
+    assert key.decrypt(b"s.jsonl", new_blob) == new
+    # A fresh seal of the same content re-seals the old last chunk instead: more bytes differ.
+    fresh = key.encrypt(b"s.jsonl", new)
+    assert key.decrypt(b"s.jsonl", fresh) == new
+    assert fresh != new_blob or size % CHUNK_SIZE == 0
+
+
+def test_appends_build_a_run_of_small_chunks_then_compact() -> None:
+    rng = random.Random(11)
+    key = Key(KEY_A)
+    content = _jsonl(rng, 3 * CHUNK_SIZE + 500)
+    blob = key.encrypt(b"s", content)
+    compacted_at = []
+    for i in range(codec.MAX_SMALL_RUN + 3):
+        content += _jsonl(rng, 700)
+        new = _seal_onto(key, b"s", content, blob)
+        if not new.startswith(blob[: -codec.FINALISER_LEN]):
+            compacted_at.append(i)
+        assert key.decrypt(b"s", new) == content
+        blob = new
+    # The fresh blob ends in one short chunk; each append adds one: the run passes the limit
+    # once it holds MAX_SMALL_RUN + 1 chunks, and the next append re-seals it in full pieces.
+    assert compacted_at == [codec.MAX_SMALL_RUN]
+    assert len(_chunk_offsets(blob)) < 10
+    assert blob == _seal_onto(key, b"s", content, blob)  # and it is stable again
+
+
+def test_seal_onto_reseals_from_the_first_change() -> None:
+    rng = random.Random(5)
+    key = Key(KEY_A)
+    old = _jsonl(rng, 4 * CHUNK_SIZE + 10)
+    old_blob = key.encrypt(b"s", old)
+    new = old[: 2 * CHUNK_SIZE + 7] + b"X" + old[2 * CHUNK_SIZE + 8 :]
+    new_blob = _seal_onto(key, b"s", new, old_blob)
+    offsets = _chunk_offsets(old_blob)
+    assert new_blob[: offsets[2]] == old_blob[: offsets[2]]
+    assert new_blob == key.encrypt(b"s", new)  # chunks 2.. sealed afresh, as a fresh seal cuts
+    shorter = old[: 3 * CHUNK_SIZE]
+    assert _seal_onto(key, b"s", shorter, old_blob) == key.encrypt(b"s", shorter)
+
+
+@pytest.mark.parametrize("other", ["key", "path", "damaged", "format-1", "not-ours"])
+def test_seal_onto_ignores_a_previous_blob_it_cannot_keep(other: str) -> None:
+    key = Key(KEY_A)
+    old = b"line\n" * 30000
+    new = old + b"more\n"
+    previous = {
+        "key": Key(KEY_B).encrypt(b"s", old),
+        "path": key.encrypt(b"t", old),
+        "damaged": (lambda b: b[:40] + bytes([b[40] ^ 1]) + b[41:])(key.encrypt(b"s", old)),
+        "format-1": _seal_payloads(
+            KEY_A, b"s", [b"\x00" + old[:CHUNK_SIZE], b"\x00" + old[CHUNK_SIZE:]], version=1
+        ),
+        "not-ours": old,
+    }[other]
+    assert _seal_onto(key, b"s", new, previous) == key.encrypt(b"s", new)
 
 
 def test_insert_in_the_middle_changes_every_later_chunk() -> None:
@@ -186,16 +251,113 @@ def test_insert_in_the_middle_changes_every_later_chunk() -> None:
 
 
 def test_wrong_synthetic_nonce_is_rejected() -> None:
-    blob = _seal_payloads(KEY_A, b"p", [b"\x00hello"], nonce_xor=1)
+    blob = _seal_payloads(KEY_A, b"p", [b"\x00hello", FINALISER], nonce_xor=1)
     with pytest.raises(Tampered, match="nonce"):
         Key(KEY_A).decrypt(b"p", blob)
-    assert Key(KEY_A).decrypt(b"p", _seal_payloads(KEY_A, b"p", [b"\x00hello"])) == b"hello"
+    good = _seal_payloads(KEY_A, b"p", [b"\x00hello", FINALISER])
+    assert good == Key(KEY_A).encrypt(b"p", b"hello")
+    assert Key(KEY_A).decrypt(b"p", good) == b"hello"
 
 
-def test_short_chunk_before_the_last_is_rejected() -> None:
-    blob = _seal_payloads(KEY_A, b"p", [b"\x00short", b"\x00tail"])
+def test_format_1_blobs_still_open() -> None:
+    data = bytes(CHUNK_SIZE) + b"tail"
+    old = _seal_payloads(KEY_A, b"p", [b"\x00" + data[:CHUNK_SIZE], b"\x00tail"], version=1)
+    assert codec.looks_encrypted(old)
+    assert Key(KEY_A).decrypt(b"p", old) == data
+    assert Key(KEY_A).decrypt(None, old) == data
+    with pytest.raises(Tampered):  # format 1 has no finaliser: its last data chunk is final
+        Key(KEY_A).decrypt(b"p", old[: _chunk_offsets(old)[1]])
+
+
+def test_format_1_short_chunk_before_the_last_is_rejected() -> None:
+    blob = _seal_payloads(KEY_A, b"p", [b"\x00short", b"\x00tail"], version=1)
     with pytest.raises(Tampered, match="not full"):
         Key(KEY_A).decrypt(b"p", blob)
+
+
+def test_short_chunks_before_the_finaliser_are_format_2() -> None:
+    blob = _seal_payloads(KEY_A, b"p", [b"\x00short", b"\x00tail", FINALISER])
+    assert Key(KEY_A).decrypt(b"p", blob) == b"shorttail"
+
+
+@pytest.mark.parametrize(
+    "payloads, why",
+    [
+        ([b"\x00data"], "finaliser holds data"),
+        ([b"\x00a", b"\x00", FINALISER], "empty chunk"),
+        ([b"\x00a", zstandard.ZstdCompressor().compress(b""), FINALISER], "encoding"),
+        ([b"\x00a", b"\x01" + zstandard.ZstdCompressor().compress(b"")], "finaliser"),
+    ],
+    ids=["data-in-finaliser", "empty-data-chunk", "bad-encoding-empty", "zstd-finaliser"],
+)
+def test_format_2_finaliser_and_empty_chunks(payloads: list[bytes], why: str) -> None:
+    with pytest.raises(Tampered, match=why):
+        Key(KEY_A).decrypt(b"p", _seal_payloads(KEY_A, b"p", payloads))
+
+
+# --- Tampering with an appended blob: only the finaliser may be replaced, by its key holder ---
+
+
+def _appended() -> tuple[Key, bytes, bytes, list[bytes]]:
+    """A three-chunk blob, the blob after one append (four chunks), and the latter's records."""
+    key = Key(KEY_A)
+    old = b"first line\n" * 12000  # 132,000 bytes: chunks of 65536, 65536, 928
+    old_blob = key.encrypt(b"s", old)
+    new_blob = _seal_onto(key, b"s", old + b"appended line\n" * 10, old_blob)
+    offsets = [*_chunk_offsets(new_blob), len(new_blob)]
+    records = [new_blob[a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+    assert len(records) == 5  # 3 kept, 1 appended, the finaliser
+    return key, old_blob, new_blob, records
+
+
+def test_appended_blob_truncation_fails() -> None:
+    key, old_blob, new_blob, records = _appended()
+    header = new_blob[:HEADER_LEN]
+    for cut in range(1, len(records)):  # drop the finaliser and more, at chunk boundaries
+        with pytest.raises(Tampered):
+            key.decrypt(b"s", header + b"".join(records[:cut]))
+    with pytest.raises(Tampered):
+        key.decrypt(b"s", new_blob[:-1])
+    # The old finaliser onto the new chunks, or the new one after the old chunks only:
+    old_finaliser = old_blob[-codec.FINALISER_LEN :]
+    for forged in (
+        header + b"".join(records[:4]) + old_finaliser,
+        header + b"".join(records[:3]) + records[4],
+    ):
+        with pytest.raises(Tampered):
+            key.decrypt(b"s", forged)
+    # The old blob itself is authentic (an older version, as git history holds it).
+    assert key.decrypt(b"s", old_blob) == b"first line\n" * 12000
+
+
+def test_appended_blob_reordering_and_dropping_fail() -> None:
+    key, _old, new_blob, r = _appended()
+    header = new_blob[:HEADER_LEN]
+    for order in ([1, 0, 2, 3, 4], [0, 1, 3, 2, 4], [0, 2, 3, 4], [0, 1, 2, 4], [0, 0, 1, 2, 3, 4]):
+        with pytest.raises(Tampered):
+            key.decrypt(b"s", header + b"".join(r[i] for i in order))
+    with pytest.raises(Tampered):  # a chunk after the finaliser
+        key.decrypt(b"s", new_blob + r[3])
+
+
+def test_chunks_swapped_between_files_or_versions_fail() -> None:
+    key, old_blob, new_blob, r = _appended()
+    header = new_blob[:HEADER_LEN]
+    # The same content appended to the same prefix at another path: same sizes, other chunks.
+    other_old = key.encrypt(b"t", b"first line\n" * 12000)
+    other = _seal_onto(key, b"t", b"first line\n" * 12000 + b"appended line\n" * 10, other_old)
+    offsets = [*_chunk_offsets(other), len(other)]
+    o = [other[a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+    for i in range(5):
+        with pytest.raises(Tampered):
+            key.decrypt(b"s", header + b"".join(o[j] if j == i else r[j] for j in range(5)))
+    # Another version of the same file, appended differently: its chunk 3 at our index 3.
+    diverged = _seal_onto(key, b"s", b"first line\n" * 12000 + b"other line\n" * 10, old_blob)
+    theirs = diverged[_chunk_offsets(diverged)[3] :]
+    with pytest.raises(Tampered):
+        key.decrypt(b"s", header + b"".join(r[:3]) + theirs[: -codec.FINALISER_LEN] + r[4])
+    with pytest.raises(Tampered):
+        key.decrypt(b"s", header + b"".join(r[:4]) + theirs[-codec.FINALISER_LEN :])
 
 
 @pytest.mark.parametrize(
@@ -210,9 +372,12 @@ def test_short_chunk_before_the_last_is_rejected() -> None:
     ids=["unknown-encoding", "bad-zstd", "raw-too-long", "empty-zstd", "zstd-too-long"],
 )
 def test_bad_payload_is_rejected(payload: bytes) -> None:
-    blob = _seal_payloads(KEY_A, b"p", [payload])
-    with pytest.raises(Tampered):
-        Key(KEY_A).decrypt(b"p", blob)
+    for blob in (
+        _seal_payloads(KEY_A, b"p", [payload, FINALISER]),
+        _seal_payloads(KEY_A, b"p", [payload], version=1),
+    ):
+        with pytest.raises(Tampered):
+            Key(KEY_A).decrypt(b"p", blob)
 
 
 # --- Errors ----------------------------------------------------------------------------------
@@ -288,10 +453,11 @@ def test_key_must_be_32_bytes() -> None:
 def test_header_helpers() -> None:
     blob = Key(KEY_A).encrypt(b"p", b"")
     header = codec.parse_header(blob)
-    assert header == codec.Header(1, Key(KEY_A).key_id, Key(KEY_A).path_tag(b"p"))
+    assert header == codec.Header(2, Key(KEY_A).key_id, Key(KEY_A).path_tag(b"p"))
     assert codec.looks_encrypted(blob)
+    assert codec.looks_encrypted(blob[:8] + b"\x01" + blob[9:])  # format 1 still reads
     assert not codec.looks_encrypted(blob[: HEADER_LEN - 1])
-    assert not codec.looks_encrypted(blob[:8] + b"\x02" + blob[9:])
+    assert not codec.looks_encrypted(blob[:8] + b"\x03" + blob[9:])
     assert not codec.looks_encrypted(b"")
     with pytest.raises(NotEncrypted):
         codec.parse_header(b"\x00GCSYNC")

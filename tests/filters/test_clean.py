@@ -7,8 +7,10 @@ import os
 import subprocess
 
 import pytest
+from git_claude_sync.filters import clean
 
 from git_claude_sync.crypto import codec, keyfile
+from tests.crypto.test_codec import _seal_payloads
 from tests.machines import Machine
 
 
@@ -59,3 +61,35 @@ def test_touched_file_with_foreign_ciphertext_is_not_re_encrypted(
     # A real change is still encrypted afresh.
     path.write_bytes(content + b'{"uuid":"2"}\n')
     assert "Pushed" in a.run("push").stdout
+
+
+RAW = bytes(range(32))
+
+
+def _format_1(path: bytes, data: bytes) -> bytes:
+    """``data`` as format 1 stored it: its last data chunk sealed as the final one."""
+    pieces = [data[i : i + codec.CHUNK_SIZE] for i in range(0, len(data), codec.CHUNK_SIZE)]
+    return _seal_payloads(RAW, path, [b"\x00" + p for p in pieces or [b""]], version=1)
+
+
+def test_clean_keeps_a_format_1_blob_until_its_file_changes() -> None:
+    key, path = codec.Key(RAW), b"projects/-p/s.jsonl"
+    data = b'{"n":1}\n' * 20000
+    old = _format_1(path, data)
+    assert clean.clean(key, path, data, old) == old  # unchanged: no re-upload after an upgrade
+    changed = b'{"n":2}\n' + data
+    new = clean.clean(key, path, changed, old)
+    assert new == key.encrypt(path, changed)  # changed: sealed afresh in format 2
+    assert codec.parse_header(new).version == 2
+
+
+def test_clean_appends_onto_the_stored_blob() -> None:
+    key, path = codec.Key(RAW), b"projects/-p/s.jsonl"
+    data = b'{"n":1}\n' * 20000
+    first = clean.clean(key, path, data, None)
+    assert clean.clean(key, path, data, first) == first
+    second = clean.clean(key, path, data + b'{"n":2}\n' + b"torn", first)
+    assert second.startswith(first[: -codec.FINALISER_LEN])
+    assert key.decrypt(path, second) == data + b'{"n":2}\n'  # complete lines only
+    # The same lines in another order (a pull appended them in place): the stored blob.
+    assert clean.clean(key, path, b'{"n":2}\n' + data, second) == second

@@ -1,0 +1,52 @@
+"""What an append costs on the wire: the new lines' ciphertext, not a re-sealed 64 KiB tail.
+
+Blob format 2 (docs/spec/blob.md, "Appending") keeps every stored chunk of a session and
+replaces only its 33-byte finaliser, and the sync repo's ``pack.window`` keeps git's delta
+against the previous version.  Measured by a ``receive-pack`` that counts what it receives.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from tests.machines import Machine
+
+SESSION = "projects/-home-u-src-app/3f0c2a8e-1b7d-4e55-9a61-0c8f2d4b7e19.jsonl"
+
+
+def _lines(rng: random.Random, count: int) -> bytes:
+    words = ["read", "the", "file", "parser", "sync", "chunk", "index", "test", "blob", "git"]
+    out = []
+    for n in range(count):
+        text = " ".join(rng.choice(words) for _ in range(300))
+        out.append(json.dumps({"type": "assistant", "n": n, "text": text}).encode() + b"\n")
+    return b"".join(out)
+
+
+def _count_received(machine: Machine, where: Path) -> Path:
+    capture = where / "received.bin"
+    wrapper = where / "counting-receive-pack"
+    wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
+    wrapper.chmod(0o755)
+    machine.run("git", "config", "remote.origin.receivepack", str(wrapper))
+    return capture
+
+
+def test_a_pushed_append_sends_about_the_new_line(machine_a: Machine, tmp_path: Path) -> None:
+    rng = random.Random(14)
+    session = machine_a.write(SESSION, _lines(rng, 400))  # ~1 MB: 15 chunks
+    machine_a.run("init")
+    machine_a.run("push")
+    capture = _count_received(machine_a, tmp_path)
+    sent = []
+    for _ in range(3):
+        line = _lines(rng, 1)  # ~2 KB, compresses to ~0.6 KB
+        with session.open("ab") as f:
+            f.write(line)
+        capture.write_bytes(b"")
+        assert "Pushed" in machine_a.run("push").stdout
+        sent.append(capture.stat().st_size)
+    # Format 1 re-sealed the 64 KiB tail: ~20 KiB of fresh ciphertext per append here.
+    assert max(sent) < 4096, sent
