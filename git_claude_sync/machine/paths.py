@@ -99,6 +99,11 @@ class Layout:
         return self.home / "linked-roots"
 
     @property
+    def up_to_date_file(self) -> Path:
+        """Empty; dated by the launcher when a pull found nothing new (bin/, commands/status)."""
+        return self.home / "up-to-date"
+
+    @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"
