@@ -24,6 +24,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         compileall.compile_dir(ROOT / folder, quiet=1)
 
 
+#: Modules holding the suite's longest tests (15-60 s each on the 2-core box), longest
+#: first.  They run before the rest: xdist deals tests out in collection order, and one of
+#: them starting last would keep a worker busy long after the others ran out of work.
+LONGEST_FIRST = (
+    "tests/end_to_end/test_simulation.py",
+    "tests/remote/test_gcs.py",
+    "tests/end_to_end/test_live_append.py",
+    "tests/engine/test_data_safety.py",
+    "tests/end_to_end/test_faults.py",
+    "tests/engine/test_streaming.py",
+    "tests/remote/test_s3.py",
+    "tests/test_spec_vectors.py",
+    "tests/test_static.py",
+    "tests/end_to_end/test_session_start.py",
+    "tests/end_to_end/test_session_times.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("simulation", "the random multi-machine simulation")
     group.addoption("--sim-steps", type=int, help="steps to simulate (default: a short run)")
