@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from git_claude_sync import __version__
 from git_claude_sync.errors import FatalError
 
 PROG = "git claude-sync"
@@ -27,19 +28,9 @@ the README and docs/ of git\\-claude\\-sync.
 """
 
 
-def _version() -> str:
-    # importlib.metadata costs 20-35 ms of start-up: load it only for --version.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("git-claude-sync")
-    except PackageNotFoundError:  # running from a source tree without install
-        return "unknown"
-
-
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"git-claude-sync, version {_version()}")
+        click.echo(f"git-claude-sync, version {__version__}")
         ctx.exit()
 
 
