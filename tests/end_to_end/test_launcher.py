@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -95,6 +96,12 @@ def test_a_pull_with_anything_new_goes_to_python(pair: tuple[Machine, Machine]) 
     assert launch(a, "pull").returncode == 0
     with session.open("ab") as f:
         f.write(b'{"uuid":"2"}\n')
+    assert launch(a, "pull").returncode == 1
+    a.run("push")
+    assert launch(a, "push").returncode == 0
+    # A linked folder that is gone is a change too (find cannot walk it).
+    shutil.rmtree(session.parent.resolve())
+    assert launch(a, "push").returncode == 1
     assert launch(a, "pull").returncode == 1
 
 
