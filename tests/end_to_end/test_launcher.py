@@ -4,13 +4,25 @@ and nothing else."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from git_claude_sync.claude.project_folders import encode
+from git_claude_sync.engine.odd_paths import MTIME_GRAIN_S
 from tests.machines import Machine, launch
+
+
+def aged(path: Path) -> Path:
+    """The file and its folder dated a minute back: a write seconds before a push is taken
+    for new once more (odd_paths.MTIME_GRAIN_S), and these tests look at the push after."""
+    stamp = time.time() - 60
+    for each in (path, path.parent):
+        os.utime(each, (stamp, stamp))
+    return path
 
 
 def test_no_change_push_is_answered_without_python(pair: tuple[Machine, Machine]) -> None:
@@ -90,13 +102,14 @@ def test_a_pull_with_anything_new_goes_to_python(pair: tuple[Machine, Machine]) 
     # A session appended in a mapped project folder (staged through a link, which
     # git status does not look into).
     folder = encode(str(a.home / "code" / "p"))
-    session = a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n')
+    session = aged(a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n'))
     a.run("push")
     assert (a.tool_home / "linked-roots").read_bytes()
     assert launch(a, "pull").returncode == 0
     with session.open("ab") as f:
         f.write(b'{"uuid":"2"}\n')
     assert launch(a, "pull").returncode == 1
+    aged(session)
     a.run("push")
     assert launch(a, "push").returncode == 0
     # A linked folder that is gone is a change too (find cannot walk it).
@@ -118,4 +131,24 @@ def test_a_pull_from_the_network_or_with_work_waiting_goes_to_python(
     (a.tool_home / "conflicts-waiting").unlink()
     # Not a folder on this machine: the real CLI bounds the wait on the network.
     a.run("git", "config", "remote.origin.url", f"file://{a.default_remote}")
+    assert launch(a, "pull").returncode == 1
+
+
+def test_a_linked_file_changed_with_a_coarse_clock_is_still_a_change(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """A file system that keeps mtimes to the second (HFS+) or two (FAT) can date a write
+    made just after the staging no later than linked-roots: the same size, the same time."""
+    a, _b = pair
+    folder = encode(str(a.home / "code" / "p"))
+    session = aged(a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n'))
+    a.run("push")
+    assert launch(a, "push").returncode == 0
+    roots = a.tool_home / "linked-roots"
+    session.write_bytes(b'{"uuid":"2"}\n')
+    # The earliest a write after the staging began can be dated, to FAT's two seconds.
+    began = roots.stat().st_mtime + MTIME_GRAIN_S
+    stamp = math.floor(began / 2) * 2
+    os.utime(session, (stamp, stamp))
+    assert launch(a, "push").returncode == 1
     assert launch(a, "pull").returncode == 1
