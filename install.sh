@@ -114,7 +114,8 @@ fi
 [[ -x "$prefix/venv/bin/python" ]] || "$python" -m venv "$prefix/venv"
 "$prefix/venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade '.[s3,gcs,ui]'
 mkdir -p "$bin_dir"
-# The launcher answers a no-change push itself and hands all else to the Python CLI.
+# The launcher answers a no-change push and a pull with nothing new itself and hands all else
+# to the Python CLI.
 rm -f "$bin_dir/git-claude-sync"
 sed "s|@REAL@|$prefix/venv/bin/git-claude-sync|" bin/git-claude-sync >"$bin_dir/git-claude-sync"
 chmod 755 "$bin_dir/git-claude-sync"

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from git_claude_sync import __version__
 from git_claude_sync.errors import FatalError
 
 PROG = "git claude-sync"
@@ -27,23 +28,30 @@ the README and docs/ of git\\-claude\\-sync.
 """
 
 
-def _version() -> str:
-    # importlib.metadata costs 20-35 ms of start-up: load it only for --version.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("git-claude-sync")
-    except PackageNotFoundError:  # running from a source tree without install
-        return "unknown"
-
-
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"git-claude-sync, version {_version()}")
+        click.echo(f"git-claude-sync, version {__version__}")
         ctx.exit()
 
 
+#: The commands commands/install.py defines (install, uninstall, and the hook Claude Code
+#: runs), by name: that module imports the engine, so it is imported only when one of them
+#: runs or is listed, and every other command, and --version, starts without it.
+_INSTALL_COMMANDS = ("install", "uninstall", "hook")
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_INSTALL_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _INSTALL_COMMANDS and cmd_name not in self.commands:
+            from git_claude_sync.commands import install
+
+            for command in install.COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -771,16 +779,6 @@ def manpage() -> None:
     from git_claude_sync.ui import manpage as page
 
     click.echo(page.render(cli, PROG, tail=MAN_TAIL), nl=False)
-
-
-def _register_optional() -> None:
-    from git_claude_sync.commands import install
-
-    for command in install.COMMANDS:
-        cli.add_command(command)
-
-
-_register_optional()
 
 
 #: click derives "_GIT CLAUDE_SYNC_COMPLETE" (with a space) from the program name.

@@ -337,13 +337,15 @@ def run_remote(
     err.start()
     watched = not url.startswith("claude-sync::")
     io_seen, io_at = _tree_activity(proc.pid), time.monotonic()
+    # Popen.wait(timeout) polls with sleeps of up to 50 ms, so a fetch with nothing new
+    # (10 ms) was seen done 20 ms late; a thread blocked in waitpid wakes the loop at once.
+    reaper = threading.Thread(target=proc.wait, daemon=True)
+    reaper.start()
     try:
         while True:
-            try:
-                proc.wait(timeout=0.2)
+            reaper.join(timeout=0.2)
+            if not reaper.is_alive():
                 break
-            except subprocess.TimeoutExpired:
-                pass
             now = time.monotonic()
             if not watched or now - max(out.last, err.last) < 1:
                 continue

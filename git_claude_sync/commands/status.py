@@ -13,6 +13,7 @@ The most severe applies.  (2 is click's usage error, as everywhere.)
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.machine.lock import sync_lock
+from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui import jsonout
 from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
 
@@ -125,6 +127,14 @@ def _key_moved(fetch_error: str | None) -> bool:
     return fetch_error is not None and "the remote moved to key" in fetch_error
 
 
+def _last_pull(state: dict[str, float], layout: Layout) -> float | None:
+    """The last pull: the Python CLI's, or the launcher's that found nothing new (bin/)."""
+    times = [state["pulled"]] if "pulled" in state else []
+    with contextlib.suppress(OSError):
+        times.append(layout.up_to_date_file.stat().st_mtime)
+    return max(times, default=None)
+
+
 def _gather(fetch: bool) -> Status:
     repo = open_repo()
     layout, git = repo.layout, repo.git
@@ -159,7 +169,7 @@ def _gather(fetch: bool) -> Status:
         fetch_error=error,
         last_fetch=state.get("fetched"),
         last_push=state.get("pushed"),
-        last_pull=state.get("pulled"),
+        last_pull=_last_pull(state, layout),
         remote_key=format_fingerprint(remote_id) if remote_id else None,
         to_push=preview.to_push,
         to_pull=preview.to_pull,

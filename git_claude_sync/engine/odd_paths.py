@@ -47,6 +47,7 @@ from git_claude_sync.machine.paths import Layout
 
 _NEVER = {os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE)}  # not even through a link
 _KEPT = "its last synced version stays"
+MTIME_GRAIN_S = 2  # FAT's; HFS+ keeps whole seconds, ext4 and APFS nanoseconds
 
 Skipped = tuple[bytes, str]  # (path, why)
 
@@ -288,7 +289,10 @@ def hide_linked(git: Git, claude_dir: Path, paths: list[bytes]) -> None:
 def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float) -> None:
     """Tell the launcher which folders to look into (``linked-roots``, one path a line,
     relative to the Claude directory), and since when (the file's mtime: when this
-    staging began, so a write during it still counts as new)."""
+    staging began, so a write during it still counts as new; less the coarsest clock a
+    file system keeps mtimes in, so a write just after it, dated to the whole second by
+    HFS+ or two by FAT, is newer still).  A write in those seconds before the staging is
+    taken for new once more: the next push goes to the Python CLI, which finds nothing."""
     if git.index_file is not None:
         return  # a scratch index (status, dry runs): nothing was staged for real
     where = Layout.of_git_dir(git.git_dir).linked_roots_file
@@ -297,7 +301,8 @@ def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float
         where.unlink(missing_ok=True)
         return
     atomic_write(where, text)
-    os.utime(where, (started, started))
+    since = started - MTIME_GRAIN_S
+    os.utime(where, (since, since))
 
 
 def _signature(st: os.stat_result) -> list[str | int]:

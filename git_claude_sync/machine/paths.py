@@ -118,6 +118,11 @@ class Layout:
         return self.search_dir / "index.sqlite3"
 
     @property
+    def up_to_date_file(self) -> Path:
+        """Empty; dated by the launcher when a pull found nothing new (bin/, commands/status)."""
+        return self.home / "up-to-date"
+
+    @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"

@@ -1,12 +1,28 @@
-"""bin/git-claude-sync answers a no-change push without Python, and nothing else."""
+"""bin/git-claude-sync answers a no-change push and a pull with nothing new without Python,
+and nothing else."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
+from git_claude_sync.claude.project_folders import encode
+from git_claude_sync.engine.odd_paths import MTIME_GRAIN_S
 from tests.machines import Machine, launch
+
+
+def aged(path: Path) -> Path:
+    """The file and its folder dated a minute back: a write seconds before a push is taken
+    for new once more (odd_paths.MTIME_GRAIN_S), and these tests look at the push after."""
+    stamp = time.time() - 60
+    for each in (path, path.parent):
+        os.utime(each, (stamp, stamp))
+    return path
 
 
 def test_no_change_push_is_answered_without_python(pair: tuple[Machine, Machine]) -> None:
@@ -27,9 +43,10 @@ def test_anything_else_goes_to_the_python_cli(
     a, _b = pair
     a.write("CLAUDE.md", b"changed\n")
     assert launch(a, "push").returncode == 1  # handed over (to /bin/false)
+    assert launch(a, "pull").returncode == 1  # a pull commits local changes first
     a.run("push")
     assert launch(a, "push", "--verbose").returncode == 1  # options: not the fast path
-    assert launch(a, "pull").returncode == 1
+    assert launch(a, "pull", "--quiet").returncode == 1
     # A local commit the remote lacks must be pushed by the real CLI.
     a.write("CLAUDE.md", b"again\n")
     a.run("git", "add", "-A")
@@ -53,3 +70,85 @@ def test_a_newer_config_file_defers_to_python(pair: tuple[Machine, Machine]) -> 
 
 def test_uninitialised_home_defers_to_python(machine_a: Machine) -> None:
     assert launch(machine_a, "push").returncode == 1
+
+
+def test_pull_with_nothing_new_is_answered_without_python(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    assert json.loads(a.run("status", "--json").stdout)["last_pull"] is None
+    proc = launch(a, "pull")
+    assert proc.returncode == 0 and proc.stdout == "Already up to date.\n"
+    # status counts it as a pull (the launcher dates an empty file, writes nothing else).
+    assert (a.tool_home / "up-to-date").read_bytes() == b""
+    assert json.loads(a.run("status", "--json").stdout)["last_pull"] is not None
+    assert launch(b, "pull").returncode == 0
+
+
+def test_a_pull_with_anything_new_goes_to_python(pair: tuple[Machine, Machine]) -> None:
+    a, b = pair
+    b.write("CLAUDE.md", b"from b\n")
+    b.run("push")
+    # The remote moved since a last fetched: never missed.
+    assert launch(a, "pull").returncode == 1
+    # Fetched (status fetches) but not merged yet: still the real CLI's.
+    a.run("status", check=False)
+    assert launch(a, "pull").returncode == 1
+    a.run("pull")
+    assert launch(a, "pull").returncode == 0
+    # Local changes are committed by the real pull: the same size, in the same second.
+    settings = a.claude / "settings.json"
+    before = settings.read_bytes()
+    settings.write_bytes(before.replace(b"opus", b"OPUS"))
+    assert launch(a, "pull").returncode == 1
+    # A session appended in a mapped project folder (staged through a link, which
+    # git status does not look into).
+    folder = encode(str(a.home / "code" / "p"))
+    session = aged(a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n'))
+    a.run("push")
+    assert (a.tool_home / "linked-roots").read_bytes()
+    assert launch(a, "pull").returncode == 0
+    with session.open("ab") as f:
+        f.write(b'{"uuid":"2"}\n')
+    assert launch(a, "pull").returncode == 1
+    aged(session)
+    a.run("push")
+    assert launch(a, "push").returncode == 0
+    # A linked folder that is gone is a change too (find cannot walk it).
+    shutil.rmtree(session.parent.resolve())
+    assert launch(a, "push").returncode == 1
+    assert launch(a, "pull").returncode == 1
+
+
+def test_a_pull_from_the_network_or_with_work_waiting_goes_to_python(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, _b = pair
+    assert launch(a, "pull").returncode == 0
+    (a.tool_home / "deferred-lines.json").write_text("[]\n")
+    assert launch(a, "pull").returncode == 1
+    (a.tool_home / "deferred-lines.json").unlink()
+    (a.tool_home / "conflicts-waiting").write_text("")
+    assert launch(a, "pull").returncode == 1
+    (a.tool_home / "conflicts-waiting").unlink()
+    # Not a folder on this machine: the real CLI bounds the wait on the network.
+    a.run("git", "config", "remote.origin.url", f"file://{a.default_remote}")
+    assert launch(a, "pull").returncode == 1
+
+
+def test_a_linked_file_changed_with_a_coarse_clock_is_still_a_change(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """A file system that keeps mtimes to the second (HFS+) or two (FAT) can date a write
+    made just after the staging no later than linked-roots: the same size, the same time."""
+    a, _b = pair
+    folder = encode(str(a.home / "code" / "p"))
+    session = aged(a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n'))
+    a.run("push")
+    assert launch(a, "push").returncode == 0
+    roots = a.tool_home / "linked-roots"
+    session.write_bytes(b'{"uuid":"2"}\n')
+    # The earliest a write after the staging began can be dated, to FAT's two seconds.
+    began = roots.stat().st_mtime + MTIME_GRAIN_S
+    stamp = math.floor(began / 2) * 2
+    os.utime(session, (stamp, stamp))
+    assert launch(a, "push").returncode == 1
+    assert launch(a, "pull").returncode == 1
