@@ -227,6 +227,14 @@ def init(
     )
 
 
+_accept_rollback = click.option(
+    "--accept-rollback",
+    is_flag=True,
+    help="Accept a remote that went back to an older state, lost its branch or was replaced "
+    "(refused otherwise: docs/spec/state.md); new commits must still be sealed.",
+)
+
+
 @cli.command()
 @click.option(
     "--all",
@@ -245,6 +253,7 @@ def init(
     help="Send deletions even when they are most of what is synced (refused otherwise: an "
     "emptied or reinstalled Claude directory would delete everything everywhere).",
 )
+@_accept_rollback
 @_ours
 @_theirs
 @_dry_run
@@ -254,6 +263,7 @@ def push(
     renormalize: bool,
     prune: bool,
     allow_mass_delete: bool,
+    accept_rollback: bool,
     dry_run: bool,
     verbose: bool,
     quiet: bool,
@@ -275,6 +285,7 @@ def push(
         renormalize=renormalize,
         prune=prune,
         allow_mass_delete=allow_mass_delete,
+        accept_rollback=accept_rollback,
         dry_run=dry_run,
         verbosity=_verbosity(verbose, quiet),
         policy=policy,
@@ -282,12 +293,15 @@ def push(
 
 
 @cli.command()
+@_accept_rollback
 @_ours
 @_theirs
 @_dry_run
 @_verbose
 @_quiet
-def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -> None:
+def pull(
+    accept_rollback: bool, dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None
+) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
@@ -301,7 +315,12 @@ def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -
     """
     from git_claude_sync.commands import pull as command
 
-    command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet), policy=policy)
+    command.run(
+        dry_run=dry_run,
+        verbosity=_verbosity(verbose, quiet),
+        policy=policy,
+        accept_rollback=accept_rollback,
+    )
 
 
 _json = click.option(

@@ -784,6 +784,16 @@ class Git:
             args += ["-p", parent]
         return self.out([*args, "-m", message]).strip()
 
+    def store_commit(self, raw: bytes) -> str:
+        """Write a commit object exactly as given (its bytes are the sealed state's); its id."""
+        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+
+    def new_commits(self, tip: str, known: Sequence[str]) -> list[str]:
+        """Commits reachable from ``tip`` and from none of ``known``, parents first."""
+        exclude = [f"^{k}" for k in known]
+        out = self.out(["rev-list", "--topo-order", "--reverse", tip, *exclude])
+        return out.split()
+
     def update_ref(
         self, ref: str, new: str, old: str | None = None, *, create: bool = False
     ) -> None:

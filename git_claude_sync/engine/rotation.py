@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import KEY_LEN, Key
-from git_claude_sync.engine import kept, steps, transaction
+from git_claude_sync.engine import kept, sealed_state, steps, transaction
 from git_claude_sync.engine.remote_key import remote_key_id
 from git_claude_sync.engine.steps import Chooser
 from git_claude_sync.engine.sync_repo import KEYID_CONFIG, SyncRepo
@@ -50,8 +50,9 @@ def rotate(repo: SyncRepo, report: Report, choose: Chooser | None) -> tuple[Key,
             return None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
         tree = reencrypt_tree(git, old_keys, new_key, head)
-        message = f"{repo.config.machine}: rotate key to {new_key.fingerprint}"
-        commit = git.commit_tree(tree, [head], message)
+        commit = sealed_state.make(
+            repo, tree, [head], f"rotate key to {new_key.fingerprint}", key=new_key
+        )
         return transaction.Outgoing(commit, new_key, via=head)
 
     result = transaction.run(repo, report, send=True, choose=choose, reseal=reseal)
@@ -98,8 +99,10 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
         base = git.merge_base(head, remote_tip) if remote_tip else None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
         tree = reencrypt_tree(git, old_keys, new_key, head)
-        message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
-        new_commit = git.commit_tree(tree, [base] if base else [], message)
+        new_commit = sealed_state.make(
+            repo, tree, [base] if base else [], f"re-encrypt under key {new_key.fingerprint}",
+            key=new_key,
+        )  # fmt: skip
     keyring.write_private(layout.pending_key_file, raw)
     _switch(repo, new_key)
     if head is not None and new_commit is not None:

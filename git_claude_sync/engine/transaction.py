@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import arrange, steps
+from git_claude_sync.engine import arrange, sealed_state, steps
 from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -132,6 +132,7 @@ def run(
         with report.phase("upload"):
             if steps.send(repo, outgoing.commit, report):
                 git.update_ref(REMOTE_REF, outgoing.commit)
+                sealed_state.remember(repo, outgoing.commit, outgoing.key)
                 steps.record_state(repo, "pushed")
                 result.sent, result.objects_sent = outgoing, count
                 return result
@@ -140,12 +141,16 @@ def run(
 
 
 def _verify(repo: SyncRepo, outgoing: Outgoing, remote_tip: str | None) -> int:
-    """Every blob about to leave is ciphertext for its path under the key it must be under."""
+    """Every blob about to leave is ciphertext for its path under the key it must be under,
+    and every commit is sealed (docs/spec/state.md)."""
     if outgoing.via is None:
-        return steps.verify_outgoing(repo, outgoing.commit, remote_tip, key=outgoing.key)
-    return steps.verify_outgoing(repo, outgoing.via, remote_tip) + steps.verify_outgoing(
-        repo, outgoing.commit, outgoing.via, key=outgoing.key
-    )
+        count = steps.verify_outgoing(repo, outgoing.commit, remote_tip, key=outgoing.key)
+    else:
+        count = steps.verify_outgoing(repo, outgoing.via, remote_tip) + steps.verify_outgoing(
+            repo, outgoing.commit, outgoing.via, key=outgoing.key
+        )
+    sealed_state.verify_outgoing(repo, outgoing.commit, remote_tip, outgoing.key)
+    return count
 
 
 def _nothing_new(repo: SyncRepo, staged: Staged) -> bool:
@@ -163,9 +168,13 @@ def _fetch_and_apply(
     """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
     with report.phase("fetch"):
         remote_tip = steps.fetch(repo)
+    with report.phase("verify the remote's state"):
+        sealed_state.verify_incoming(repo, remote_tip)  # before anything is planned or written
     with report.phase("merge"):
         integration = steps.plan(repo, remote_tip, choose)
         steps.apply(repo, integration, report)
+    if remote_tip is not None:
+        sealed_state.remember(repo, remote_tip)
     if integration.writes:
         with report.phase("map project folders"):
             arrange.arrange_repo(repo, report)

@@ -26,6 +26,7 @@ from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.paths import current
 from git_claude_sync.remote import urls
+from git_claude_sync.remote.freshness import Freshness
 from git_claude_sync.remote.transfer import Remote
 
 KEY_FILE_ENV = "CLAUDE_SYNC_KEY_FILE"
@@ -49,7 +50,10 @@ class Helper:
     @property
     def remote(self) -> Remote:
         if self._remote is None:
-            self._remote = Remote(urls.open_store(self.url), load_key, say=self._say)
+            seen = Freshness(current().seen_manifests_file, self.url)
+            self._remote = Remote(
+                urls.open_store(self.url), load_key, say=self._say, freshness=seen
+            )
         return self._remote
 
     def _say(self, message: str) -> None:
