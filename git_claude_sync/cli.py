@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 
 PROG = "git claude-sync"
 
@@ -48,13 +48,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except FatalError as err:
-            click.echo(f"git-claude-sync: {err}", err=True)
+            # An error may quote the remote: no escape sequence reaches the terminal.
+            click.echo(f"git-claude-sync: {printable(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except OSError as err:
             # A file that is not what it should be (a folder where a file belongs, no
             # permission): a case nobody foresaw, but still one line naming the file.
             where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"git-claude-sync: {where}{err.strerror or err}", err=True)
+
+            click.echo(f"git-claude-sync: {printable(f'{where}{err.strerror or err}')}", err=True)
             ctx.exit(1)
 
 

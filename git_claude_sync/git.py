@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 
 if TYPE_CHECKING:
     import pygit2
@@ -134,7 +134,7 @@ def cause(stderr: bytes) -> str:
         )
     meaningful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
     picked = list(dict.fromkeys(meaningful))[:_CAUSE_LINES] or lines[-1:]
-    detail = scrub("; ".join(picked)) if picked else "no message"
+    detail = printable(scrub("; ".join(picked))) if picked else "no message"
     return detail if len(detail) <= _CAUSE_CHARS else detail[: _CAUSE_CHARS - 1] + "…"
 
 
@@ -825,7 +825,8 @@ class Git:
         since: float | None = None,
     ) -> list[LogEntry]:
         """Commits reachable from ``ref``, newest first, each with the files it changed."""
-        args = ["log", "--format=%x01%H %P%x00%at%x00%an%x00%s", "--raw", "-z"]
+        trailer = "%(trailers:key=Claude-Sync-State,valueonly,separator=%x20)"
+        args = ["log", f"--format=%x01%H %P%x00%at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
         args += ["--no-renames", "--no-abbrev"]
         if limit is not None:
             args.append(f"-n{limit}")
@@ -834,12 +835,13 @@ class Git:
         out = self.run([*args, ref, "--", *paths]).stdout
         entries = []
         for chunk in out.split(b"\x01")[1:]:
-            ids, at, author, rest = chunk.split(b"\0", 3)
+            ids, at, author, seal, rest = chunk.split(b"\0", 4)
             subject, _, records = rest.partition(b"\0")
             commit, *parents = ids.decode().split()
             entry = LogEntry(
                 commit, parents, float(at), author.decode("utf-8", "replace"), subject.decode(), []
             )
+            entry.seal = seal.decode("ascii", "replace").strip()
             fields = records.lstrip(b"\n").split(b"\0")
             for i in range(0, len(fields) - 1, 2):
                 meta = fields[i].split()
@@ -938,6 +940,7 @@ class LogEntry:
     author: str
     subject: str
     changes: list[tuple[str, str, bytes]]  # (old blob id, new blob id, path); zeros: none
+    seal: str = ""  # the sealed state's base64 (docs/spec/state.md); empty: unsealed
 
 
 class IndexBlobs:

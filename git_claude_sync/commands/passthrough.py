@@ -6,18 +6,15 @@ otherwise, i.e. ciphertext) unless ``--no-textconv`` is given.  What git stores
 stays ciphertext.  A blob named by its id alone has no path, so no textconv:
 ``git cat-file --textconv REV:PATH`` reads one too.
 
-Commands that make commits are refused: a commit git makes carries no sealed
-state (docs/spec/state.md), so every other machine would refuse it.
+Commits git makes here carry no sealed state: once git is done, they are
+sealed (engine/sealed_state.after_plain_git, docs/spec/state.md), so other
+machines accept them; commits it brought from the remote are checked instead.
 """
 
 from __future__ import annotations
 
+from git_claude_sync.engine import sealed_state
 from git_claude_sync.engine.sync_repo import open_repo
-from git_claude_sync.errors import FatalError
-
-# git subcommands that make commits on the branch.
-COMMITTING = frozenset({"commit", "merge", "cherry-pick", "revert", "rebase", "am", "pull"})
-_TAKES_VALUE = frozenset({"-c", "-C", "--git-dir", "--work-tree", "--namespace"})
 
 
 def with_textconv(args: list[str]) -> list[str]:
@@ -26,26 +23,9 @@ def with_textconv(args: list[str]) -> list[str]:
     return args
 
 
-def subcommand(args: list[str]) -> str | None:
-    """The git subcommand in ``args``, past git's own options."""
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in _TAKES_VALUE:
-            skip = True
-        elif not arg.startswith("-"):
-            return arg
-    return None
-
-
 def run(args: list[str]) -> int:
-    name = subcommand(args)
-    if name in COMMITTING:
-        raise FatalError(
-            f"'git {name}' is refused on the sync repo: its commits would not be sealed "
-            "(docs/spec/state.md) and every other machine would refuse them; changes are "
-            "committed by 'git claude-sync push'"
-        )
     repo = open_repo()
-    return repo.git.passthrough(with_textconv(args))
+    before = repo.git.rev("HEAD")
+    code = repo.git.passthrough(with_textconv(args))
+    sealed_state.after_plain_git(repo, before)
+    return code

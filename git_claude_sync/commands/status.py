@@ -24,7 +24,7 @@ from git_claude_sync.claude import file_merge, selection, settings_hooks
 from git_claude_sync.crypto import keyring
 from git_claude_sync.crypto.codec import format_fingerprint
 from git_claude_sync.crypto.keyring import adopt_hint
-from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, steps
+from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, sealed_state, steps
 from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
@@ -126,13 +126,18 @@ def _gather(fetch: bool) -> Status:
     report = Report(0)
     with sync_lock(layout):
         fetched: bool | None = None
-        error = None
+        error = refused = None
         if fetch:
             try:
                 steps.fetch(repo)
                 fetched = True
             except FatalError as err:
                 fetched, error = False, str(err)
+        if fetched:
+            try:  # what pull would refuse is not shown as changes to pull
+                sealed_state.verify_incoming(repo, git.rev(REMOTE_REF))
+            except FatalError as err:
+                refused = str(err)
         state = steps.load_state(repo)
         remote_tip = git.rev(REMOTE_REF)
         preview = steps.preview(repo, report, remote_tip)
@@ -177,6 +182,8 @@ def _gather(fetch: bool) -> Status:
     )
     if fetched is False:
         status.attention.append(f"remote unreachable ({error})")
+    if refused is not None:
+        status.attention.append(f"pull would refuse the remote: {refused}")
     if moved:
         assert remote_id is not None
         status.attention.append(

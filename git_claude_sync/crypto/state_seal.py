@@ -100,6 +100,15 @@ def make_commit(key: codec.Key, state: State) -> bytes:
     return commit_object(state, seal(key, state))
 
 
+def open_seal(keys: Opener, sealed: bytes) -> State:
+    """The state inside a seal alone, for display: it does not check the commit around it."""
+    try:
+        blob = base64.b64decode(sealed, validate=True)
+    except (binascii.Error, ValueError):
+        raise Tampered("its state seal is not base64") from None
+    return parse_payload(keys.decrypt(STATE_PATH, blob))
+
+
 def open_commit(keys: Opener, raw: bytes) -> Sealed | None:
     """The state ``raw`` (a commit object) carries; None if it carries no seal.
 
@@ -111,15 +120,10 @@ def open_commit(keys: Opener, raw: bytes) -> Sealed | None:
     if not last.startswith(TRAILER) or not raw.endswith(b"\n"):
         return None
     sealed = last[len(TRAILER) :]
-    try:
-        blob = base64.b64decode(sealed, validate=True)
-    except (binascii.Error, ValueError):
-        raise Tampered("its state seal is not base64") from None
-    plain = keys.decrypt(STATE_PATH, blob)  # CodecError: Tampered or WrongKey
-    state = parse_payload(plain)
+    state = open_seal(keys, sealed)  # CodecError: Tampered or WrongKey
     if commit_object(state, sealed) != raw:
         raise Tampered("the commit differs from the state it seals")
-    return Sealed(state, codec.parse_header(blob).key_id)
+    return Sealed(state, codec.parse_header(base64.b64decode(sealed)).key_id)
 
 
 def seal_key_id(raw: bytes) -> bytes | None:

@@ -18,8 +18,10 @@ first sealed commit starts the chain and nothing unsealed follows it.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from git_claude_sync.crypto import codec, keyring, state_seal
 from git_claude_sync.crypto.codec import Key
@@ -28,7 +30,7 @@ from git_claude_sync.crypto.state_seal import Sealed, State
 from git_claude_sync.engine.remote_key import RemoteKeyMoved
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import CodecError, FatalError, WrongKey
-from git_claude_sync.git import REMOTE_REF, Git
+from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, LogEntry
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui.report import show_path
@@ -91,6 +93,27 @@ def read_states(git: Git, keys: Keyring, commits: list[str]) -> dict[str, Sealed
         except CodecError:
             found[oid] = None
     return found
+
+
+# Commits made before sealing name their machine in the author: "git-claude-sync (NAME)".
+_LEGACY_AUTHOR = re.compile(r"\((.+)\)$")
+_keyrings: dict[Path, Keyring] = {}
+
+
+def machine_of(git: Git, entry: LogEntry) -> str:
+    """The machine that made a commit, for display: the one its seal names (older
+    commits: their author's), printable whatever it holds."""
+    if entry.seal:
+        key_file = Layout.of_git_dir(git.git_dir).key_file
+        if key_file not in _keyrings:
+            _keyrings[key_file] = keyring.keyring_for(key_file)
+        try:
+            name = state_seal.open_seal(_keyrings[key_file], entry.seal.encode()).machine
+            return show_path(name.encode("utf-8", "surrogateescape"))
+        except CodecError:
+            return "?"
+    match = _LEGACY_AUTHOR.search(entry.author)
+    return show_path((match.group(1) if match else entry.author or "?").encode())
 
 
 # -- remembering ---------------------------------------------------------------------
@@ -257,6 +280,61 @@ def _what_changes(git: Git, commit: str, parent: str | None) -> str:
     return ", ".join(said[:5]) + more
 
 
+# -- commits made here with plain git ---------------------------------------------------
+
+
+def after_plain_git(repo: SyncRepo, before: str | None) -> None:
+    """After ``git claude-sync git ARGS``: seal the commits that command made here.
+
+    A commit git made on this machine (``commit``, ``merge``, ``rebase``...) becomes a
+    sealed commit of the same tree, in the same order, with a subject that quotes
+    nothing of its message.  Commits it brought from the remote (a plain ``fetch``
+    then ``merge``) are not this machine's: they are checked as a pull would, and
+    never sealed here, so plain git cannot launder the remote's commits.
+    """
+    git = repo.git
+    head = git.rev("HEAD")
+    if head is None or head == before:
+        return
+    seen = load_seen(repo.layout)
+    base = [c for c in (before, seen.commit if seen else None) if c]
+    remote = git.rev(REMOTE_REF)
+    local = git.new_commits(head, [*base, remote] if remote else base)
+    foreign = [c for c in git.new_commits(head, base) if c not in set(local)]
+    if foreign and seen is not None:
+        try:
+            _check_new(repo, foreign, "")
+        except StateRefused as err:
+            raise StateRefused(
+                f"{err} (merged with plain git: undo it with "
+                f"'git claude-sync git reset --hard {before[:12] if before else 'HEAD~'}')"
+            ) from None
+    if not local:
+        return
+    keys = _keys(repo)
+    raws = git.read_blobs(local)
+    made: dict[str, str] = {}
+    for commit in local:  # parents first
+        raw = raws[commit]
+        parents = _parents(raw)
+        rebased = [made.get(p, p) for p in parents]
+        try:
+            sealed = state_seal.open_commit(keys, raw)
+        except CodecError:
+            sealed = None
+        if sealed is not None and rebased == parents:
+            made[commit] = commit
+            continue
+        what = "merge made with git" if len(parents) > 1 else "commit made with git"
+        made[commit] = make(repo, _tree(raw), rebased, what)
+    if made[head] != head:
+        git.update_ref(LOCAL_REF, made[head], head)
+
+
+def _tree(raw: bytes) -> str:
+    return raw.split(b"\n", 1)[0].removeprefix(b"tree ").decode()
+
+
 # -- what leaves -----------------------------------------------------------------------
 
 
@@ -279,7 +357,7 @@ def verify_outgoing(repo: SyncRepo, tip: str, remote_tip: str | None, key: Key) 
         parents = _parents(raws[commit])
         if any(p in sealed_ids or _counter(repo.git, keys, p) for p in parents):
             raise FatalError(
-                f"refusing to push: commit {commit[:12]} was made with plain git, not by "
-                "git-claude-sync, so other machines would refuse it; undo it with "
+                f"refusing to push: commit {commit[:12]} is not sealed, so other machines "
+                "would refuse it; undo it with "
                 f"'git claude-sync git reset --soft {parents[0][:12]}' and push again"
             )

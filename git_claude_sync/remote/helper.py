@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 from git_claude_sync.machine.paths import current
 from git_claude_sync.remote import urls
 from git_claude_sync.remote.freshness import Freshness
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         Helper(args[1], sys.stdin.buffer, sys.stdout.buffer).run()
     except FatalError as err:
-        sys.stderr.write(f"git-claude-sync: {err}\n")
+        sys.stderr.write(f"git-claude-sync: {printable(str(err))}\n")
         sys.exit(1)
     except BrokenPipeError:
         sys.exit(1)

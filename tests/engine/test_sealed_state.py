@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -212,26 +213,33 @@ def test_a_deleted_branch_is_refused(synced: tuple[Machine, Machine]) -> None:
     _refused(b, "branch is gone")
 
 
-def test_a_plain_git_commit_through_the_passthrough_is_refused(
+def test_a_plain_git_commit_is_sealed_before_it_leaves(synced: tuple[Machine, Machine]) -> None:
+    a, b = synced
+    b.write("CLAUDE.md", b"# rules, edited by hand\n")
+    b.run("git", "add", "-A")
+    b.run("git", "commit", "-q", "-m", "secret-word in my own message")
+    b.run("push")
+    raw = git_plain(*_remote(a), "cat-file", "commit", "main")
+    assert raw.splitlines()[-1].startswith(b"Claude-Sync-State: ")
+    assert b"secret-word" not in raw and b"claude-sync <claude-sync@invalid>" in raw
+    a.run("pull")
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"# rules, edited by hand\n"
+
+
+def test_plain_git_cannot_launder_the_remotes_unsealed_commit(
     synced: tuple[Machine, Machine],
 ) -> None:
-    _a, b = synced
-    head = b.git("rev-parse", "main").stdout
-    proc = b.run("git", "commit", "--allow-empty", "-m", "x", check=False)
-    assert proc.returncode != 0
-    assert "sealed" in proc.stderr and "git claude-sync push" in proc.stderr
-    assert b.git("rev-parse", "main").stdout == head
-
-
-def test_a_plain_git_commit_is_not_pushed(synced: tuple[Machine, Machine]) -> None:
+    """A plain ``git fetch`` + ``git merge`` of a tampered remote is named at once, and
+    the commit is never sealed here: other machines go on refusing it."""
     a, b = synced
-    b.write("CLAUDE.md", b"# rules, edited\n")
+    _commit_on_remote(a, {b"settings.json": None})
+    b.run("git", "fetch", "-q", "origin")
+    proc = b.run("git", "merge", "-q", "--no-edit", "origin/main", check=False)
+    assert proc.returncode != 0 and "deletes settings.json" in proc.stderr, proc.stderr
+    assert "git reset --hard" in proc.stderr
+    b.write("CLAUDE.md", b"# more\n")
     b.run("push")
-    b.git("--work-tree", str(b.claude), "commit", "-q", "--allow-empty", "-m", "by hand")
-    remote_tip = _rgit(a, "rev-parse", "main")
-    proc = b.run("push", check=False)
-    assert proc.returncode != 0 and "made with plain git" in proc.stderr
-    assert _rgit(a, "rev-parse", "main") == remote_tip
+    _refused(a, "deletes settings.json", "not sealed")
 
 
 def test_states_chain_across_machines_and_merges(synced: tuple[Machine, Machine]) -> None:
@@ -247,3 +255,56 @@ def test_states_chain_across_machines_and_merges(synced: tuple[Machine, Machine]
         assert identity == "claude-sync <claude-sync@invalid>"
         assert message.splitlines()[-1].startswith("Claude-Sync-State: ")
     assert (a.claude / "todos/b.json").exists() and (b.claude / "todos/a.json").exists()
+
+
+def test_history_made_before_sealing_keeps_working(machine_a: Machine, machine_b: Machine) -> None:
+    """An older version's unsealed commits are accepted; the first sealed one starts the
+    chain, and nothing unsealed may follow it."""
+    a, b = machine_a, machine_b
+    a.write("settings.json", b'{"model": "opus"}\n')
+    a.run("init")
+    work = ("--work-tree", str(a.claude))
+    a.git(*work, "add", "-A")
+    old = ("-c", "user.name=git-claude-sync (oldbox)", "-c", "user.email=git-claude-sync@oldbox")
+    a.git(*work, *old, "commit", "-q", "-m", "oldbox: 1 added, 0 changed, 0 deleted")
+    a.git("push", "-q", "origin", "main")
+    b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file))
+    assert (b.claude / "settings.json").read_bytes() == b'{"model": "opus"}\n'
+
+    a.write("CLAUDE.md", b"# rules\n")
+    a.run("push")  # the first sealed commit
+    b.run("pull")
+    assert (b.claude / "CLAUDE.md").read_bytes() == b"# rules\n"
+    log = b.run("log").stdout
+    assert "oldbox" in log and "claude-sync" not in log.split("\n")[0]
+
+    _commit_on_remote(a, {b"CLAUDE.md": None})
+    _refused(b, "deletes CLAUDE.md", "not sealed")
+
+
+def test_status_names_a_refused_remote_and_log_names_machines(
+    synced: tuple[Machine, Machine],
+) -> None:
+    a, b = synced
+    machine = re.search(r"^machine = '([^']*)'", (a.tool_home / "config.toml").read_text(), re.M)
+    assert machine is not None
+    assert machine.group(1) in b.run("log").stdout
+    _commit_on_remote(a, {b"settings.json": None})
+    proc = b.run("status", check=False)
+    assert "pull would refuse the remote" in proc.stdout + proc.stderr
+    assert "deletes settings.json" in proc.stdout + proc.stderr
+
+
+def test_the_remotes_own_messages_reach_the_terminal_escaped(
+    synced: tuple[Machine, Machine],
+) -> None:
+    a, b = synced
+    hook = a.default_remote / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\nprintf '\\033]0;owned\\007\\033[31mdenied\\302\\233by host\\n' >&2\nexit 1\n"
+    )
+    hook.chmod(0o755)
+    b.write("CLAUDE.md", b"# edited\n")
+    proc = b.run("push", check=False)
+    assert proc.returncode != 0 and "denied" in proc.stderr
+    assert not any(c in proc.stderr for c in "\x1b\x07\x9b"), repr(proc.stderr)
