@@ -136,6 +136,8 @@ def _gather(fetch: bool) -> Status:
         if fetched:
             try:  # what pull would refuse is not shown as changes to pull
                 sealed_state.verify_incoming(repo, git.rev(REMOTE_REF))
+            except remote_key.RemoteKeyMoved:
+                pass  # reported below, with how to get the key
             except FatalError as err:
                 refused = str(err)
         state = steps.load_state(repo)

@@ -26,7 +26,7 @@ from pathlib import Path
 from git_claude_sync.crypto import codec, keyring, state_seal
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.crypto.keyring import Keyring
-from git_claude_sync.crypto.state_seal import Sealed, State
+from git_claude_sync.crypto.state_seal import State
 from git_claude_sync.engine.remote_key import RemoteKeyMoved
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import CodecError, FatalError, WrongKey
@@ -84,17 +84,6 @@ def _counter(git: Git, keys: Keyring, commit: str) -> int:
     return sealed.state.counter if sealed else 0
 
 
-def read_states(git: Git, keys: Keyring, commits: list[str]) -> dict[str, Sealed | None]:
-    """The state each commit carries (None: unsealed); for display, never for trust."""
-    found: dict[str, Sealed | None] = {}
-    for oid, raw in git.iter_blobs(commits):
-        try:
-            found[oid] = state_seal.open_commit(keys, raw)
-        except CodecError:
-            found[oid] = None
-    return found
-
-
 # Commits made before sealing name their machine in the author: "git-claude-sync (NAME)".
 _LEGACY_AUTHOR = re.compile(r"\((.+)\)$")
 _keyrings: dict[Path, Keyring] = {}
@@ -129,6 +118,9 @@ def load_seen(layout: Layout) -> Seen | None:
 def remember(repo: SyncRepo, commit: str, key: Key | None = None) -> None:
     """Record ``commit`` (verified, or made and sent here under ``key``) as the newest
     state seen."""
+    seen = load_seen(repo.layout)
+    if seen is not None and seen.commit == commit:
+        return  # a no-change fetch: spare the fsync
     counter = _counter(repo.git, _keys(repo, key), commit)
     text = f'[{{"commit": "{commit}", "counter": {counter}}}]\n'
     files.atomic_write(repo.layout.seen_state_file, text.encode())
@@ -151,6 +143,8 @@ def verify_incoming(repo: SyncRepo, remote_tip: str | None) -> None:
         if remote_tip is not None:
             known = [c for c in (repo.git.rev("HEAD"), seen.commit if seen else None) if c]
             _check_new(repo, repo.git.new_commits(remote_tip, known), remote_tip)
+    except RemoteKeyMoved:
+        raise  # not tampering: the remote is under a key this machine lacks (status says so)
     except FatalError:
         # The remote-tracking ref goes back to what last passed: nothing acts on the rest.
         if seen is not None and repo.git.rev(seen.commit) is not None:
