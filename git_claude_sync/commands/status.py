@@ -84,6 +84,8 @@ class Status:
     hook_log: str
     hook_failure: str | None
     color_ui: str | None = None  # git's color.ui, for the text output
+    # The newest state each machine made, as this machine knows (docs/spec/state.md).
+    machines: list[sealed_state.MachineState] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
 
     @property
@@ -181,6 +183,7 @@ def _gather(fetch: bool) -> Status:
         hook_log=str(layout.log_file),
         hook_failure=settings_hooks.last_hook_failure(layout.log_file),
         color_ui=git.config_get("color.ui"),
+        machines=sealed_state.last_states(repo),
     )
     if fetched is False:
         status.attention.append(f"remote unreachable ({error})")
@@ -229,6 +232,10 @@ def _as_json(s: Status) -> dict[str, Any]:
         },
         "last_push": jsonout.when(s.last_push),
         "last_pull": jsonout.when(s.last_pull),
+        "machines": [
+            {"machine": m.machine, "state": m.counter, "at": jsonout.when(m.time)}
+            for m in s.machines
+        ],
         "to_push": [paths(p) for p in s.to_push],
         "to_pull": [paths(p) for p in s.to_pull],
         "changed_on_both": [paths(p) for p in s.both],
@@ -276,6 +283,9 @@ def _as_text(s: Status) -> None:
     _row("Remote", f"{s.remote_url}  [{note}]")
     _row("Last push", _ago(s.last_push))
     _row("Last pull", _ago(s.last_pull))
+    if s.machines:
+        seen = "; ".join(f"{m.machine} {_ago(m.time)} (state {m.counter})" for m in s.machines)
+        _row("Machines' last", seen)
     _row("To push", plural(len(s.to_push), "file") if s.to_push else "nothing")
     if s.mass_deletion:
         _row("Refused", f"push would delete {plural(len(s.mass_deletion), 'file')} everywhere")

@@ -105,6 +105,37 @@ def machine_of(git: Git, entry: LogEntry) -> str:
     return show_path((match.group(1) if match else entry.author or "?").encode())
 
 
+@dataclass(frozen=True)
+class MachineState:
+    machine: str
+    counter: int
+    time: int
+
+
+def last_states(repo: SyncRepo, limit: int = 300) -> list[MachineState]:
+    """The newest state each machine made in this machine's history (its last
+    ``limit`` commits), newest first: how a person notices a machine withheld from.
+
+    Display only: names printable, seals opened without checking their commits."""
+    git = repo.git
+    head = git.rev("HEAD")
+    if head is None:
+        return []
+    keys = _keys(repo)
+    found: dict[str, MachineState] = {}
+    for entry in git.log(head, limit=limit):
+        if not entry.seal:
+            continue
+        try:
+            state = state_seal.open_seal(keys, entry.seal.encode())
+        except CodecError:
+            continue
+        name = show_path(state.machine.encode("utf-8", "surrogateescape"))
+        if name not in found:
+            found[name] = MachineState(name, state.counter, state.time)
+    return sorted(found.values(), key=lambda m: -m.counter)
+
+
 # -- remembering ---------------------------------------------------------------------
 
 

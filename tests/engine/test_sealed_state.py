@@ -9,6 +9,7 @@ branch exactly as before.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -289,6 +290,14 @@ def test_status_names_a_refused_remote_and_log_names_machines(
     machine = re.search(r"^machine = '([^']*)'", (a.tool_home / "config.toml").read_text(), re.M)
     assert machine is not None
     assert machine.group(1) in b.run("log").stdout
+    shown = b.run("status", check=False).stdout
+    assert "Machines' last" in shown and f"{machine.group(1)} " in shown
+    doc = json.loads(b.run("status", "--json", check=False).stdout)
+    assert doc["machines"][0] == {
+        "machine": machine.group(1),
+        "state": 3,  # A's first push, then two more
+        "at": doc["machines"][0]["at"],
+    }
     _commit_on_remote(a, {b"settings.json": None})
     proc = b.run("status", check=False)
     assert "pull would refuse the remote" in proc.stdout + proc.stderr
