@@ -788,6 +788,11 @@ class Git:
         """Write a commit object exactly as given (its bytes are the sealed state's); its id."""
         return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
 
+    def now(self) -> int:
+        """The time git would stamp a commit with (seconds; honours GIT_COMMITTER_DATE)."""
+        ident = self.out(["var", "GIT_COMMITTER_IDENT"]).split()
+        return int(ident[-2])
+
     def new_commits(self, tip: str, known: Sequence[str]) -> list[str]:
         """Commits reachable from ``tip`` and from none of ``known``, parents first."""
         exclude = [f"^{k}" for k in known]

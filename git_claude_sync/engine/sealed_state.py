@@ -19,7 +19,6 @@ first sealed commit starts the chain and nothing unsealed follows it.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +64,7 @@ def make(repo: SyncRepo, tree: str, parents: list[str], what: str, key: Key | No
         parents=tuple(parents),
         counter=counter,
         machine=repo.config.machine,
-        time=int(time.time()),
+        time=repo.git.now(),
         subject=SUBJECT_PREFIX + what,
     )
     return repo.git.store_commit(state_seal.make_commit(key or repo.key, state))
