@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from git_claude_sync import __version__
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 
 PROG = "git claude-sync"
 
@@ -56,13 +56,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except FatalError as err:
-            click.echo(f"git-claude-sync: {err}", err=True)
+            # An error may quote the remote: no escape sequence reaches the terminal.
+            click.echo(f"git-claude-sync: {printable(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except OSError as err:
             # A file that is not what it should be (a folder where a file belongs, no
             # permission): a case nobody foresaw, but still one line naming the file.
             where = f"{err.filename}: " if err.filename else ""
-            click.echo(f"git-claude-sync: {where}{err.strerror or err}", err=True)
+
+            click.echo(f"git-claude-sync: {printable(f'{where}{err.strerror or err}')}", err=True)
             ctx.exit(1)
 
 
@@ -253,6 +255,14 @@ def init(
     )
 
 
+_accept_rollback = click.option(
+    "--accept-rollback",
+    is_flag=True,
+    help="Accept a remote that went back to an older state, lost its branch or was replaced "
+    "(refused otherwise: docs/spec/state.md); new commits must still be sealed.",
+)
+
+
 @cli.command()
 @click.option(
     "--all",
@@ -271,6 +281,7 @@ def init(
     help="Send deletions even when they are most of what is synced (refused otherwise: an "
     "emptied or reinstalled Claude directory would delete everything everywhere).",
 )
+@_accept_rollback
 @_ours
 @_theirs
 @_dry_run
@@ -280,6 +291,7 @@ def push(
     renormalize: bool,
     prune: bool,
     allow_mass_delete: bool,
+    accept_rollback: bool,
     dry_run: bool,
     verbose: bool,
     quiet: bool,
@@ -301,6 +313,7 @@ def push(
         renormalize=renormalize,
         prune=prune,
         allow_mass_delete=allow_mass_delete,
+        accept_rollback=accept_rollback,
         dry_run=dry_run,
         verbosity=_verbosity(verbose, quiet),
         policy=policy,
@@ -308,12 +321,15 @@ def push(
 
 
 @cli.command()
+@_accept_rollback
 @_ours
 @_theirs
 @_dry_run
 @_verbose
 @_quiet
-def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -> None:
+def pull(
+    accept_rollback: bool, dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None
+) -> None:
     """Bring other machines' changes into the Claude directory.
 
     Every incoming file is authenticated before any is written; each is
@@ -327,7 +343,12 @@ def pull(dry_run: bool, verbose: bool, quiet: bool, policy: str | None = None) -
     """
     from git_claude_sync.commands import pull as command
 
-    command.run(dry_run=dry_run, verbosity=_verbosity(verbose, quiet), policy=policy)
+    command.run(
+        dry_run=dry_run,
+        verbosity=_verbosity(verbose, quiet),
+        policy=policy,
+        accept_rollback=accept_rollback,
+    )
 
 
 _json = click.option(

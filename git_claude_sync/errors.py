@@ -7,6 +7,19 @@ never contain file contents: only paths, counts, fingerprints and advice.
 
 from __future__ import annotations
 
+# C0, DEL and C1 controls (U+009B is a CSI to some terminals).  ui/report.py keeps
+# the same table for names: it imports nothing, this module imports nothing either.
+_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0x20), *range(0x7F, 0xA0)]} | {
+    0x0A: "\\n",
+    0x09: "\\t",
+}
+
+
+def printable(text: str) -> str:
+    """A message that may quote the remote (git's stderr, a name): printed with every
+    control character escaped, so no escape sequence reaches the terminal."""
+    return text.translate(_CONTROL)
+
 
 class FatalError(Exception):
     """An expected failure, reported as one line (``str(err)``)."""

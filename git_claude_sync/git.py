@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 
 if TYPE_CHECKING:
     import pygit2
@@ -138,7 +138,7 @@ def cause(stderr: bytes) -> str:
         )
     meaningful = [line for line in lines if not any(g in line.lower() for g in _GENERIC)]
     picked = list(dict.fromkeys(meaningful))[:_CAUSE_LINES] or lines[-1:]
-    detail = scrub("; ".join(picked)) if picked else "no message"
+    detail = printable(scrub("; ".join(picked))) if picked else "no message"
     return detail if len(detail) <= _CAUSE_CHARS else detail[: _CAUSE_CHARS - 1] + "…"
 
 
@@ -813,8 +813,19 @@ class Git:
         return [(ids[0], ids[1:]) for ids in (line.split() for line in out.splitlines()) if ids]
 
     def store_commit(self, raw: bytes) -> str:
-        """Write a commit object exactly as given (``git cat-file commit`` form); its id."""
+        """Write a commit object exactly as given (its bytes are the sealed state's); its id."""
         return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+
+    def now(self) -> int:
+        """The time git would stamp a commit with (seconds; honours GIT_COMMITTER_DATE)."""
+        ident = self.out(["var", "GIT_COMMITTER_IDENT"]).split()
+        return int(ident[-2])
+
+    def new_commits(self, tip: str, known: Sequence[str]) -> list[str]:
+        """Commits reachable from ``tip`` and from none of ``known``, parents first."""
+        exclude = [f"^{k}" for k in known]
+        out = self.out(["rev-list", "--topo-order", "--reverse", tip, *exclude])
+        return out.split()
 
     def update_ref(
         self, ref: str, new: str, old: str | None = None, *, create: bool = False
@@ -847,7 +858,8 @@ class Git:
         since: float | None = None,
     ) -> list[LogEntry]:
         """Commits reachable from ``ref``, newest first, each with the files it changed."""
-        args = ["log", "--format=%x01%H %P%x00%at%x00%an%x00%s", "--raw", "-z"]
+        trailer = "%(trailers:key=Claude-Sync-State,valueonly,separator=%x20)"
+        args = ["log", f"--format=%x01%H %P%x00%at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
         args += ["--no-renames", "--no-abbrev"]
         if limit is not None:
             args.append(f"-n{limit}")
@@ -856,12 +868,13 @@ class Git:
         out = self.run([*args, ref, "--", *paths]).stdout
         entries = []
         for chunk in out.split(b"\x01")[1:]:
-            ids, at, author, rest = chunk.split(b"\0", 3)
+            ids, at, author, seal, rest = chunk.split(b"\0", 4)
             subject, _, records = rest.partition(b"\0")
             commit, *parents = ids.decode().split()
             entry = LogEntry(
                 commit, parents, float(at), author.decode("utf-8", "replace"), subject.decode(), []
             )
+            entry.seal = seal.decode("ascii", "replace").strip()
             fields = records.lstrip(b"\n").split(b"\0")
             for i in range(0, len(fields) - 1, 2):
                 meta = fields[i].split()
@@ -1019,6 +1032,7 @@ class LogEntry:
     author: str
     subject: str
     changes: list[tuple[str, str, bytes]]  # (old blob id, new blob id, path); zeros: none
+    seal: str = ""  # the sealed state's base64 (docs/spec/state.md); empty: unsealed
 
 
 class IndexBlobs:

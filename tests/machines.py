@@ -158,3 +158,24 @@ def copy_corpus(dest: Path, corpus: Path, limit: int | None = None) -> int:
             if limit and count >= limit:
                 break
     return count
+
+
+def sealed_commit(bare: Path, key_file: Path, tree: str, parent: str, subject: str) -> str:
+    """A commit on ``bare`` sealed as another machine holding the key would make it
+    (docs/spec/state.md): for tests of what a key holder's bad content does."""
+    from git_claude_sync.crypto import codec, keyfile, state_seal
+
+    key = codec.Key(keyfile.decode(key_file.read_text(), key_file))
+    raw_parent = git_plain("--git-dir", str(bare), "cat-file", "commit", parent)
+    opened = state_seal.open_commit(key, raw_parent)
+    state = state_seal.State(
+        tree=tree,
+        parents=(parent,),
+        counter=state_seal.next_counter([opened.state.counter if opened else 0]),
+        machine="another",
+        time=1764390000,
+        subject=f"claude-sync: {subject}",
+    )
+    raw = state_seal.make_commit(key, state)
+    args = ["--git-dir", str(bare), "hash-object", "-t", "commit", "-w", "--stdin"]
+    return git_plain(*args, input=raw).decode().strip()

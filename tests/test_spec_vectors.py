@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from git_claude_sync import errors
-from git_claude_sync.crypto import keycode, keyfile
+from git_claude_sync.crypto import keycode, keyfile, state_seal
 from git_claude_sync.crypto.codec import HEADER_LEN, Key
 from git_claude_sync.errors import CodecError, FatalError
 from git_claude_sync.remote import store, transfer
@@ -34,7 +34,8 @@ from git_claude_sync.remote import store, transfer
 ROOT = Path(__file__).resolve().parent.parent
 VECTOR_DIR = ROOT / "docs" / "vectors"
 GENERATOR = VECTOR_DIR / "make_vectors.py"
-FILES = ("blob.json", "keycode.json", "bucket.json", "git-host.json")
+
+FILES = ("blob.json", "keycode.json", "bucket.json", "git-host.json", "state.json")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def _load(name: str) -> dict[str, Any]:
 BLOB = _load("blob.json")
 KEYCODE = _load("keycode.json")
 BUCKET = _load("bucket.json")
+STATE = _load("state.json")
 
 
 def _ids(vectors: list[dict[str, Any]]) -> list[str]:
@@ -321,6 +323,56 @@ def test_bucket_vectors_cover_the_required_cases() -> None:
 
 
 # --- the generator -----------------------------------------------------------------------
+
+
+# -- state.json -------------------------------------------------------------------------
+
+
+def _state(data: dict[str, Any]) -> state_seal.State:
+    return state_seal.State(
+        tree=data["tree"],
+        parents=tuple(data["parents"]),
+        counter=data["counter"],
+        machine=data["machine"],
+        time=data["time"],
+        subject=data["subject"],
+    )
+
+
+@pytest.mark.parametrize("vector", STATE["valid"], ids=_ids(STATE["valid"]))
+def test_state_seals_and_opens_exactly(vector: dict[str, Any]) -> None:
+    key = Key(bytes.fromhex(vector["key"]))
+    state = _state(vector["state"])
+    assert state.payload().hex() == vector["payload"]
+    assert state_seal.seal(key, state).decode() == vector["seal"]
+    raw = bytes.fromhex(vector["commit"])
+    assert state_seal.make_commit(key, state) == raw
+    assert hashlib.sha1(b"commit %d\0" % len(raw) + raw).hexdigest() == vector["commit_id"]
+    opened = state_seal.open_commit(key, raw)
+    assert opened is not None and opened.state == state and opened.key_id == key.key_id
+
+
+@pytest.mark.parametrize("vector", STATE["invalid"], ids=_ids(STATE["invalid"]))
+def test_state_invalid_fails(vector: dict[str, Any]) -> None:
+    key = Key(bytes.fromhex(vector["key"]))
+    raw = bytes.fromhex(vector["commit"])
+    if vector["error"] == "Unsealed":
+        assert state_seal.open_commit(key, raw) is None
+        return
+    with pytest.raises(getattr(errors, vector["error"])):
+        state_seal.open_commit(key, raw)
+
+
+@pytest.mark.parametrize("vector", STATE["chains"], ids=_ids(STATE["chains"]))
+def test_state_counter_rule(vector: dict[str, Any]) -> None:
+    assert state_seal.next_counter(vector["counters"]) == vector["counter"]
+
+
+def test_state_vectors_cover_the_required_cases() -> None:
+    names = {v["name"] for v in STATE["invalid"]}
+    assert {"plain_git", "other_tree", "other_parent", "wrong_key", "seal_changed"} <= names
+    assert STATE["path"] == state_seal.STATE_PATH.hex()
+    assert {c["name"] for c in STATE["chains"]} >= {"root", "merge", "after_unsealed"}
 
 
 def test_generator_does_not_import_the_implementation() -> None:

@@ -4,11 +4,12 @@ Run from the repository root:  ``.venv/bin/python docs/vectors/make_vectors.py``
 (``--out DIR`` writes the files elsewhere, to compare them with the committed ones).
 
 Written from the specifications alone -- ``blob.md``, ``keycode.md``,
-``bucket.md`` and ``git-host.md`` -- with nothing but the standard library,
-``cryptography`` (AES-GCM) and ``zstandard``: it does not import git-claude-sync,
-so the vectors check the implementation against the text, not against itself.
-Everything is fixed (keys, paths, plaintexts, and the salts, nonces and pack ids
-a writer would draw at random), so the output is byte-identical on every run with the same zstd.
+``bucket.md``, ``git-host.md`` and ``state.md`` -- with nothing but the standard
+library, ``cryptography`` (AES-GCM) and ``zstandard``: it does not import
+git-claude-sync, so the vectors check the implementation against the text, not
+against itself.  Everything is fixed (keys, paths, plaintexts, and the salts,
+nonces and pack ids a writer would draw at random), so the output is
+byte-identical on every run with the same zstd.
 Before writing, every vector is checked with this file's own readers: valid ones
 open, invalid ones fail with the error they name.
 """
@@ -409,6 +410,87 @@ def pack_file(objects: list[tuple[str, bytes]]) -> bytes:
         out += [bytes(head), zlib_stored(data)]
     body = b"".join(out)
     return body + hashlib.sha1(body).digest()
+
+
+# === state.md =========================================================================
+
+STATE_PATH = b"\x00state/commit"
+STATE_TRAILER = b"Claude-Sync-State: "
+STATE_IDENTITY = b"claude-sync <claude-sync@invalid>"
+STATE_MEMBERS = {"v", "tree", "parents", "counter", "machine", "time", "subject"}
+
+
+def state_payload(state: dict[str, Any]) -> bytes:
+    return json.dumps(state, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def state_commit(state: dict[str, Any], seal_b64: bytes) -> bytes:
+    out = b"tree " + state["tree"].encode() + b"\n"
+    for parent in state["parents"]:
+        out += b"parent " + parent.encode() + b"\n"
+    stamp = str(state["time"]).encode() + b" +0000"
+    out += b"author " + STATE_IDENTITY + b" " + stamp + b"\n"
+    out += b"committer " + STATE_IDENTITY + b" " + stamp + b"\n\n"
+    return out + state["subject"].encode() + b"\n\n" + STATE_TRAILER + seal_b64 + b"\n"
+
+
+def seal_state(key: bytes, state: dict[str, Any]) -> tuple[bytes, bytes]:
+    """(seal line value, commit object) for a state."""
+    seal_b64 = base64.b64encode(seal(key, STATE_PATH, state_payload(state)))
+    return seal_b64, state_commit(state, seal_b64)
+
+
+def is_oid(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) in (40, 64)
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def open_state(key: bytes, raw: bytes) -> dict[str, Any]:
+    """The state a commit carries; SpecError("Unsealed") if it carries none."""
+    last = raw.rstrip(b"\n").split(b"\n")[-1]
+    if not raw.endswith(b"\n") or not last.startswith(STATE_TRAILER):
+        raise SpecError("Unsealed", "no state line")
+    seal_b64 = last[len(STATE_TRAILER) :]
+    try:
+        blob = base64.b64decode(seal_b64, validate=True)
+    except binascii.Error:
+        raise SpecError("Tampered", "not base64") from None
+    plain = open_blob(key, STATE_PATH, blob)
+    try:
+        state = json.loads(plain.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise SpecError("Tampered", "not JSON") from None
+    if not isinstance(state, dict) or set(state) != STATE_MEMBERS or state["v"] != 1:
+        raise SpecError("Tampered", "members")
+
+    def integer(v: object) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    subject = state["subject"]
+    if not (
+        is_oid(state["tree"])
+        and isinstance(state["parents"], list)
+        and all(is_oid(p) for p in state["parents"])
+        and integer(state["counter"])
+        and state["counter"] >= 1
+        and integer(state["time"])
+        and state["time"] >= 0
+        and isinstance(state["machine"], str)
+        and isinstance(subject, str)
+        and subject
+        and "\n" not in subject
+    ):
+        raise SpecError("Tampered", "member types")
+    if state_commit(state, seal_b64) != raw:
+        raise SpecError("Tampered", "the commit differs from its state")
+    return state
+
+
+def next_counter(parent_counters: list[int]) -> int:
+    return 1 + max(parent_counters, default=0)
 
 
 # === the vectors: blob.json ==============================================================
@@ -1504,6 +1586,117 @@ def check_git_host(vectors: dict[str, Any]) -> None:
     for entry in vectors["objects"]:
         assert entry["blob"]["content"] == entry["data"]
         assert entry["ref"] == HOST_REF_PREFIX + entry["object"]
+# === the vectors: state.json ============================================================
+
+
+def state_vectors() -> dict[str, object]:
+    tree = git_oid("tree", b"100644 settings.json\0" + bytes(20))
+    first = {
+        "v": 1, "tree": tree, "parents": [], "counter": 1, "machine": "laptop",
+        "time": 1764390000, "subject": "claude-sync: 1 added, 0 changed, 0 deleted",
+    }  # fmt: skip
+    seal1, commit1 = seal_state(KEY_A, first)
+    c1 = git_oid("commit", commit1)
+    second = dict(first, parents=[c1], counter=2, machine="desk", time=1764390060,
+                  subject="claude-sync: 0 added, 1 changed, 0 deleted")  # fmt: skip
+    seal2, commit2 = seal_state(KEY_A, second)
+    c2 = git_oid("commit", commit2)
+    other = "ab" * 20
+    merge = dict(first, parents=[c2, other], counter=4, machine="laptop", time=1764390120,
+                 subject="claude-sync: merge")  # fmt: skip
+    sha256_state = dict(first, tree="cd" * 32, parents=["ef" * 32], counter=7,
+                        machine="gr\u00e9 \u2603", subject="claude-sync: merge")  # fmt: skip
+
+    def valid(name: str, description: str, state: dict[str, Any]) -> dict[str, object]:
+        seal_b64, raw = seal_state(KEY_A, state)
+        return {
+            "name": name, "description": description, "key": KEY_A.hex(), "state": state,
+            "payload": state_payload(state).hex(), "seal": seal_b64.decode(),
+            "commit": raw.hex(), "commit_id": git_oid("commit", raw),
+        }  # fmt: skip
+
+    def invalid(name: str, description: str, raw: bytes, error: str) -> dict[str, object]:
+        return {
+            "name": name, "description": description, "key": KEY_A.hex(),
+            "commit": raw.hex(), "error": error,
+        }  # fmt: skip
+
+    plain_git = (
+        b"tree " + tree.encode() + b"\nparent " + c1.encode() + b"\n"
+        b"author evil <e@x> 1764390100 +0000\ncommitter evil <e@x> 1764390100 +0000\n\nx\n"
+    )
+    replayed = commit2.replace(b"tree " + tree.encode(), b"tree " + ("00" * 20).encode())
+    dropped = commit2.replace(b"parent " + c1.encode(), b"parent " + other.encode())
+    redated = commit2.replace(b"1764390060 +0000", b"1764390061 +0000")
+    renamed = commit2.replace(b"claude-sync <claude-sync@invalid>", b"desk <me@desk>", 1)
+    flipped_seal = bytearray(commit2)
+    flipped_seal[-10] = ord("A") if flipped_seal[-10] != ord("A") else ord("B")
+    _, wrong_key = seal_state(KEY_B, second)
+    extra_header = commit2.replace(b"\n\n", b"\nencoding latin1\n\n", 1)
+    bad_counter = seal_state(KEY_A, dict(second, counter=0))[1]
+    return {
+        "path": STATE_PATH.hex(),
+        "valid": [
+            valid("first", "A first commit: no parents, counter 1.", first),
+            valid("second", "The next commit, from another machine: counter 2.", second),
+            valid("merge", "A merge of two parents whose counters were 2 and 3.", merge),
+            valid(
+                "sha256_ids",
+                "Ids of a SHA-256 repository (64 digits); a machine name outside ASCII.",
+                sha256_state,
+            ),
+        ],
+        "invalid": [
+            invalid("plain_git", "A commit made by plain git: no seal.", plain_git, "Unsealed"),
+            invalid("other_tree", "A seal replayed over another tree.", replayed, "Tampered"),
+            invalid(
+                "other_parent",
+                "A commit re-parented (a commit before it dropped, or a pair reordered).",
+                dropped,
+                "Tampered",
+            ),
+            invalid("other_time", "The commit's date changed by one second.", redated, "Tampered"),
+            invalid("other_identity", "The author changed.", renamed, "Tampered"),
+            invalid(
+                "seal_changed",
+                "One base64 digit of the seal changed.",
+                bytes(flipped_seal),
+                "Tampered",
+            ),  # fmt: skip
+            invalid("wrong_key", "Sealed under key B, opened with key A.", wrong_key, "WrongKey"),
+            invalid("extra_header", "An encoding header added.", extra_header, "Tampered"),
+            invalid("counter_zero", "A sealed state whose counter is 0.", bad_counter, "Tampered"),
+        ],
+        "chains": [
+            {"name": "root", "description": "No parents.", "counters": [], "counter": 1},
+            {"name": "linear", "description": "One parent at 5.", "counters": [5], "counter": 6},
+            {
+                "name": "merge",
+                "description": "Parents at 3 and 7.",
+                "counters": [3, 7],
+                "counter": 8,
+            },
+            {
+                "name": "after_unsealed",
+                "description": "The first sealed commit after history "
+                "made before sealing (an unsealed parent counts 0).",
+                "counters": [0],
+                "counter": 1,
+            },
+        ],  # fmt: skip
+    }
+
+
+def check_state(vectors: dict[str, Any]) -> None:
+    for v in vectors["valid"]:
+        key = bytes.fromhex(v["key"])
+        seal_b64, raw = seal_state(key, v["state"])
+        assert seal_b64.decode() == v["seal"] and raw.hex() == v["commit"], v["name"]
+        assert open_state(key, raw) == v["state"], v["name"]
+    for v in vectors["invalid"]:
+        expect_error(v["error"], open_state, bytes.fromhex(v["key"]), bytes.fromhex(v["commit"]))
+    for v in vectors["chains"]:
+        assert next_counter(v["counters"]) == v["counter"], v["name"]
 
 
 # === output ==============================================================================
@@ -1516,16 +1709,19 @@ def render(vectors: dict[str, object]) -> str:
 def build() -> dict[str, str]:
     """File name -> content of every vector file, each checked with the readers above."""
     blob, keycode, bucket = blob_vectors(), keycode_vectors(), bucket_vectors()
+    state = state_vectors()
     check_blob(blob)
     check_keycode(keycode)
     check_bucket(bucket)
     git_host = git_host_vectors(bucket)
     check_git_host(git_host)
+    check_state(state)
     return {
         "blob.json": render(blob),
         "keycode.json": render(keycode),
         "bucket.json": render(bucket),
         "git-host.json": render(git_host),
+        "state.json": render(state),
     }
 
 

@@ -15,7 +15,7 @@ from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.git import LogEntry
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import jsonout
-from git_claude_sync.ui.report import plural
+from git_claude_sync.ui.report import plural, show_text
 
 _ZERO = "0" * 40
 
@@ -49,7 +49,7 @@ def run(
             return
         entries = git.log(limit=None if machine else limit, since=since_time)
         if machine is not None:
-            entries = [e for e in entries if machine_of(e.author).lower() == machine.lower()]
+            entries = [e for e in entries if machine_of(git, e).lower() == machine.lower()]
             entries = entries[:limit] if limit is not None else entries
         known: dict[tuple[bytes, str], Session] = {
             (s.folder, s.sid): s for s in session_history.list_sessions(repo)
@@ -57,7 +57,7 @@ def run(
     sizes = git.blob_sizes(
         o for e in entries for old, new, _ in e.changes for o in (old, new) if o != _ZERO
     )
-    width = min(max([len(machine_of(e.author)) for e in entries] + [7]), 20)
+    width = min(max([len(machine_of(git, e)) for e in entries] + [7]), 20)
     syncs: list[dict[str, object]] = []
     for entry in entries:
         touched: dict[tuple[bytes, str], None] = {}
@@ -100,7 +100,7 @@ def run(
                 {
                     "commit": entry.commit,
                     "at": jsonout.when(entry.at),
-                    "machine": machine_of(entry.author),
+                    "machine": machine_of(git, entry),
                     "kind": _kind(entry),
                     "stored_bytes_delta": grown,
                     "sessions": by_session,
@@ -110,14 +110,16 @@ def run(
             continue
         size = f"{'+' if grown >= 0 else '-'}{show_size(abs(grown))}" if entry.changes else ""
         click.echo(
-            f"{show_time(entry.at)}  {machine_of(entry.author)[:width]:<{width}}  {size:>10}  "
-            f"{'; '.join(parts)}"
+            show_text(
+                f"{show_time(entry.at)}  {machine_of(git, entry)[:width]:<{width}}  {size:>10}  "
+                f"{'; '.join(parts)}"
+            )
         )
         if verbose:
             for folder, sid in touched:
                 session = known.get((folder, sid))
                 title = session.summary.title if session and session.summary.title else ""
-                click.echo(f"{'':18}{sid[:8]}  {title}")
+                click.echo(show_text(f"{'':18}{sid[:8]}  {title}"))
     if as_json:
         jsonout.emit("log", syncs=syncs)
     elif not entries:

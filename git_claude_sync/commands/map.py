@@ -16,6 +16,7 @@ from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import jsonout
+from git_claude_sync.ui.report import show_text
 
 
 def _target(path: str) -> str:
@@ -107,10 +108,10 @@ def list_rules(as_json: bool = False) -> None:
 def _show_folders(done: project_folders.Arranged, pending: bool = False) -> None:
     for old, new in done.moved:
         when = "at the next push or pull" if pending else "now, linked"
-        click.echo(f"  {old}: made here, into canonical folder {new} ({when})")
+        click.echo(show_text(f"  {old}: made here, into canonical folder {new} ({when})"))
     if done.linked:
         click.echo("Project folders here (local name -> canonical folder):")
         for local, canonical in sorted(done.linked.items()):
-            click.echo(f"  {local} -> {canonical}")
+            click.echo(show_text(f"  {local} -> {canonical}"))
     for canonical, why in sorted(done.unreachable.items()):
-        click.echo(f"  not reachable here: {canonical} ({why})")
+        click.echo(show_text(f"  not reachable here: {canonical} ({why})"))

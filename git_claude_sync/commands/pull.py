@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from git_claude_sync.engine import conflict_copies, steps, transaction
+from git_claude_sync.engine import conflict_copies, sealed_state, steps, transaction
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
 
-def run(*, dry_run: bool = False, verbosity: int = 1, policy: str | None = None) -> None:
+def run(
+    *,
+    dry_run: bool = False,
+    verbosity: int = 1,
+    policy: str | None = None,
+    accept_rollback: bool = False,
+) -> None:
     report = Report(verbosity)
     repo = open_repo()
     with sync_lock(repo.layout, on_wait=report.waiting):
+        if accept_rollback and not dry_run:
+            sealed_state.forget(repo.layout)  # what the remote serves next is accepted
         if dry_run:
             _dry_run(steps.preview(repo, report, steps.fetch(repo)), report)
         else:

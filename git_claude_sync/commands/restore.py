@@ -28,7 +28,7 @@ from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.lock import sync_lock
-from git_claude_sync.ui.report import plural, show_path
+from git_claude_sync.ui.report import plural, show_path, show_text
 
 
 def _source_commit(repo: SyncRepo, session: Session, history: session_history.History) -> str:
@@ -135,7 +135,11 @@ def run(session_id: str, at: str | None, force: bool) -> None:
             "(the newer one stays in history)."
         )
     if session.summary.cwd:
-        click.echo(f"  Resume it with: cd {session.summary.cwd} && claude --resume {session.sid}")
+        click.echo(
+            show_text(
+                f"  Resume it with: cd {session.summary.cwd} && claude --resume {session.sid}"
+            )
+        )
 
 
 def _write(repo: SyncRepo, head: str, contents: dict[bytes, bytes], force: bool) -> list[bytes]:

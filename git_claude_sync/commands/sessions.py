@@ -12,6 +12,7 @@ from git_claude_sync.engine.session_history import Session, show_size, show_time
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import jsonout
+from git_claude_sync.ui.report import show_text
 
 STATES = {
     "local": "here",
@@ -91,10 +92,12 @@ def run(
         f"{'MACHINE':<{machines}}  {'WHERE':<7}  TITLE"
     )
     for s in shown:
-        click.echo(
-            f"{s.sid[:8]:<8}  {s.project[:width]:<{width}}  {show_time(s.last_activity):<16}  "
-            f"{show_size(s.summary.size):>8}  {s.machine[:machines]:<{machines}}  "
-            f"{STATES[s.state]:<7}  {_fit(s.summary.title or '-', title_room)}"
+        click.echo(  # transcripts' text and names from the remote: no control characters
+            show_text(
+                f"{s.sid[:8]:<8}  {s.project[:width]:<{width}}  {show_time(s.last_activity):<16}  "
+                f"{show_size(s.summary.size):>8}  {s.machine[:machines]:<{machines}}  "
+                f"{STATES[s.state]:<7}  {_fit(s.summary.title or '-', title_room)}"
+            )
         )
     counts = {state: sum(1 for s in shown if s.state == state) for state in STATES}
     notes = []

@@ -25,7 +25,7 @@ from git_claude_sync.claude import file_merge, selection, settings_hooks
 from git_claude_sync.crypto import keyring
 from git_claude_sync.crypto.codec import format_fingerprint
 from git_claude_sync.crypto.keyring import adopt_hint
-from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, steps
+from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, sealed_state, steps
 from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
@@ -86,6 +86,8 @@ class Status:
     hook_log: str
     hook_failure: str | None
     color_ui: str | None = None  # git's color.ui, for the text output
+    # The newest state each machine made, as this machine knows (docs/spec/state.md).
+    machines: list[sealed_state.MachineState] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
 
     @property
@@ -141,13 +143,20 @@ def _gather(fetch: bool) -> Status:
     report = Report(0)
     with sync_lock(layout):
         fetched: bool | None = None
-        error = None
+        error = refused = None
         if fetch:
             try:
                 steps.fetch(repo)
                 fetched = True
             except FatalError as err:
                 fetched, error = False, str(err)
+        if fetched:
+            try:  # what pull would refuse is not shown as changes to pull
+                sealed_state.verify_incoming(repo, git.rev(REMOTE_REF))
+            except remote_key.RemoteKeyMoved:
+                pass  # reported below, with how to get the key
+            except FatalError as err:
+                refused = str(err)
         state = steps.load_state(repo)
         remote_tip = git.rev(REMOTE_REF)
         preview = steps.preview(repo, report, remote_tip)
@@ -189,10 +198,13 @@ def _gather(fetch: bool) -> Status:
         hook_log=str(layout.log_file),
         hook_failure=settings_hooks.last_hook_failure(layout.log_file),
         color_ui=git.config_get("color.ui"),
+        machines=sealed_state.last_states(repo),
     )
     if fetched is False:
         moved_away = error is not None and _key_moved(error)
         status.attention.append(error if error and moved_away else f"remote unreachable ({error})")
+    if refused is not None:
+        status.attention.append(f"pull would refuse the remote: {refused}")
     if moved:
         assert remote_id is not None
         status.attention.append(
@@ -236,6 +248,10 @@ def _as_json(s: Status) -> dict[str, Any]:
         },
         "last_push": jsonout.when(s.last_push),
         "last_pull": jsonout.when(s.last_pull),
+        "machines": [
+            {"machine": m.machine, "state": m.counter, "at": jsonout.when(m.time)}
+            for m in s.machines
+        ],
         "to_push": [paths(p) for p in s.to_push],
         "to_pull": [paths(p) for p in s.to_pull],
         "changed_on_both": [paths(p) for p in s.both],
@@ -285,6 +301,9 @@ def _as_text(s: Status) -> None:
     _row("Remote", f"{s.remote_url}  [{note}]")
     _row("Last push", _ago(s.last_push))
     _row("Last pull", _ago(s.last_pull))
+    if s.machines:
+        seen = "; ".join(f"{m.machine} {_ago(m.time)} (state {m.counter})" for m in s.machines)
+        _row("Machines' last", seen)
     _row("To push", plural(len(s.to_push), "file") if s.to_push else "nothing")
     if s.mass_deletion:
         _row("Refused", f"push would delete {plural(len(s.mass_deletion), 'file')} everywhere")

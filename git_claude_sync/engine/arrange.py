@@ -12,7 +12,7 @@ from __future__ import annotations
 from git_claude_sync.claude import project_folders
 from git_claude_sync.engine import session_history
 from git_claude_sync.engine.sync_repo import SyncRepo, configure
-from git_claude_sync.ui.report import Report
+from git_claude_sync.ui.report import Report, show_text
 
 
 def foreign_sessions(repo: SyncRepo) -> set[bytes]:
@@ -37,7 +37,9 @@ def arrange_repo(repo: SyncRepo, report: Report | None = None) -> project_folder
     configure(layout, repo.key, repo.config)
     if report is not None:
         for old, new in done.moved:
-            report.detail(f"  projects/{old} -> projects/{new} (canonical folder; linked)")
+            report.detail(
+                show_text(f"  projects/{old} -> projects/{new} (canonical folder; linked)")
+            )
         if done.rehomed:
             report.say(
                 f"Moved {done.rehomed} session(s) made here to the folder the new mapping gives."

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from git_claude_sync.crypto import codec
 from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import sealed_state
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
@@ -79,11 +80,9 @@ def listed(git: Git) -> list[tuple[bytes, bytes]]:
 
 
 def machine_of(git: Git, commit: str, path: bytes) -> str:
-    """The machine that last changed ``path`` in ``commit``'s history (commit author)."""
+    """The machine that last changed ``path`` in ``commit``'s history (its sealed state)."""
     entries = git.log(commit, [os.fsdecode(path)], limit=1)
-    author = entries[0].author if entries else ""
-    match = re.search(r"\((.+)\)$", author)
-    return match.group(1) if match else (author or "remote")
+    return sealed_state.machine_of(git, entries[0]) if entries else "remote"
 
 
 def keep_unwritten(

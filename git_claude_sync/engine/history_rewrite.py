@@ -3,9 +3,11 @@
 Every commit reachable from a tip is copied, oldest first, with each blob
 re-encrypted under the new key for its path (plaintext stays in memory), its
 parents replaced by their copies, and author, committer, dates and message
-kept.  The copy's message ends with a ``Rewritten-from: <old id>`` line: a
-machine that follows (``key use``) finds there the copy of the last commit it
-shares with the remote, and replays only its own commits on top
+kept.  The copy's message ends with a ``Rewritten-from: <old id>`` line (a
+sealed commit's copy is sealed anew under the new key, with the same counter,
+machine and time, and its one-line subject ends so instead): a machine that
+follows (``key use``) finds there the copy of the last commit it shares with
+the remote, and replays only its own commits on top
 (docs/spec/rotation.md, "Rewriting history").
 
 A ``Rewriter`` remembers what it copied, so rewriting again after the remote
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from git_claude_sync.crypto import codec
+from git_claude_sync.crypto import codec, state_seal
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.crypto.keyring import Keyring
 from git_claude_sync.errors import FatalError
@@ -46,6 +48,9 @@ class Rewriter:
         """One commit's copy: its tree re-encrypted, its parents' copies, its message
         marked with where it came from."""
         tree = self._rewrite_tree(commit)
+        sealed = state_seal.open_commit(self.old_keys, raw)
+        if sealed is not None:
+            return self._reseal(commit, sealed.state, tree, parents)
         header, _, message = raw.partition(b"\n\n")
         lines = [b"tree " + tree.encode()]
         lines += [b"parent " + self.commits[p].encode() for p in parents]
@@ -56,6 +61,21 @@ class Rewriter:
         body = b"\n".join(kept).rstrip(b"\n")
         message = body + b"\n\n" + TRAILER + commit.encode() + b"\n"
         return self.git.store_commit(b"\n".join(lines) + b"\n\n" + message)
+
+    def _reseal(self, commit: str, state: state_seal.State, tree: str, parents: list[str]) -> str:
+        """A sealed commit's copy, sealed under the new key with the same counter, machine
+        and time (docs/spec/state.md): the subject, the one free line a seal carries, ends
+        with where it came from."""
+        subject = state.subject.split(" " + TRAILER.decode())[0]
+        copy = state_seal.State(
+            tree=tree,
+            parents=tuple(self.commits[p] for p in parents),
+            counter=state.counter,
+            machine=state.machine,
+            time=state.time,
+            subject=f"{subject} {TRAILER.decode()}{commit}",
+        )
+        return self.git.store_commit(state_seal.make_commit(self.new_key, copy))
 
     def _rewrite_tree(self, commit: str) -> str:
         entries = self.git.ls_tree(commit)
@@ -95,6 +115,8 @@ def copies_named_in(git: Git, tip: str) -> dict[str, str]:
     for commit, raw in git.iter_blobs(commits):
         _header, _, message = raw.partition(b"\n\n")
         for line in message.split(b"\n"):
-            if line.startswith(TRAILER):
-                found[line[len(TRAILER) :].strip().decode()] = commit
+            # A trailer of its own, or the end of a sealed copy's subject.
+            at = line.find(TRAILER)
+            if at == 0 or (at > 0 and line[at - 1 : at] == b" "):
+                found[line[at + len(TRAILER) :].split()[0].decode()] = commit
     return found

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import KEY_LEN, Key
-from git_claude_sync.engine import history_rewrite, kept, steps, transaction
+from git_claude_sync.engine import history_rewrite, kept, sealed_state, steps, transaction
 from git_claude_sync.engine.remote_key import remote_key_id
 from git_claude_sync.engine.steps import Chooser
 from git_claude_sync.engine.sync_repo import KEYID_CONFIG, SyncRepo
@@ -37,8 +37,8 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
 from git_claude_sync.ui.report import Report
 
-# The body of a rotation commit whose history was re-encrypted too.
-HISTORY_REWRITTEN = "\n\nHistory re-encrypted under the new key (--rewrite-history)."
+# The subject's end for a rotation commit whose history was re-encrypted too.
+HISTORY_REWRITTEN = ", history re-encrypted (--rewrite-history)"
 
 # -- rotate ------------------------------------------------------------------------
 
@@ -68,15 +68,17 @@ def rotate(
         if head is None:
             return None
         old_keys = keyring.keyring_for(layout.key_file, repo.key)
-        message = f"{repo.config.machine}: rotate key to {new_key.fingerprint}"
+        what = f"rotate key to {new_key.fingerprint}"
         if rewrite_history:
             rewriter = rewriter or history_rewrite.Rewriter(git, old_keys, new_key)
             with report.phase("re-encrypt history"):
                 copy = rewriter.rewrite(head)
-            commit = git.commit_tree(git.tree_of(copy), [copy], message + HISTORY_REWRITTEN)
+            commit = sealed_state.make(
+                repo, git.tree_of(copy), [copy], what + HISTORY_REWRITTEN, key=new_key
+            )
             return transaction.Outgoing(commit, new_key, replaces=True)
         tree = reencrypt_tree(git, old_keys, new_key, head)
-        commit = git.commit_tree(tree, [head], message)
+        commit = sealed_state.make(repo, tree, [head], what, key=new_key)
         return transaction.Outgoing(commit, new_key, via=head)
 
     result = transaction.run(repo, report, send=True, choose=choose, reseal=reseal)
@@ -153,13 +155,17 @@ def adopt(repo: SyncRepo, report: Report, raw: bytes, choose: Chooser | None) ->
         copies = history_rewrite.copies_named_in(git, remote_tip) if remote_tip and not base else {}
         if copies:
             # The remote's history was rewritten: our commits it lacks are replayed
-            # on the copies of those it has, one by one.
+            # on the copies of those it has, one by one (each sealed anew), and the
+            # state this machine remembers is of the history that was replaced.
             rewriter = history_rewrite.Rewriter(git, old_keys, new_key, commits=copies)
             new_commit = rewriter.rewrite(head)
+            sealed_state.forget(layout)
         else:
             tree = reencrypt_tree(git, old_keys, new_key, head)
-            message = f"{repo.config.machine}: re-encrypt under key {new_key.fingerprint}"
-            new_commit = git.commit_tree(tree, [base] if base else [], message)
+            new_commit = sealed_state.make(
+                repo, tree, [base] if base else [], f"re-encrypt under key {new_key.fingerprint}",
+                key=new_key,
+            )  # fmt: skip
     _switch(repo, new_key)
     if head is not None and new_commit is not None:
         git.update_ref(LOCAL_REF, new_commit, head)

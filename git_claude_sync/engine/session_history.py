@@ -24,15 +24,15 @@ from pathlib import Path
 
 from git_claude_sync.claude.transcript_text import parse_time
 from git_claude_sync.crypto import keyring
+from git_claude_sync.engine import sealed_state
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import Git
+from git_claude_sync.git import Git, LogEntry
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
 
 PROJECTS = b"projects/"
 _CACHE_VERSION = 2
-_AUTHOR = re.compile(r"^git-claude-sync \((.*)\)$")
 _TITLE_LEN = 72
 
 
@@ -56,9 +56,9 @@ def main_path(folder: bytes, sid: str) -> bytes:
     return PROJECTS + folder + b"/" + os.fsencode(sid) + b".jsonl"
 
 
-def machine_of(author: str) -> str:
-    match = _AUTHOR.match(author)
-    return match.group(1) if match else author
+def machine_of(git: Git, entry: LogEntry) -> str:
+    """Who made a commit (inside its sealed state; older commits: their author)."""
+    return sealed_state.machine_of(git, entry)
 
 
 # -- what a transcript says -----------------------------------------------------------
@@ -184,7 +184,7 @@ def read_history(git: Git, head: str, paths: Iterable[str] = ("projects",)) -> H
                 commit=entry.commit,
                 parent=entry.parents[0] if entry.parents else None,
                 time=entry.at,
-                machine=machine_of(entry.author),
+                machine=machine_of(git, entry),
                 oid=None if set(new_oid) == {"0"} else new_oid,
             )
             history.versions.setdefault(path, []).append(version)

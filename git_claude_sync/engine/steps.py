@@ -41,6 +41,7 @@ from git_claude_sync.engine import (
     kept,
     odd_paths,
     remote_key,
+    sealed_state,
     sync_metrics,
     tree_merge,
 )
@@ -258,15 +259,14 @@ def _unstage_unsyncable(git: Git) -> list[bytes]:
 
 
 def commit(repo: SyncRepo, staged: Staged) -> str | None:
-    """Commit what is staged; the message names the machine and counts, never files."""
+    """Commit what is staged, sealed (sealed_state.py); the message gives counts only."""
     if not staged.changes:
         return None
     git = repo.git
-    message = f"{repo.config.machine}: {staged.summary()}"
     # Plumbing, not `git commit`: that re-checks the work tree, and racily
     # clean files would start the filter process again for nothing.
     head = git.rev("HEAD")
-    new = git.commit_tree(git.write_tree(), [head] if head else [], message)
+    new = sealed_state.make(repo, git.write_tree(), [head] if head else [], staged.summary())
     git.update_ref(LOCAL_REF, new, head, create=head is None)
     return new
 
@@ -399,9 +399,7 @@ def _plan(repo: SyncRepo, remote_tip: str | None, choose: Chooser | None) -> Int
     integration.writes = _differences(ours, result)
     if not integration.conflicts:
         tree = git.tree_with(head, _changes(ours, result))
-        integration.new_tip = git.commit_tree(
-            tree, [head, remote_tip], f"{repo.config.machine}: merge"
-        )
+        integration.new_tip = sealed_state.make(repo, tree, [head, remote_tip], "merge")
     return integration
 
 

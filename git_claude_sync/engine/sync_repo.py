@@ -95,8 +95,10 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         + " %O %A %B %P",
         # Nothing the remote sends is trusted.
         "transfer.fsckObjects": "true",
-        "user.name": f"git-claude-sync ({machine})",
-        "user.email": f"git-claude-sync@{machine}",
+        # What leaves the machine names neither host nor user (docs/spec/state.md):
+        # the tool seals its commits itself, and this is all plain git would write.
+        "user.name": "claude-sync",
+        "user.email": "claude-sync@invalid",
         KEYID_CONFIG: key.fingerprint,
         "init.defaultBranch": BRANCH,
         # An upstream lets `git status --branch` tell what is unpushed (bin/git-claude-sync).

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import arrange, steps, sync_metrics
+from git_claude_sync.engine import arrange, sealed_state, steps, sync_metrics
 from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -164,6 +164,7 @@ def _transaction(
             rekey = outgoing.key.key_id != repo.key.key_id
             if steps.send(repo, outgoing.commit, report, lease=lease, rekey=rekey):
                 git.update_ref(REMOTE_REF, outgoing.commit)
+                sealed_state.remember(repo, outgoing.commit, outgoing.key)
                 steps.record_state(repo, "pushed")
                 result.sent, result.objects_sent = outgoing, count
                 search_hook.after_sync(repo.layout, repo.git, repo.key)
@@ -173,12 +174,16 @@ def _transaction(
 
 
 def _verify(repo: SyncRepo, outgoing: Outgoing, remote_tip: str | None) -> int:
-    """Every blob about to leave is ciphertext for its path under the key it must be under."""
+    """Every blob about to leave is ciphertext for its path under the key it must be under,
+    and every commit is sealed (docs/spec/state.md)."""
     if outgoing.via is None:
-        return steps.verify_outgoing(repo, outgoing.commit, remote_tip, key=outgoing.key)
-    return steps.verify_outgoing(repo, outgoing.via, remote_tip) + steps.verify_outgoing(
-        repo, outgoing.commit, outgoing.via, key=outgoing.key
-    )
+        count = steps.verify_outgoing(repo, outgoing.commit, remote_tip, key=outgoing.key)
+    else:
+        count = steps.verify_outgoing(repo, outgoing.via, remote_tip) + steps.verify_outgoing(
+            repo, outgoing.commit, outgoing.via, key=outgoing.key
+        )
+    sealed_state.verify_outgoing(repo, outgoing.commit, remote_tip, outgoing.key)
+    return count
 
 
 def _nothing_new(repo: SyncRepo, staged: Staged) -> bool:
@@ -196,9 +201,13 @@ def _fetch_and_apply(
     """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
     with report.phase("fetch"):
         remote_tip = steps.fetch(repo)
+    with report.phase("verify the remote's state"):
+        sealed_state.verify_incoming(repo, remote_tip)  # before anything is planned or written
     with report.phase("merge"):
         integration = steps.plan(repo, remote_tip, choose)
         steps.apply(repo, integration, report)
+    if remote_tip is not None:
+        sealed_state.remember(repo, remote_tip)
     if integration.writes:
         with report.phase("map project folders"):
             arrange.arrange_repo(repo, report)

@@ -127,6 +127,16 @@ class Layout:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
         return self.home / "link-stats.json"
 
+    @property
+    def seen_state_file(self) -> Path:
+        """The newest sealed state this machine has seen on the remote (engine/sealed_state.py)."""
+        return self.home / "seen-state.json"
+
+    @property
+    def seen_manifests_file(self) -> Path:
+        """The newest bucket manifest seen, per remote URL (remote/freshness.py)."""
+        return self.home / "seen-manifests.json"
+
 
 def old_keys_dir(key_file: Path) -> Path:
     """Retired keys, beside the key file (the filters know only the key file's path)."""

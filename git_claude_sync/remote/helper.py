@@ -25,10 +25,11 @@ from typing import BinaryIO
 
 from git_claude_sync.crypto import codec, keyfile, keyring
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.errors import FatalError
+from git_claude_sync.errors import FatalError, printable
 from git_claude_sync.git import REMOTE_REF, CallerRepo
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV, current
 from git_claude_sync.remote import urls
+from git_claude_sync.remote.freshness import Freshness
 from git_claude_sync.remote.rekey import Rekeying
 from git_claude_sync.remote.transfer import Remote, wrong_key
 
@@ -80,13 +81,22 @@ class Helper:
     def remote(self) -> Remote:
         if self._remote is None:
             store = urls.open_store(self.url)
+            # The newest manifest this machine has seen: an older one is refused.
+            seen = Freshness(current().seen_manifests_file, self.url)
             next_file = os.environ.get(NEXT_KEY_FILE_ENV)
             if next_file:
                 next_key = keyfile.load(Path(next_file))
-                self._remote = Rekeying(store, load_key, next_key, say=self._say, moved=moved)
+                self._remote = Rekeying(
+                    store, load_key, next_key, say=self._say, moved=moved, freshness=seen
+                )
             else:
                 self._remote = Remote(
-                    store, load_key, say=self._say, also_open=pending_keys, moved=moved
+                    store,
+                    load_key,
+                    say=self._say,
+                    also_open=pending_keys,
+                    moved=moved,
+                    freshness=seen,
                 )
         return self._remote
 
@@ -183,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         Helper(args[1], sys.stdin.buffer, sys.stdout.buffer).run()
     except FatalError as err:
-        sys.stderr.write(f"git-claude-sync: {err}\n")
+        sys.stderr.write(f"git-claude-sync: {printable(str(err))}\n")
         sys.exit(1)
     except BrokenPipeError:
         sys.exit(1)

@@ -22,6 +22,7 @@ from dataclasses import replace
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import CallerRepo
+from git_claude_sync.remote.freshness import Freshness
 from git_claude_sync.remote.store import NAME, Store
 from git_claude_sync.remote.transfer import (
     MANIFEST_NAME,
@@ -43,10 +44,18 @@ class Rekeying(Remote):
         *,
         say: Callable[[str], None] | None = None,
         moved: Callable[[bytes, str], str] | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         # The manifest may already be under the new key: an earlier attempt of this
         # rotation landed its swap, and this push (after a merge) replaces it again.
-        super().__init__(store, key_loader, say=say, also_open=lambda: [next_key], moved=moved)
+        super().__init__(
+            store,
+            key_loader,
+            say=say,
+            also_open=lambda: [next_key],
+            moved=moved,
+            freshness=freshness,
+        )
         self.next_key = next_key
 
     def check_manifest_key(self) -> None:

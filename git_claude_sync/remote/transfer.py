@@ -30,6 +30,7 @@ from typing import Any
 from git_claude_sync.crypto.codec import Key, parse_header
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.git import CallerRepo
+from git_claude_sync.remote.freshness import Freshness
 from git_claude_sync.remote.store import NAME, Store, check_conditional_writes, new_name
 
 FORMAT = 1
@@ -150,8 +151,10 @@ class Remote:
         say: Callable[[str], None] | None = None,
         also_open: Callable[[], list[Key]] | None = None,
         moved: Callable[[bytes, str], str] | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         self.store = store
+        self.freshness = freshness  # refuses an older manifest than seen (freshness.py)
         self._key_loader = key_loader
         self._key: Key | None = None
         self.say = say or (lambda _message: None)
@@ -178,6 +181,8 @@ class Remote:
         got = self.store.get(MANIFEST_NAME)
         if got is None:
             self.store.check_access()  # a missing bucket must not look like an empty remote
+            if self.freshness is not None:
+                self.freshness.check(None, None)
             self.manifest, self.version = Manifest(), None
         else:
             sealed, version = got
@@ -194,6 +199,9 @@ class Remote:
                 raise FatalError(f"{self.store.url}: {self._moved(key_id, str(err))}") from None
             except CodecError as err:
                 raise FatalError(f"{self.store.url}: the manifest is {err}") from None
+            if self.freshness is not None:
+                self.freshness.check(manifest.serial, sealed)
+                self.freshness.record(manifest.serial, sealed)
             self.manifest, self.version, self.manifest_key = manifest, version, key
         self._read = True
         return self.manifest, self.version
@@ -220,6 +228,16 @@ class Remote:
 
     def _pack_key(self) -> Key:
         return self.key
+
+    def _swap(self, proposed: Manifest, version: str | None) -> str | None:
+        """Replace the manifest by ``proposed`` if still at ``version``; its new version."""
+        sealed = self._seal_manifest(proposed)
+        new_version = self.store.put_if_match(MANIFEST_NAME, sealed, version)
+        if new_version is not None:
+            self.manifest, self.version = proposed, new_version
+            if self.freshness is not None:
+                self.freshness.record(proposed.serial, sealed)
+        return new_version
 
     # -- fetch ---------------------------------------------------------------------
 
@@ -341,11 +359,7 @@ class Remote:
         None when the swap landed, or the error for every pushed ref."""
         for _attempt in range(CAS_ATTEMPTS):
             proposed = self.proposed(manifest, updates, new_pack)
-            new_version = self.store.put_if_match(
-                MANIFEST_NAME, self._seal_manifest(proposed), version
-            )
-            if new_version is not None:
-                self.manifest, self.version = proposed, new_version
+            if self._swap(proposed, version) is not None:
                 return None
             current, current_version = self.read_manifest()
             self.check_manifest_key()
@@ -406,9 +420,7 @@ class Remote:
             dropped=_recent(manifest.dropped, now) + [(p.id, now) for p in tail],
             serial=manifest.serial + 1,
         )
-        new_version = self.store.put_if_match(MANIFEST_NAME, self._seal_manifest(proposed), version)
-        if new_version is not None:
-            self.manifest, self.version = proposed, new_version
+        if self._swap(proposed, version) is not None:
             self.say(f"Consolidated {len(tail)} packs on {self.store.url}")
 
     def _collect_garbage(self) -> None:

@@ -37,7 +37,7 @@ class Report:
             click.echo(message)
 
     def warn(self, message: str) -> None:
-        click.echo(f"git-claude-sync: warning: {message}", err=True)
+        click.echo(f"git-claude-sync: warning: {show_text(message)}", err=True)
 
     @property
     def interactive(self) -> bool:
@@ -151,9 +151,19 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x09: "\\t"}
+# C0, DEL and C1 (U+0080-U+009F: U+009B is a CSI to some terminals): never printed raw.
+_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0x20), *range(0x7F, 0xA0)]} | {
+    0x0A: "\\n",
+    0x09: "\\t",
+}
 
 
 def show_path(path: bytes) -> str:
     """A name from disk or the remote, printable on one line whatever it holds."""
     return path.decode("utf-8", "backslashreplace").translate(_CONTROL)
+
+
+def show_text(text: str) -> str:
+    """A message that may quote the remote (git's stderr, a name in an error): no
+    control character reaches the terminal, so no escape sequence either."""
+    return text.translate(_CONTROL)

@@ -37,11 +37,11 @@ def test_a_broken_settings_json_on_the_remote_is_not_applied_and_is_repaired(
     pair: tuple[Machine, Machine],
 ) -> None:
     a, b = pair
-    # An older client (or plain git) pushes a broken settings.json.
+    # Plain git through the passthrough (its commit sealed) pushes a broken settings.json.
     b.write("settings.json", b"{not json")
-    b.git("--work-tree", str(b.claude), "add", "-f", "settings.json")
-    b.git("--work-tree", str(b.claude), "commit", "-q", "-m", "old client")
-    b.git("push", "-q", "origin", "main:main")
+    b.run("git", "add", "-f", "settings.json")
+    b.run("git", "commit", "-q", "-m", "old client")
+    b.run("git", "push", "-q", "origin", "main:main")
 
     pulled = a.run("pull")
     assert "settings.json from the remote not applied" in pulled.stderr

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from git_claude_sync.crypto.codec import CHUNK_SIZE
-from tests.machines import Machine, git_plain
+from tests.machines import Machine, git_plain, sealed_commit
 
 BIG = 12 << 20  # beyond the filter process's 8 MiB in-memory spool
 
@@ -83,7 +83,8 @@ def test_a_pull_refuses_a_tampered_chunk_deep_in_a_file_and_writes_nothing(
     plain("read-tree", tip)
     plain("update-index", "--cacheinfo", f"100644,{bad},{rel}")
     tree = plain("write-tree")
-    commit = plain("commit-tree", tree, "-p", tip, "-m", "tampered")
+    # Sealed: the state is a key holder's, so the chunk's own tag must catch it.
+    commit = sealed_commit(a.default_remote, a.key_file, tree, tip, "tampered")
     plain("update-ref", "refs/heads/main", commit)
 
     before = b.files()
