@@ -1,15 +1,16 @@
 """Which machine made a commit: the one place the search index asks.
 
-Today the commit's author is ``git-claude-sync (<machine>)`` (and its message
-starts ``<machine>:``).  When the machine name moves out of the commit's
-clear text into sealed state inside the commit, only ``machine_of`` changes:
-the index calls nothing else to learn it.
+A commit the tool makes names its machine only inside its sealed state
+(docs/spec/state.md): the clear text says ``claude-sync <claude-sync@invalid>``.
+Commits made before sealing name it in their author, ``git-claude-sync (<machine>)``.
 """
 
 from __future__ import annotations
 
 import re
 
+from git_claude_sync.crypto import state_seal
+from git_claude_sync.errors import CodecError
 from git_claude_sync.git import LogEntry
 from git_claude_sync.search.source import Source
 
@@ -17,10 +18,12 @@ _AUTHOR = re.compile(r"^git-claude-sync \((.*)\)$")
 
 
 def machine_of(source: Source, entry: LogEntry) -> str | None:
-    """The machine that made ``entry``'s commit, or None when the commit does not tell.
-
-    ``source`` holds the sync repo and its keys, for a reader that must open the commit.
-    """
-    del source  # today the author line says it
+    """The machine that made ``entry``'s commit, or None when the commit does not tell
+    (or its seal does not open with this machine's keys)."""
+    if entry.seal:
+        try:
+            return state_seal.open_seal(source.keys, entry.seal.encode()).machine
+        except CodecError:
+            return None
     match = _AUTHOR.match(entry.author)
     return match.group(1) if match else None
