@@ -101,6 +101,9 @@ class SeaweedFS:
             "-master.telemetry=false",
             "-s3.autoCreateBucket=false",
             "-master.volumeSizeLimitMB=64",
+            # Its Lance listener has a fixed default port (9101): two test workers
+            # starting SeaweedFS at once collided there, and one failed to start.
+            "-s3.port.lance=0",
             *(f"-{name}={port}" for name, port in ports.items()),
         ]
         self.log = self.directory / "weed.log"
