@@ -197,6 +197,11 @@ def _check_freshness(repo: SyncRepo, seen: Seen | None, remote_tip: str | None) 
         raise StateRefused(f"the remote's branch is gone, but {was}" + tail)
     if git.rev(seen.commit) is not None and git.is_ancestor(seen.commit, remote_tip):
         return
+    # History rewritten under a new key (key rotate --rewrite-history elsewhere): the
+    # machine is told to follow with key use, whose pull forgets the state seen.
+    moved = _key_moved(repo, _keys(repo), git.read_blobs([remote_tip])[remote_tip])
+    if moved is not None:
+        raise moved
     served = _describe(repo, remote_tip)
     if git.rev(seen.commit) is not None and git.is_ancestor(remote_tip, seen.commit):
         raise StateRefused(
@@ -227,7 +232,11 @@ def _check_new(repo: SyncRepo, new: list[str], tip: str) -> None:
         return
     git, keys = repo.git, _keys(repo)
     raws = git.read_blobs(new)
-    counters: dict[str, int] = {}
+    # None: sealed under a key this machine never had (history from before a rotation,
+    # on a machine that joined with the new key alone).  Such a commit is not checked
+    # by itself: the tip, sealed under the current key, names it through the commit ids
+    # of its parents, so it is exactly the history a key holder accepted.
+    counters: dict[str, int | None] = {}
     for commit in new:  # parents first
         raw = raws[commit]
         parents = _parents(raw)
@@ -237,17 +246,19 @@ def _check_new(repo: SyncRepo, new: list[str], tip: str) -> None:
         try:
             sealed = state_seal.open_commit(keys, raw)
         except WrongKey:
-            key_id = state_seal.seal_key_id(raw)
-            if key_id is None or keys.knows(key_id):
+            moved = _key_moved(repo, keys, raw)
+            if moved is None:
                 raise _refuse(repo, commit, parents, "its state seal does not open") from None
-            raise RemoteKeyMoved(
-                f"the remote moved to key {codec.format_fingerprint(key_id)} (this machine uses "
-                f"{repo.key.fingerprint}); nothing was changed; "
-                + keyring.adopt_hint(repo.layout, key_id)
-            ) from None
+            if commit == tip:
+                raise moved from None
+            counters[commit] = None
+            continue
         except CodecError as err:
             raise _refuse(repo, commit, parents, f"its state seal is invalid ({err})") from None
-        expected = state_seal.next_counter([counters[p] for p in parents])
+        parent_counters = [counters[p] for p in parents]
+        expected = state_seal.next_counter([c for c in parent_counters if c is not None])
+        if sealed is not None and None in parent_counters:
+            expected = max(expected, sealed.state.counter)  # above a history it cannot read
         if sealed is None:
             if expected > 1:
                 raise _refuse(
@@ -266,6 +277,19 @@ def _check_new(repo: SyncRepo, new: list[str], tip: str) -> None:
         if commit == tip and sealed.key_id != repo.key.key_id:
             raise _refuse(repo, commit, parents, "it is sealed with a retired key")
         counters[commit] = sealed.state.counter
+
+
+def _key_moved(repo: SyncRepo, keys: Keyring, raw: bytes) -> RemoteKeyMoved | None:
+    """The error for a commit sealed under a key this machine lacks (a rotation made
+    elsewhere: ``key use``, not tampering), or None if it names a key known here."""
+    key_id = state_seal.seal_key_id(raw)
+    if key_id is None or keys.knows(key_id):
+        return None
+    return RemoteKeyMoved(
+        f"the remote moved to key {codec.format_fingerprint(key_id)} (this machine uses "
+        f"{repo.key.fingerprint}); nothing was changed; "
+        + keyring.adopt_hint(repo.layout, key_id)
+    )
 
 
 def _parents(raw: bytes) -> list[str]:
