@@ -17,6 +17,7 @@ import pytest
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
+from tests.machines import Machine
 from tests.remote.backends import Backend
 from tests.remote.injection import KILL_BEFORE_MANIFEST, KILL_MID_UPLOAD, injecting
 
@@ -157,11 +158,24 @@ def concurrent_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.Monkey
     b.run("init", *backend.init_args(), "--key", str(a.key_file))
     a.write("projects/p/from-a.jsonl", b'{"a":1}\n')
     b.write("projects/p/from-b.jsonl", b'{"b":1}\n')
-    gate = tmp_path / "gate"
+    race_to_the_swap(a, b, tmp_path / "gate", "-v")
+    for m in (a, b):
+        m.run("pull")
+        assert (m.claude / "projects/p/from-a.jsonl").read_bytes() == b'{"a":1}\n'
+        assert (m.claude / "projects/p/from-b.jsonl").read_bytes() == b'{"b":1}\n'
+    # The loser's first pack is the only object no manifest names (kept for the grace period).
+    manifest = _manifest(backend, a.key_file, monkeypatch)
+    stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
+    assert len(stored - manifest.pack_ids() - {MANIFEST_NAME}) == 1
+
+
+def race_to_the_swap(a: Machine, b: Machine, gate: Path, *push_args: str) -> None:
+    """Push from ``a`` and ``b`` at once, both held at the manifest swap, then let them go:
+    one wins, the other merges and swaps again (three swaps in all); both succeed."""
     gate.mkdir()
     procs = [
         subprocess.Popen(
-            ["git", "claude-sync", "push", "-v"],
+            ["git", "claude-sync", "push", *push_args],
             env=m.env(**injecting(pause=gate)),
             cwd=m.home,
             stdout=subprocess.PIPE,
@@ -178,16 +192,8 @@ def concurrent_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.Monkey
     (gate / "go").touch()
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    # Three packs were sent on top of the first: both racers', and the loser's retry.
+    # Both racers swapped, and the loser once more after its merge.
     assert len(list(gate.glob("waiting.*"))) == 3
-    for m in (a, b):
-        m.run("pull")
-        assert (m.claude / "projects/p/from-a.jsonl").read_bytes() == b'{"a":1}\n'
-        assert (m.claude / "projects/p/from-b.jsonl").read_bytes() == b'{"b":1}\n'
-    # The loser's first pack is the only object no manifest names (kept for the grace period).
-    manifest = _manifest(backend, a.key_file, monkeypatch)
-    stored = {n.rsplit("/", 1)[1] for n in backend.sizes()}
-    assert len(stored - manifest.pack_ids() - {MANIFEST_NAME}) == 1
 
 
 def killed_push(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

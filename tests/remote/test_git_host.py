@@ -7,7 +7,6 @@ import getpass
 import json
 import re
 import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from git_claude_sync.git import object_id
 from git_claude_sync.remote.git_store import ref_for, wrapping
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import Machine, all_objects, git_plain, launch
-from tests.remote.cases import CANARY, PROJECT, session_bytes
+from tests.remote.cases import CANARY, PROJECT, race_to_the_swap, session_bytes
 from tests.remote.git_http import GitHttp
 from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
 
@@ -153,28 +152,7 @@ def test_concurrent_pushes_lose_no_commit(tmp_path: Path) -> None:
     b.run("init", "--git", str(host), "--key", str(a.key_file))
     a.write("projects/p/from-a.jsonl", b'{"a":1}\n')
     b.write("projects/p/from-b.jsonl", b'{"b":1}\n')
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    procs = [
-        subprocess.Popen(
-            ["git", "claude-sync", "push"],
-            env=m.env(**injecting(pause=gate)),
-            cwd=m.home,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for m in (a, b)
-    ]
-    deadline = time.monotonic() + 60
-    while len(list(gate.glob("waiting.*"))) < 2 and time.monotonic() < deadline:
-        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-        time.sleep(0.02)
-    assert len(list(gate.glob("waiting.*"))) == 2, "both pushes should reach the manifest swap"
-    (gate / "go").touch()
-    outputs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
-    assert len(list(gate.glob("waiting.*"))) == 3  # the loser swapped again, after a merge
+    race_to_the_swap(a, b, tmp_path / "gate")
     for m in (a, b):
         m.run("pull")
         assert (m.claude / "projects/p/from-a.jsonl").read_bytes() == b'{"a":1}\n'
