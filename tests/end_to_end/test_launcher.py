@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -170,6 +171,7 @@ def test_a_no_change_hook_is_answered_without_python(pair: tuple[Machine, Machin
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
         last = log.read_text().splitlines()[-1]
         assert f" hook {event} session=-: " in last and what in last
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ", last)
     status = json.loads(a.run("status", "--json").stdout)
     assert status["last_pull"] is not None
     assert "remote unreachable" not in json.dumps(status)
