@@ -22,9 +22,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from git_claude_sync.errors import FatalError, printable
 
@@ -374,14 +374,51 @@ def run_remote(
     return subprocess.CompletedProcess(list(cmd), proc.returncode, out.data(), err.data())
 
 
+#: git commands that change neither refs, the index's entries nor config: they leave
+#: ``Git.reads`` as it is.  (write-tree may rewrite the index, but only its cache of trees.)
+_READS_ONLY = frozenset(
+    {
+        "rev-parse",
+        "ls-files",
+        "ls-tree",
+        "diff-index",
+        "diff",
+        "cat-file",
+        "merge-base",
+        "rev-list",
+        "log",
+        "write-tree",
+        "for-each-ref",
+    }
+)
+_CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
+
+
+def _reads_only(args: Sequence[str]) -> bool:
+    if not args:
+        return False
+    if args[0] == "config":
+        return any(arg in _CONFIG_READS for arg in args[1:])
+    return args[0] in _READS_ONLY
+
+
 @dataclass(frozen=True)
 class Git:
     git_dir: Path
     work_tree: Path
     index_file: Path | None = None  # another index, for dry runs and merges
     limits: Limits = Limits()  # for commands that talk to the remote
+    #: Answers of a few questions asked again and again in one run (HEAD, the index, config):
+    #: shared with every copy (``temp_index``) and forgotten whenever any git process starts
+    #: (``env``) but one of ``_READS_ONLY`` (``run``), so an answer is never older than the
+    #: last thing that could change it.
+    reads: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        self.reads.clear()
+        return self._env(extra)
+
+    def _env(self, extra: Mapping[str, str] | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
         env.update(
             GIT_DIR=str(self.git_dir),
@@ -417,7 +454,7 @@ class Git:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
             cwd=self.cwd,
-            env=self.env(env),
+            env=self._env(env) if _reads_only(args) else self.env(env),
         )
         if check and proc.returncode != 0:
             raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr or b""))
@@ -434,8 +471,13 @@ class Git:
     # -- questions -------------------------------------------------------
 
     def rev(self, ref: str) -> str | None:
+        key = ("rev", ref)
+        if key in self.reads:
+            return cast("str | None", self.reads[key])
         proc = self.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], check=False)
-        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+        oid = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+        self.reads[key] = oid
+        return oid
 
     def merge_base(self, a: str, b: str) -> str | None:
         proc = self.run(["merge-base", a, b], check=False)
@@ -611,12 +653,16 @@ class Git:
         return url, proc
 
     def remote_url(self) -> str | None:
-        proc = self.run(["config", "--get", f"remote.{REMOTE}.url"], check=False)
-        return proc.stdout.decode().strip() or None
+        return self.config_get(f"remote.{REMOTE}.url")
 
     def config_get(self, key: str) -> str | None:
+        cached = ("config", key)
+        if cached in self.reads:
+            return cast("str | None", self.reads[cached])
         proc = self.run(["config", "--get", key], check=False)
-        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+        value = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+        self.reads[cached] = value
+        return value
 
     def config_set(self, key: str, value: str) -> None:
         self.run(["config", key, value])
@@ -695,6 +741,9 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
+        key = ("ls-files", self.index_file)
+        if key in self.reads:
+            return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
         out = self.run(["ls-files", "-s", "-z"]).stdout
         entries: dict[bytes, tuple[str, str]] = {}
         for record in out.split(b"\0"):
@@ -702,6 +751,7 @@ class Git:
                 meta, path = record.split(b"\t", 1)
                 mode, oid, _stage = meta.decode().split()
                 entries[path] = (mode, oid)
+        self.reads[key] = dict(entries)
         return entries
 
     def unstage(self, paths: Sequence[bytes]) -> None:
@@ -774,11 +824,13 @@ class Git:
         """This repo with a scratch index (empty, or a copy of the real one), removed after."""
         scratch = self.git_dir / f"index.temp-{purpose}.{os.getpid()}"
         real = self.index_file or self.git_dir / "index"
+        self.reads.clear()  # the scratch index's name is used again
         try:
             if copy_index and real.exists():
                 scratch.write_bytes(real.read_bytes())
             yield dataclasses.replace(self, index_file=scratch)
         finally:
+            self.reads.clear()
             scratch.unlink(missing_ok=True)
 
     def tree_with(self, base: str | None, changes: Mapping[bytes, tuple[str, str] | None]) -> str:

@@ -106,3 +106,31 @@ def test_store_blob_stores_bytes_exactly(repos: tuple[Git, Git]) -> None:
     oid = one.store_blob(data)
     assert git_plain("--git-dir", str(one.git_dir), "cat-file", "blob", oid) == data
     assert one.store_blobs([data]) == [oid]
+
+
+def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
+    """rev, index_entries and config_get answer again without git, but any git command that
+    may change refs, the index or config (here or through a temp_index copy) forgets them."""
+    one, two = repos
+    assert one.rev("HEAD") is None and one.rev("HEAD") is None
+    first = commit_file(one, b"a", b"1\n", None)  # read-only commands and object writes
+    one.update_ref("HEAD", first)
+    assert one.rev("HEAD") == first
+    assert one.index_entries() == {}
+    one.read_tree(first)
+    entries = one.index_entries()
+    assert list(entries) == [b"a"]
+    entries.clear()  # a caller's copy: the kept answer stays whole
+    assert list(one.index_entries()) == [b"a"]
+    with one.temp_index("t") as scratch:
+        second = commit_file(scratch, b"b", b"2\n", first)
+        scratch.update_ref("HEAD", second)
+    assert one.rev("HEAD") == second
+    assert one.config_get("claude-sync.test") is None
+    one.config_set("claude-sync.test", "x")
+    assert one.config_get("claude-sync.test") == "x"
+    # The remote-tracking ref, moved by a fetch (talk, not run).
+    assert one.push_branch(second)
+    assert two.rev(REMOTE_REF) is None
+    assert two.fetch_branch() == second
+    assert two.rev(REMOTE_REF) == second

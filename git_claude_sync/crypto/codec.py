@@ -35,14 +35,14 @@ import itertools
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import zstandard
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from git_claude_sync.errors import CodecError, NotEncrypted, Tampered, WrongKey
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"\x00GCSYNC\x00"
 VERSION = 2  # what this codec writes
@@ -68,8 +68,21 @@ MAX_SMALL_RUN = 128
 
 
 def _hkdf(key: bytes, label: str, length: int = 32) -> bytes:
+    """HKDF-SHA256 (RFC 5869), no salt, in the standard library: deriving the key id (all
+    that status needs) then costs no import of cryptography's native module."""
     info = f"git-claude-sync v1 {label}".encode()
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(key)
+    prk = hmac.digest(bytes(32), key, "sha256")
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.digest(prk, block + info + bytes([counter]), "sha256")
+        out, counter = out + block, counter + 1
+    return out[:length]
+
+
+def _invalid_tag() -> type[Exception]:
+    from cryptography.exceptions import InvalidTag
+
+    return InvalidTag
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,20 @@ class Key:
     def __init__(self, raw: bytes) -> None:
         if len(raw) != KEY_LEN:
             raise ValueError("a key is exactly 32 bytes")
-        self._aead = AESGCM(_hkdf(raw, "aes-256-gcm key"))
+        self._aead_key = _hkdf(raw, "aes-256-gcm key")
+        self._cipher: AESGCM | None = None
         self._nonce_key = _hkdf(raw, "synthetic nonce key")
         self._path_key = _hkdf(raw, "path tag key")
         self.key_id = _hkdf(raw, "key id", KEY_ID_LEN)
+
+    @property
+    def _aead(self) -> AESGCM:
+        """The cipher, made on first use (cryptography is imported only then)."""
+        if self._cipher is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._cipher = AESGCM(self._aead_key)
+        return self._cipher
 
     @property
     def fingerprint(self) -> str:
@@ -255,7 +278,7 @@ class Key:
             ad = header_bytes + _AD_TAIL.pack(index, final) + prev_tag
             try:
                 payload = self._aead.decrypt(nonce, sealed, ad)
-            except InvalidTag:
+            except _invalid_tag():
                 raise Tampered("authentication failed (tampered, truncated or reordered)") from None
             expected_nonce = hmac.digest(self._nonce_key, ad + payload, "sha256")[:NONCE_LEN]
             if not hmac.compare_digest(nonce, expected_nonce):

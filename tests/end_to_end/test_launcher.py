@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from git_claude_sync.claude.project_folders import encode
 from git_claude_sync.engine.odd_paths import MTIME_GRAIN_S
-from tests.machines import Machine, launch
+from tests.machines import LAUNCHER, Machine, launch
 
 
 def aged(path: Path) -> Path:
@@ -152,3 +153,43 @@ def test_a_linked_file_changed_with_a_coarse_clock_is_still_a_change(
     os.utime(session, (stamp, stamp))
     assert launch(a, "push").returncode == 1
     assert launch(a, "pull").returncode == 1
+
+
+def test_a_no_change_hook_is_answered_without_python(pair: tuple[Machine, Machine]) -> None:
+    """Claude Code's session-end and session-start hooks run `git-claude-sync hook ...`,
+    which finds the launcher: with nothing to push or pull, no Python starts (/bin/false
+    stands in for it), nothing is printed, and the hook log says the last run was fine."""
+    a, _b = pair
+    log = a.tool_home / "sync.log"
+    # An earlier hook run failed: status would show it until a later run's line.
+    log.write_text(
+        "2026-01-01T00:00:00+00:00 hook session-end session=x: started push\n"
+        "git-claude-sync: remote unreachable\n"
+    )
+    for event, what in (("session-end", "nothing to push"), ("session-start", "up to date")):
+        proc = launch(a, "hook", event)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+        last = log.read_text().splitlines()[-1]
+        assert f" hook {event} session=-: " in last and what in last
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d ", last)
+    status = json.loads(a.run("status", "--json").stdout)
+    assert status["last_pull"] is not None
+    assert "remote unreachable" not in json.dumps(status)
+    # Anything to do, another event, or an extra argument: the Python CLI's hook.
+    assert launch(a, "hook", "turn-end").returncode == 1
+    assert launch(a, "hook", "session-end", "x").returncode == 1
+    a.write("CLAUDE.md", b"changed\n")
+    assert launch(a, "hook", "session-end").returncode == 1
+    assert launch(a, "hook", "session-start").returncode == 1
+    # The real hook behind the launcher still pushes (in the foreground, to look at it).
+    real = subprocess.run(["which", "git-claude-sync"], capture_output=True, text=True, env=a.env())
+    proc = subprocess.run(
+        ["sh", str(LAUNCHER), "hook", "session-end"],
+        capture_output=True,
+        text=True,
+        input="{}",
+        cwd=a.home,
+        env=a.env(GIT_CLAUDE_SYNC_REAL=real.stdout.strip(), GIT_CLAUDE_SYNC_HOOK_FOREGROUND="1"),
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert launch(a, "hook", "session-end").returncode == 0
