@@ -18,6 +18,7 @@ first sealed commit starts the chain and nothing unsealed follows it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,7 +160,26 @@ def remember(repo: SyncRepo, commit: str, key: Key | None = None) -> None:
 def forget(layout: Layout) -> None:
     """The deliberate override: accept whatever the remote serves next (still verified)."""
     layout.seen_state_file.unlink(missing_ok=True)
-    layout.seen_manifests_file.unlink(missing_ok=True)
+    _keep_manifest_floors(layout.seen_manifests_file)
+
+
+def _keep_manifest_floors(path: Path) -> None:
+    """Forget the bucket manifests seen, but not how far their serials went (the record
+    of remote/freshness.py: digest "" checks nothing, ``floor`` lifts the next serial
+    written), so a machine that saw no rollback never meets a serial reused."""
+    records = files.read_records(path, dict)
+    if not records:
+        return
+    kept = [
+        {
+            "url": str(r["url"]),
+            "serial": 0,
+            "digest": "",
+            "floor": max(int(r["serial"]), int(r.get("floor", 0))),
+        }
+        for r in records
+    ]
+    files.atomic_write(path, (json.dumps(kept, indent=1, sort_keys=True) + "\n").encode())
 
 
 # -- verifying -------------------------------------------------------------------------

@@ -6,7 +6,8 @@ refs as the truth ("Already up to date").  The helper remembers, per remote
 URL, the newest serial it has read or written, with a digest of the sealed
 bytes, in ``~/.claude-sync/seen-manifests.json``, and refuses a lower serial,
 the same serial with other bytes, or no manifest once one was seen.
-``pull --accept-rollback`` forgets the record (engine/sealed_state.forget).
+``pull --accept-rollback`` forgets the record but keeps its serial as a floor for
+the next manifest written (engine/sealed_state.forget).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ OVERRIDE = "git claude-sync pull --accept-rollback"
 class Seen:
     url: str
     serial: int
-    digest: str
+    digest: str  # "" once a rollback was accepted: nothing is checked until the next read
+    floor: int = 0  # the serial seen before that: a manifest written next goes above it
 
 
 class ManifestRollback(FatalError):
@@ -41,7 +43,12 @@ class Freshness:
     def _all(self) -> list[Seen]:
         return files.read_records(
             self.record_file,
-            lambda item: Seen(str(item["url"]), int(item["serial"]), str(item["digest"])),
+            lambda item: Seen(
+                str(item["url"]),
+                int(item["serial"]),
+                str(item["digest"]),
+                int(item.get("floor", 0)),
+            ),
         )
 
     def seen(self) -> Seen | None:
@@ -50,7 +57,7 @@ class Freshness:
     def check(self, serial: int | None, sealed: bytes | None) -> None:
         """Refuse a manifest (``None``: none) older than, or forked from, the newest seen."""
         seen = self.seen()
-        if seen is None:
+        if seen is None or not seen.digest:
             return
         had = f"this machine has seen its manifest at serial {seen.serial}"
         tail = (
@@ -76,9 +83,18 @@ class Freshness:
         if seen is not None and seen.serial > serial:
             return
         others = [s for s in self._all() if s.url != self.url]
-        records = [*others, Seen(self.url, serial, _digest(sealed))]
+        floor = seen.floor if seen is not None and seen.floor > serial else 0
+        records = [*others, Seen(self.url, serial, _digest(sealed), floor)]
         text = json.dumps([s.__dict__ for s in records], indent=1, sort_keys=True) + "\n"
         files.atomic_write(self.record_file, text.encode())
+
+
+    def next_serial(self, serial: int) -> int:
+        """The serial of a manifest written after one at ``serial``: above any serial seen
+        before a rollback was accepted, which another machine may have seen too (a reused
+        serial with other bytes reads to it as a replaced manifest)."""
+        seen = self.seen()
+        return max(serial, seen.floor if seen is not None else 0) + 1
 
 
 def _digest(sealed: bytes) -> str:

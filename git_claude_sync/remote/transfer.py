@@ -24,7 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from git_claude_sync.crypto.codec import Key, parse_header
@@ -231,6 +231,8 @@ class Remote:
 
     def _swap(self, proposed: Manifest, version: str | None) -> str | None:
         """Replace the manifest by ``proposed`` if still at ``version``; its new version."""
+        if self.freshness is not None:  # after an accepted rollback: above what was seen
+            proposed = replace(proposed, serial=self.freshness.next_serial(proposed.serial - 1))
         sealed = self._seal_manifest(proposed)
         new_version = self.store.put_if_match(MANIFEST_NAME, sealed, version)
         if new_version is not None:
