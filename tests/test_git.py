@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, init_bare
+from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, StoredBlob, init_bare
 from tests.machines import git_plain
 
 
@@ -106,3 +107,30 @@ def test_store_blob_stores_bytes_exactly(repos: tuple[Git, Git]) -> None:
     oid = one.store_blob(data)
     assert git_plain("--git-dir", str(one.git_dir), "cat-file", "blob", oid) == data
     assert one.store_blobs([data]) == [oid]
+
+
+def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
+    # The clean filter reads a large stored blob through StoredBlob, never whole (issue 9):
+    # a loose object inflated here, a packed one from git cat-file.
+    one, _two = repos
+    data = os.urandom(3 << 20) + b"\0 blob 12\0" + b"x" * 70000
+    first = commit_file(one, b"big", data, None)
+    blob = StoredBlob(one.git_dir, one.store_blob(data), len(data))
+
+    def read_all(sizes: list[int]) -> bytes:
+        read, parts = blob.reader(), []
+        for size in sizes:
+            parts.append(read(size))
+        while part := read(1 << 20):
+            parts.append(part)
+        return b"".join(parts)
+
+    assert read_all([33, 4, 65536]) == data  # loose
+    one.update_ref(LOCAL_REF, first, None)
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
+    git_plain("--git-dir", str(one.git_dir), "prune")
+    assert not (one.git_dir / "objects" / blob.oid[:2] / blob.oid[2:]).exists()
+    assert read_all([33, 4, 65536]) == data  # packed
+    half = blob.reader()
+    assert half(10) == data[:10]
+    blob.close()  # a reader stopped part-way is ended, not left blocked on its pipe
