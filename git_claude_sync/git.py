@@ -509,7 +509,7 @@ class Git:
         if not wanted:
             return
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
+            ["git", *_STREAM_BLOBS, "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -1095,6 +1095,16 @@ class IndexBlobs:
         return StoredBlob(self.git_dir, str(entry.id), size)
 
 
+# git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
+# default) instead of inflating it whole, and through small pack windows (the pages of a
+# mapped window count as its memory).  Only for reading: packing keeps the default, which
+# lets an append to a large session travel as a delta.
+_STREAM_BLOBS = (
+    *("-c", "core.bigFileThreshold=1m"),
+    *("-c", "core.packedGitWindowSize=4m"),
+    *("-c", "core.packedGitLimit=8m"),
+)
+
 # A stored blob larger than this is streamed from git rather than read whole (IndexBlobs).
 STREAM_ABOVE = 8 << 20
 
@@ -1127,9 +1137,7 @@ class StoredBlob:
             [
                 "git",
                 f"--git-dir={self.git_dir}",
-                *("-c", "core.bigFileThreshold=1m"),
-                *("-c", "core.packedGitWindowSize=4m"),
-                *("-c", "core.packedGitLimit=8m"),
+                *_STREAM_BLOBS,
                 *("cat-file", "blob", self.oid),
             ],
             stdin=subprocess.DEVNULL,
