@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -505,6 +505,21 @@ class Git:
     ) -> Iterator[tuple[str, bytes]]:
         """(id, raw stored bytes) of each blob in turn: memory for one blob at a time
         (or for its first ``limit`` bytes)."""
+        with contextlib.closing(self._cat_blobs(oids, limit, None)) as blobs:
+            for oid, data in blobs:
+                assert isinstance(data, bytes)
+                yield oid, data
+
+    def iter_spooled_blobs(
+        self, oids: Iterable[str], above: int
+    ) -> Iterator[tuple[str, bytes | IO[bytes]]]:
+        """As ``iter_blobs``, but a blob over ``above`` bytes comes in an anonymous temporary
+        file (at its start), copied a block at a time: never whole in memory."""
+        return self._cat_blobs(oids, None, above)
+
+    def _cat_blobs(
+        self, oids: Iterable[str], limit: int | None, spool_above: int | None
+    ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -532,6 +547,20 @@ class Git:
                 if len(header) < 3:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
+                if spool_above is not None and size > spool_above:
+                    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
+                    rest = size
+                    while rest > 0:
+                        block = stdout.read(min(rest, 1 << 20))
+                        if not block:
+                            spool.close()
+                            raise GitError(f"object {oid} is cut short in the sync repo")
+                        spool.write(block)
+                        rest -= len(block)
+                    stdout.read(1)  # the newline after each object
+                    spool.seek(0)
+                    yield oid, spool
+                    continue
                 data = stdout.read(size if limit is None else min(size, limit))
                 rest = size - len(data)
                 while rest > 0:  # skipped a buffer at a time

@@ -134,3 +134,18 @@ def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git,
     half = blob.reader()
     assert half(10) == data[:10]
     blob.close()  # a reader stopped part-way is ended, not left blocked on its pipe
+
+
+def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
+    # A pull spools a large blob's ciphertext to a temporary file a block at a time, never
+    # holding it whole (issue 9); small ones stay bytes.
+    one, _two = repos
+    big, small = os.urandom(3 << 20), b"small\n"
+    oids = [one.store_blob(big), one.store_blob(small)]
+    got = dict(one.iter_spooled_blobs(oids, 1 << 20))
+    spooled = got[oids[0]]
+    assert not isinstance(spooled, bytes)
+    with spooled:
+        assert spooled.read() == big
+    assert got[oids[1]] == small
+    assert dict(one.iter_blobs(oids)) == {oids[0]: big, oids[1]: small}
