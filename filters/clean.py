@@ -36,7 +36,14 @@ from typing import BinaryIO
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.file_kinds import is_append_only, same_lines
 from git_claude_sync.claude.project_folders import Mapping
-from git_claude_sync.crypto.codec import FINALISER_LEN, Key, looks_encrypted
+from git_claude_sync.crypto.codec import (
+    FINALISER_LEN,
+    HEADER_LEN,
+    Key,
+    Stored,
+    as_stored,
+    looks_encrypted,
+)
 from git_claude_sync.errors import CodecError
 
 __all__ = ["clean", "clean_into", "complete_lines", "is_append_only", "same_lines"]
@@ -48,17 +55,17 @@ def clean(
     """What is stored for ``content`` at ``path``, given the blob the index holds now."""
     out = io.BytesIO()
     kept = clean_into(key, path, [content], previous, out, mapping)
-    return kept if kept is not None else out.getvalue()
+    return previous if kept is not None and previous is not None else out.getvalue()
 
 
 def clean_into(
     key: Key,
     path: bytes,
     stream: Iterable[bytes],
-    previous: bytes | None,
+    previous: bytes | Stored | None,
     out: BinaryIO,
     mapping: Mapping | None = None,
-) -> bytes | None:
+) -> bytes | Stored | None:
     """Seal the stored part of ``stream`` into ``out``, onto ``previous``'s chunks.
 
     An append keeps every chunk of ``previous`` and adds new ones (``Key.seal_onto``),
@@ -66,6 +73,7 @@ def clean_into(
     (what ``out`` holds is then to be ignored) when it holds the same plaintext in
     another layout (format 1, another zstd), or for an append-only file the same
     lines in another order; only then are both blobs read again to compare them.
+    ``previous`` is only ever read as a stream: a large blob is never held whole.
     """
     plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
@@ -73,11 +81,16 @@ def clean_into(
         plaintext = iter([history_paths.to_canonical(b"".join(plaintext), mapping)])
     for part in key.seal_onto(path, plaintext, previous):
         out.write(part)
-    if previous is None or not looks_encrypted(previous) or _extends(key, path, out, previous):
+    source = as_stored(previous)
+    if (
+        source is None
+        or not looks_encrypted(source.reader()(HEADER_LEN))
+        or _extends(key, path, out, source)
+    ):
         return None  # nothing to compare, or an append (or previous itself, if nothing was)
     lines = is_append_only(path)
     try:
-        stored = _Digest.of(key.open(path, io.BytesIO(previous).read), lines)
+        stored = _Digest.of(key.open(path, source.reader()), lines)
     except CodecError:
         return None
     out.seek(0)
@@ -85,16 +98,17 @@ def clean_into(
     return previous if ours.same(stored) else None
 
 
-def _extends(key: Key, path: bytes, out: BinaryIO, previous: bytes) -> bool:
+def _extends(key: Key, path: bytes, out: BinaryIO, previous: Stored) -> bool:
     """True if ``out`` is ``previous`` (ours, format 2) up to its finaliser and maybe more."""
-    keep = len(previous) - FINALISER_LEN
-    if keep < len(key.header(path)) or not previous.startswith(key.header(path)):
+    keep = previous.size - FINALISER_LEN
+    if keep < len(key.header(path)):
         return False
+    # ``out`` starts with this path's header: equal up to ``keep``, so does ``previous``.
     out.seek(0)
-    view = memoryview(previous)
+    read = previous.reader()
     for start in range(0, keep, _BLOCK):  # a block at a time: a session may be 100s of MB
-        end = min(keep, start + _BLOCK)
-        if out.read(end - start) != view[start:end]:
+        size = min(keep - start, _BLOCK)
+        if out.read(size) != read(size):
             return False
     return True
 

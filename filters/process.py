@@ -27,9 +27,9 @@ from git_claude_sync.filters import clean, pktline
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.project_folders import Mapping
 from git_claude_sync.crypto import keyfile, keyring
-from git_claude_sync.crypto.codec import Key
+from git_claude_sync.crypto.codec import Key, Stored, StoredBytes
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import IndexBlobs
+from git_claude_sync.git import IndexBlobs, StoredBlob
 
 
 def _report(path: bytes, err: Exception) -> None:
@@ -121,15 +121,19 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 if key is None:
                     key = keyfile.load(key_path)
                 if command == b"clean":
-                    previous = index.previous(path) if index is not None else None
+                    previous = index.stored(path) if index is not None else None
                     translate = mapping() if history_paths.is_history(path) else None
-                    kept = clean.clean_into(
-                        key, path, progress.counted(content), previous, spool, translate
-                    )
-                    if kept is not None:
-                        spool.seek(0)
-                        spool.truncate()
-                        spool.write(kept)
+                    try:
+                        kept = clean.clean_into(
+                            key, path, progress.counted(content), previous, spool, translate
+                        )
+                        if kept is not None:
+                            spool.seek(0)
+                            spool.truncate()
+                            _copy(kept, spool)
+                    finally:
+                        if isinstance(previous, StoredBlob):
+                            previous.close()  # its readers may have stopped part-way
                     pieces: Iterator[bytes] = _read_chunks(spool)
                 elif command == b"smudge":
                     # Smudge serves checkouts and diffs of history, which may predate a
@@ -165,6 +169,13 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             pktline.write_flush(stdout)  # end of the content
             pktline.write_flush(stdout)  # empty status list: "success" stands
             stdout.flush()
+
+
+def _copy(blob: bytes | Stored, out: IO[bytes]) -> None:
+    """``blob`` written to ``out`` a block at a time."""
+    read = StoredBytes(blob).reader() if isinstance(blob, bytes) else blob.reader()
+    while block := read(1 << 20):
+        out.write(block)
 
 
 def _read_chunks(spool: IO[bytes]) -> Iterator[bytes]:

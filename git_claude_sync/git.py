@@ -21,7 +21,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
@@ -546,11 +547,26 @@ class Git:
     ) -> Iterator[tuple[str, bytes]]:
         """(id, raw stored bytes) of each blob in turn: memory for one blob at a time
         (or for its first ``limit`` bytes)."""
+        with contextlib.closing(self._cat_blobs(oids, limit, None)) as blobs:
+            for oid, data in blobs:
+                assert isinstance(data, bytes)
+                yield oid, data
+
+    def iter_spooled_blobs(
+        self, oids: Iterable[str], above: int
+    ) -> Iterator[tuple[str, bytes | IO[bytes]]]:
+        """As ``iter_blobs``, but a blob over ``above`` bytes comes in an anonymous temporary
+        file (at its start), copied a block at a time: never whole in memory."""
+        return self._cat_blobs(oids, None, above)
+
+    def _cat_blobs(
+        self, oids: Iterable[str], limit: int | None, spool_above: int | None
+    ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
         proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
+            ["git", *_STREAM_BLOBS, "cat-file", "--batch"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -573,6 +589,20 @@ class Git:
                 if len(header) < 3:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
+                if spool_above is not None and size > spool_above:
+                    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
+                    rest = size
+                    while rest > 0:
+                        block = stdout.read(min(rest, 1 << 20))
+                        if not block:
+                            spool.close()
+                            raise GitError(f"object {oid} is cut short in the sync repo")
+                        spool.write(block)
+                        rest -= len(block)
+                    stdout.read(1)  # the newline after each object
+                    spool.seek(0)
+                    yield oid, spool
+                    continue
                 data = stdout.read(size if limit is None else min(size, limit))
                 rest = size - len(data)
                 while rest > 0:  # skipped a buffer at a time
@@ -1125,6 +1155,114 @@ class IndexBlobs:
             return bytes(repo.odb.read(entry.id)[1])
         except (KeyError, ValueError, UnicodeError, pygit2.GitError):
             return None
+
+
+    def stored(self, path: bytes) -> bytes | StoredBlob | None:
+        """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``.
+
+        pygit2 reads a blob whole (and libgit2's copy, Python's and the mapped pack
+        are all resident at once: 3x a 150 MB session); ``git cat-file`` streams it.
+        """
+        import pygit2
+
+        try:
+            repo, index = self._load()
+            entry = index[os.fsdecode(path)]
+            _kind, size = repo.odb.read_header(entry.id)
+            if size <= STREAM_ABOVE:
+                return bytes(repo.odb.read(entry.id)[1])
+        except (KeyError, ValueError, UnicodeError, pygit2.GitError):
+            return None
+        return StoredBlob(self.git_dir, str(entry.id), size)
+
+
+# git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
+# default) instead of inflating it whole, and through small pack windows (the pages of a
+# mapped window count as its memory).  Only for reading: packing keeps the default, which
+# lets an append to a large session travel as a delta.
+_STREAM_BLOBS = (
+    *("-c", "core.bigFileThreshold=1m"),
+    *("-c", "core.packedGitWindowSize=4m"),
+    *("-c", "core.packedGitLimit=8m"),
+)
+
+# A stored blob larger than this is streamed from git rather than read whole (IndexBlobs).
+STREAM_ABOVE = 8 << 20
+
+
+class StoredBlob:
+    """A blob of the sync repo read as a stream (``crypto.codec.Stored``): a large one
+    is never held whole.  A loose object is inflated here a block at a time (git's own
+    reader maps the whole file, which counts as resident memory); a packed one comes from
+    ``git cat-file``, which streams an undeltified blob over ``core.bigFileThreshold``
+    through small pack windows.  ``close`` ends what is still open."""
+
+    def __init__(self, git_dir: Path, oid: str, size: int) -> None:
+        self.git_dir = git_dir
+        self.oid = oid
+        self.size = size
+        self._open: list[IO[bytes]] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
+
+    def reader(self) -> Callable[[int], bytes]:
+        loose = self.git_dir / "objects" / self.oid[:2] / self.oid[2:]
+        try:
+            file = loose.open("rb")
+        except OSError:
+            return self._from_git()
+        self._open.append(file)
+        return _inflated(file)
+
+    def _from_git(self) -> Callable[[int], bytes]:
+        proc = subprocess.Popen(
+            [
+                "git",
+                f"--git-dir={self.git_dir}",
+                *_STREAM_BLOBS,
+                *("cat-file", "blob", self.oid),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_plain_env(),
+        )
+        self._procs.append(proc)
+        assert proc.stdout is not None
+        return proc.stdout.read
+
+    def close(self) -> None:
+        for file in self._open:
+            file.close()
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            if proc.stdout is not None:
+                proc.stdout.close()
+            proc.wait()
+        self._open = []
+        self._procs = []
+
+
+def _inflated(file: IO[bytes]) -> Callable[[int], bytes]:
+    """A reader of a loose object's content: zlib of ``<type> <size>\\0`` and the content."""
+    inflate = zlib.decompressobj()
+    pending = bytearray()
+    header = [True]
+
+    def read(size: int) -> bytes:
+        while len(pending) < size or header[0]:
+            raw = file.read(1 << 16)
+            pending.extend(inflate.decompress(raw) if raw else inflate.flush())
+            if header[0] and b"\0" in pending:
+                del pending[: pending.index(b"\0") + 1]
+                header[0] = False
+            if not raw:
+                break
+        out = bytes(pending[:size])
+        del pending[:size]
+        return out
+
+    return read
 
 
 _ONLY_SKIP_WORKTREE = b"outside of your sparse-checkout definition"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, init_bare
+from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, StoredBlob, init_bare
 from tests.machines import git_plain
 
 
@@ -134,3 +135,45 @@ def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
     assert two.rev(REMOTE_REF) is None
     assert two.fetch_branch() == second
     assert two.rev(REMOTE_REF) == second
+
+
+def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
+    # The clean filter reads a large stored blob through StoredBlob, never whole (issue 9):
+    # a loose object inflated here, a packed one from git cat-file.
+    one, _two = repos
+    data = os.urandom(3 << 20) + b"\0 blob 12\0" + b"x" * 70000
+    first = commit_file(one, b"big", data, None)
+    blob = StoredBlob(one.git_dir, one.store_blob(data), len(data))
+
+    def read_all(sizes: list[int]) -> bytes:
+        read, parts = blob.reader(), []
+        for size in sizes:
+            parts.append(read(size))
+        while part := read(1 << 20):
+            parts.append(part)
+        return b"".join(parts)
+
+    assert read_all([33, 4, 65536]) == data  # loose
+    one.update_ref(LOCAL_REF, first, None)
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
+    git_plain("--git-dir", str(one.git_dir), "prune")
+    assert not (one.git_dir / "objects" / blob.oid[:2] / blob.oid[2:]).exists()
+    assert read_all([33, 4, 65536]) == data  # packed
+    half = blob.reader()
+    assert half(10) == data[:10]
+    blob.close()  # a reader stopped part-way is ended, not left blocked on its pipe
+
+
+def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
+    # A pull spools a large blob's ciphertext to a temporary file a block at a time, never
+    # holding it whole (issue 9); small ones stay bytes.
+    one, _two = repos
+    big, small = os.urandom(3 << 20), b"small\n"
+    oids = [one.store_blob(big), one.store_blob(small)]
+    got = dict(one.iter_spooled_blobs(oids, 1 << 20))
+    spooled = got[oids[0]]
+    assert not isinstance(spooled, bytes)
+    with spooled:
+        assert spooled.read() == big
+    assert got[oids[1]] == small
+    assert dict(one.iter_blobs(oids)) == {oids[0]: big, oids[1]: small}

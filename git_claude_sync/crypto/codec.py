@@ -35,7 +35,7 @@ import itertools
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import zstandard
 
@@ -113,6 +113,37 @@ def format_fingerprint(key_id: bytes) -> str:
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
+class Stored(Protocol):
+    """A stored blob read as a stream: a large one (hundreds of MB) is never held whole.
+
+    ``reader`` starts a new read from the first byte each time it is called.
+    """
+
+    @property
+    def size(self) -> int: ...
+
+    def reader(self) -> Callable[[int], bytes]: ...
+
+
+class StoredBytes:
+    """A blob already in memory, as a ``Stored``."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    @property
+    def size(self) -> int:
+        return len(self.blob)
+
+    def reader(self) -> Callable[[int], bytes]:
+        return io.BytesIO(self.blob).read
+
+
+def as_stored(previous: bytes | Stored | None) -> Stored | None:
+    """``previous`` as a ``Stored`` (bytes are wrapped), or None."""
+    return StoredBytes(previous) if isinstance(previous, bytes) else previous
+
+
 class Key:
     """The repository key and the subkeys derived from it (HKDF-SHA256)."""
 
@@ -165,7 +196,7 @@ class Key:
         yield chain.finish()
 
     def seal_onto(
-        self, path: bytes, stream: Iterable[bytes], previous: bytes | None
+        self, path: bytes, stream: Iterable[bytes], previous: bytes | Stored | None
     ) -> Iterator[bytes]:
         """The sealed blob of ``stream``, keeping ``previous``'s chunks while they fit.
 
@@ -176,7 +207,8 @@ class Key:
         that prefix ends in more than ``MAX_SMALL_RUN`` non-full chunks and bytes
         follow, that run is sealed again together with them (compaction).  Any
         other ``previous`` (none, format 1, another path or key, damaged) is
-        ignored: the stream is sealed afresh, as ``seal`` does.
+        ignored: the stream is sealed afresh, as ``seal`` does.  ``previous`` is
+        read a chunk at a time, in step with the stream.
         """
         header = self.header(path)
         yield header
@@ -216,15 +248,26 @@ class Key:
         yield chain.finish()
 
     def _reusable(
-        self, path: bytes, header: bytes, previous: bytes | None
+        self, path: bytes, header: bytes, previous: bytes | Stored | None
     ) -> Iterator[tuple[bytes, bytes]]:
         """(plaintext, record) of ``previous``'s data chunks while they authenticate, if it is
         a format 2 blob with ``header``: each chunk is checked before it is offered, and
         one that fails (or the finaliser) ends the offer."""
-        if previous is None or not previous.startswith(header):
+        source = as_stored(previous)
+        if source is None:
             return
+        read = source.reader()
+        first = read(len(header))
+        if first != header:
+            return
+        pending = [first]
+
+        def replayed(size: int) -> bytes:
+            # ``open`` asks for the header first (HEADER_LEN bytes): it was read already.
+            return pending.pop() if pending else read(size)
+
         try:
-            for piece, record in self.open(path, io.BytesIO(previous).read):
+            for piece, record in self.open(path, replayed):
                 if not piece:  # the finaliser: never kept
                     return
                 yield piece, record

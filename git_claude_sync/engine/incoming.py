@@ -22,6 +22,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from git_claude_sync.crypto.codec import HEADER_LEN, Key
 from git_claude_sync.crypto.keyring import Keyring
@@ -64,7 +65,10 @@ class Plain:
 class Spooled:
     """A large blob's ciphertext in an anonymous temporary file, read at any offset."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | IO[bytes]) -> None:
+        if not isinstance(data, bytes):  # already in a temporary file (git.iter_spooled_blobs)
+            self._file: IO[bytes] = data
+            return
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the pull)
         self._file.write(data)
         self._file.flush()
@@ -88,7 +92,8 @@ Blob = bytes | Spooled
 def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
     """Stored blobs by id: small ones in memory, large ones spooled (one in memory at a time)."""
     return {
-        oid: Spooled(data) if len(data) > SMALL else data for oid, data in git.iter_blobs(oids)
+        oid: data if isinstance(data, bytes) else Spooled(data)
+        for oid, data in git.iter_spooled_blobs(oids, SMALL)
     }
 
 

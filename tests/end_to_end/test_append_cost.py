@@ -50,3 +50,26 @@ def test_a_pushed_append_sends_about_the_new_line(machine_a: Machine, tmp_path: 
         sent.append(capture.stat().st_size)
     # Format 1 re-sealed the 64 KiB tail: ~20 KiB of fresh ciphertext per append here.
     assert max(sent) < 4096, sent
+
+
+def test_an_append_to_a_session_over_the_streaming_size_sends_about_the_new_line(
+    machine_a: Machine, tmp_path: Path
+) -> None:
+    # Its stored blob (over git.STREAM_ABOVE, 8 MiB) reaches the clean filter as a stream
+    # from git cat-file, not whole (issue 9): its chunks must still be kept, and unchanged
+    # it must still be stored as it is.
+    rng = random.Random(9)
+    lines = [
+        json.dumps({"type": "assistant", "n": n, "text": rng.randbytes(6000).hex()}).encode()
+        for n in range(900)
+    ]
+    session = machine_a.write(SESSION, b"\n".join(lines) + b"\n")  # ~11 MB, ~9.5 MB sealed
+    machine_a.run("init")
+    machine_a.run("push")
+    capture = _count_received(machine_a, tmp_path)
+    with session.open("ab") as f:
+        f.write(_lines(rng, 1))
+    assert "Pushed" in machine_a.run("push").stdout
+    assert capture.stat().st_size < 4096
+    status = machine_a.run("status").stdout
+    assert "modified" not in status.lower(), status

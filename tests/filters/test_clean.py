@@ -3,8 +3,10 @@ to other bytes (another zstd build, a later format): no endless re-uploads."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+from collections.abc import Callable
 
 import pytest
 from git_claude_sync.filters import clean
@@ -93,3 +95,47 @@ def test_clean_appends_onto_the_stored_blob() -> None:
     assert key.decrypt(path, second) == data + b'{"n":2}\n'  # complete lines only
     # The same lines in another order (a pull appended them in place): the stored blob.
     assert clean.clean(key, path, b'{"n":2}\n' + data, second) == second
+
+
+class _Streamed:
+    """A stored blob handed over as a stream (as git.StoredBlob is), never as bytes."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.largest_read = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.blob)
+
+    def reader(self) -> Callable[[int], bytes]:
+        stream = io.BytesIO(self.blob)
+
+        def read(size: int) -> bytes:
+            self.largest_read = max(self.largest_read, size)
+            return stream.read(size)
+
+        return read
+
+
+def _clean_onto_stream(key: codec.Key, path: bytes, data: bytes, stored: _Streamed) -> bytes:
+    out = io.BytesIO()
+    kept = clean.clean_into(key, path, [data], stored, out)
+    return stored.blob if kept is stored else out.getvalue()
+
+
+def test_clean_reads_a_large_stored_blob_a_block_at_a_time() -> None:
+    # A blob over git.STREAM_ABOVE comes as a stream: holding it whole tripled the filter's
+    # memory on a pull of a 157 MB file (issue 9).  Same answers as with bytes.
+    key, path = codec.Key(RAW), b"projects/-p/s.jsonl"
+    data = b'{"n":1}\n' * 200000  # 1.6 MB: 25 chunks
+    first = _Streamed(clean.clean(key, path, data, None))
+    assert _clean_onto_stream(key, path, data, first) == first.blob  # unchanged: itself
+    second = _clean_onto_stream(key, path, data + b'{"n":2}\n', first)
+    assert second.startswith(first.blob[: -codec.FINALISER_LEN])  # an append keeps the chunks
+    stored = _Streamed(second)
+    assert _clean_onto_stream(key, path, b'{"n":2}\n' + data, stored) == second  # reordered
+    assert 0 < max(first.largest_read, stored.largest_read) <= 1 << 20
+    format_1 = _Streamed(key.encrypt(path, b"x\n" * 10))
+    format_1.blob = format_1.blob[:8] + b"\x01" + format_1.blob[9:]  # not ours to keep
+    assert _clean_onto_stream(key, path, b"x\n" * 10, format_1) == key.encrypt(path, b"x\n" * 10)
