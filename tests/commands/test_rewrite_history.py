@@ -5,7 +5,6 @@ key, the remote's replaced safely, the other machine following with one command
 from __future__ import annotations
 
 import re
-
 import subprocess
 import time
 from pathlib import Path
