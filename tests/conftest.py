@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.machines import Machine
+from tests.prepared import copy_homes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -31,6 +32,9 @@ LONGEST_FIRST = (
     "tests/end_to_end/test_simulation.py",
     "tests/remote/test_gcs.py",
     "tests/end_to_end/test_live_append.py",
+    "tests/remote/test_rotation.py",
+    "tests/claude_code/test_folders.py",
+    "tests/remote/test_git_host.py",
     "tests/engine/test_data_safety.py",
     "tests/end_to_end/test_faults.py",
     "tests/engine/test_streaming.py",
@@ -78,11 +82,23 @@ def machine_b(tmp_path: Path) -> Machine:
     return Machine(tmp_path / "b")
 
 
+@pytest.fixture(scope="session")
+def pair_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The homes of ``pair``, built once per worker (tests/prepared.py); never run again."""
+    root = tmp_path_factory.mktemp("pair-template")
+    a, b = Machine(root / "a"), Machine(root / "b")
+    a.home.mkdir()
+    b.home.mkdir()
+    a.write("settings.json", b'{"model": "opus"}\n')
+    a.run("init")
+    a.run("push")
+    b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file))
+    return root
+
+
 @pytest.fixture
-def pair(machine_a: Machine, machine_b: Machine) -> tuple[Machine, Machine]:
+def pair(machine_a: Machine, machine_b: Machine, pair_template: Path) -> tuple[Machine, Machine]:
     """Two machines syncing through A's embedded default remote; A has pushed once."""
-    machine_a.write("settings.json", b'{"model": "opus"}\n')
-    machine_a.run("init")
-    machine_a.run("push")
-    machine_b.run("init", "--git", str(machine_a.default_remote), "--key", str(machine_a.key_file))
+    assert machine_a.home.parent == machine_b.home.parent
+    copy_homes(pair_template, machine_a.home.parent)
     return machine_a, machine_b
