@@ -134,6 +134,21 @@ def wait_for(gate: Path, proc: subprocess.Popen[str]) -> None:
         time.sleep(0.05)
 
 
+def other_machine_follows(a: Machine, b: Machine, new: Key) -> None:
+    """After A rewrote history under ``new``: B is told in one line, follows with key use,
+    and its next change reaches A; both hold the same session."""
+    proc = b.run("pull", check=False)
+    assert proc.returncode != 0 and f"the remote moved to key {new.fingerprint}" in proc.stderr
+    b.write("commands/b2.md", b"b again\n")
+    b.run("key", "use", str(a.key_file))
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "commands/b2.md").read_bytes() == b"b again\n"
+    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
+        a.claude / "projects/-p/s.jsonl"
+    ).read_bytes()
+
+
 def rewrite_raced_by_a_push(a: Machine, b: Machine, gate: Path, pause: dict[str, str]) -> None:
     """A runs ``key rotate --rewrite-history``, pausing at ``gate`` (``pause``: the
     ``injecting`` environment naming it) while B pushes ``commands/b.md`` under the old

@@ -19,6 +19,7 @@ from git_claude_sync.remote.transfer import MANIFEST_NAME, open_pack
 from tests.commands.test_key import PASSPHRASE, export_code
 from tests.commands.test_rewrite_history import (
     opened_by,
+    other_machine_follows,
     push_versions,
     reachable_blobs,
     rewrite_raced_by_a_push,
@@ -127,16 +128,7 @@ def test_rewrite_history_on_the_hidden_layout_raced_by_a_push(tmp_path: Path) ->
     assert _key_ids(host) == {new.key_id}
     assert _old_key_opens(host, old, new, tmp_path / "scratch") == []
 
-    proc = b.run("pull", check=False)
-    assert proc.returncode != 0 and f"the remote moved to key {new.fingerprint}" in proc.stderr
-    b.write("commands/b2.md", b"b again\n")
-    b.run("key", "use", str(a.key_file))
-    b.run("push")
-    a.run("pull")
-    assert (a.claude / "commands/b2.md").read_bytes() == b"b again\n"
-    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == (
-        a.claude / "projects/-p/s.jsonl"
-    ).read_bytes()
+    other_machine_follows(a, b, new)
     c = machine(tmp_path / "c")
     c.run("init", "--git", str(host), "--key", str(a.key_file))
     assert (c.claude / "commands/b2.md").read_bytes() == b"b again\n"
