@@ -63,7 +63,23 @@ class SeaweedFS:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> SeaweedFS:
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> SeaweedFS:
+        """Start it on free ports; again on other ports if one was taken meanwhile.
+
+        The ports are free when chosen, not reserved: another test worker starting its
+        own SeaweedFS at the same moment (whose components pick "alternative" ports of
+        their own) can bind one first, and weed then exits with "address already in use".
+        """
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError as err:
+                if "address already in use" not in str(err) or attempt == attempts - 1:
+                    raise
+                shutil.rmtree(self.directory / "data", ignore_errors=True)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> SeaweedFS:
         self.directory.mkdir(parents=True, exist_ok=True)
         identities = {
             "identities": [
