@@ -16,7 +16,6 @@ from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.remote.git_store import REF_PREFIX, ref_for
 from git_claude_sync.remote.transfer import MANIFEST_NAME, open_pack
-from tests.commands.test_key import PASSPHRASE, export_code
 from tests.commands.test_rewrite_history import (
     opened_by,
     other_machine_follows,
@@ -29,6 +28,7 @@ from tests.engine.test_sealed_state import _snapshot
 from tests.machines import Machine, git_plain
 from tests.remote.injection import injecting
 from tests.remote.test_git_host import everything_the_host_holds, host_refs, machine, new_host
+from tests.remote.test_rotation import told_then_follows
 
 
 def _pair(tmp_path: Path) -> tuple[Path, Machine, Machine]:
@@ -90,22 +90,7 @@ def test_rotate_on_the_hidden_layout_and_the_other_machine_follows(tmp_path: Pat
     assert new.key_id != old.key_id
     assert _key_ids(host) == {new.key_id}
 
-    b.write("commands/b.md", b"from b\n")
-    for command in ("pull", "push"):
-        proc = b.run(command, check=False)
-        assert proc.returncode != 0
-        message = proc.stderr.strip()
-        assert len(message.splitlines()) == 1, message
-        assert f"the remote moved to key {new.fingerprint}" in message, message
-        assert "key use" in message, message
-    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n{"uuid":"2"}\n')
-    a.run("push")
-
-    b.run("key", "use", "--key-code", export_code(a), GIT_CLAUDE_SYNC_PASSPHRASE=PASSPHRASE)
-    assert (b.claude / "projects/-p/s.jsonl").read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
-    b.run("push")
-    a.run("pull")
-    assert (a.claude / "commands/b.md").read_bytes() == b"from b\n"
+    told_then_follows(a, b, new)
     assert _key_ids(host) == {new.key_id}
     # A third machine joins with the new key alone and reads everything.
     c = machine(tmp_path / "c")

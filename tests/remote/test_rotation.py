@@ -22,7 +22,7 @@ from tests.commands.test_rewrite_history import (
     start,
     wait_for,
 )
-from tests.machines import git_plain
+from tests.machines import Machine, git_plain
 from tests.remote.backends import Backend, RemoteMachine
 from tests.remote.injection import KILL_BEFORE_MANIFEST, KILL_BEFORE_SWITCH, injecting
 
@@ -46,22 +46,10 @@ def _key_ids(backend: Backend) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.parametrize("provider", ["s3_backend", "gcs_backend"])
-def test_rotate_on_a_bucket_and_the_other_machine_follows(
-    provider: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    backend: Backend = request.getfixturevalue(provider)
-    a, b = _pair(backend, tmp_path)
-    old = keyfile.load(a.key_file)
-    a.run("key", "rotate")
-    new = keyfile.load(a.key_file)
-    assert new.key_id != old.key_id
-    # Manifest and every pack under the new key; the old packs are gone at once.
-    stored = _key_ids(backend)
-    assert MANIFEST_NAME in stored and len(stored) == 2, stored
-    assert set(stored.values()) == {new.key_id}
-
-    # B, still on the old key, made a change; it is told what to run, in one line.
+def told_then_follows(a: Machine, b: Machine, new: Key) -> None:
+    """After A rotated to ``new``: B, still on the old key, made a change; it is told what to
+    run, in one line (pull, push and status alike), follows with key use, and its change
+    reaches A."""
     b.write("commands/b.md", b"from b\n")
     for command in ("pull", "push"):
         proc = b.run(command, check=False)
@@ -81,6 +69,24 @@ def test_rotate_on_a_bucket_and_the_other_machine_follows(
     b.run("push")
     a.run("pull")
     assert (a.claude / "commands/b.md").read_bytes() == b"from b\n"
+
+
+@pytest.mark.parametrize("provider", ["s3_backend", "gcs_backend"])
+def test_rotate_on_a_bucket_and_the_other_machine_follows(
+    provider: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    backend: Backend = request.getfixturevalue(provider)
+    a, b = _pair(backend, tmp_path)
+    old = keyfile.load(a.key_file)
+    a.run("key", "rotate")
+    new = keyfile.load(a.key_file)
+    assert new.key_id != old.key_id
+    # Manifest and every pack under the new key; the old packs are gone at once.
+    stored = _key_ids(backend)
+    assert MANIFEST_NAME in stored and len(stored) == 2, stored
+    assert set(stored.values()) == {new.key_id}
+
+    told_then_follows(a, b, new)
     assert set(_key_ids(backend).values()) == {new.key_id}
     # A third machine joins with the new key alone and gets everything.
     c = backend.machine(tmp_path / "c")
