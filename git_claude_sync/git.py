@@ -769,6 +769,14 @@ class Git:
         oids = self.out(["hash-object", "-w", "--stdin-paths"], input=quoted, what="encrypting")
         return oids.split()
 
+    def store_files(self, files: Sequence[Path]) -> list[str]:
+        """Store these files' bytes as blobs exactly as they are (no filter); their ids."""
+        if not files:
+            return []
+        quoted = b"".join(_c_quote(os.fsencode(f)) + b"\n" for f in files)
+        args = ["hash-object", "-w", "--no-filters", "--stdin-paths"]
+        return self.out(args, input=quoted, what="storing").split()
+
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
         key = ("ls-files", self.index_file)

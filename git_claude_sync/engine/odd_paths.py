@@ -41,6 +41,8 @@ from pathlib import Path
 
 from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import clean_here
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
 from git_claude_sync.machine.paths import Layout
@@ -217,8 +219,9 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
     git.add_files(walk.files)
 
 
-def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
-    """Stage what each link points to as ordinary file entries, encrypted."""
+def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
+    """Stage what each link points to as ordinary file entries, encrypted (a few of them
+    in this process, clean_here.py)."""
     started = time.time()
     if not found.links:
         _record_roots(git, claude_dir, [], started)
@@ -242,7 +245,7 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
         if entry is not None and held.get(path) == entry:
             wanted[path] = entry
     fresh = [path for path in walk.files if path not in wanted]
-    for path, oid in zip(fresh, git.hash_files(fresh), strict=True):
+    for path, oid in zip(fresh, clean_here.hash_files(git, key, fresh), strict=True):
         wanted[path] = (_mode(walk.stats[path]), oid)
     now = time.time()
     stats = {

@@ -121,7 +121,7 @@ def stage(
         progress=show_progress,
         leave=odd.leave,
     )
-    odd_paths.stage_links(git, repo.claude_dir, odd)
+    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key)
     for path, why in odd.skipped:
         report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)
