@@ -68,6 +68,10 @@ def extend(
         or any(float(r.get("at", 0)) < oldest - SLACK_DAYS * 86400 for r in old["records"][:1])
     ):
         return _lines([head, *records])
+    # Records already in the text (their carry was committed, the machine's note of it
+    # lost to a crash) are not appended twice: records are in time order.
+    last = max((float(r.get("at", 0)) for r in old["records"]), default=float("-inf"))
+    news = [r for r in news if float(r.get("at", 0)) > last]
     changed = {k: head[k] for k in HEADER if k in head and old.get(k) != head[k]}
     extra = [{"id": head["id"], **changed}] if changed else []
     return previous + _lines([*extra, *news])

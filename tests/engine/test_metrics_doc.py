@@ -63,3 +63,10 @@ def test_another_machines_text_or_a_broken_one_is_never_extended() -> None:
     assert not extend(other, [record(2)]).startswith(other)
     assert metrics_doc.parse(b"not json\n") is None
     assert metrics_doc.parse(b'{"at": 1}\n') is None  # no header
+
+
+def test_records_already_carried_are_not_appended_again() -> None:
+    """The carry was committed but the machine's note of it lost (a crash): no duplicate."""
+    first = extend(None, [record(1), record(2)])
+    again = extend(first, [record(2), record(3)])
+    assert [r["at"] for r in metrics_doc.parse(again)["records"]] == [1, 2, 3]  # type: ignore[index]
