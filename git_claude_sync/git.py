@@ -1289,13 +1289,21 @@ def _c_quote(path: bytes) -> bytes:
     return bytes(out + b'"')
 
 
-def init_bare(path: Path) -> None:
-    """Create a bare repository whose branch is ours (the sync repo, the default remote)."""
+def init_bare(path: Path, settings: Mapping[str, str] | None = None) -> None:
+    """Create a bare repository whose branch is ours (the sync repo, the default remote),
+    with these config ``settings``."""
     proc = subprocess.run(
         ["git", "init", "--bare", "-q", "-b", BRANCH, str(path)],
         capture_output=True,
         env=_plain_env(),
     )
+    for name, value in (settings or {}).items():
+        if proc.returncode == 0:
+            proc = subprocess.run(
+                ["git", "--git-dir", str(path), "config", name, value],
+                capture_output=True,
+                env=_plain_env(),
+            )
     if proc.returncode != 0:
         raise GitError(Git.describe_failure("git init", proc.stderr))
 
