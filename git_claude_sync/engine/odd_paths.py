@@ -254,7 +254,8 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
         if now - walk.stats[path].st_mtime > _RACY_SECONDS  # else it may change unseen
     }
     if stats != cached:
-        atomic_write(cache_file, json.dumps({p.hex(): v for p, v in stats.items()}).encode())
+        text = json.dumps({p.hex(): v for p, v in stats.items()}).encode()
+        atomic_write(cache_file, text, durable=False)  # lost or old: files read again
     keep = {path for path, _ in walk.skipped}
     changes: dict[bytes, tuple[str, str] | None] = {
         path: None
