@@ -908,6 +908,8 @@ class Git:
 
     def now(self) -> int:
         """The time git would stamp a commit with (seconds; honours GIT_COMMITTER_DATE)."""
+        if "GIT_COMMITTER_DATE" not in os.environ:
+            return int(time.time())  # git's answer then, without starting git
         ident = self.out(["var", "GIT_COMMITTER_IDENT"]).split()
         return int(ident[-2])
 
