@@ -114,6 +114,11 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     for name, value in git_settings(layout, key, config.machine).items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
+    write_info(layout, config)
+
+
+def write_info(layout: Layout, config: Config) -> None:
+    """Write git's attributes and exclude list (the project links' too) if they differ."""
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
