@@ -128,7 +128,7 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     # Entries hidden from git status under a link that is a link no more (a mapping
     # changed, a dotfile link was replaced by its file): git must see them again.
-    stale = [p for p in git.assume_unchanged_paths() if not any(_within(p, r) for r in roots)]
+    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, set(roots))]
     git.set_assume_unchanged(sorted(stale), False)
     for folder in closed:
         found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
@@ -230,11 +230,8 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     for root in found.links:
         walk.visit(root)
     found.skipped += walk.skipped
-    held = {
-        path: entry
-        for path, entry in git.index_entries().items()
-        if any(_within(path, root) for root in found.links)
-    }
+    links = set(found.links)
+    held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
     # Unchanged since last time (same stat) and still what the index holds: no
     # need to read and encrypt it again (git's own stat check, for linked files).
     cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
@@ -334,3 +331,14 @@ def _load_stats(path: Path) -> dict[bytes, list[str | int]]:
 
 def _within(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root + b"/")
+
+
+def _under_any(path: bytes, roots: set[bytes]) -> bool:
+    """``_within(path, root)`` for some root of ``roots``: each of ``path``'s few
+    prefixes looked up, not every root tried (every index entry is asked, every push)."""
+    end = path.find(b"/")
+    while end >= 0:
+        if path[:end] in roots:
+            return True
+        end = path.find(b"/", end + 1)
+    return path in roots
