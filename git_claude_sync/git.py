@@ -536,7 +536,11 @@ class Git:
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
-        return dict(self.iter_blobs(oids))
+        wanted = list(dict.fromkeys(oids))
+        here = {oid: _STORED.get((self.git_dir, oid)) for oid in wanted}
+        found = {oid: raw for oid, raw in here.items() if raw is not None}
+        found.update(self.iter_blobs(oid for oid in wanted if oid not in found))
+        return found
 
     def blob_heads(self, oids: Iterable[str], length: int) -> Iterator[tuple[str, bytes]]:
         """(id, first ``length`` stored bytes) of each blob in turn, the rest never held."""
@@ -904,7 +908,11 @@ class Git:
 
     def store_commit(self, raw: bytes) -> str:
         """Write a commit object exactly as given (its bytes are the sealed state's); its id."""
-        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+        oid = self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+        # Read back twice a push (its seal verified before sending, then remembered):
+        # an object's id names its bytes for good.
+        _STORED[self.git_dir, oid] = raw
+        return oid
 
     def now(self) -> int:
         """The time git would stamp a commit with (seconds; honours GIT_COMMITTER_DATE)."""
@@ -1195,6 +1203,9 @@ _STREAM_BLOBS = (
     *("-c", "core.packedGitWindowSize=4m"),
     *("-c", "core.packedGitLimit=8m"),
 )
+
+#: Commits this process stored, by repository and id (``store_commit``).
+_STORED: dict[tuple[Path, str], bytes] = {}
 
 # A stored blob larger than this is streamed from git rather than read whole (IndexBlobs).
 STREAM_ABOVE = 8 << 20
