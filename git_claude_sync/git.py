@@ -319,9 +319,11 @@ def run_remote(
     (``claude-sync::``) bounds each request itself and shows no progress while
     it uploads, so only its own limits apply.
     """
-    ssh_command = subprocess.run(
+    # A remote on this disk (the default one) starts no ssh: no need to ask for its command.
+    local = url.startswith(("/", "file://"))
+    ssh_command = b"" if local else subprocess.run(
         ["git", "config", "--get", "core.sshCommand"], capture_output=True, env=env, cwd=cwd
-    ).stdout.strip()
+    ).stdout.strip()  # fmt: skip
     env = {**env, **_transport_env(limits, env, bool(ssh_command))}
     proc = subprocess.Popen(
         list(cmd),
