@@ -397,6 +397,16 @@ _READS_ONLY = frozenset(
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
 
 
+_CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
+
+
+def _config_name(key: str) -> str:
+    """``key`` as ``git config --list`` prints it: section and name lower-cased."""
+    section, _, rest = key.partition(".")
+    middle, _, name = rest.rpartition(".")
+    return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
+
+
 def _reads_only(args: Sequence[str]) -> bool:
     if not args:
         return False
@@ -695,6 +705,10 @@ class Git:
         cached = ("config", key)
         if cached in self.reads:
             return cast("str | None", self.reads[cached])
+        listed = cast("dict[str, str] | None", self.reads.get(_CONFIG_LIST))
+        if listed is not None and _config_name(key) in listed:
+            # The repo's own config is read last, so its value is git's answer.
+            return listed[_config_name(key)].strip() or None
         proc = self.run(["config", "--get", key], check=False)
         value = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
         self.reads[cached] = value
@@ -1016,8 +1030,12 @@ class Git:
 
     def config_list(self) -> dict[str, str]:
         """The sync repo's own config (names lower-cased, as git prints them)."""
-        listed = self.run(["config", "--local", "--list", "-z"]).stdout.decode("utf-8", "replace")
-        return dict(item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
+        if _CONFIG_LIST not in self.reads:
+            out = self.run(["config", "--local", "--list", "-z"]).stdout
+            listed = out.decode("utf-8", "replace")
+            items = (item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
+            self.reads[_CONFIG_LIST] = dict(items)
+        return dict(cast("dict[str, str]", self.reads[_CONFIG_LIST]))
 
     # -- the remote ----------------------------------------------------------
 
