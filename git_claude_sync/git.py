@@ -928,6 +928,8 @@ class Git:
         # Read back twice a push (its seal verified before sending, then remembered):
         # an object's id names its bytes for good.
         _STORED[self.git_dir, oid] = raw
+        if len(_STORED) > _STORED_KEPT:  # a history rewrite stores thousands
+            del _STORED[next(iter(_STORED))]
         return oid
 
     def now(self) -> int:
@@ -1226,6 +1228,7 @@ _STREAM_BLOBS = (
 
 #: Commits this process stored, by repository and id (``store_commit``).
 _STORED: dict[tuple[Path, str], bytes] = {}
+_STORED_KEPT = 64  # the newest ones: a push reads back only what it just made
 
 # A stored blob larger than this is streamed from git rather than read whole (IndexBlobs).
 STREAM_ABOVE = 8 << 20
