@@ -20,7 +20,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from table import MIB, Row, grid, render, seconds, size
+from table import MIB, Row, box, grid, render, scratch, seconds, size
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("CLAUDE_SYNC_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
@@ -808,8 +807,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"git-claude-sync is not installed next to {sys.executable}")
 
     compile_package()
-    tmp = Path(tempfile.mkdtemp(prefix="claude-sync-bench-"))
-    try:
+    with scratch("claude-sync-bench-", args.keep) as tmp:
         configs = [(f"{args.size_mb:g} MiB", args.size_mb, args.session_kib,
                     Plan(args.repeats, args.cycles))]  # fmt: skip
         if args.scale:
@@ -819,10 +817,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, mb, kib, plan in configs:
             tree, sync, plain = measure(tmp, name, mb, kib, plan, args.seed, args.corpus)
             runs.append((name, tree, sync, plain))
-            load = "/".join(f"{x:.2f}" for x in os.getloadavg())
             print(
                 f"\n[{name}] {tree.files} files, {size(tree.size)} (seed {args.seed}); "
-                f"git {_git_version()}, {os.cpu_count()} CPUs, load average {load} "
+                f"git {_git_version()}, {box()} "
                 "(other work on the box skews timings)\n",
                 flush=True,
             )
@@ -832,11 +829,6 @@ def main(argv: list[str] | None = None) -> int:
         if len(runs) > 1:
             print("\nHow each step grows with the tree (git-claude-sync / plain git = ratio):\n")
             print(scale_table(runs))
-    finally:
-        if args.keep:
-            print(f"\nkept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -21,18 +21,16 @@ work on the box skews both alike.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from table import Row, render
+from table import Row, box, render, scratch
 
 from bench import CORPUS, MIB, clean_env, generate, install_launcher, run
 
@@ -160,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", choices=["startup", "tree"], help="only the start-up rows, or the tree rows"
     )
     args = parser.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="claude-sync-latency-"))
-    try:
+    with scratch("claude-sync-latency-", args.keep) as tmp:
         install_launcher(tmp)
         rows: list[Row] = []
         parts: list[Callable[[], list[Row]]] = []
@@ -172,17 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(lambda: tree_rows(tmp, size, args.seed, args.corpus, args.repeats))
         for part in parts:
             rows += part()
-        load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-        print(
-            f"\nmedians of {args.repeats}; {os.cpu_count()} CPUs, load average {load} "
-            "(other work on the box skews timings)\n"
-        )
+        print(f"\nmedians of {args.repeats}; {box()} (other work on the box skews timings)\n")
         print(render(rows))
-    finally:
-        if args.keep:
-            print(f"\nkept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

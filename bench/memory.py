@@ -93,14 +93,17 @@ def session_bytes(size: int, who: str, start: int = 0) -> bytes:
     filler = ("lorem ipsum dolor sit amet " * 40).strip()
     while total < size:
         n += 1
-        line = json.dumps(
-            {
-                "uuid": str(uuid.UUID(int=(zlib.crc32(who.encode()) & 0xFFFF) << 64 | n)),
-                "type": "assistant",
-                "timestamp": f"2026-01-01T00:00:{n % 60:02d}.{n:06d}Z",
-                "message": {"role": "assistant", "content": f"{who} {n} {filler}"},
-            }
-        ).encode() + b"\n"
+        line = (
+            json.dumps(
+                {
+                    "uuid": str(uuid.UUID(int=(zlib.crc32(who.encode()) & 0xFFFF) << 64 | n)),
+                    "type": "assistant",
+                    "timestamp": f"2026-01-01T00:00:{n % 60:02d}.{n:06d}Z",
+                    "message": {"role": "assistant", "content": f"{who} {n} {filler}"},
+                }
+            ).encode()
+            + b"\n"
+        )
         lines.append(line)
         total += len(line)
     return b"".join(lines)

@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from table import box, scratch, size  # noqa: E402
 
 import bench  # noqa: E402  (the tree generator and helpers)
 
@@ -128,14 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--corpus", type=Path, default=bench.CORPUS)
     args = parser.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="claude-sync-search-bench-"))
-    step = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    try:
+    with scratch("claude-sync-search-bench-", args.keep) as tmp:
+        step = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
         home = tmp / "sync"
         bench.install_launcher(tmp)
         step(f"generating {args.size_mb:g} MiB (seed {args.seed}) in {tmp} …")
-        size = int(args.size_mb * bench.MIB)
-        tree = bench.generate(home / ".claude", size, args.seed, args.corpus)
+        tree_bytes = int(args.size_mb * bench.MIB)
+        tree = bench.generate(home / ".claude", tree_bytes, args.seed, args.corpus)
         assert tree.big_session is not None and tree.big_session_obj is not None
         env = bench.clean_env(home)
         projects = home / ".claude" / "projects"
@@ -194,12 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         hooked_push = bench.timed("git claude-sync push", env, home)[0]
         found = bench.run([sys.executable, "-c", FOUND_PROBE, marker], env, home).stdout.strip()
 
-        load = "/".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"\n{tree.files} files, {bench._b(tree.size)} (seed {args.seed}); "
-            f"{os.cpu_count()} CPUs, load average {load}\n"
-            f"index: built in {build:.1f} s by 'search --rebuild', {bench._b(index_size)} "
-            f"for {bench._b(plain_size)} of transcripts ({out.strip()})\n"
+            f"\n{tree.files} files, {size(tree.size)} (seed {args.seed}); {box()}\n"
+            f"index: built in {build:.1f} s by 'search --rebuild', {size(index_size)} "
+            f"for {size(plain_size)} of transcripts ({out.strip()})\n"
         )
         print("warm query (in-process, median of 7) vs grep -r -i -F over projects/ (median of 7)")
         print(
@@ -227,11 +223,6 @@ def main(argv: list[str] | None = None) -> int:
             f"push with the hook indexing: {hooked_push:.2f} s; new text found afterwards "
             f"without another update: {'yes' if found == '1' else 'NO (' + found + ')'}"
         )
-    finally:
-        if args.keep:
-            print(f"\nkept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -11,8 +11,14 @@ which running ``python bench/x.py`` gives).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 MIB = 1024 * 1024
 
@@ -93,3 +99,22 @@ def grid(cells: Sequence[Sequence[str]]) -> str:
 def missed(rows: Sequence[Row]) -> list[str]:
     """The steps whose target was missed, for a summary line."""
     return [row.step for row in rows if row.met is False]
+
+
+def box() -> str:
+    """The CPUs and load average: timings are wall-clock on whatever else the box is doing."""
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} CPUs, load average {load}"
+
+
+@contextlib.contextmanager
+def scratch(prefix: str, keep: bool) -> Iterator[Path]:
+    """A temporary directory outside the repository, removed afterwards unless ``keep``."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield tmp
+    finally:
+        if keep:
+            print(f"\nkept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
