@@ -66,7 +66,9 @@ def run(
     unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
-            init_bare(layout.default_remote)
+            # It receives ciphertext: deflating each object a push leaves loose (an
+            # appended session, whole once its delta is resolved) gains nothing.
+            init_bare(layout.default_remote, {"core.looseCompression": "0"})
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)

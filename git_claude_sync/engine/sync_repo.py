@@ -107,13 +107,18 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
     }
 
 
-def configure(layout: Layout, key: Key, config: Config) -> None:
+def configure(layout: Layout, key: Key, config: Config, git: Git | None = None) -> None:
     """Write git config, attributes and the exclude list if they differ."""
-    git = git_for(layout)
+    git = git or git_for(layout)
     existing = git.config_list()
     for name, value in git_settings(layout, key, config.machine).items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
+    write_info(layout, config)
+
+
+def write_info(layout: Layout, config: Config) -> None:
+    """Write git's attributes and exclude list (the project links' too) if they differ."""
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
@@ -178,6 +183,7 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
     key = keyfile.load(layout.key_file)
     git = git_for(layout)
+    git.config_list()  # one git process answers the questions below (Git.config_get)
     check_claude_dir(layout, git)
     # A Claude directory removed after init comes back empty: pull restores
     # its files, push refuses to delete them everywhere (steps.guard_deletions).
@@ -192,6 +198,6 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         )
     settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    configure(layout, key, settings)
+    configure(layout, key, settings, git)
     git = dataclasses.replace(git, limits=settings.network)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)
