@@ -20,7 +20,7 @@ from git_claude_sync.claude import project_folders, selection
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import BRANCH, Git
+from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, configure_bare
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
 from git_claude_sync.machine.files import atomic_write
@@ -80,6 +80,9 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         # sends ~2 KB) and spares the first push the default 10-wide search, which over
         # ciphertext finds nothing and was most of its pack time.
         "pack.window": "1",
+        # A stored blob above git.BIG_FILE_THRESHOLD is never a delta, and git streams it
+        # rather than holding it (issue 9); the same in the local remote (configure).
+        **BARE_SETTINGS,
         f"filter.{DRIVER}.process": _python_command(
             "git_claude_sync.filters.process",
             *("--key", str(layout.key_file), "--git-dir", str(layout.git_dir)),
@@ -111,15 +114,28 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     """Write git config, attributes and the exclude list if they differ."""
     git = git_for(layout)
     existing = git.config_list()
+    changed = set()
     for name, value in git_settings(layout, key, config.machine).items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
+            changed.add(name)
+    if changed & BARE_SETTINGS.keys():
+        _configure_own_remote(layout, existing.get(f"remote.{REMOTE}.url"))
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
     links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
     text = selection.exclude_file_text(config, layout.claude_dir)
     _write_if_changed(info / "exclude", text + links)
+
+
+def _configure_own_remote(layout: Layout, url: str | None) -> None:
+    """The local bare remote init made (~/.claude-sync/remote.git) gets ``BARE_SETTINGS``
+    too, once, when this repo first does: its receive-pack and upload-pack read its own
+    config.  Any other remote is the user's, and left as it is."""
+    remote = layout.default_remote
+    if url is not None and (remote / "HEAD").is_file() and _same_dir(Path(url), remote):
+        configure_bare(remote)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
