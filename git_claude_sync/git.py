@@ -1284,11 +1284,11 @@ def _c_quote(path: bytes) -> bytes:
 # Above this size git stores a blob whole, never as a delta, and streams it through
 # pack-objects, index-pack and unpack-objects instead of holding it (issue 9: a delta of a
 # blob of C bytes costs 3-5 C in the sender and 2 C in the receiver, which for an
-# incompressible file of more than ~25 MB cannot stay within its size + 100 MB).  The
-# largest value at which a file just below it still met that on every step
-# (bench/README.md, "Measured here").  The cost: an append to a session whose stored
-# (compressed, ~5x smaller) blob is above it sends the whole blob again.
-BIG_FILE_THRESHOLD = 16 << 20
+# incompressible file of more than ~12 MB cannot stay within its size + 100 MB): the
+# largest value at which a changed incompressible file just below it still met that on
+# push (bench/memory.py; bench/README.md, "Measured here").  The cost: an append to a
+# session whose stored blob (zstd, ~3x smaller) is above it sends the whole blob again.
+BIG_FILE_THRESHOLD = 12 << 20
 
 # What every repository of ours holds: the sync repo (engine/sync_repo.git_settings) and
 # the local bare remote init makes, whose receive-pack and upload-pack read their own.
