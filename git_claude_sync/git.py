@@ -1178,8 +1178,8 @@ class IndexBlobs:
 
 # git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
 # default) instead of inflating it whole, and through small pack windows (the pages of a
-# mapped window count as its memory).  Only for reading: packing keeps the default, which
-# lets an append to a large session travel as a delta.
+# mapped window count as its memory).  Only for reading: packing uses the repo's own,
+# BIG_FILE_THRESHOLD, below which an append to a session travels as a delta.
 _STREAM_BLOBS = (
     *("-c", "core.bigFileThreshold=1m"),
     *("-c", "core.packedGitWindowSize=4m"),
