@@ -1485,6 +1485,7 @@ class HostRepo:
             )
             if proc.returncode != 0:
                 raise GitError(Git.describe_failure("git init", proc.stderr))
+            configure_bare(path)
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

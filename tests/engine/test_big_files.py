@@ -16,7 +16,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from git_claude_sync.git import BIG_FILE_THRESHOLD
+from git_claude_sync.git import BIG_FILE_THRESHOLD, HostRepo, Limits
 from tests.machines import Machine, git_plain
 
 SETTING = "core.bigfilethreshold"
@@ -57,6 +57,15 @@ def test_a_remote_the_user_made_is_left_as_it_is(machine_a: Machine, tmp_path: P
     machine_a.run("status")
     assert setting(machine_a.tool_home / "repo.git") == str(BIG_FILE_THRESHOLD)
     assert setting(theirs) is None
+
+
+def test_the_scratch_repository_of_a_git_host_carries_the_threshold(tmp_path: Path) -> None:
+    # The hidden layout wraps each sealed pack in a commit there and pushes it: its
+    # pack-objects held a large pack twice (320 MB for a 157 MB file; 162 MB with it).
+    host = tmp_path / "host.git"
+    git_plain("init", "--bare", "-q", str(host))
+    HostRepo(tmp_path / "scratch.git", str(host), Limits())
+    assert setting(tmp_path / "scratch.git") == str(BIG_FILE_THRESHOLD)
 
 
 def stored_whole(bare: Path, rel: str) -> None:
