@@ -8,6 +8,7 @@ installation: a moved virtualenv or a new Python never leaves git without its
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -20,7 +21,7 @@ from git_claude_sync.claude import project_folders, selection
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, configure_bare
+from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, GitError, configure_bare
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
 from git_claude_sync.machine.files import atomic_write
@@ -114,13 +115,13 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     """Write git config, attributes and the exclude list if they differ."""
     git = git_for(layout)
     existing = git.config_list()
-    changed = set()
-    for name, value in git_settings(layout, key, config.machine).items():
+    settings = git_settings(layout, key, config.machine)
+    if any(existing.get(name.lower()) != settings[name] for name in BARE_SETTINGS):
+        # Before this repo's: a run killed in between comes back here.
+        _configure_own_remote(layout, existing.get(f"remote.{REMOTE}.url"))
+    for name, value in settings.items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
-            changed.add(name)
-    if changed & BARE_SETTINGS.keys():
-        _configure_own_remote(layout, existing.get(f"remote.{REMOTE}.url"))
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
@@ -135,7 +136,9 @@ def _configure_own_remote(layout: Layout, url: str | None) -> None:
     config.  Any other remote is the user's, and left as it is."""
     remote = layout.default_remote
     if url is not None and (remote / "HEAD").is_file() and _same_dir(Path(url), remote):
-        configure_bare(remote)
+        # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
+        with contextlib.suppress(GitError):
+            configure_bare(remote)
 
 
 def _write_if_changed(path: Path, text: str) -> None:
