@@ -4,6 +4,7 @@
     .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
     .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
     .venv/bin/python bench/memory.py --git-host       # through a git host (hidden layout)
+    .venv/bin/python bench/memory.py --kind random --path projects/-p/s.jsonl  # deltas tried
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
@@ -161,10 +162,17 @@ def main() -> int:
         help="sync through a plain bare repository as a git host (the hidden layout, "
         "remote/git_store.py) instead of A's default remote",
     )
+    parser.add_argument(
+        "--path",
+        help="where in the Claude directory the file goes (default: a session, or "
+        "agents/big.bin for --kind random)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = args.size_mb * MIB
-    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
+    rel = args.path or (
+        "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
+    )
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
     try:

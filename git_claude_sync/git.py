@@ -1486,6 +1486,9 @@ class HostRepo:
             if proc.returncode != 0:
                 raise GitError(Git.describe_failure("git init", proc.stderr))
             configure_bare(path)
+            # Its blobs are sealed packs: a delta search (3-5x a blob) would find nothing.
+            (path / "info").mkdir(exist_ok=True)
+            (path / "info" / "attributes").write_text("* -delta\n", encoding="utf-8")
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

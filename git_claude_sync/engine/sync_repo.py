@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_claude_sync.claude import project_folders, selection
+from git_claude_sync.claude.file_kinds import APPEND_ONLY_PATTERNS
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
@@ -34,10 +35,17 @@ WORKTREE_CONFIG = "claude-sync.worktree"  # the Claude directory recorded at ini
 KEYID_CONFIG = "claude-sync.keyid"  # the key this repo uses (finishes a killed switch)
 DRIVER = "claude-sync"  # the filter, diff and merge driver name
 
+# Deltas only where they pay (issue 9): git's search for one holds 3-5x a blob, and over
+# ciphertext finds one only where a version keeps the last one's chunks, which is what an
+# append to a session or history.jsonl does (docs/spec/blob.md, "Appending").  Any other
+# file, whatever its size, is stored whole.  The local remote init made gets these too:
+# its upload-pack and gc run pack-objects with its own attributes.
+DELTA_ATTRIBUTES = "* -delta\n" + "".join(f"{pattern} delta\n" for pattern in APPEND_ONLY_PATTERNS)
+
 # Every path: our filter (required: a missing filter fails instead of storing
 # plaintext), our textconv for readable diffs, our merge driver (the same
 # merge as pull, on decrypted content), never end-of-line conversion.
-ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n"
+ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n" + DELTA_ATTRIBUTES
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,15 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     git = git_for(layout)
     existing = git.config_list()
     settings = git_settings(layout, key, config.machine)
-    if any(existing.get(name.lower()) != settings[name] for name in BARE_SETTINGS):
+    info = layout.git_dir / "info"
+    if _text(info / "attributes") != ATTRIBUTES or any(
+        existing.get(name.lower()) != settings[name] for name in BARE_SETTINGS
+    ):
         # Before this repo's: a run killed in between comes back here.
         _configure_own_remote(layout, existing.get(f"remote.{REMOTE}.url"))
     for name, value in settings.items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
-    info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
     links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
@@ -132,22 +142,31 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
 
 def _configure_own_remote(layout: Layout, url: str | None) -> None:
     """The local bare remote init made (~/.claude-sync/remote.git) gets ``BARE_SETTINGS``
-    too, once, when this repo first does: its receive-pack and upload-pack read its own
-    config.  Any other remote is the user's, and left as it is."""
+    and ``DELTA_ATTRIBUTES`` too, once, when this repo first does: its receive-pack and
+    upload-pack read its own.  Any other remote is the user's, and left as it is."""
     remote = layout.default_remote
     if url is not None and (remote / "HEAD").is_file() and _same_dir(Path(url), remote):
-        # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
-        with contextlib.suppress(GitError):
-            configure_bare(remote)
+        configure_local_remote(remote)
+
+
+def configure_local_remote(remote: Path) -> None:
+    """Give the local bare remote init made what our repositories hold (init, and above)."""
+    # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
+    with contextlib.suppress(GitError, OSError):
+        configure_bare(remote)
+        _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES)
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
 
 
 def _write_if_changed(path: Path, text: str) -> None:
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except FileNotFoundError:
-        pass
-    atomic_write(path, text.encode(), mode=0o644)
+    if _text(path) != text:
+        atomic_write(path, text.encode(), mode=0o644)
 
 
 def _same_dir(a: Path, b: Path) -> bool:

@@ -66,6 +66,9 @@ def test_the_scratch_repository_of_a_git_host_carries_the_threshold(tmp_path: Pa
     git_plain("init", "--bare", "-q", str(host))
     HostRepo(tmp_path / "scratch.git", str(host), Limits())
     assert setting(tmp_path / "scratch.git") == str(BIG_FILE_THRESHOLD)
+    # Its blobs are sealed packs: never a delta, whatever their size.
+    check = git_plain("--git-dir", str(tmp_path / "scratch.git"), "check-attr", "delta", "--", "x")
+    assert check.decode().strip() == "x: delta: unset"
 
 
 def stored_whole(bare: Path, rel: str) -> None:
