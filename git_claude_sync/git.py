@@ -1282,17 +1282,21 @@ def _c_quote(path: bytes) -> bytes:
 
 
 # Above this size git stores a blob whole, never as a delta, and streams it through
-# pack-objects, index-pack and unpack-objects instead of holding it (issue 9: a delta of a
-# blob of C bytes costs 3-5 C in the sender and 2 C in the receiver, which for an
-# incompressible file of more than ~12 MB cannot stay within its size + 100 MB): the
-# largest value at which a changed incompressible file just below it still met that on
-# push (bench/memory.py; bench/README.md, "Measured here").  The cost: an append to a
-# session whose stored blob (zstd, ~3x smaller) is above it sends the whole blob again.
-BIG_FILE_THRESHOLD = 12 << 20
+# pack-objects, index-pack and unpack-objects instead of holding it (issue 9).  Below it, a
+# blob is held whole (~2x in pack-objects), and a session's or history.jsonl's (the only
+# paths that may be deltas: engine/sync_repo.DELTA_ATTRIBUTES) costs git's delta search,
+# ~5x the blob, which is what an append's cheap push needs.  The largest value at which a
+# session whose stored blob is just below it (zstd: ~3.3x smaller than its transcript,
+# ~78 MiB) still met its size + 100 MB on push, as did an incompressible file just below
+# it (bench/memory.py; bench/README.md, "Measured here").  The cost above it: an append to
+# a session sends, and stores, its whole blob again.
+BIG_FILE_THRESHOLD = 24 << 20
 
-# What every repository of ours holds: the sync repo (engine/sync_repo.git_settings) and
-# the local bare remote init makes, whose receive-pack and upload-pack read their own.
-BARE_SETTINGS = {"core.bigFileThreshold": str(BIG_FILE_THRESHOLD)}
+# What every repository of ours holds: the sync repo (engine/sync_repo.git_settings), the
+# local bare remote init makes, whose receive-pack and upload-pack read their own, and the
+# git host's scratch repo.  A window of 1: see git_settings; in the remote it also halved
+# the upload-pack of a merged session (a 10-wide search held every version in reach).
+BARE_SETTINGS = {"core.bigFileThreshold": str(BIG_FILE_THRESHOLD), "pack.window": "1"}
 
 
 def init_bare(path: Path) -> None:
@@ -1307,9 +1311,9 @@ def init_bare(path: Path) -> None:
     configure_bare(path)
 
 
-def configure_bare(path: Path) -> None:
+def configure_bare(path: Path, overrides: Mapping[str, str] | None = None) -> None:
     """Give a bare repository of ours ``BARE_SETTINGS`` (made before they existed, too)."""
-    for name, value in BARE_SETTINGS.items():
+    for name, value in {**BARE_SETTINGS, **(overrides or {})}.items():
         proc = subprocess.run(
             ["git", f"--git-dir={path}", "config", name, value],
             capture_output=True,
@@ -1485,10 +1489,9 @@ class HostRepo:
             )
             if proc.returncode != 0:
                 raise GitError(Git.describe_failure("git init", proc.stderr))
-            configure_bare(path)
-            # Its blobs are sealed packs: a delta search (3-5x a blob) would find nothing.
-            (path / "info").mkdir(exist_ok=True)
-            (path / "info" / "attributes").write_text("* -delta\n", encoding="utf-8")
+            # Its blobs are sealed packs: a delta search (~5x a blob) would find nothing.  No
+            # window at all is `* -delta` for every path, and written by git itself.
+            configure_bare(path, {"pack.window": "0"})
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

@@ -87,8 +87,8 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         # version deltas against the previous one (docs/spec/blob.md, "Appending"), which
         # git's sort puts right beside it.  A window of 1 keeps that delta (a 2 KB append
         # sends ~2 KB) and spares the first push the default 10-wide search, which over
-        # ciphertext finds nothing and was most of its pack time.
-        "pack.window": "1",
+        # ciphertext finds nothing and was most of its pack time (pack.window, in
+        # BARE_SETTINGS below: the local remote gets it too).
         # A stored blob above git.BIG_FILE_THRESHOLD is never a delta, and git streams it
         # rather than holding it (issue 9); the same in the local remote (configure).
         **BARE_SETTINGS,

@@ -66,9 +66,9 @@ def test_the_scratch_repository_of_a_git_host_carries_the_threshold(tmp_path: Pa
     git_plain("init", "--bare", "-q", str(host))
     HostRepo(tmp_path / "scratch.git", str(host), Limits())
     assert setting(tmp_path / "scratch.git") == str(BIG_FILE_THRESHOLD)
-    # Its blobs are sealed packs: never a delta, whatever their size.
-    check = git_plain("--git-dir", str(tmp_path / "scratch.git"), "check-attr", "delta", "--", "x")
-    assert check.decode().strip() == "x: delta: unset"
+    # Its blobs are sealed packs: never a delta, whatever their size (no window: no search).
+    window = git_plain("--git-dir", str(tmp_path / "scratch.git"), "config", "pack.window")
+    assert window.decode().strip() == "0"
 
 
 def stored_whole(bare: Path, rel: str) -> None:
@@ -89,8 +89,6 @@ def test_an_incompressible_file_above_the_threshold_round_trips(
     size = BIG_FILE_THRESHOLD + (1 << 20)
     a.write(rel, os.urandom(size))
     a.run("push")
-    b.run("pull")
-    assert (b.claude / rel).read_bytes() == (a.claude / rel).read_bytes()
     changed = bytearray((a.claude / rel).read_bytes())
     changed[size // 2 :] = os.urandom(size - size // 2)  # half the same, half new
     a.write(rel, bytes(changed))
