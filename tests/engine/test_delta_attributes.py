@@ -44,9 +44,7 @@ def test_the_patterns_are_the_append_only_kinds() -> None:
 
 
 @pytest.mark.parametrize("where", ["repo.git", "remote.git"])
-def test_only_sessions_and_history_may_be_deltas(
-    pair: tuple[Machine, Machine], where: str
-) -> None:
+def test_only_sessions_and_history_may_be_deltas(pair: tuple[Machine, Machine], where: str) -> None:
     a, b = pair
     for machine in (a, b) if where == "repo.git" else (a,):
         git_dir = machine.tool_home / where
