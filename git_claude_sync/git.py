@@ -1218,8 +1218,8 @@ class IndexBlobs:
 
 # git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
 # default) instead of inflating it whole, and through small pack windows (the pages of a
-# mapped window count as its memory).  Only for reading: packing keeps the default, which
-# lets an append to a large session travel as a delta.
+# mapped window count as its memory).  Only for reading: packing uses the repo's own,
+# BIG_FILE_THRESHOLD, below which an append to a session travels as a delta.
 _STREAM_BLOBS = (
     *("-c", "core.bigFileThreshold=1m"),
     *("-c", "core.packedGitWindowSize=4m"),
@@ -1325,23 +1325,52 @@ def _c_quote(path: bytes) -> bytes:
     return bytes(out + b'"')
 
 
-def init_bare(path: Path, settings: Mapping[str, str] | None = None) -> None:
-    """Create a bare repository whose branch is ours (the sync repo, the default remote),
-    with these config ``settings``."""
+# Above this size git stores a blob whole, never as a delta, and streams it through
+# pack-objects, index-pack and unpack-objects instead of holding it (issue 9).  Below it, a
+# blob is held whole (~2x in pack-objects), and a session's or history.jsonl's (the only
+# paths that may be deltas: engine/sync_repo.DELTA_ATTRIBUTES) costs git's delta search,
+# ~5x the blob, which is what an append's cheap push needs.  The largest value at which a
+# session whose stored blob is just below it (zstd: ~3.3x smaller than its transcript,
+# ~78 MiB) still met its size + 100 MB on push, as did an incompressible file just below
+# it (bench/memory.py; bench/README.md, "Measured here").  The cost above it: an append to
+# a session sends, and stores, its whole blob again.
+BIG_FILE_THRESHOLD = 24 << 20
+
+# What every repository of ours holds: the sync repo (engine/sync_repo.git_settings), the
+# local bare remote init makes, whose receive-pack and upload-pack read their own, and the
+# git host's scratch repo.  A window of 1: see git_settings; in the remote it also halved
+# the upload-pack of a merged session (a 10-wide search held every version in reach).
+# Loose objects undeflated: each holds ciphertext (an appended session lands loose, whole,
+# once its delta is resolved), which deflating only slows.
+BARE_SETTINGS = {
+    "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
+    "pack.window": "1",
+    "core.looseCompression": "0",
+}
+
+
+def init_bare(path: Path) -> None:
+    """Create a bare repository whose branch is ours (the sync repo, the default remote)."""
     proc = subprocess.run(
         ["git", "init", "--bare", "-q", "-b", BRANCH, str(path)],
         capture_output=True,
         env=_plain_env(),
     )
-    for name, value in (settings or {}).items():
-        if proc.returncode == 0:
-            proc = subprocess.run(
-                ["git", "--git-dir", str(path), "config", name, value],
-                capture_output=True,
-                env=_plain_env(),
-            )
     if proc.returncode != 0:
         raise GitError(Git.describe_failure("git init", proc.stderr))
+    configure_bare(path)
+
+
+def configure_bare(path: Path, overrides: Mapping[str, str] | None = None) -> None:
+    """Give a bare repository of ours ``BARE_SETTINGS`` (made before they existed, too)."""
+    for name, value in {**BARE_SETTINGS, **(overrides or {})}.items():
+        proc = subprocess.run(
+            ["git", f"--git-dir={path}", "config", name, value],
+            capture_output=True,
+            env=_plain_env(),
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("git config", proc.stderr))
 
 
 def check_reachable(url: str, limits: Limits) -> None:
@@ -1510,6 +1539,9 @@ class HostRepo:
             )
             if proc.returncode != 0:
                 raise GitError(Git.describe_failure("git init", proc.stderr))
+            # Its blobs are sealed packs: a delta search (~5x a blob) would find nothing.  No
+            # window at all is `* -delta` for every path, and written by git itself.
+            configure_bare(path, {"pack.window": "0"})
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

@@ -66,9 +66,8 @@ def run(
     unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
-            # It receives ciphertext: deflating each object a push leaves loose (an
-            # appended session, whole once its delta is resolved) gains nothing.
-            init_bare(layout.default_remote, {"core.looseCompression": "0"})
+            init_bare(layout.default_remote)
+            sync_repo.configure_local_remote(layout.default_remote)
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)
