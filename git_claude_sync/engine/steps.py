@@ -49,7 +49,7 @@ from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import LOCAL_REF, Git
+from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
@@ -666,7 +666,9 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )
     waiting: list[bytes] = []
     commit_time: list[float] = []  # the remote tip's, read once if needed
-    dir_syncs = files.DirSyncs()  # each folder fsynced once, before the branch moves
+    batch = files.WriteBatch()  # made durable together, before the branch moves
+    written: dict[bytes, Written] = {}  # files written whole from their blob (git.record_written)
+    to_date: list[tuple[Path, bytes]] = []  # sessions written whole: dated once in place
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
@@ -678,30 +680,30 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             elif path in grow:
                 done = files.append_lines(target, incoming[path].chunks)
                 if done is None:  # gone meanwhile: write it whole
-                    files.replace_file(
+                    batch.replace(
                         files.through_link(target),
                         incoming[path].chunks(),
                         new[path][0] == "100755",
-                        dir_syncs=dir_syncs,
                     )
                 elif not done:
                     waiting.append(path)
                     report.detail(f"  {show_path(path)} ends in a line being written: added later")
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
-                if activity.is_session_file(path):
+                if activity.is_session_file(path) and done is None:
+                    to_date.append((target, incoming[path].tail))
+                elif activity.is_session_file(path):
                     _date_session(git, integration, target, incoming[path].tail, commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
-                files.replace_file(
-                    files.through_link(target),
-                    incoming[path].chunks(),
-                    executable,
-                    dir_syncs=dir_syncs,
+                done_stat = batch.replace(
+                    files.through_link(target), incoming[path].chunks(), executable
                 )
+                if _as_local(repo, path) is None:  # the blob's plaintext, as written
+                    written[path] = Written(new[path][1], done_stat.st_ino, done_stat.st_size)
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path].tail, commit_time)
+                    to_date.append((target, incoming[path].tail))
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -715,7 +717,15 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     "remote version is kept beside it, see 'git claude-sync conflicts'"
                 )
     deferred_lines.defer(git, waiting)
-    dir_syncs.sync()
+    try:
+        batch.commit()
+    except OSError as err:
+        raise FatalError(
+            f"writing the pulled files failed ({err.strerror}); the sync repo did not move, "
+            "run the command again"
+        ) from None
+    for target, tail in to_date:  # in place now
+        _date_session(git, integration, target, tail, commit_time)
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:
@@ -734,6 +744,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )  # fmt: skip
             integration.copies.append((path, copy))
     sync_metrics.hide(git, new if head is None else _changes(old, new))
+    git.record_written(written)  # their stat data: refresh_index re-reads only the rest
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
