@@ -90,6 +90,7 @@ class WriteBatch:
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []  # (temporary file, its final name)
         self._folders: set[Path] = set()  # made (or found) already: one mkdir each
+        self._made: list[Path] = []  # folders this batch made, removed again if it writes nothing
 
     def replace(
         self, path: Path, data: bytes | Iterable[bytes], executable: bool = False
@@ -97,7 +98,10 @@ class WriteBatch:
         """Write ``path``'s new content beside it (in place once ``commit`` ran); its stat
         as written (the inode and size it will have: git.Git.record_written checks them)."""
         if path.parent not in self._folders:
+            missing = [path.parent, *path.parent.parents]
+            missing = missing[: next(i for i, p in enumerate(missing) if p.is_dir())]
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._made += reversed(missing)
             self._folders.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755 if executable else 0o644)
@@ -126,12 +130,23 @@ class WriteBatch:
             for tmp, _path in pending[placed:]:  # a rename failed: the rest stay as they were
                 tmp.unlink(missing_ok=True)
         _sync_all(sorted({path.parent for _tmp, path in pending}))  # the renames
+        self._made = []  # in use now
+
+    def drop(self, path: Path) -> None:
+        """Not write ``path`` after all (its temporary file goes)."""
+        for tmp, _path in [entry for entry in self._pending if entry[1] == path]:
+            tmp.unlink(missing_ok=True)
+            self._pending.remove((tmp, path))
 
     def discard(self) -> None:
-        """Drop what was written and not committed."""
+        """Drop what was written and not committed, and the folders made for it."""
         for tmp, _path in self._pending:
             tmp.unlink(missing_ok=True)
         self._pending = []
+        for folder in reversed(self._made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+        self._made = []
 
     def _place(self, tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
