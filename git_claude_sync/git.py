@@ -454,13 +454,17 @@ def _record_stat(data: bytearray, written: Mapping[bytes, Written], work_tree: P
         return 0
     entries, hash_len = found
     root = os.path.realpath(work_tree)
+    real: dict[str, bool] = {}  # folder -> reached without a link
     recorded = 0
     for name, offset, oid in entries:
         want = written.get(name)
         if want is None or want.oid != oid:
             continue
         file = os.path.join(root, os.fsdecode(name))
-        if os.path.realpath(file) != file:
+        folder = os.path.dirname(file)
+        if folder not in real:
+            real[folder] = os.path.realpath(folder) == folder
+        if not real[folder]:
             continue  # through a link (a mapped project folder): git does not stat it
         try:
             st = os.lstat(file)

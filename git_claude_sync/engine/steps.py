@@ -577,7 +577,12 @@ def _apply(
     # New files where nothing is (all of a joining machine's): decrypted straight
     # into place-to-be, never held (engine/incoming.write_fresh).
     fresh = {
-        p: incoming_files.Fresh(files.fs_path(repo.claude_dir, p), new[p][1], new[p][0] == "100755")
+        p: incoming_files.Fresh(
+            files.fs_path(repo.claude_dir, p),
+            new[p][1],
+            new[p][0] == "100755",
+            activity.is_session_file(p),
+        )
         for p in paths
         if p in new and p not in old and p not in deleted_here and _may_stream(repo, p)
     }
