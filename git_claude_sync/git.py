@@ -16,6 +16,8 @@ import math
 import os
 import re
 import signal
+import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -413,6 +415,86 @@ def _reads_only(args: Sequence[str]) -> bool:
     if args[0] == "config":
         return any(arg in _CONFIG_READS for arg in args[1:])
     return args[0] in _READS_ONLY
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file the engine wrote whole from a blob: the blob, and the file's inode and size."""
+
+    oid: str
+    ino: int
+    size: int
+
+
+def index_entries(data: bytes) -> tuple[list[tuple[bytes, int, str]], int] | None:
+    """(path, offset, blob id) of each stage-0 entry of an index file (version 2 or 3,
+    the versions git writes by default), and the hash length; None for anything else
+    (version 4's compressed paths, a damaged file): the caller then leaves it alone."""
+    if len(data) < 12 or data[:4] != b"DIRC":
+        return None
+    version, count = struct.unpack(">II", data[4:12])
+    if version not in (2, 3):
+        return None
+    for hash_len, algorithm in ((20, hashlib.sha1), (32, hashlib.sha256)):
+        if algorithm(data[:-hash_len]).digest() == data[-hash_len:]:
+            break
+    else:
+        return None
+    entries = []
+    offset, end = 12, len(data) - hash_len
+    for _ in range(count):
+        flags_at = offset + 40 + hash_len
+        if flags_at + 2 > end:
+            return None
+        (flags,) = struct.unpack(">H", data[flags_at : flags_at + 2])
+        start = flags_at + 2 + (2 if flags & 0x4000 else 0)
+        stop = data.find(b"\0", start, end)
+        if stop < 0:
+            return None
+        oid = data[offset + 40 : flags_at].hex()
+        if not flags & 0x3000:  # stage 0 only
+            entries.append((data[start:stop], offset, oid))
+        offset += (start - offset + (stop - start) + 8) & ~7
+    return (entries, hash_len) if offset <= end else None
+
+
+def _record_stat(data: bytearray, written: Mapping[bytes, Written], work_tree: Path) -> int:
+    """Set the stat data of ``written``'s entries in the index ``data`` (see
+    ``Git.record_written``), and its checksum; how many were set."""
+    found = index_entries(bytes(data))
+    if found is None:
+        return 0
+    entries, hash_len = found
+    root = os.path.realpath(work_tree)
+    real: dict[str, bool] = {}  # folder -> reached without a link
+    recorded = 0
+    for name, offset, oid in entries:
+        want = written.get(name)
+        if want is None or want.oid != oid:
+            continue
+        file = os.path.join(root, os.fsdecode(name))
+        folder = os.path.dirname(file)
+        if folder not in real:
+            real[folder] = os.path.realpath(folder) == folder
+        if not real[folder]:
+            continue  # through a link (a mapped project folder): git does not stat it
+        try:
+            st = os.lstat(file)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or (st.st_ino, st.st_size) != (want.ino, want.size):
+            continue  # replaced or appended to since: compared by content
+        times = (st.st_ctime_ns, st.st_mtime_ns)
+        fields = [part for ns in times for part in divmod(ns, 10**9)]
+        fields += [st.st_dev, st.st_ino]
+        data[offset : offset + 24] = struct.pack(">6I", *(f & 0xFFFFFFFF for f in fields))
+        owner = (st.st_uid, st.st_gid, st.st_size)
+        data[offset + 28 : offset + 40] = struct.pack(">3I", *(f & 0xFFFFFFFF for f in owner))
+        recorded += 1
+    if recorded:
+        algorithm = hashlib.sha1 if hash_len == 20 else hashlib.sha256
+        data[-hash_len:] = algorithm(bytes(data[:-hash_len])).digest()
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -873,6 +955,39 @@ class Git:
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
         self.run(["update-index", "-q", "--refresh"], check=False)
+
+    def record_written(self, written: Mapping[bytes, Written]) -> int:
+        """Give index entries the stat data of files the engine just wrote from their blobs.
+
+        ``refresh_index`` would otherwise run every such file through the clean filter
+        again (a joining machine's whole tree: seconds).  An entry is recorded only if
+        it names the very blob the file was written from and the file is still the
+        inode and size written (nothing replaced or appended to it since); anything
+        else keeps git's empty stat data, so ``refresh_index`` compares it by content
+        as before.  The index is rewritten under git's own ``index.lock``; an index
+        this code does not know (version 4, another hash) is left alone.  Returns how
+        many entries were recorded.
+        """
+        path = self.index_file or self.git_dir / "index"
+        lock = path.with_name(path.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError:
+            return 0  # another git holds the index: refresh_index compares by content
+        recorded = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                data = bytearray(path.read_bytes())
+                recorded = _record_stat(data, written, self.work_tree)
+                handle.write(data)
+            if recorded:
+                os.replace(lock, path)
+        except OSError:
+            recorded = 0  # the index is as git left it: compared by content
+        finally:
+            lock.unlink(missing_ok=True)
+            self.reads.clear()
+        return recorded
 
     def write_tree(self) -> str:
         return self.out(["write-tree"]).strip()

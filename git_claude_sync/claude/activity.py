@@ -30,6 +30,16 @@ def is_session_file(path: bytes) -> bool:
 
 def last_activity(content: bytes) -> float | None:
     """The ``timestamp`` of the last line that has one (seconds since the epoch)."""
+    return _last_dated(content)[0]
+
+
+def activity_line(content: bytes) -> bytes:
+    """The one line of ``content`` that ``last_activity`` reads its answer from (empty if
+    none): all of it a pull needs to keep of a file it does not hold."""
+    return _last_dated(content)[1]
+
+
+def _last_dated(content: bytes) -> tuple[float | None, bytes]:
     end = len(content)
     for _ in range(_LINES_READ):
         if end <= 0:
@@ -45,5 +55,5 @@ def last_activity(content: bytes) -> float | None:
             continue
         moment = _moment(obj.get("timestamp")) if isinstance(obj, dict) else None
         if moment is not None:
-            return moment
-    return None
+            return moment, line
+    return None, b""

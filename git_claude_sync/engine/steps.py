@@ -49,7 +49,7 @@ from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import LOCAL_REF, Git
+from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
 from git_claude_sync.machine.files import atomic_write
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
@@ -553,6 +553,16 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     Every incoming file is authenticated before any is written, and every file
     to be replaced is checked to still hold what this machine last committed.
     """
+    batch = files.WriteBatch()  # made durable together, before the branch moves
+    try:
+        _apply(repo, integration, report, batch)
+    finally:
+        batch.discard()  # anything not committed: a failed pull writes nothing
+
+
+def _apply(
+    repo: SyncRepo, integration: Integration, report: Report, batch: files.WriteBatch
+) -> None:
     git, key = repo.git, repo.key
     history = keyring.keyring_for(repo.layout.key_file, key)  # HEAD may predate a key switch
     if integration.conflicts:
@@ -563,19 +573,36 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     old = git.ls_tree(head) if head else {}
     new = git.ls_tree(integration.new_tip)
     paths = integration.writes
-    blobs = incoming_files.load(
-        git, [old[p][1] for p in paths if p in old] + [new[p][1] for p in paths if p in new]
-    )
     deleted_here = kept.kept_paths(git) if head else set()
+    # New files where nothing is (all of a joining machine's): decrypted straight
+    # into place-to-be, never held (engine/incoming.write_fresh).
+    fresh = {
+        p: incoming_files.Fresh(
+            files.fs_path(repo.claude_dir, p),
+            new[p][1],
+            new[p][0] == "100755",
+            activity.is_session_file(p),
+        )
+        for p in paths
+        if p in new and p not in old and p not in deleted_here and _may_stream(repo, p)
+    }
+    written_fresh, left, fresh_failed = incoming_files.write_fresh(git, key, batch, fresh)
+    streamed = set(written_fresh) | {path for path, _err in fresh_failed}
+    blobs = incoming_files.load(
+        git,
+        [old[p][1] for p in paths if p in old]
+        + [new[p][1] for p in paths if p in new and p not in streamed and new[p][1] not in left],
+    )
+    blobs.update(left)
     still_deleted: list[bytes] = []
 
     # Plaintext held whole only when small; a large file is read again from its
     # ciphertext, a chunk at a time, wherever it is used (engine/incoming.py).
-    incoming: dict[bytes, Plain] = {}
-    failed: list[str] = []
+    incoming: dict[bytes, Plain] = {p: plain for p, (plain, _stat) in written_fresh.items()}
+    failed = [f"{show_path(path)} ({err})" for path, err in fresh_failed]
     size = 0
     for count, path in enumerate(paths, 1):  # progress: authenticated so far
-        if path in new:
+        if path in new and path not in streamed:
             try:
                 incoming[path] = open_blob(key, path, blobs[new[path][1]], _as_local(repo, path))
             except FatalError as err:
@@ -666,7 +693,11 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )
     waiting: list[bytes] = []
     commit_time: list[float] = []  # the remote tip's, read once if needed
-    dir_syncs = files.DirSyncs()  # each folder fsynced once, before the branch moves
+    for path in written_fresh:  # written beside its name, and not to be written after all
+        if path in grow or path in still_deleted or path in unreachable or path in refused:
+            batch.drop(files.fs_path(repo.claude_dir, path))
+    written: dict[bytes, Written] = {}  # files written whole from their blob (git.record_written)
+    to_date: list[tuple[Path, bytes]] = []  # sessions written whole: dated once in place
     # Deletions first: a file may give way to a folder of the same name, or back.
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
@@ -678,30 +709,34 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             elif path in grow:
                 done = files.append_lines(target, incoming[path].chunks)
                 if done is None:  # gone meanwhile: write it whole
-                    files.replace_file(
+                    batch.replace(
                         files.through_link(target),
                         incoming[path].chunks(),
                         new[path][0] == "100755",
-                        dir_syncs=dir_syncs,
                     )
                 elif not done:
                     waiting.append(path)
                     report.detail(f"  {show_path(path)} ends in a line being written: added later")
                     continue
                 report.detail(f"  added lines to {show_path(path)}")
-                if activity.is_session_file(path):
+                if activity.is_session_file(path) and done is None:
+                    to_date.append((target, incoming[path].tail))
+                elif activity.is_session_file(path):
                     _date_session(git, integration, target, incoming[path].tail, commit_time)
             elif path in incoming:
                 executable = new[path][0] == "100755"
-                files.replace_file(
-                    files.through_link(target),
-                    incoming[path].chunks(),
-                    executable,
-                    dir_syncs=dir_syncs,
+                done_stat = (
+                    written_fresh[path][1]
+                    if path in written_fresh
+                    else batch.replace(
+                        files.through_link(target), incoming[path].chunks(), executable
+                    )
                 )
+                if _as_local(repo, path) is None:  # the blob's plaintext, as written
+                    written[path] = Written(new[path][1], done_stat.st_ino, done_stat.st_size)
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path].tail, commit_time)
+                    to_date.append((target, incoming[path].tail))
             else:
                 files.remove_file(target, repo.claude_dir)  # a link goes, not what it points to
                 report.detail(f"  removed {show_path(path)}")
@@ -715,7 +750,15 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
                     "remote version is kept beside it, see 'git claude-sync conflicts'"
                 )
     deferred_lines.defer(git, waiting)
-    dir_syncs.sync()
+    try:
+        batch.commit()
+    except OSError as err:
+        raise FatalError(
+            f"writing the pulled files failed ({err.strerror}); the sync repo did not move, "
+            "run the command again"
+        ) from None
+    for target, tail in to_date:  # in place now
+        _date_session(git, integration, target, tail, commit_time)
     # The branch moves only after every file is in place (see the module docstring).
     git.update_ref(LOCAL_REF, integration.new_tip, head)
     if head is None:
@@ -734,6 +777,7 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
             )  # fmt: skip
             integration.copies.append((path, copy))
     sync_metrics.hide(git, new if head is None else _changes(old, new))
+    git.record_written(written)  # their stat data: refresh_index re-reads only the rest
     git.refresh_index()
     odd_paths.hide_linked(git, repo.claude_dir, [p for p in paths if p in new])
     for path, theirs_blob, ours_blob in integration.deferred:
@@ -741,6 +785,17 @@ def apply(repo: SyncRepo, integration: Integration, report: Report) -> None:
     for path in unreachable:
         if path in new and path not in old:  # nothing of this machine's to keep in place
             conflict_store.record(git, path, new[path][1], new[path][1])
+
+
+def _may_stream(repo: SyncRepo, path: bytes) -> bool:
+    """A new file that can be written as it is decrypted: nothing at its name, and
+    nothing read whole first (settings.json is checked, history.jsonl rewritten)."""
+    return (
+        _as_local(repo, path) is None
+        and not settings_check.is_settings(path)
+        and conflict_copies.MARK not in path
+        and not os.path.lexists(files.fs_path(repo.claude_dir, path))
+    )
 
 
 def _as_local(repo: SyncRepo, path: bytes) -> Callable[[bytes], bytes] | None:

@@ -25,6 +25,8 @@ KILL_MID_UPLOAD = "kill-mid-upload"
 KILL_BEFORE_MANIFEST = "kill-before-manifest"
 KILL_MID_REWRITE = "kill-mid-rewrite"
 KILL_BEFORE_SWITCH = "kill-before-switch"
+KILL_BEFORE_PLACING = "kill-before-placing"
+KILL_MID_PLACING = "kill-mid-placing"
 
 
 def injecting(
@@ -47,7 +49,9 @@ def injecting(
       sending a pack, ``KILL_BEFORE_MANIFEST`` with its pack stored and the manifest
       not swapped, ``KILL_MID_REWRITE`` while copying the history (at its second
       commit), ``KILL_BEFORE_SWITCH`` once a rotation's push landed, before the
-      machine switches keys; first appending ``POINT`` (and for an upload ``BYTES_READ
+      machine switches keys, ``KILL_BEFORE_PLACING`` / ``KILL_MID_PLACING`` with a pull's
+      files written beside their names, before the first is renamed into place / after
+      it; first appending ``POINT`` (and for an upload ``BYTES_READ
       BYTES_TOTAL``) as a line to ``fault_log``, if given.
     """
     path = [str(INJECT_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]

@@ -19,7 +19,9 @@ filters) keeps it untouched:
   --rewrite-history``): pause once the history is copied, before it is sent; or
   kill while copying it (at the second commit);
 * ``git_claude_sync.engine.rotation._switch`` (a rotation, its push landed): kill
-  before the machine switches keys.
+  before the machine switches keys;
+* ``git_claude_sync.machine.files.WriteBatch`` (a pull's files, written beside their
+  names): kill before any is renamed into place, or after the first one is.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ KILL_MID_UPLOAD = "kill-mid-upload"
 KILL_BEFORE_MANIFEST = "kill-before-manifest"
 KILL_MID_REWRITE = "kill-mid-rewrite"
 KILL_BEFORE_SWITCH = "kill-before-switch"
+KILL_BEFORE_PLACING = "kill-before-placing"
+KILL_MID_PLACING = "kill-mid-placing"
 LOCAL_STORE = Path(__file__).resolve().parents[1] / "local_store.py"
 
 
@@ -163,6 +167,19 @@ def _patch_rotation(rotation: ModuleType) -> None:
     rotation._switch = switch
 
 
+def _patch_files(files: ModuleType) -> None:
+    place = files.WriteBatch._place
+    placed = [0]
+
+    def patched_place(self: Any, tmp: Path, path: Path) -> None:
+        if FAULT == KILL_BEFORE_PLACING or placed[0] == 1:
+            _kill(path.name)
+        place(self, tmp, path)
+        placed[0] += 1
+
+    files.WriteBatch._place = patched_place
+
+
 # -- applying a patch when the product imports its module ----------------------------------
 
 
@@ -218,6 +235,8 @@ def _install() -> None:
         patches["git_claude_sync.engine.history_rewrite"] = _patch_history_rewrite
     if FAULT == KILL_BEFORE_SWITCH:
         patches["git_claude_sync.engine.rotation"] = _patch_rotation
+    if FAULT in (KILL_BEFORE_PLACING, KILL_MID_PLACING):
+        patches["git_claude_sync.machine.files"] = _patch_files
     if patches:
         sys.meta_path.insert(0, _PatchOnImport(patches))
 
