@@ -43,6 +43,7 @@ def handshake(stdin: BinaryIO, stdout: BinaryIO) -> None:
     if b"git-filter-client" not in welcome or b"version=2" not in welcome:
         raise pktline.ProtocolError("git did not offer filter protocol version 2")
     pktline.write_text_list(stdout, [b"git-filter-server", b"version=2"])
+    stdout.flush()  # git waits for this answer before it offers capabilities
     offered = pktline.read_text_list(stdin)
     wanted = [cap for cap in (b"capability=clean", b"capability=smudge") if cap in offered]
     pktline.write_text_list(stdout, wanted)

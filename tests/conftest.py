@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import compileall
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ from tests.prepared import copy_homes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
+
+# Every process a test starts runs as on a user's machine, where Python's standard streams
+# are buffered: the 2-core box sets PYTHONUNBUFFERED=1, which hid a filter process that
+# answered git's handshake into its buffer and then waited for git (every push hung).
+os.environ.pop("PYTHONUNBUFFERED", None)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
