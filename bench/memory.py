@@ -3,6 +3,7 @@
     .venv/bin/python bench/memory.py                  # a ~300 MiB session
     .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
     .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
+    .venv/bin/python bench/memory.py --git-host       # through a git host (hidden layout)
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
@@ -154,6 +155,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=300, help="file size in MiB (300)")
     parser.add_argument("--kind", choices=("session", "random"), default="session")
+    parser.add_argument(
+        "--git-host",
+        action="store_true",
+        help="sync through a plain bare repository as a git host (the hidden layout, "
+        "remote/git_store.py) instead of A's default remote",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = args.size_mb * MIB
@@ -162,9 +169,14 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
     try:
         a, b = Machine(root / "a"), Machine(root / "b")
-        a.run("init")
-        b.run("init", "--git", str(a.home / ".claude-sync" / "remote.git"),
-              "--key", str(a.home / ".claude-sync" / "key"))  # fmt: skip
+        if args.git_host:  # a host on this disk: its receive-pack and upload-pack count too
+            remote = root / "host.git"
+            subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
+            a.run("init", "--git", str(remote))
+        else:
+            a.run("init")
+            remote = a.home / ".claude-sync" / "remote.git"
+        b.run("init", "--git", str(remote), "--key", str(a.home / ".claude-sync" / "key"))
         target_file = a.home / ".claude" / rel
         target_file.parent.mkdir(parents=True, exist_ok=True)
         if args.kind == "session":
