@@ -1356,19 +1356,31 @@ class CallerRepo:
         ).decode()
         return [line.split()[0] for line in out.splitlines() if line.endswith(" missing")]
 
-    @classmethod
-    def pack_objects(
-        cls, positives: Sequence[str], negatives: Sequence[str], *, thin: bool
-    ) -> bytes:
+    @staticmethod
+    def pack_objects_to(
+        out: IO[bytes], positives: Sequence[str], negatives: Sequence[str], *, thin: bool
+    ) -> None:
+        """Write the pack of ``positives`` minus ``negatives`` to the file ``out`` (a pack
+        can be as large as the largest file synced: never held here)."""
         args = ["pack-objects", "--revs", "--stdout", "--delta-base-offset", "-q"]
         if thin:
             args.append("--thin")
         revs = "".join(f"{p}\n" for p in positives) + "".join(f"^{n}\n" for n in negatives)
-        return cls.run(args, input=revs.encode(), what="pack-objects")
+        proc = subprocess.run(
+            ["git", *args], input=revs.encode(), stdout=out, stderr=subprocess.PIPE
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("pack-objects", proc.stderr))
 
-    @classmethod
-    def index_pack(cls, args: Sequence[str], pack: bytes) -> None:
-        cls.run(["index-pack", *args], input=pack, what="index-pack of a fetched pack")
+    @staticmethod
+    def index_pack_from(args: Sequence[str], pack: IO[bytes]) -> None:
+        """``git index-pack`` reading the pack from the open file ``pack``."""
+        proc = subprocess.run(
+            ["git", "index-pack", *args], stdin=pack, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("index-pack of a fetched pack", proc.stderr))
 
     @staticmethod
     def config_bool(name: str) -> bool | None:
@@ -1394,7 +1406,11 @@ def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple
     """The objects (type, content) of a parentless commit by ``FIXED_IDENTITY`` whose tree
     holds one file: its blob, tree and commit, in that order.  The same bytes give the
     same commit on every machine (docs/spec/git-host.md)."""
-    blob = object_id(b"blob", content)
+    return [(b"blob", content), *fixed_commit_of(file_name, object_id(b"blob", content), message)]
+
+
+def fixed_commit_of(file_name: bytes, blob: str, message: bytes) -> list[tuple[bytes, bytes]]:
+    """``fixed_commit``'s tree and commit, for a blob stored already (its id ``blob``)."""
     tree = b"100644 " + file_name + b"\x00" + bytes.fromhex(blob)
     commit = (
         b"tree " + object_id(b"tree", tree).encode() + b"\n"
@@ -1402,7 +1418,7 @@ def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple
         b"committer " + FIXED_IDENTITY + b"\n"
         b"\n" + message
     )
-    return [(b"blob", content), (b"tree", tree), (b"commit", commit)]
+    return [(b"tree", tree), (b"commit", commit)]
 
 
 def verify_copy(url: str, tip: str, limits: Limits) -> None:
@@ -1440,6 +1456,18 @@ _LEASE_LOST = (
 )
 
 
+# Every git command on a scratch repository (hash-object, cat-file, and the push's and
+# fetch's pack-objects and index-pack) stores, sends and reads a blob over 12 MiB whole and
+# streamed instead of holding it (a sealed pack is one such blob: issue 9, memory), also
+# in a cache repository made before.  GIT_CONFIG_COUNT needs git 2.31; an older git
+# ignores it and holds the blob, as before.
+_HOST_BIG_FILES = {
+    "GIT_CONFIG_COUNT": "1",
+    "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
+    "GIT_CONFIG_VALUE_0": str(12 << 20),
+}
+
+
 class HostRepo:
     """A scratch bare repository, and the git host it exchanges single refs with.
 
@@ -1462,6 +1490,7 @@ class HostRepo:
     def _env(self) -> dict[str, str]:
         env = _plain_env()
         env.update(GIT_DIR=str(self.path), LC_ALL="C")
+        env.update(_HOST_BIG_FILES)
         return env
 
     def run(self, args: Sequence[str], *, input: bytes | None = None) -> bytes:
@@ -1480,6 +1509,21 @@ class HostRepo:
     def read_blob(self, spec: str) -> bytes:
         """The blob ``spec`` names (``COMMIT:PATH``)."""
         return self.run(["cat-file", "blob", spec])
+
+    def write_blob_from(self, path: Path) -> str:
+        """Store the file at ``path`` as a blob (exactly its bytes, read by git: a large
+        one is streamed into a pack); its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", "blob", "--", str(path)]
+        return self.run(args).decode().strip()
+
+    def read_blob_to(self, spec: str, out: IO[bytes]) -> None:
+        """Write the blob ``spec`` names to the file ``out`` (git streams a large one)."""
+        proc = subprocess.run(
+            ["git", "cat-file", "blob", spec], stdout=out, stderr=subprocess.PIPE,
+            env=self._env(), cwd=self.path,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("git cat-file", proc.stderr))
 
     def _remote(self, args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
         return run_remote(
