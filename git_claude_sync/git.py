@@ -1459,15 +1459,17 @@ _LEASE_LOST = (
 # Every git command on a scratch repository (hash-object, cat-file, and the push's and
 # fetch's pack-objects and index-pack) stores, sends and reads a blob over 12 MiB whole and
 # streamed instead of holding it (a sealed pack is one such blob: issue 9, memory), also
-# in a cache repository made before; and maps packs through small windows (the pages of a
-# mapped window count as its memory).  GIT_CONFIG_COUNT needs git 2.31; an older git
-# ignores it and holds the blob, as before.
+# in a cache repository made before; and maps packs through a few small windows (the
+# pages of a mapped window count as its memory, and windows stay mapped up to the limit).
+# GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and holds the blob, as before.
 _HOST_BIG_FILES = {
-    "GIT_CONFIG_COUNT": "2",
+    "GIT_CONFIG_COUNT": "3",
     "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
     "GIT_CONFIG_VALUE_0": str(12 << 20),
     "GIT_CONFIG_KEY_1": "core.packedGitWindowSize",
     "GIT_CONFIG_VALUE_1": str(4 << 20),
+    "GIT_CONFIG_KEY_2": "core.packedGitLimit",
+    "GIT_CONFIG_VALUE_2": str(8 << 20),
 }
 
 
