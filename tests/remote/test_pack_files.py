@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from git_claude_sync.crypto.codec import FINALISER_LEN
 from git_claude_sync.git import Limits
 from git_claude_sync.remote.git_store import GitStore
+from git_claude_sync.remote.spool import STALE_SECONDS
 from git_claude_sync.remote.store import Store, new_name
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import git_plain
@@ -72,10 +74,14 @@ def test_a_damaged_pack_reaches_no_git_and_leaves_no_file(
         del data[-FINALISER_LEN:]
     pack.write_bytes(bytes(data))
     b = new_repo(env, tmp_path / "b", bucket)
+    killed = b / ".git" / "claude-sync" / "spool" / "run-killed"  # by an earlier run, long ago
+    killed.mkdir(parents=True)
+    (killed / "pack").write_bytes(b"PACK")
+    os.utime(killed, (time.time() - 2 * STALE_SECONDS,) * 2)
     proc = git(env, b, "fetch", "origin", check=False)
     assert proc.returncode != 0
     lines = [line for line in proc.stderr.splitlines() if "git-claude-sync: " in line]
     assert len(lines) == 1 and "a pack is" in lines[0], proc.stderr
     assert ("authentication failed" if damage == "flipped" else "truncated") in lines[0]
-    assert _leftovers(b) == []
+    assert _leftovers(b) == []  # its own files, and the killed run's
     assert not list((b / ".git" / "objects" / "pack").iterdir())  # index-pack never ran
