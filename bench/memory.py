@@ -5,6 +5,7 @@
     .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
     .venv/bin/python bench/memory.py --git-host       # through a git host (hidden layout)
     .venv/bin/python bench/memory.py --s3             # through a bucket (SeaweedFS here)
+    .venv/bin/python bench/memory.py --kind random --path projects/-p/s.jsonl  # deltas tried
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
 file of ``--size-mb`` and pushes it; B pulls it; then both append different
@@ -26,6 +27,7 @@ changed on both sides is merged a piece at a time (claude/session_stream.py).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -88,14 +90,23 @@ print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or
 """
 
 
-def session_bytes(size: int, who: str, start: int = 0) -> bytes:
-    """JSONL lines like Claude Code's, ``size`` bytes or a little more."""
+def session_bytes(size: int, who: str, start: int = 0, incompressible: int = 0) -> bytes:
+    """JSONL lines like Claude Code's, ``size`` bytes or a little more; with
+    ``incompressible`` (percent), that much of each line is base64 of random bytes (pasted
+    images: 43 gives about the ~3.1x the corpus's transcripts shrink by when sealed)."""
     lines = []
     total = 0
     n = start
-    filler = ("lorem ipsum dolor sit amet " * 40).strip()
+    lorem = ("lorem ipsum dolor sit amet " * 40).strip()
+    filler = lorem
+    # Random bytes whose base64 is ``incompressible`` percent of the line (all of it: 2 KB).
+    pct = min(incompressible, 100)
+    raw = 1500 if pct == 100 else len(lorem) * pct // (100 - pct) * 3 // 4
     while total < size:
         n += 1
+        if pct:
+            image = base64.b64encode(os.urandom(raw)).decode()
+            filler = image if pct == 100 else f"{image} {lorem}"
         line = (
             json.dumps(
                 {
@@ -171,10 +182,25 @@ def main() -> int:
         help="sync through an S3 bucket (SeaweedFS on 127.0.0.1, as the tests; the server "
         "is not counted)",
     )
+    parser.add_argument(
+        "--incompressible",
+        type=int,
+        default=0,
+        metavar="PCT",
+        help="for a session: this percent of each line is base64 of random bytes (0; 43 seals "
+        "to ~1/3 like the corpus's transcripts, 100 like pasted images)",
+    )
+    parser.add_argument(
+        "--path",
+        help="where in the Claude directory the file goes (default: a session, or "
+        "agents/big.bin for --kind random)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     size = args.size_mb * MIB
-    rel = "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
+    rel = args.path or (
+        "projects/-home-u-big/big-session.jsonl" if args.kind == "session" else "agents/big.bin"
+    )
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
     server = None
@@ -206,7 +232,7 @@ def main() -> int:
         target_file = a.home / ".claude" / rel
         target_file.parent.mkdir(parents=True, exist_ok=True)
         if args.kind == "session":
-            target_file.write_bytes(session_bytes(size, "a"))
+            target_file.write_bytes(session_bytes(size, "a", incompressible=args.incompressible))
         else:
             with open(target_file, "wb") as out:
                 for _ in range(0, size, 16 * MIB):
@@ -217,6 +243,12 @@ def main() -> int:
         ok = True
         started = time.monotonic()
         ok &= show("push (new file)", a.run("push"), real + 100 * MB)
+        stored = subprocess.run(
+            ["git", f"--git-dir={a.home / '.claude-sync' / 'repo.git'}", "cat-file", "-s",
+             f"HEAD:{rel}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        print(f"{'':<34} stored blob {int(stored.stdout) / MIB:.1f} MiB")
         ok &= show("pull (new file)", b.run("pull"), real + 100 * MB)
         pulled = b.home / ".claude" / rel
         assert pulled.stat().st_size == real, "the pulled file differs in size"

@@ -319,9 +319,11 @@ def run_remote(
     (``claude-sync::``) bounds each request itself and shows no progress while
     it uploads, so only its own limits apply.
     """
-    ssh_command = subprocess.run(
+    # A remote on this disk (the default one) starts no ssh: no need to ask for its command.
+    local = url.startswith(("/", "file://"))
+    ssh_command = b"" if local else subprocess.run(
         ["git", "config", "--get", "core.sshCommand"], capture_output=True, env=env, cwd=cwd
-    ).stdout.strip()
+    ).stdout.strip()  # fmt: skip
     env = {**env, **_transport_env(limits, env, bool(ssh_command))}
     proc = subprocess.Popen(
         list(cmd),
@@ -393,6 +395,16 @@ _READS_ONLY = frozenset(
     }
 )
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
+
+
+_CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
+
+
+def _config_name(key: str) -> str:
+    """``key`` as ``git config --list`` prints it: section and name lower-cased."""
+    section, _, rest = key.partition(".")
+    middle, _, name = rest.rpartition(".")
+    return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
 
 
 def _reads_only(args: Sequence[str]) -> bool:
@@ -536,7 +548,11 @@ class Git:
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
-        return dict(self.iter_blobs(oids))
+        wanted = list(dict.fromkeys(oids))
+        here = {oid: _STORED.get((self.git_dir, oid)) for oid in wanted}
+        found = {oid: raw for oid, raw in here.items() if raw is not None}
+        found.update(self.iter_blobs(oid for oid in wanted if oid not in found))
+        return found
 
     def blob_heads(self, oids: Iterable[str], length: int) -> Iterator[tuple[str, bytes]]:
         """(id, first ``length`` stored bytes) of each blob in turn, the rest never held."""
@@ -689,6 +705,10 @@ class Git:
         cached = ("config", key)
         if cached in self.reads:
             return cast("str | None", self.reads[cached])
+        listed = cast("dict[str, str] | None", self.reads.get(_CONFIG_LIST))
+        if listed is not None and _config_name(key) in listed:
+            # The repo's own config is read last, so its value is git's answer.
+            return listed[_config_name(key)].strip() or None
         proc = self.run(["config", "--get", key], check=False)
         value = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
         self.reads[cached] = value
@@ -768,6 +788,14 @@ class Git:
         quoted = b"".join(_c_quote(path) + b"\n" for path in paths)
         oids = self.out(["hash-object", "-w", "--stdin-paths"], input=quoted, what="encrypting")
         return oids.split()
+
+    def store_files(self, files: Sequence[Path]) -> list[str]:
+        """Store these files' bytes as blobs exactly as they are (no filter); their ids."""
+        if not files:
+            return []
+        quoted = b"".join(_c_quote(os.fsencode(f)) + b"\n" for f in files)
+        args = ["hash-object", "-w", "--no-filters", "--stdin-paths"]
+        return self.out(args, input=quoted, what="storing").split()
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
@@ -896,10 +924,18 @@ class Git:
 
     def store_commit(self, raw: bytes) -> str:
         """Write a commit object exactly as given (its bytes are the sealed state's); its id."""
-        return self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+        oid = self.out(["hash-object", "-t", "commit", "-w", "--stdin"], input=raw).strip()
+        # Read back twice a push (its seal verified before sending, then remembered):
+        # an object's id names its bytes for good.
+        _STORED[self.git_dir, oid] = raw
+        if len(_STORED) > _STORED_KEPT:  # a history rewrite stores thousands
+            del _STORED[next(iter(_STORED))]
+        return oid
 
     def now(self) -> int:
         """The time git would stamp a commit with (seconds; honours GIT_COMMITTER_DATE)."""
+        if "GIT_COMMITTER_DATE" not in os.environ:
+            return int(time.time())  # git's answer then, without starting git
         ident = self.out(["var", "GIT_COMMITTER_IDENT"]).split()
         return int(ident[-2])
 
@@ -996,8 +1032,12 @@ class Git:
 
     def config_list(self) -> dict[str, str]:
         """The sync repo's own config (names lower-cased, as git prints them)."""
-        listed = self.run(["config", "--local", "--list", "-z"]).stdout.decode("utf-8", "replace")
-        return dict(item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
+        if _CONFIG_LIST not in self.reads:
+            out = self.run(["config", "--local", "--list", "-z"]).stdout
+            listed = out.decode("utf-8", "replace")
+            items = (item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
+            self.reads[_CONFIG_LIST] = dict(items)
+        return dict(cast("dict[str, str]", self.reads[_CONFIG_LIST]))
 
     # -- the remote ----------------------------------------------------------
 
@@ -1178,13 +1218,17 @@ class IndexBlobs:
 
 # git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
 # default) instead of inflating it whole, and through small pack windows (the pages of a
-# mapped window count as its memory).  Only for reading: packing keeps the default, which
-# lets an append to a large session travel as a delta.
+# mapped window count as its memory).  Only for reading: packing uses the repo's own,
+# BIG_FILE_THRESHOLD, below which an append to a session travels as a delta.
 _STREAM_BLOBS = (
     *("-c", "core.bigFileThreshold=1m"),
     *("-c", "core.packedGitWindowSize=4m"),
     *("-c", "core.packedGitLimit=8m"),
 )
+
+#: Commits this process stored, by repository and id (``store_commit``).
+_STORED: dict[tuple[Path, str], bytes] = {}
+_STORED_KEPT = 64  # the newest ones: a push reads back only what it just made
 
 # A stored blob larger than this is streamed from git rather than read whole (IndexBlobs).
 STREAM_ABOVE = 8 << 20
@@ -1281,6 +1325,30 @@ def _c_quote(path: bytes) -> bytes:
     return bytes(out + b'"')
 
 
+# Above this size git stores a blob whole, never as a delta, and streams it through
+# pack-objects, index-pack and unpack-objects instead of holding it (issue 9).  Below it, a
+# blob is held whole (~2x in pack-objects), and a session's or history.jsonl's (the only
+# paths that may be deltas: engine/sync_repo.DELTA_ATTRIBUTES) costs git's delta search,
+# ~5x the blob, which is what an append's cheap push needs.  The largest value at which a
+# session whose stored blob is just below it (zstd: ~3.3x smaller than its transcript,
+# ~78 MiB) still met its size + 100 MB on push, as did an incompressible file just below
+# it (bench/memory.py; bench/README.md, "Measured here").  The cost above it: an append to
+# a session sends, and stores, its whole blob again.
+BIG_FILE_THRESHOLD = 24 << 20
+
+# What every repository of ours holds: the sync repo (engine/sync_repo.git_settings), the
+# local bare remote init makes, whose receive-pack and upload-pack read their own, and the
+# git host's scratch repo.  A window of 1: see git_settings; in the remote it also halved
+# the upload-pack of a merged session (a 10-wide search held every version in reach).
+# Loose objects undeflated: each holds ciphertext (an appended session lands loose, whole,
+# once its delta is resolved), which deflating only slows.
+BARE_SETTINGS = {
+    "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
+    "pack.window": "1",
+    "core.looseCompression": "0",
+}
+
+
 def init_bare(path: Path) -> None:
     """Create a bare repository whose branch is ours (the sync repo, the default remote)."""
     proc = subprocess.run(
@@ -1290,6 +1358,19 @@ def init_bare(path: Path) -> None:
     )
     if proc.returncode != 0:
         raise GitError(Git.describe_failure("git init", proc.stderr))
+    configure_bare(path)
+
+
+def configure_bare(path: Path, overrides: Mapping[str, str] | None = None) -> None:
+    """Give a bare repository of ours ``BARE_SETTINGS`` (made before they existed, too)."""
+    for name, value in {**BARE_SETTINGS, **(overrides or {})}.items():
+        proc = subprocess.run(
+            ["git", f"--git-dir={path}", "config", name, value],
+            capture_output=True,
+            env=_plain_env(),
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("git config", proc.stderr))
 
 
 def check_reachable(url: str, limits: Limits) -> None:
@@ -1457,15 +1538,15 @@ _LEASE_LOST = (
 
 
 # Every git command on a scratch repository (hash-object, cat-file, and the push's and
-# fetch's pack-objects and index-pack) stores, sends and reads a blob over 12 MiB whole and
-# streamed instead of holding it (a sealed pack is one such blob: issue 9, memory), also
-# in a cache repository made before; and maps packs through a few small windows (the
-# pages of a mapped window count as its memory, and windows stay mapped up to the limit).
-# GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and holds the blob, as before.
+# fetch's pack-objects and index-pack) maps packs through a few small windows: a sealed
+# pack is one blob, the pages of a mapped window count as its memory, and windows stay
+# mapped up to the limit (8 GiB by default: the push's pack-objects held the whole blob,
+# issue 9).  The threshold again for a cache repository made before BARE_SETTINGS had it.
+# GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and maps as before.
 _HOST_BIG_FILES = {
     "GIT_CONFIG_COUNT": "3",
     "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
-    "GIT_CONFIG_VALUE_0": str(12 << 20),
+    "GIT_CONFIG_VALUE_0": str(BIG_FILE_THRESHOLD),
     "GIT_CONFIG_KEY_1": "core.packedGitWindowSize",
     "GIT_CONFIG_VALUE_1": str(4 << 20),
     "GIT_CONFIG_KEY_2": "core.packedGitLimit",
@@ -1491,6 +1572,9 @@ class HostRepo:
             )
             if proc.returncode != 0:
                 raise GitError(Git.describe_failure("git init", proc.stderr))
+            # Its blobs are sealed packs: a delta search (~5x a blob) would find nothing.  No
+            # window at all is `* -delta` for every path, and written by git itself.
+            configure_bare(path, {"pack.window": "0"})
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

@@ -177,3 +177,18 @@ def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]
         assert spooled.read() == big
     assert got[oids[1]] == small
     assert dict(one.iter_blobs(oids)) == {oids[0]: big, oids[1]: small}
+
+
+def test_config_answered_from_the_listed_config_is_gits_answer(repos: tuple[Git, Git]) -> None:
+    one, _ = repos
+    one.config_set("claude-sync.keyId", "ab-cd")
+    one.config_set("branch.Main.remote", "origin")
+    one.config_set("core.sshCommand", "  spaced  ")
+    one.config_set("x.empty", "")
+    keys = ["claude-sync.keyid", "CLAUDE-SYNC.KEYID", "branch.Main.remote", "branch.main.remote",
+            "core.sshcommand", "x.empty", "remote.origin.url", "no.such"]  # fmt: skip
+    asked = {key: one.config_get(key) for key in keys}
+    one.config_set("y.z", "1")  # forgets every answer
+    one.config_list()
+    assert {key: one.config_get(key) for key in keys} == asked
+    assert asked["branch.main.remote"] is None and asked["claude-sync.keyid"] == "ab-cd"

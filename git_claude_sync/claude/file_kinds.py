@@ -10,6 +10,13 @@ def is_append_only(path: bytes) -> bool:
     return path == b"history.jsonl" or (path.startswith(b"projects/") and path.endswith(b".jsonl"))
 
 
+# The same paths as gitattributes patterns (anchored at the top; ``**/`` also matches no
+# folder, so ``projects/s.jsonl`` and nested subagent sessions match too): where git may
+# store a version as a delta of the last (engine/sync_repo.ATTRIBUTES).
+# tests/engine/test_delta_attributes.py checks them against ``is_append_only``.
+APPEND_ONLY_PATTERNS = ("/history.jsonl", "/projects/**/*.jsonl")
+
+
 def complete_part(path: bytes, content: bytes) -> bytes:
     """The part of ``content`` that is stored: up to the last newline for append-only files.
 

@@ -67,6 +67,7 @@ def run(
     try:
         if remote is None and not layout.default_remote.exists():
             init_bare(layout.default_remote)
+            sync_repo.configure_local_remote(layout.default_remote)
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from git_claude_sync.claude import project_folders
 from git_claude_sync.engine import session_history
-from git_claude_sync.engine.sync_repo import SyncRepo, configure
+from git_claude_sync.engine.sync_repo import SyncRepo, write_info
 from git_claude_sync.ui.report import Report, show_text
 
 
@@ -34,7 +34,9 @@ def arrange_repo(repo: SyncRepo, report: Report | None = None) -> project_folder
     mapping = project_folders.load(layout)
     changed = project_folders.applied_fingerprint(layout) != mapping.fingerprint()
     done = project_folders.arrange(layout, mapping, foreign_sessions(repo) if changed else None)
-    configure(layout, repo.key, repo.config)
+    # Only the exclude list can have changed (the links): the repo's config was written
+    # when it was opened, a git process ago.
+    write_info(layout, repo.config)
     if report is not None:
         for old, new in done.moved:
             report.detail(

@@ -41,6 +41,8 @@ from pathlib import Path
 
 from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import clean_here
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
 from git_claude_sync.machine.paths import Layout
@@ -126,7 +128,7 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     # Entries hidden from git status under a link that is a link no more (a mapping
     # changed, a dotfile link was replaced by its file): git must see them again.
-    stale = [p for p in git.assume_unchanged_paths() if not any(_within(p, r) for r in roots)]
+    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, set(roots))]
     git.set_assume_unchanged(sorted(stale), False)
     for folder in closed:
         found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
@@ -217,8 +219,9 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
     git.add_files(walk.files)
 
 
-def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
-    """Stage what each link points to as ordinary file entries, encrypted."""
+def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
+    """Stage what each link points to as ordinary file entries, encrypted (a few of them
+    in this process, clean_here.py)."""
     started = time.time()
     if not found.links:
         _record_roots(git, claude_dir, [], started)
@@ -227,11 +230,8 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
     for root in found.links:
         walk.visit(root)
     found.skipped += walk.skipped
-    held = {
-        path: entry
-        for path, entry in git.index_entries().items()
-        if any(_within(path, root) for root in found.links)
-    }
+    links = set(found.links)
+    held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
     # Unchanged since last time (same stat) and still what the index holds: no
     # need to read and encrypt it again (git's own stat check, for linked files).
     cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
@@ -242,7 +242,7 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
         if entry is not None and held.get(path) == entry:
             wanted[path] = entry
     fresh = [path for path in walk.files if path not in wanted]
-    for path, oid in zip(fresh, git.hash_files(fresh), strict=True):
+    for path, oid in zip(fresh, clean_here.hash_files(git, key, fresh), strict=True):
         wanted[path] = (_mode(walk.stats[path]), oid)
     now = time.time()
     stats = {
@@ -251,7 +251,8 @@ def stage_links(git: Git, claude_dir: Path, found: Survey) -> None:
         if now - walk.stats[path].st_mtime > _RACY_SECONDS  # else it may change unseen
     }
     if stats != cached:
-        atomic_write(cache_file, json.dumps({p.hex(): v for p, v in stats.items()}).encode())
+        text = json.dumps({p.hex(): v for p, v in stats.items()}).encode()
+        atomic_write(cache_file, text, durable=False)  # lost or old: files read again
     keep = {path for path, _ in walk.skipped}
     changes: dict[bytes, tuple[str, str] | None] = {
         path: None
@@ -330,3 +331,14 @@ def _load_stats(path: Path) -> dict[bytes, list[str | int]]:
 
 def _within(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root + b"/")
+
+
+def _under_any(path: bytes, roots: set[bytes]) -> bool:
+    """``_within(path, root)`` for some root of ``roots``: each of ``path``'s few
+    prefixes looked up, not every root tried (every index entry is asked, every push)."""
+    end = path.find(b"/")
+    while end >= 0:
+        if path[:end] in roots:
+            return True
+        end = path.find(b"/", end + 1)
+    return path in roots

@@ -121,7 +121,7 @@ def stage(
         progress=show_progress,
         leave=odd.leave,
     )
-    odd_paths.stage_links(git, repo.claude_dir, odd)
+    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key)
     for path, why in odd.skipped:
         report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)
@@ -787,7 +787,7 @@ def record_state(repo: SyncRepo, event: str) -> None:
     state = load_state(repo)
     state[event] = time.time()
     text = json.dumps(state, indent=2, sort_keys=True) + "\n"
-    atomic_write(repo.layout.state_file, text.encode())
+    atomic_write(repo.layout.state_file, text.encode(), durable=False)  # times status shows
 
 
 # -- previews (dry runs, status) -------------------------------------------------

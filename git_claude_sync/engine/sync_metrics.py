@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from git_claude_sync.crypto import keyring
+from git_claude_sync.engine import metrics_doc
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.git import REMOTE_REF, Git
 from git_claude_sync.machine.files import atomic_write
@@ -42,7 +43,6 @@ COMMITS_PER_RECORD = 20
 CARRY_AFTER = 3600.0  # seconds an unsent record waits for a commit before it makes one
 # Asking for the tool's version (importlib.metadata) costs 20-130 ms: once a day is enough.
 VERSION_EVERY = 86400.0
-LOCAL_ONLY = ("carried", "version_checked")  # bookkeeping of this machine, never carried
 
 
 def is_carried(path: bytes) -> bool:
@@ -137,7 +137,9 @@ def load_local(repo: SyncRepo) -> dict[str, Any]:
 
 def _save_local(repo: SyncRepo, data: dict[str, Any]) -> None:
     text = json.dumps(data, separators=(",", ":")) + "\n"
-    atomic_write(repo.layout.metrics_file, text.encode())
+    # A measurement: lost to a crash, records are missing (or carried twice: the carried
+    # text never takes one it holds, metrics_doc.py), never a sync.
+    atomic_write(repo.layout.metrics_file, text.encode(), durable=False)
 
 
 def carry(repo: SyncRepo, committing: bool) -> bytes | None:
@@ -167,15 +169,33 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
     if time.time() - float(data.get("version_checked", 0)) > VERSION_EVERY:
         data["version"], data["version_checked"] = _version(), round(time.time())
     data["records"] = trim(data["records"])
-    carried = {k: v for k, v in data.items() if k not in LOCAL_ONLY}
     git = repo.git
     name: bytes = PREFIX + str(data["id"]).encode() + b".json"
-    plain = json.dumps(carried, separators=(",", ":")).encode() + b"\n"
-    git.update_index({name: ("100644", git.store_blob(repo.key.encrypt(name, plain)))})
+    # Appended to what was carried last and sealed onto its blob: only the new lines
+    # travel (metrics_doc.py).
+    previous, before = _carried_last(repo, name)
+    plain = metrics_doc.extend(
+        before, data, news, data["records"],
+        keep_records=KEEP_RECORDS, oldest=time.time() - KEEP_DAYS * 86400,
+    )  # fmt: skip
+    blob = b"".join(repo.key.seal_onto(name, [plain], previous))
+    git.update_index({name: ("100644", git.store_blob(blob))})
     git.set_skip_worktree([name], True)
     data["carried"] = max(float(r["at"]) for r in data["records"])
     _save_local(repo, data)
     return name
+
+
+def _carried_last(repo: SyncRepo, name: bytes) -> tuple[bytes | None, bytes | None]:
+    """(blob, plaintext) of this machine's metrics file as the index holds it, if readable."""
+    entry = repo.git.index_entries().get(name)
+    if entry is None:
+        return None, None
+    blob = repo.git.read_blobs([entry[1]])[entry[1]]
+    try:
+        return blob, repo.key.decrypt(name, blob)
+    except Exception:  # noqa: BLE001 - another key, damaged: carried afresh
+        return None, None
 
 
 def keep(git: Git, changes: list[tuple[str, bytes]]) -> bool:
@@ -233,7 +253,7 @@ def read_all(repo: SyncRepo, tip: str | None = None) -> list[MachineMetrics]:
     blobs = git.read_blobs(e[1] for e in entries.values())
     for path, (_mode, oid) in sorted(entries.items()):
         try:
-            data = json.loads(keys.decrypt(path, blobs[oid]))
+            data = metrics_doc.parse(keys.decrypt(path, blobs[oid]))
         except Exception:  # noqa: BLE001 - one unreadable file hides only itself
             continue
         if not isinstance(data, dict) or data.get("id") == own["id"]:

@@ -8,6 +8,7 @@ installation: a moved virtualenv or a new Python never leaves git without its
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_claude_sync.claude import project_folders, selection
+from git_claude_sync.claude.file_kinds import APPEND_ONLY_PATTERNS
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import BRANCH, Git
+from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, GitError, configure_bare
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
 from git_claude_sync.machine.files import atomic_write
@@ -33,10 +35,17 @@ WORKTREE_CONFIG = "claude-sync.worktree"  # the Claude directory recorded at ini
 KEYID_CONFIG = "claude-sync.keyid"  # the key this repo uses (finishes a killed switch)
 DRIVER = "claude-sync"  # the filter, diff and merge driver name
 
+# Deltas only where they pay (issue 9): git's search for one holds 3-5x a blob, and over
+# ciphertext finds one only where a version keeps the last one's chunks, which is what an
+# append to a session or history.jsonl does (docs/spec/blob.md, "Appending").  Any other
+# file, whatever its size, is stored whole.  The local remote init made gets these too:
+# its upload-pack and gc run pack-objects with its own attributes.
+DELTA_ATTRIBUTES = "* -delta\n" + "".join(f"{pattern} delta\n" for pattern in APPEND_ONLY_PATTERNS)
+
 # Every path: our filter (required: a missing filter fails instead of storing
 # plaintext), our textconv for readable diffs, our merge driver (the same
 # merge as pull, on decrypted content), never end-of-line conversion.
-ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n"
+ATTRIBUTES = f"* filter={DRIVER} diff={DRIVER} merge={DRIVER} -text\n" + DELTA_ATTRIBUTES
 
 
 @dataclass(frozen=True)
@@ -70,16 +79,19 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
         "core.worktree": str(layout.claude_dir),
         "core.autocrlf": "false",
         "core.quotePath": "false",
-        # Ciphertext does not compress: spare git the effort.
+        # Ciphertext does not compress: spare git the effort (core.looseCompression: in
+        # BARE_SETTINGS below).
         "core.compression": "0",
-        "core.looseCompression": "0",
         "pack.compression": "0",
         # Ciphertext of two files, or of two unrelated versions, never deltas; an appended
         # version deltas against the previous one (docs/spec/blob.md, "Appending"), which
         # git's sort puts right beside it.  A window of 1 keeps that delta (a 2 KB append
         # sends ~2 KB) and spares the first push the default 10-wide search, which over
-        # ciphertext finds nothing and was most of its pack time.
-        "pack.window": "1",
+        # ciphertext finds nothing and was most of its pack time (pack.window, in
+        # BARE_SETTINGS below: the local remote gets it too).
+        # A stored blob above git.BIG_FILE_THRESHOLD is never a delta, and git streams it
+        # rather than holding it (issue 9); the same in the local remote (configure).
+        **BARE_SETTINGS,
         f"filter.{DRIVER}.process": _python_command(
             "git_claude_sync.filters.process",
             *("--key", str(layout.key_file), "--git-dir", str(layout.git_dir)),
@@ -107,13 +119,25 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
     }
 
 
-def configure(layout: Layout, key: Key, config: Config) -> None:
+def configure(layout: Layout, key: Key, config: Config, git: Git | None = None) -> None:
     """Write git config, attributes and the exclude list if they differ."""
-    git = git_for(layout)
+    git = git or git_for(layout)
     existing = git.config_list()
-    for name, value in git_settings(layout, key, config.machine).items():
+    settings = git_settings(layout, key, config.machine)
+    info = layout.git_dir / "info"
+    if _text(info / "attributes") != ATTRIBUTES or any(
+        existing.get(name.lower()) != settings[name] for name in BARE_SETTINGS
+    ):
+        # Before this repo's: a run killed in between comes back here.
+        _configure_own_remote(layout, existing.get(f"remote.{REMOTE}.url"))
+    for name, value in settings.items():
         if existing.get(name.lower()) != value:
             git.config_set(name, value)
+    write_info(layout, config)
+
+
+def write_info(layout: Layout, config: Config) -> None:
+    """Write git's attributes and exclude list (the project links' too) if they differ."""
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
     _write_if_changed(info / "attributes", ATTRIBUTES)
@@ -122,13 +146,33 @@ def configure(layout: Layout, key: Key, config: Config) -> None:
     _write_if_changed(info / "exclude", text + links)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def _configure_own_remote(layout: Layout, url: str | None) -> None:
+    """The local bare remote init made (~/.claude-sync/remote.git) gets ``BARE_SETTINGS``
+    and ``DELTA_ATTRIBUTES`` too, once, when this repo first does: its receive-pack and
+    upload-pack read its own.  Any other remote is the user's, and left as it is."""
+    remote = layout.default_remote
+    if url is not None and (remote / "HEAD").is_file() and _same_dir(Path(url), remote):
+        configure_local_remote(remote)
+
+
+def configure_local_remote(remote: Path) -> None:
+    """Give the local bare remote init made what our repositories hold (init, and above)."""
+    # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
+    with contextlib.suppress(GitError, OSError):
+        configure_bare(remote)
+        _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES)
+
+
+def _text(path: Path) -> str | None:
     try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except FileNotFoundError:
-        pass
-    atomic_write(path, text.encode(), mode=0o644)
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if _text(path) != text:
+        atomic_write(path, text.encode(), mode=0o644)
 
 
 def _same_dir(a: Path, b: Path) -> bool:
@@ -178,6 +222,7 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         raise FatalError(f"not initialised ({layout.git_dir} missing): run 'git claude-sync init'")
     key = keyfile.load(layout.key_file)
     git = git_for(layout)
+    git.config_list()  # one git process answers the questions below (Git.config_get)
     check_claude_dir(layout, git)
     # A Claude directory removed after init comes back empty: pull restores
     # its files, push refuses to delete them everywhere (steps.guard_deletions).
@@ -192,6 +237,6 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
         )
     settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    configure(layout, key, settings)
+    configure(layout, key, settings, git)
     git = dataclasses.replace(git, limits=settings.network)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)

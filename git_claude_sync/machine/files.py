@@ -29,8 +29,13 @@ T = TypeVar("T")
 TEMP_SUFFIX = ".claude-sync-tmp"
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` by ``data`` all at once (temporary file, fsync, rename)."""
+def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:
+    """Replace ``path`` by ``data`` all at once (temporary file, fsync, rename).
+
+    ``durable=False``: no fsync (two of them cost 10-30 ms on a busy disk), for a file a
+    crash may leave old, or empty, at no cost but work done again: a cache, a measurement,
+    a time shown to the user.  Still never a half-written file seen by a reader.
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -39,12 +44,14 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             handle.write(data)
             handle.flush()
             os.fchmod(handle.fileno(), mode)
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def read_records(path: Path, parse: Callable[[Any], T]) -> list[T]:

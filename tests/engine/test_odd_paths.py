@@ -437,3 +437,15 @@ def test_a_left_out_link_beside_only_kept_sessions_never_blocks(
     no_traceback(proc.stdout, proc.stderr)
     assert proc.returncode == 0, proc.stderr
     assert "skipped CLAUDE.md:" in proc.stderr
+
+
+def test_under_any_link_agrees_with_trying_each_link() -> None:
+    """The prefix lookup that replaced trying every link for every index entry."""
+    from git_claude_sync.engine.odd_paths import _under_any, _within
+
+    roots = {b"projects/a", b"projects/ab/c", b"CLAUDE.md", b"commands"}
+    for path in (
+        b"projects/a", b"projects/a/x", b"projects/ab", b"projects/ab/c/d", b"projects/abc/x",
+        b"CLAUDE.md", b"CLAUDE.mdx", b"commands/x/y", b"command", b"projects", b"x/projects/a",
+    ):  # fmt: skip
+        assert _under_any(path, roots) == any(_within(path, r) for r in roots), path

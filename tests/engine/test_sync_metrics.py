@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from git_claude_sync.crypto import codec, keyfile
+from git_claude_sync.engine import metrics_doc
 from tests.machines import Machine, all_objects
 
 
@@ -94,3 +96,32 @@ def test_a_key_rotation_keeps_every_machines_records(pair: tuple[Machine, Machin
         assert a_records in _carried(machine), machine
         assert "Nothing to push" in machine.run("push").stdout
         assert "metrics" not in machine.run("status").stdout
+
+
+def _carried_blob(machine: Machine) -> tuple[bytes, bytes]:
+    [name] = [n for n in _carried(machine)]
+    return name, machine.git("cat-file", "blob", f"HEAD:{name.decode()}").stdout
+
+
+def test_each_push_sends_only_its_new_records(pair: tuple[Machine, Machine]) -> None:
+    """The carried document is appended to and sealed onto its last blob (version 2): a
+    push adds a chunk, never sends the whole document again (~18 KB at 300 records)."""
+    a, b = pair
+    key = keyfile.load(a.key_file)
+    a.write("settings.json", b'{"model": "a"}\n')
+    a.run("push")
+    blobs = []
+    for n in range(3):
+        a.write(f"projects/-p/s{n}.jsonl", b'{"type":"user","uuid":"%d"}\n' % n)
+        a.run("push")
+        blobs.append(_carried_blob(a))
+    for (_name, before), (_name, after) in zip(blobs, blobs[1:], strict=False):
+        kept = len(before) - codec.FINALISER_LEN
+        assert after[:kept] == before[:kept] and len(after) - len(before) < 400
+    name, last = blobs[-1]
+    doc = metrics_doc.parse(key.decrypt(name, last))
+    assert doc is not None and doc["id"] in name.decode()
+    kept_here = [r["at"] for r in _records(a)]
+    assert [r["at"] for r in doc["records"]] == kept_here[:-1]  # the last rides next time
+    b.run("pull")
+    assert b.git("cat-file", "blob", f"HEAD:{name.decode()}").stdout == last

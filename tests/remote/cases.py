@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from git_claude_sync.crypto.codec import Key
+from git_claude_sync.git import BIG_FILE_THRESHOLD
 from git_claude_sync.remote.transfer import MANIFEST_NAME, Remote
 from tests.machines import Machine
 from tests.remote.backends import Backend
@@ -278,3 +279,20 @@ def wrong_key(backend: Backend, tmp_path: Path) -> None:
     assert "key" in line, line
     assert not m.tool_home.exists()  # init removes everything it made
 
+
+
+def large_file_round_trip(a: Machine, b: Machine, init_args: list[str]) -> None:
+    """A file above git's bigFileThreshold (stored whole, never a delta, streamed by git):
+    pushed, pulled by a second machine, half of it changed, pushed and pulled again."""
+    rel = "agents/big.bin"
+    size = BIG_FILE_THRESHOLD + (1 << 20)
+    a.write(rel, os.urandom(size))
+    a.run("init", *init_args)
+    a.run("push")
+    b.run("init", *init_args, "--key", str(a.key_file))
+    assert (b.claude / rel).read_bytes() == (a.claude / rel).read_bytes()
+    changed = (a.claude / rel).read_bytes()[: size // 2] + os.urandom(size - size // 2)
+    a.write(rel, changed)
+    a.run("push")
+    b.run("pull")
+    assert (b.claude / rel).read_bytes() == changed

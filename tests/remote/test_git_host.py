@@ -17,6 +17,7 @@ from git_claude_sync.git import object_id
 from git_claude_sync.remote.git_store import ref_for, wrapping
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import Machine, all_objects, git_plain, launch
+from tests.remote import cases
 from tests.remote.cases import CANARY, PROJECT, race_to_the_swap, session_bytes
 from tests.remote.git_http import GitHttp
 from tests.remote.injection import KILL_BEFORE_MANIFEST, injecting
@@ -176,6 +177,12 @@ def test_a_small_append_sends_little(tmp_path: Path) -> None:
     assert grown < 10_000, grown
     b.run("pull")
     assert (b.claude / SESSION).read_bytes() == (a.claude / SESSION).read_bytes()
+
+
+def test_a_file_above_the_big_file_threshold_round_trips(tmp_path: Path) -> None:
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    cases.large_file_round_trip(a, b, ["--git", str(host)])
 
 
 def test_a_no_change_push_costs_what_it_costs_transparent(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from git_claude_sync.crypto.codec import FINALISER_LEN
-from git_claude_sync.git import Limits
+from git_claude_sync.git import BIG_FILE_THRESHOLD, Limits
 from git_claude_sync.remote.git_store import GitStore
 from git_claude_sync.remote.spool import STALE_SECONDS
 from git_claude_sync.remote.store import Store, new_name
@@ -20,8 +20,8 @@ from git_claude_sync.remote.transfer import MANIFEST_NAME
 from tests.machines import git_plain
 from tests.remote.plain_git import commit, git, new_repo
 
-# Above the 12 MiB over which git streams a blob (the git host's scratch repository).
-LARGE = (12 << 20) + 4321
+# Above the size over which git streams a blob (the git host's scratch repository).
+LARGE = BIG_FILE_THRESHOLD + 4321
 
 
 def _store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:

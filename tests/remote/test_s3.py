@@ -15,6 +15,13 @@ def test_round_trip_through_the_cli_and_plain_git(s3_backend: Backend, tmp_path:
     cases.round_trip(s3_backend, tmp_path)
 
 
+def test_a_file_above_the_big_file_threshold_round_trips(
+    s3_backend: Backend, tmp_path: Path
+) -> None:
+    a, b = s3_backend.machine(tmp_path / "a"), s3_backend.machine(tmp_path / "b")
+    cases.large_file_round_trip(a, b, s3_backend.init_args())
+
+
 def test_incremental_push_uploads_kilobytes(s3_backend: Backend, tmp_path: Path) -> None:
     cases.incremental_push(s3_backend, tmp_path)
 

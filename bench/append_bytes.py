@@ -1,0 +1,76 @@
+"""Bytes an append to one large session sends on push, beside its stored blob's size.
+
+    .venv/bin/python bench/append_bytes.py --size-mb 100 --incompressible 43
+
+One machine and its default remote.  A session of ``--size-mb`` (lines made as in
+memory.py) is pushed; then three times a ~2 KB line is appended and pushed, through a
+``receive-pack`` that counts what it receives.  Below ``core.bigFileThreshold``
+(git.BIG_FILE_THRESHOLD) git sends the new version as a delta of the last (~1 KB); above
+it, the whole blob again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from memory import MB, MIB, Machine, session_bytes  # noqa: E402
+
+REL = "projects/-home-u-big/big-session.jsonl"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=100, help="transcript size in MiB (100)")
+    parser.add_argument(
+        "--incompressible",
+        type=int,
+        default=43,
+        metavar="PCT",
+        help="percent of each line that is base64 of random bytes (43)",
+    )
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="gcs-append-"))
+    try:
+        a = Machine(root / "a")
+        a.run("init")
+        session = a.home / ".claude" / REL
+        session.parent.mkdir(parents=True)
+        session.write_bytes(
+            session_bytes(args.size_mb * MIB, "a", incompressible=args.incompressible)
+        )
+        a.run("push")
+        git_dir = f"--git-dir={a.home / '.claude-sync' / 'repo.git'}"
+        blob = subprocess.run(["git", git_dir, "cat-file", "-s", f"HEAD:{REL}"],
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+        capture = root / "received.bin"
+        wrapper = root / "counting-receive-pack"
+        wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
+        wrapper.chmod(0o755)
+        subprocess.run(["git", git_dir, "config", "remote.origin.receivepack", str(wrapper)],
+                       check=True)  # fmt: skip
+        sent = []
+        for n in range(3):
+            with session.open("ab") as f:
+                f.write(session_bytes(2000, f"more-{n}", 10**7 * (n + 1)))
+            capture.write_bytes(b"")
+            a.run("push")
+            sent.append(capture.stat().st_size)
+        print(
+            f"session of {session.stat().st_size / MB:.0f} MB, stored blob "
+            f"{int(blob) / MIB:.1f} MiB: an append of ~2 KB sent "
+            + ", ".join(f"{s / 1000:.1f} KB" for s in sent)
+        )
+        return 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

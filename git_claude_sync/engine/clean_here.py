@@ -1,0 +1,118 @@
+"""A few linked files cleaned (encrypted) in this process, without the filter process.
+
+``odd_paths.stage_links`` stores the files it reads through a link (mapped project
+folders, dotfile links) with ``git hash-object``, whose clean filter is a second Python
+interpreter (filters/process.py).  For an appended session its start-up and imports cost
+more than the cleaning itself.  The CLI has the key and the codec loaded already, so a few
+small files are cleaned here by the filter's own rule (``filters/clean.clean_into``, built
+on the blob the index holds for the path, as the filter reads it), and git stores the
+result as it is (``--no-filters``): the same blob, byte for byte, as the filter's.
+
+Many files (a first push) or a large one still go through the filter process: it streams
+any size, and its start-up is paid once for all of them.  Plaintext never leaves this
+process; what waits on disk for git to store is ciphertext, in a private scratch folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from git_claude_sync.claude import history_paths
+from git_claude_sync.claude.project_folders import Mapping
+from git_claude_sync.crypto.codec import Key, Stored
+from git_claude_sync.errors import FatalError
+from git_claude_sync.filters import clean
+from git_claude_sync.git import STREAM_ABOVE, Git
+from git_claude_sync.machine.files import fs_path
+from git_claude_sync.ui.report import show_path
+
+MAX_FILES = 16  # more: one filter process costs less than cleaning them one by one here
+MAX_FILE_BYTES = STREAM_ABOVE  # larger: the filter streams it
+_BLOCK = 1 << 20
+
+
+def hash_files(git: Git, key: Key, paths: Sequence[bytes]) -> list[str]:
+    """As ``Git.hash_files``: store these work tree files (read through links), cleaned
+    for their path; their blob ids, in order."""
+    if not paths:
+        return []
+    if len(paths) > MAX_FILES or any(_size(git, path) > MAX_FILE_BYTES for path in paths):
+        return git.hash_files(paths)
+    entries = git.index_entries()
+    held = {path: entries[path][1] for path in paths if path in entries}
+    previous: dict[str, bytes | IO[bytes]] = {}
+    oids: list[str | None] = []
+    with tempfile.TemporaryDirectory(prefix="claude-sync-clean-") as scratch:
+        try:
+            previous.update(git.iter_spooled_blobs(set(held.values()), STREAM_ABOVE))
+            written: list[Path] = []
+            for number, path in enumerate(paths):
+                base = previous.get(held.get(path, ""))
+                out = Path(scratch, str(number))
+                with out.open("w+b") as sink:  # read again to compare
+                    kept = clean.clean_into(
+                        key, path, _read(git, path), _stored(base), sink, _mapping(git, path)
+                    )
+                if kept is not None:  # the stored blob holds this content already
+                    oids.append(held[path])
+                else:
+                    oids.append(None)
+                    written.append(out)
+            stored = iter(git.store_files(written))
+        finally:
+            for blob in previous.values():
+                if not isinstance(blob, bytes):
+                    blob.close()
+        return [oid if oid is not None else next(stored) for oid in oids]
+
+
+def _size(git: Git, path: bytes) -> int:
+    try:
+        return os.stat(fs_path(git.work_tree, path)).st_size
+    except OSError:
+        return 0  # gone meanwhile: reading it fails below, as git's would
+
+
+def _read(git: Git, path: bytes) -> Iterator[bytes]:
+    try:
+        with fs_path(git.work_tree, path).open("rb") as f:
+            while block := f.read(_BLOCK):
+                yield block
+    except OSError as err:
+        raise FatalError(f"encrypting {show_path(path)} failed: {err.strerror}") from None
+
+
+def _mapping(git: Git, path: bytes) -> Mapping | None:
+    """history.jsonl is stored with canonical project paths, as the filter stores it."""
+    return history_paths.mapping_beside(git.git_dir) if history_paths.is_history(path) else None
+
+
+def _stored(blob: bytes | IO[bytes] | None) -> bytes | Stored | None:
+    return _Spooled(blob) if blob is not None and not isinstance(blob, bytes) else blob
+
+
+class _Spooled:
+    """A stored blob git copied to a temporary file (``crypto.codec.Stored``)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    @property
+    def size(self) -> int:
+        return os.fstat(self._file.fileno()).st_size
+
+    def reader(self) -> Callable[[int], bytes]:
+        """A new read from the first byte; readers never move each other's place."""
+        fd, offset = self._file.fileno(), 0
+
+        def read(size: int) -> bytes:
+            nonlocal offset
+            data = os.pread(fd, size, offset)
+            offset += len(data)
+            return data
+
+        return read

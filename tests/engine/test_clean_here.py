@@ -1,0 +1,86 @@
+"""Linked files cleaned in the CLI's own process (engine/clean_here.py): the same blobs
+as the filter process stores, without starting it for an append."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from git_claude_sync.engine import clean_here
+from tests.machines import Machine
+
+LINE = b'{"type":"assistant","uuid":"%d","message":{"content":"appended"}}\n'
+
+
+def filter_would_store(machine: Machine, paths: list[bytes]) -> list[str]:
+    """What the clean filter process stores for these files, given the index as it is now."""
+    proc = subprocess.run(
+        ["git", "--git-dir", str(machine.tool_home / "repo.git"), "hash-object", "--stdin-paths"],
+        input=b"".join(p + b"\n" for p in paths),
+        capture_output=True,
+        check=True,
+        env=machine.env(),
+        cwd=machine.claude,
+    )
+    return proc.stdout.decode().split()
+
+
+def indexed(machine: Machine, path: bytes) -> str:
+    return machine.git("ls-files", "-s", "--", os.fsdecode(path)).stdout.split()[1].decode()
+
+
+def link_folder(machine: Machine, name: str) -> Path:
+    """``projects/NAME`` made a link to a folder outside the Claude directory."""
+    real = machine.home / "elsewhere" / name
+    real.mkdir(parents=True)
+    os.symlink(real, machine.claude / "projects" / name)
+    return real
+
+
+def test_an_append_behind_a_link_stores_the_filters_blob_without_starting_it(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = pair
+    (a.claude / "projects").mkdir(exist_ok=True)
+    real = link_folder(a, "-linked")
+    session = real / "s.jsonl"
+    session.write_bytes(b"".join(LINE % i for i in range(3000)))  # several chunks
+    dotfiles = a.home / "dotfiles"
+    dotfiles.mkdir()
+    history = a.claude / "history.jsonl"
+    (dotfiles / "history.jsonl").write_bytes(history.read_bytes() if history.exists() else b"")
+    history.unlink(missing_ok=True)
+    os.symlink(dotfiles / "history.jsonl", history)
+    a.run("push")
+
+    with session.open("ab") as f:
+        f.write(LINE % 3000 + b'{"torn')  # a torn last line stays here
+    with (dotfiles / "history.jsonl").open("ab") as f:
+        f.write(b'{"display":"hi","project":"%s"}\n' % os.fsencode(a.home / "src"))
+    paths = [b"projects/-linked/s.jsonl", b"history.jsonl"]
+    expected = filter_would_store(a, paths)
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE2_PERF=str(trace))
+    assert [indexed(a, p) for p in paths] == expected
+    assert b"filters.process" not in trace.read_bytes()  # no second interpreter
+
+    b.run("pull")
+    pulled = b.files()[b"projects/-linked/s.jsonl"]
+    assert pulled.endswith(LINE % 3000) and pulled.count(b"\n") == 3001
+    assert a.run("push").stdout.strip().startswith("Nothing to push")
+
+
+def test_many_linked_files_still_go_through_the_filter_process(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    (a.claude / "projects").mkdir(exist_ok=True)
+    real = link_folder(a, "-many")
+    count = clean_here.MAX_FILES + 4
+    for i in range(count):
+        (real / f"{i}.jsonl").write_bytes(LINE % i)
+    a.run("push")
+    b.run("pull")
+    synced = b.files()
+    assert all(synced[b"projects/-many/%d.jsonl" % i] == LINE % i for i in range(count))
