@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from git_claude_sync.errors import FatalError
+
 # A folder older than this was left by a killed run (a transfer of a pack holds it for
 # minutes at most); younger ones may belong to a run still going.
 STALE_SECONDS = 24 * 3600
@@ -46,16 +48,25 @@ def _remove_stale(root: Path) -> None:
 def folder() -> Iterator[Path]:
     """A fresh private folder for the files of one transfer, removed afterwards."""
     root = _root()
-    if root is None:  # not run by git (no GIT_DIR): a private folder of the system's
-        made = Path(tempfile.mkdtemp(prefix="claude-sync-spool-"))
-    else:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _remove_stale(root)
-        made = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mode 0700
+    try:
+        if root is None:  # not run by git (no GIT_DIR): a private folder of the system's
+            made = Path(tempfile.mkdtemp(prefix="claude-sync-spool-"))
+        else:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _remove_stale(root)
+            made = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mode 0700
+    except OSError as err:
+        raise _failed(err) from None
     try:
         yield made
+    except OSError as err:  # our own file work (a full disk): one line, never a traceback
+        raise _failed(err) from None
     finally:
         shutil.rmtree(made, ignore_errors=True)
+
+
+def _failed(err: OSError) -> FatalError:
+    return FatalError(f"cannot write a pack's temporary file in the sync repo: {err.strerror}")
 
 
 def create(path: Path) -> BinaryIO:

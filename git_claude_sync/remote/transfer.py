@@ -509,10 +509,9 @@ def _updated(manifest: Manifest, updates: dict[str, str | None], pack: Pack | No
 
 def _object_count(header: bytes) -> int:
     """The object count a pack's first 12 bytes give."""
-    pack = header
-    if len(pack) < 12 or not pack.startswith(b"PACK"):
+    if len(header) < 12 or not header.startswith(b"PACK"):
         raise FatalError("pack-objects wrote no pack")
-    return int.from_bytes(pack[8:12], "big")
+    return int.from_bytes(header[8:12], "big")
 
 
 def _fsck_wanted() -> bool:

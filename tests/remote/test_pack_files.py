@@ -85,3 +85,16 @@ def test_a_damaged_pack_reaches_no_git_and_leaves_no_file(
     assert ("authentication failed" if damage == "flipped" else "truncated") in lines[0]
     assert _leftovers(b) == []  # its own files, and the killed run's
     assert not list((b / ".git" / "objects" / "pack").iterdir())  # index-pack never ran
+
+
+def test_a_spool_that_cannot_be_written_is_one_line(
+    tmp_path: Path, env: dict[str, str], bucket: Path
+) -> None:
+    a = new_repo(env, tmp_path / "a", bucket)
+    commit(env, a, "one.txt", "one\n")
+    spool = a / ".git" / "claude-sync" / "spool"
+    spool.parent.mkdir(parents=True)
+    spool.write_bytes(b"")  # a file where the folder goes: refused as a full disk would be
+    proc = git(env, a, "push", "origin", "main", check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "git-claude-sync: cannot write a pack's temporary file in the sync repo" in proc.stderr
