@@ -4,6 +4,7 @@
     .venv/bin/python bench/memory.py --size-mb 1024   # 1 GiB
     .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
     .venv/bin/python bench/memory.py --git-host       # through a git host (hidden layout)
+    .venv/bin/python bench/memory.py --s3             # through a bucket (SeaweedFS here)
     .venv/bin/python bench/memory.py --kind random --path projects/-p/s.jsonl  # deltas tried
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 BIN_DIR = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 MB = 1_000_000
 MIB = 1 << 20
 
@@ -122,14 +124,16 @@ def session_bytes(size: int, who: str, start: int = 0, incompressible: int = 0) 
 
 
 class Machine:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, extra: dict[str, str] | None = None) -> None:
         self.home = home
+        self.extra = extra or {}
         home.mkdir(parents=True)
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CLAUDE_"))}
         env["HOME"] = str(self.home)
         env["PATH"] = f"{BIN_DIR}{os.pathsep}{env.get('PATH', '')}"
+        env.update(self.extra)
         return env
 
     def run(self, *args: str) -> dict[str, Any]:
@@ -173,6 +177,12 @@ def main() -> int:
         "remote/git_store.py) instead of A's default remote",
     )
     parser.add_argument(
+        "--s3",
+        action="store_true",
+        help="sync through an S3 bucket (SeaweedFS on 127.0.0.1, as the tests; the server "
+        "is not counted)",
+    )
+    parser.add_argument(
         "--incompressible",
         type=int,
         default=0,
@@ -193,16 +203,32 @@ def main() -> int:
     )
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
+    server = None
     try:
-        a, b = Machine(root / "a"), Machine(root / "b")
-        if args.git_host:  # a host on this disk: its receive-pack and upload-pack count too
+        extra: dict[str, str] = {}
+        if args.s3:
+            sys.path.insert(0, str(ROOT))
+            from tests.remote.servers import SeaweedFS, aws_env
+
+            server = SeaweedFS(root / "seaweedfs").start()
+            server.client().create_bucket(Bucket="memory")
+            extra = aws_env()
+        a, b = Machine(root / "a", extra), Machine(root / "b", extra)
+        if server is not None:
+            a.run("init", "--s3", "s3://memory/sync", "--endpoint", server.endpoint)
+            b.run(
+                "init", "--s3", "s3://memory/sync", "--endpoint", server.endpoint,
+                "--key", str(a.home / ".claude-sync" / "key"),
+            )  # fmt: skip
+        elif args.git_host:  # a host on this disk: its receive-pack and upload-pack count too
             remote = root / "host.git"
             subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
             a.run("init", "--git", str(remote))
         else:
             a.run("init")
             remote = a.home / ".claude-sync" / "remote.git"
-        b.run("init", "--git", str(remote), "--key", str(a.home / ".claude-sync" / "key"))
+        if server is None:
+            b.run("init", "--git", str(remote), "--key", str(a.home / ".claude-sync" / "key"))
         target_file = a.home / ".claude" / rel
         target_file.parent.mkdir(parents=True, exist_ok=True)
         if args.kind == "session":
@@ -251,6 +277,8 @@ def main() -> int:
         print(f"all steps in {time.monotonic() - started:.0f} s; {'all met' if ok else 'missed'}")
         return 0 if ok else 1
     finally:
+        if server is not None:
+            server.stop()
         if args.keep:
             print(f"kept {root}")
         else:

@@ -1552,19 +1552,31 @@ class CallerRepo:
         ).decode()
         return [line.split()[0] for line in out.splitlines() if line.endswith(" missing")]
 
-    @classmethod
-    def pack_objects(
-        cls, positives: Sequence[str], negatives: Sequence[str], *, thin: bool
-    ) -> bytes:
+    @staticmethod
+    def pack_objects_to(
+        out: IO[bytes], positives: Sequence[str], negatives: Sequence[str], *, thin: bool
+    ) -> None:
+        """Write the pack of ``positives`` minus ``negatives`` to the file ``out`` (a pack
+        can be as large as the largest file synced: never held here)."""
         args = ["pack-objects", "--revs", "--stdout", "--delta-base-offset", "-q"]
         if thin:
             args.append("--thin")
         revs = "".join(f"{p}\n" for p in positives) + "".join(f"^{n}\n" for n in negatives)
-        return cls.run(args, input=revs.encode(), what="pack-objects")
+        proc = subprocess.run(
+            ["git", *args], input=revs.encode(), stdout=out, stderr=subprocess.PIPE
+        )
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("pack-objects", proc.stderr))
 
-    @classmethod
-    def index_pack(cls, args: Sequence[str], pack: bytes) -> None:
-        cls.run(["index-pack", *args], input=pack, what="index-pack of a fetched pack")
+    @staticmethod
+    def index_pack_from(args: Sequence[str], pack: IO[bytes]) -> None:
+        """``git index-pack`` reading the pack from the open file ``pack``."""
+        proc = subprocess.run(
+            ["git", "index-pack", *args], stdin=pack, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("index-pack of a fetched pack", proc.stderr))
 
     @staticmethod
     def config_bool(name: str) -> bool | None:
@@ -1590,7 +1602,11 @@ def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple
     """The objects (type, content) of a parentless commit by ``FIXED_IDENTITY`` whose tree
     holds one file: its blob, tree and commit, in that order.  The same bytes give the
     same commit on every machine (docs/spec/git-host.md)."""
-    blob = object_id(b"blob", content)
+    return [(b"blob", content), *fixed_commit_of(file_name, object_id(b"blob", content), message)]
+
+
+def fixed_commit_of(file_name: bytes, blob: str, message: bytes) -> list[tuple[bytes, bytes]]:
+    """``fixed_commit``'s tree and commit, for a blob stored already (its id ``blob``)."""
     tree = b"100644 " + file_name + b"\x00" + bytes.fromhex(blob)
     commit = (
         b"tree " + object_id(b"tree", tree).encode() + b"\n"
@@ -1598,7 +1614,7 @@ def fixed_commit(file_name: bytes, content: bytes, message: bytes) -> list[tuple
         b"committer " + FIXED_IDENTITY + b"\n"
         b"\n" + message
     )
-    return [(b"blob", content), (b"tree", tree), (b"commit", commit)]
+    return [(b"tree", tree), (b"commit", commit)]
 
 
 def verify_copy(url: str, tip: str, limits: Limits) -> None:
@@ -1636,6 +1652,23 @@ _LEASE_LOST = (
 )
 
 
+# Every git command on a scratch repository (hash-object, cat-file, and the push's and
+# fetch's pack-objects and index-pack) maps packs through a few small windows: a sealed
+# pack is one blob, the pages of a mapped window count as its memory, and windows stay
+# mapped up to the limit (8 GiB by default: the push's pack-objects held the whole blob,
+# issue 9).  The threshold again for a cache repository made before BARE_SETTINGS had it.
+# GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and maps as before.
+_HOST_BIG_FILES = {
+    "GIT_CONFIG_COUNT": "3",
+    "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
+    "GIT_CONFIG_VALUE_0": str(BIG_FILE_THRESHOLD),
+    "GIT_CONFIG_KEY_1": "core.packedGitWindowSize",
+    "GIT_CONFIG_VALUE_1": str(4 << 20),
+    "GIT_CONFIG_KEY_2": "core.packedGitLimit",
+    "GIT_CONFIG_VALUE_2": str(8 << 20),
+}
+
+
 class HostRepo:
     """A scratch bare repository, and the git host it exchanges single refs with.
 
@@ -1661,6 +1694,7 @@ class HostRepo:
     def _env(self) -> dict[str, str]:
         env = _plain_env()
         env.update(GIT_DIR=str(self.path), LC_ALL="C")
+        env.update(_HOST_BIG_FILES)
         return env
 
     def run(self, args: Sequence[str], *, input: bytes | None = None) -> bytes:
@@ -1679,6 +1713,21 @@ class HostRepo:
     def read_blob(self, spec: str) -> bytes:
         """The blob ``spec`` names (``COMMIT:PATH``)."""
         return self.run(["cat-file", "blob", spec])
+
+    def write_blob_from(self, path: Path) -> str:
+        """Store the file at ``path`` as a blob (exactly its bytes, read by git: a large
+        one is streamed into a pack); its id."""
+        args = ["hash-object", "-w", "--no-filters", "-t", "blob", "--", str(path)]
+        return self.run(args).decode().strip()
+
+    def read_blob_to(self, spec: str, out: IO[bytes]) -> None:
+        """Write the blob ``spec`` names to the file ``out`` (git streams a large one)."""
+        proc = subprocess.run(
+            ["git", "cat-file", "blob", spec], stdout=out, stderr=subprocess.PIPE,
+            env=self._env(), cwd=self.path,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise GitError(Git.describe_failure("git cat-file", proc.stderr))
 
     def _remote(self, args: Sequence[str], what: str) -> subprocess.CompletedProcess[bytes]:
         return run_remote(

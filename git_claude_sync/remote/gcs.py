@@ -9,6 +9,7 @@ generation preconditions (``ifGenerationMatch``; 0 means "does not exist yet").
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -17,6 +18,7 @@ from google.auth import exceptions as gauth
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 
+from git_claude_sync.remote import spool
 from git_claude_sync.remote.store import ObjectInfo, Store, StoreError
 
 _RETRY = DEFAULT_RETRY.with_timeout(30.0)
@@ -90,6 +92,30 @@ class GCSStore(Store):
             )
         except self._ERRORS as err:
             raise self._error(err, "write objects") from None
+
+    def put_file(self, name: str, path: Path) -> None:
+        blob = self._blob(name)
+        size = path.stat().st_size
+        if size > self.resumable_chunk:
+            blob.chunk_size = self.resumable_chunk  # the client then reads a chunk at a time
+        try:
+            with open(path, "rb") as handle:
+                blob.upload_from_file(
+                    self.upload_file(handle), size=size, retry=_RETRY, checksum=None
+                )
+        except self._ERRORS as err:
+            raise self._error(err, "write objects") from None
+
+    def get_file(self, name: str, path: Path) -> str | None:
+        blob = self._blob(name)
+        try:
+            with spool.create(path) as out:
+                blob.download_to_file(out, retry=_RETRY)
+        except gx.NotFound:
+            return None
+        except self._ERRORS as err:
+            raise self._error(err, "read objects") from None
+        return str(blob.generation)
 
     def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
         blob = self._blob(name)

@@ -33,7 +33,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from git_claude_sync.git import HostRepo, Limits, fixed_commit, remote_refs, scrub
+from git_claude_sync.git import (
+    HostRepo,
+    Limits,
+    fixed_commit,
+    fixed_commit_of,
+    remote_refs,
+    scrub,
+)
+from git_claude_sync.remote import spool
 from git_claude_sync.remote.store import NAME, ObjectInfo, Store
 from git_claude_sync.remote.transfer import MANIFEST_NAME
 
@@ -49,6 +57,11 @@ def ref_for(name: str) -> str:
 def wrapping(data: bytes) -> list[tuple[bytes, bytes]]:
     """The objects (type, content) that carry ``data`` on the host: blob, tree, commit."""
     return fixed_commit(FILE_NAME, data, MESSAGE)
+
+
+def wrapping_blob(blob: str) -> list[tuple[bytes, bytes]]:
+    """``wrapping``'s tree and commit, for content stored as the blob ``blob`` already."""
+    return fixed_commit_of(FILE_NAME, blob, MESSAGE)
 
 
 class GitStore(Store):
@@ -105,6 +118,19 @@ class GitStore(Store):
 
     def put(self, name: str, data: bytes) -> None:
         self._pending[ref_for(name)] = self._wrap(data)
+
+    def put_file(self, name: str, path: Path) -> None:
+        blob = self.repo.write_blob_from(path)  # git reads the file: a large one streams
+        ids = [self.repo.write_object(k.decode(), body) for k, body in wrapping_blob(blob)]
+        self._pending[ref_for(name)] = ids[-1]
+
+    def get_file(self, name: str, path: Path) -> str | None:
+        commit = self._prefetched.pop(name, None) or self.repo.fetch_ref(ref_for(name))
+        if commit is None:
+            return None
+        with spool.create(path) as out:
+            self.repo.read_blob_to(f"{commit}:{FILE_NAME.decode()}", out)
+        return commit
 
     def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
         commit = self._wrap(data)

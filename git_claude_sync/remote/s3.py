@@ -8,6 +8,7 @@ written to any config.  The manifest is swapped with S3 conditional writes:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,6 +24,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from git_claude_sync.remote import spool
 from git_claude_sync.remote.store import (
     ConditionalWritesUnsupported,
     ObjectInfo,
@@ -39,6 +41,7 @@ _REFUSED_CREDENTIALS = {
     "InvalidClientTokenId",
     "UnrecognizedClientException",
 }
+_BLOCK = 1 << 20  # a download is written to its file a block at a time
 _CAS_LOST = {"PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "412", "409"}
 
 
@@ -123,6 +126,31 @@ class S3Store(Store):
             self.client.put_object(Bucket=self.bucket, Key=self._key(name), Body=body)
         except (ClientError, BotoCoreError) as err:
             raise self._error(err, "write objects") from None
+
+    def put_file(self, name: str, path: Path) -> None:
+        # One request with the open file as its body: botocore reads it a block at a
+        # time (twice over plain http, to sign it), never whole.
+        try:
+            with open(path, "rb") as handle:
+                self.client.put_object(
+                    Bucket=self.bucket, Key=self._key(name), Body=self.upload_file(handle)
+                )
+        except (ClientError, BotoCoreError) as err:
+            raise self._error(err, "write objects") from None
+
+    def get_file(self, name: str, path: Path) -> str | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
+            with spool.create(path) as out:
+                for block in response["Body"].iter_chunks(_BLOCK):
+                    out.write(block)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "NoSuchKey":
+                return None
+            raise self._error(err, "read objects") from None
+        except BotoCoreError as err:
+            raise self._error(err, "read objects") from None
+        return str(response["ETag"])
 
     def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
         condition = {"IfMatch": version} if version is not None else {"IfNoneMatch": "*"}

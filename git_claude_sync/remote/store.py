@@ -1,10 +1,11 @@
 """The backend interface: a flat namespace of opaque objects under one prefix.
 
 Five operations, as restic's backends have: ``get``, ``put``, a compare-and-swap
-``put_if_match``, ``list`` and ``delete``.  Everything above this module (the
-manifest, packs, consolidation, garbage collection) is the same on every
-provider; each backend only maps these calls and its errors to ``StoreError``
-with a one-line message.
+``put_if_match``, ``list`` and ``delete``; and ``put_file``/``get_file``, the first
+two for packs, streamed from and to files (a pack can be as large as a synced file).
+Everything above this module (the manifest, packs, consolidation, garbage
+collection) is the same on every provider; each backend only maps these calls
+and its errors to ``StoreError`` with a one-line message.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from git_claude_sync.errors import FatalError
+from git_claude_sync.remote import spool
 
 # Every object this tool writes has such a name (relative to the prefix):
 # garbage collection never touches anything else that shares the bucket.
@@ -62,6 +65,21 @@ class Store(ABC):
     def put(self, name: str, data: bytes) -> None:
         """Store ``data`` under ``name`` (atomically: readers see all of it or nothing)."""
 
+    def put_file(self, name: str, path: Path) -> None:
+        """``put`` of the file at ``path``, as large as a pack may be: a backend streams it.
+        (This default reads it whole: for small test stores only.)"""
+        self.put(name, path.read_bytes())
+
+    def get_file(self, name: str, path: Path) -> str | None:
+        """``get`` into a new file at ``path`` (mode 0600): the object's version, or None
+        if it does not exist.  A backend streams it; this default holds it whole."""
+        got = self.get(name)
+        if got is None:
+            return None
+        with spool.create(path) as out:
+            out.write(got[0])
+        return got[1]
+
     @abstractmethod
     def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
         """Compare-and-swap: write only if the object is at ``version`` (``None``: does not
@@ -99,6 +117,10 @@ class Store(ABC):
     def upload_body(self, data: bytes) -> BinaryIO:
         """The stream ``put`` sends ``data`` from (every backend uploads through one)."""
         return io.BytesIO(data)
+
+    def upload_file(self, handle: BinaryIO) -> BinaryIO:
+        """The stream ``put_file`` sends the open file ``handle`` from (the same seam)."""
+        return handle
 
 
 def check_conditional_writes(store: Store) -> None:

@@ -25,11 +25,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from git_claude_sync.crypto.codec import Key, parse_header
+from git_claude_sync.crypto.codec import Key, chunked, parse_header
 from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, WrongKey
 from git_claude_sync.git import CallerRepo
+from git_claude_sync.remote import spool
 from git_claude_sync.remote.freshness import Freshness
 from git_claude_sync.remote.store import NAME, Store, check_conditional_writes, new_name
 
@@ -122,6 +124,27 @@ def seal_pack(key: Key, name: str, data: bytes) -> bytes:
 def open_pack(key: Key, name: str, sealed: bytes) -> bytes:
     """The git pack stored under ``name`` (``CodecError`` if it is not that pack)."""
     return key.decrypt(PACK_PATH + name.encode(), sealed)
+
+
+def seal_pack_file(key: Key, name: str, pack: Path, sealed: Path) -> int:
+    """``seal_pack`` from the file ``pack`` to a new file ``sealed``, a chunk at a time (the
+    same bytes); the sealed size."""
+    with spool.create(sealed) as out:
+        for part in key.seal(PACK_PATH + name.encode(), chunked(spool.blocks(pack))):
+            out.write(part)
+        return out.tell()
+
+
+def open_pack_file(key: Key, name: str, sealed: Path, pack: Path) -> None:
+    """``open_pack`` from the file ``sealed`` to a new file ``pack``, a chunk at a time.
+
+    Only a return proves the pack whole (the finaliser closes the chain): until then
+    ``pack`` holds plaintext not yet authenticated as a whole, which no one may read —
+    the caller feeds git from it only after this returns, and removes it on an error.
+    """
+    with open(sealed, "rb") as source, spool.create(pack) as out:
+        for piece, _record in key.open(PACK_PATH + name.encode(), source.read):
+            out.write(piece)
 
 
 def consolidation_start(sizes: list[int], max_packs: int) -> int | None:
@@ -266,17 +289,20 @@ class Remote:
         for pack in manifest.packs:
             if not any(t in absent for t in pack.tips):
                 continue
-            got = self.store.get(pack.id)
-            if got is None:
-                return False
-            self.say(f"Fetching {_size(len(got[0]))} from {self.store.url}")
-            try:
-                data = open_pack(self.manifest_key or self.key, pack.id, got[0])
-            except CodecError as err:
-                raise FatalError(f"{self.store.url}: a pack is {err}") from None
-            CallerRepo.index_pack(
-                ["--stdin", "--fix-thin"] + (["--strict"] if strict else []), data
-            )
+            with spool.folder() as where:  # the pack and its sealed copy, as files (issue 9)
+                sealed, plain = where / "sealed", where / "pack"
+                if self.store.get_file(pack.id, sealed) is None:
+                    return False
+                self.say(f"Fetching {_size(sealed.stat().st_size)} from {self.store.url}")
+                try:
+                    open_pack_file(self.manifest_key or self.key, pack.id, sealed, plain)
+                except CodecError as err:
+                    raise FatalError(f"{self.store.url}: a pack is {err}") from None
+                sealed.unlink()  # half the disk while git indexes the pack
+                with open(plain, "rb") as data:
+                    CallerRepo.index_pack_from(
+                        ["--stdin", "--fix-thin"] + (["--strict"] if strict else []), data
+                    )
             absent -= set(pack.tips)
         return True
 
@@ -379,14 +405,19 @@ class Remote:
     def _upload_pack(
         self, positives: list[str], negatives: list[str], *, thin: bool
     ) -> Pack | None:
-        data = CallerRepo.pack_objects(positives, negatives, thin=thin)
-        if _object_count(data) == 0:
-            return None
-        name = new_name()
-        sealed = seal_pack(self._pack_key(), name, data)
-        self.say(f"Uploading {_size(len(sealed))} to {self.store.url}")
-        self.store.put(name, sealed)
-        return Pack(name, len(sealed), positives)
+        with spool.folder() as where:  # the pack and its sealed copy, as files (issue 9)
+            plain, sealed = where / "pack", where / "sealed"
+            with spool.create(plain) as out:
+                CallerRepo.pack_objects_to(out, positives, negatives, thin=thin)
+            with open(plain, "rb") as handle:
+                if _object_count(handle.read(12)) == 0:
+                    return None
+            name = new_name()
+            size = seal_pack_file(self._pack_key(), name, plain, sealed)
+            plain.unlink()  # half the disk while it uploads
+            self.say(f"Uploading {_size(size)} to {self.store.url}")
+            self.store.put_file(name, sealed)
+        return Pack(name, size, positives)
 
     # -- maintenance -------------------------------------------------------------------
 
@@ -476,10 +507,11 @@ def _updated(manifest: Manifest, updates: dict[str, str | None], pack: Pack | No
 # -- git ---------------------------------------------------------------------------------
 
 
-def _object_count(pack: bytes) -> int:
-    if len(pack) < 12 or not pack.startswith(b"PACK"):
+def _object_count(header: bytes) -> int:
+    """The object count a pack's first 12 bytes give."""
+    if len(header) < 12 or not header.startswith(b"PACK"):
         raise FatalError("pack-objects wrote no pack")
-    return int.from_bytes(pack[8:12], "big")
+    return int.from_bytes(header[8:12], "big")
 
 
 def _fsck_wanted() -> bool:

@@ -8,8 +8,8 @@ filters) keeps it untouched:
 
 * ``git_claude_sync.remote.urls.open_store``: ``file:///DIR`` opens
   tests/remote/local_store.py's ``LocalStore``;
-* ``git_claude_sync.remote.store.Store.upload_body``: the stream an upload sends
-  kills the process halfway through;
+* ``git_claude_sync.remote.store.Store.upload_body`` and ``upload_file``: the stream
+  an upload sends (of bytes, or of a pack's file) kills the process halfway through;
 * ``git_claude_sync.remote.gcs.GCSStore.resumable_chunk``: small chunks, so that the
   kill falls between chunks already sent (for an object over 8 MiB: a smaller one,
   Google's client reads whole and sends in one request);
@@ -111,7 +111,11 @@ def _patch_store(store: ModuleType) -> None:
         plain_http = isinstance(endpoint, str) and endpoint.startswith("http://")
         return _KillingBody(data, send_pass=1 if plain_http else 0)
 
+    def upload_file(self: Any, handle: Any) -> io.BytesIO:
+        return upload_body(self, handle.read())  # test packs are small: read whole here
+
     store.Store.upload_body = upload_body
+    store.Store.upload_file = upload_file
 
 
 def _patch_gcs(gcs: ModuleType) -> None:
