@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.machines import Machine
-from tests.prepared import copy_homes
+from tests.prepared import PreparedPairs, copy_homes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -102,3 +102,9 @@ def pair(machine_a: Machine, machine_b: Machine, pair_template: Path) -> tuple[M
     assert machine_a.home.parent == machine_b.home.parent
     copy_homes(pair_template, machine_a.home.parent)
     return machine_a, machine_b
+
+
+@pytest.fixture(scope="session")
+def prepared_pairs(tmp_path_factory: pytest.TempPathFactory, pair_template: Path) -> PreparedPairs:
+    """A module's own starting state of ``pair``, built once per worker and copied."""
+    return PreparedPairs(tmp_path_factory, pair_template)
