@@ -26,8 +26,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 #: Modules holding the suite's longest tests (15-60 s each on the 2-core box), longest
-#: first.  They run before the rest: xdist deals tests out in collection order, and one of
-#: them starting last would keep a worker busy long after the others ran out of work.
+#: first.  They run before the rest: xdist deals tests out in collection order (one at a
+#: time, --maxschedchunk=1 in pyproject.toml), and one of them starting last would keep a
+#: worker busy long after the others ran out of work.
 LONGEST_FIRST = (
     "tests/end_to_end/test_simulation.py",
     "tests/remote/test_gcs.py",
