@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.machines import Machine
-from tests.prepared import copy_homes
+from tests.prepared import PreparedPairs, copy_homes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -32,8 +32,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 #: Modules holding the suite's longest tests (15-60 s each on the 2-core box), longest
-#: first.  They run before the rest: xdist deals tests out in collection order, and one of
-#: them starting last would keep a worker busy long after the others ran out of work.
+#: first.  They run before the rest: xdist deals tests out in collection order (one at a
+#: time, --maxschedchunk=1 in pyproject.toml), and one of them starting last would keep a
+#: worker busy long after the others ran out of work.
 LONGEST_FIRST = (
     "tests/end_to_end/test_simulation.py",
     "tests/remote/test_gcs.py",
@@ -108,3 +109,9 @@ def pair(machine_a: Machine, machine_b: Machine, pair_template: Path) -> tuple[M
     assert machine_a.home.parent == machine_b.home.parent
     copy_homes(pair_template, machine_a.home.parent)
     return machine_a, machine_b
+
+
+@pytest.fixture(scope="session")
+def prepared_pairs(tmp_path_factory: pytest.TempPathFactory, pair_template: Path) -> PreparedPairs:
+    """A module's own starting state of ``pair``, built once per worker and copied."""
+    return PreparedPairs(tmp_path_factory, pair_template)

@@ -12,6 +12,7 @@ import pytest
 from git_claude_sync.machine.paths import Layout
 from git_claude_sync.search import index
 from tests.machines import Machine
+from tests.prepared import PreparedPairs
 
 SID_A = "aaaa1111-0000-4000-8000-000000000001"
 SID_B = "bbbb2222-0000-4000-8000-000000000002"
@@ -71,10 +72,7 @@ def search(machine: Machine, *args: str, check: bool = True) -> dict[str, object
     return dict(json.loads(proc.stdout))
 
 
-@pytest.fixture
-def two_machines(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
-    """A wrote session A, B wrote session B; both synced both ways."""
-    a, b = pair
+def _two_machines(a: Machine, b: Machine) -> None:
     (a.tool_home / "config.toml").write_text('machine = "laptop"\n')
     (b.tool_home / "config.toml").write_text('machine = "desktop"\n')
     a.write(session_path("-home-a-src-api", SID_A), session_a())
@@ -82,7 +80,14 @@ def two_machines(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
     b.write(session_path("-home-b-work-site", SID_B), session_b())
     b.run("push")
     a.run("pull")
-    return a, b
+
+
+@pytest.fixture
+def two_machines(
+    machine_a: Machine, machine_b: Machine, prepared_pairs: PreparedPairs
+) -> tuple[Machine, Machine]:
+    """A wrote session A, B wrote session B; both synced both ways (built once per worker)."""
+    return prepared_pairs.copy(_two_machines, machine_a, machine_b)
 
 
 def test_search_finds_every_machines_sessions_after_sync(
@@ -311,7 +316,7 @@ def test_half_an_emoji_in_a_transcript_is_indexed_not_fatal(machine_a: Machine) 
     assert "cut ? emoji" in hits[0]["snippet"]  # type: ignore[index]
 
 
-NO_FTS5 = '''
+NO_FTS5 = """
 import sqlite3
 
 class _NoFts5(sqlite3.Connection):
@@ -322,7 +327,7 @@ class _NoFts5(sqlite3.Connection):
 
 _connect = sqlite3.connect
 sqlite3.connect = lambda *args, **kwargs: _connect(*args, factory=_NoFts5, **kwargs)
-'''
+"""
 
 
 def test_a_python_whose_sqlite_lacks_fts5_is_told_so_in_one_line(

@@ -10,6 +10,7 @@ import pytest
 
 from git_claude_sync.engine import session_history
 from tests.machines import Machine, git_plain, launcher_state
+from tests.prepared import PreparedPairs
 
 SID_1 = "1a1a1a1a-0000-4000-8000-000000000001"
 SID_2 = "2b2b2b2b-0000-4000-8000-000000000002"
@@ -45,10 +46,7 @@ def remote_paths(machine: Machine) -> set[bytes]:
     return {p for p in out.split(b"\0") if p}
 
 
-@pytest.fixture
-def synced(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
-    """A has two sessions in one project and one in another; B has pulled them."""
-    a, b = pair
+def _synced(a: Machine, b: Machine) -> None:
     a.write(
         session_path("-home-a-src-api", SID_1),
         transcript(SID_1, "/home/a/src/api", "Fix the flaky login test", ["2025-06-01T10:00:00Z"]),
@@ -70,7 +68,15 @@ def synced(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
     )
     a.run("push")
     b.run("pull")
-    return a, b
+
+
+@pytest.fixture
+def synced(
+    machine_a: Machine, machine_b: Machine, prepared_pairs: PreparedPairs
+) -> tuple[Machine, Machine]:
+    """A has two sessions in one project and one in another; B has pulled them (built once
+    per worker and copied)."""
+    return prepared_pairs.copy(_synced, machine_a, machine_b)
 
 
 def test_a_session_deleted_here_stays_on_the_remote_until_push_prune(

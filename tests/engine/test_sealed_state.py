@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.machines import Machine, git_plain
+from tests.prepared import PreparedPairs
 
 SESSION = "projects/-p/s.jsonl"
 
@@ -90,15 +91,20 @@ def _refused(b: Machine, *needles: str) -> str:
     return proc.stderr
 
 
-@pytest.fixture
-def synced(pair: tuple[Machine, Machine]) -> tuple[Machine, Machine]:
-    a, b = pair
+def _synced(a: Machine, b: Machine) -> None:
     a.write("CLAUDE.md", b"# rules\n")
     a.write(SESSION, b'{"uuid":"1"}\n')
     a.run("push")
     a.write(SESSION, b'{"uuid":"1"}\n{"uuid":"2"}\n')
     a.run("push")
     b.run("pull")
+
+
+@pytest.fixture
+def synced(
+    machine_a: Machine, machine_b: Machine, prepared_pairs: PreparedPairs
+) -> tuple[Machine, Machine]:
+    a, b = prepared_pairs.copy(_synced, machine_a, machine_b)  # built once per worker
     assert (b.claude / SESSION).read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
     return a, b
 
