@@ -8,8 +8,9 @@ written to any config.  The manifest is swapped with S3 conditional writes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -31,6 +32,8 @@ from git_claude_sync.remote.store import (
     Store,
     StoreError,
 )
+
+_T = TypeVar("_T")
 
 _REFUSED_CREDENTIALS = {
     "InvalidAccessKeyId",
@@ -108,17 +111,22 @@ class S3Store(Store):
             return StoreError(f"{where}: {doing} failed: {err}")
         return StoreError(f"{where}: {doing} failed: {err.__class__.__name__}")
 
-    def get(self, name: str) -> tuple[bytes, str] | None:
+    def _read(self, name: str, consume: Callable[[Any], _T]) -> tuple[_T, str] | None:
+        """What ``consume`` makes of the object's body, and its version; None if it does not
+        exist (a failure while reading the body is one line, as the request's)."""
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
-            data = response["Body"].read()
+            result = consume(response["Body"])
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") == "NoSuchKey":
                 return None
             raise self._error(err, "read objects") from None
         except BotoCoreError as err:
             raise self._error(err, "read objects") from None
-        return data, str(response["ETag"])
+        return result, str(response["ETag"])
+
+    def get(self, name: str) -> tuple[bytes, str] | None:
+        return self._read(name, lambda body: bytes(body.read()))
 
     def put(self, name: str, data: bytes) -> None:
         body = self.upload_body(data)
@@ -139,18 +147,13 @@ class S3Store(Store):
             raise self._error(err, "write objects") from None
 
     def get_file(self, name: str, path: Path) -> str | None:
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
+        def save(body: Any) -> None:
             with spool.create(path) as out:
-                for block in response["Body"].iter_chunks(_BLOCK):
+                for block in body.iter_chunks(_BLOCK):
                     out.write(block)
-        except ClientError as err:
-            if err.response.get("Error", {}).get("Code") == "NoSuchKey":
-                return None
-            raise self._error(err, "read objects") from None
-        except BotoCoreError as err:
-            raise self._error(err, "read objects") from None
-        return str(response["ETag"])
+
+        got = self._read(name, save)
+        return None if got is None else got[1]
 
     def put_if_match(self, name: str, data: bytes, version: str | None) -> str | None:
         condition = {"IfMatch": version} if version is not None else {"IfNoneMatch": "*"}
