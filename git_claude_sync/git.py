@@ -1311,7 +1311,6 @@ class IndexBlobs:
         except (KeyError, ValueError, UnicodeError, pygit2.GitError):
             return None
 
-
     def stored(self, path: bytes) -> bytes | StoredBlob | None:
         """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``.
 

@@ -21,3 +21,9 @@ def test_ruff_is_clean() -> None:
 def test_mypy_strict_is_clean() -> None:
     proc = run("mypy")  # files and strictness come from pyproject.toml
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    # One layout for every file, so merges of parallel branches conflict on code, not spaces.
+    proc = run("ruff", "format", "--check", ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1586,6 +1586,8 @@ def check_git_host(vectors: dict[str, Any]) -> None:
     for entry in vectors["objects"]:
         assert entry["blob"]["content"] == entry["data"]
         assert entry["ref"] == HOST_REF_PREFIX + entry["object"]
+
+
 # === the vectors: state.json ============================================================
 
 

@@ -307,8 +307,7 @@ def _key_moved(repo: SyncRepo, keys: Keyring, raw: bytes) -> RemoteKeyMoved | No
         return None
     return RemoteKeyMoved(
         f"the remote moved to key {codec.format_fingerprint(key_id)} (this machine uses "
-        f"{repo.key.fingerprint}); nothing was changed; "
-        + keyring.adopt_hint(repo.layout, key_id)
+        f"{repo.key.fingerprint}); nothing was changed; " + keyring.adopt_hint(repo.layout, key_id)
     )
 
 

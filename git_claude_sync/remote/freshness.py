@@ -88,7 +88,6 @@ class Freshness:
         text = json.dumps([s.__dict__ for s in records], indent=1, sort_keys=True) + "\n"
         files.atomic_write(self.record_file, text.encode())
 
-
     def next_serial(self, serial: int) -> int:
         """The serial of a manifest written after one at ``serial``: above any serial seen
         before a rollback was accepted, which another machine may have seen too (a reused

@@ -280,7 +280,6 @@ def wrong_key(backend: Backend, tmp_path: Path) -> None:
     assert not m.tool_home.exists()  # init removes everything it made
 
 
-
 def large_file_round_trip(a: Machine, b: Machine, init_args: list[str]) -> None:
     """A file above git's bigFileThreshold (stored whole, never a delta, streamed by git):
     pushed, pulled by a second machine, half of it changed, pushed and pulled again."""

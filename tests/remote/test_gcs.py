@@ -43,8 +43,12 @@ def test_bad_credentials(gcs_backend: Backend, tmp_path: Path) -> None:
     garbage = tmp_path / "adc.json"
     garbage.write_text('{"type": "authorized_user", "client_id": ')
     cases.refused(
-        gcs_backend, tmp_path, gcs_backend.init_args(), "no usable Google credentials",
-        STORAGE_EMULATOR_HOST="<unset>", GOOGLE_APPLICATION_CREDENTIALS=str(garbage),
+        gcs_backend,
+        tmp_path,
+        gcs_backend.init_args(),
+        "no usable Google credentials",
+        STORAGE_EMULATOR_HOST="<unset>",
+        GOOGLE_APPLICATION_CREDENTIALS=str(garbage),
     )
 
 

@@ -46,15 +46,22 @@ def test_packs_are_consolidated_and_garbage_collected(
 
 def test_bad_credentials(s3_backend: Backend, tmp_path: Path) -> None:
     cases.refused(
-        s3_backend, tmp_path, s3_backend.init_args(), "credentials were refused",
+        s3_backend,
+        tmp_path,
+        s3_backend.init_args(),
+        "credentials were refused",
         AWS_SECRET_ACCESS_KEY="wrong",
     )
 
 
 def test_no_credentials(s3_backend: Backend, tmp_path: Path) -> None:
     cases.refused(
-        s3_backend, tmp_path, s3_backend.init_args(), "no AWS credentials",
-        AWS_ACCESS_KEY_ID="<unset>", AWS_SECRET_ACCESS_KEY="<unset>",
+        s3_backend,
+        tmp_path,
+        s3_backend.init_args(),
+        "no AWS credentials",
+        AWS_ACCESS_KEY_ID="<unset>",
+        AWS_SECRET_ACCESS_KEY="<unset>",
     )
 
 
@@ -66,8 +73,12 @@ def test_missing_bucket(s3_backend: Backend, tmp_path: Path) -> None:
 
 def test_no_permission_to_write(s3_backend: Backend, tmp_path: Path) -> None:
     cases.refused(
-        s3_backend, tmp_path, s3_backend.init_args(), "no permission",
-        AWS_ACCESS_KEY_ID=READ_ONLY_KEY, AWS_SECRET_ACCESS_KEY=READ_ONLY_SECRET,
+        s3_backend,
+        tmp_path,
+        s3_backend.init_args(),
+        "no permission",
+        AWS_ACCESS_KEY_ID=READ_ONLY_KEY,
+        AWS_SECRET_ACCESS_KEY=READ_ONLY_SECRET,
     )
 
 
