@@ -159,10 +159,16 @@ class WriteBatch:
         os.replace(tmp, path)
 
 
+# From this many paths on, one syncfs; below it, an fsync of each: syncfs also waits for
+# everything else dirty on the file system (other programs' writes), which a per-turn
+# pull of a file or two should not wait for.
+_SYNCFS_FROM = 16
+
+
 def _sync_all(paths: list[Path]) -> None:
-    """Make ``paths`` (files' data, folders' names) durable: one ``syncfs`` per file
-    system holding them where the C library has it (Linux), else an fsync of each."""
-    syncfs = _syncfs()
+    """Make ``paths`` (files' data, folders' names) durable: for many, one ``syncfs`` per
+    file system holding them where the C library has it (Linux), else an fsync of each."""
+    syncfs = _syncfs() if len(paths) >= _SYNCFS_FROM else None
     if syncfs is not None:
         devices: dict[int, Path] = {}
         for path in paths:
