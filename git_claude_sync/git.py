@@ -417,6 +417,14 @@ def _reads_only(args: Sequence[str]) -> bool:
     return args[0] in _READS_ONLY
 
 
+# git re-reads by content every index entry whose file is not older than the index (its
+# racy-timestamp rule, to whole seconds): a pull's own refresh would encrypt again what it
+# wrote in the index's second.  From this many bytes written in that second, waiting for
+# the next one (at most a second) is cheaper than encrypting them again, and spares
+# holding a large file's ciphertext whole (issue 9).
+RACY_BYTES = 16 << 20
+
+
 @dataclass(frozen=True)
 class Written:
     """A file the engine wrote whole from a blob: the blob, and the file's inode and size."""
@@ -458,16 +466,18 @@ def index_entries(data: bytes) -> tuple[list[tuple[bytes, int, str]], int] | Non
     return (entries, hash_len) if offset <= end else None
 
 
-def _record_stat(data: bytearray, written: Mapping[bytes, Written], work_tree: Path) -> int:
+def _record_stat(
+    data: bytearray, written: Mapping[bytes, Written], work_tree: Path
+) -> list[tuple[int, int]]:
     """Set the stat data of ``written``'s entries in the index ``data`` (see
-    ``Git.record_written``), and its checksum; how many were set."""
+    ``Git.record_written``), and its checksum; the (mtime in ns, size) of each set."""
     found = index_entries(bytes(data))
     if found is None:
-        return 0
+        return []
     entries, hash_len = found
     root = os.path.realpath(work_tree)
     real: dict[str, bool] = {}  # folder -> reached without a link
-    recorded = 0
+    recorded: list[tuple[int, int]] = []
     for name, offset, oid in entries:
         want = written.get(name)
         if want is None or want.oid != oid:
@@ -490,11 +500,21 @@ def _record_stat(data: bytearray, written: Mapping[bytes, Written], work_tree: P
         data[offset : offset + 24] = struct.pack(">6I", *(f & 0xFFFFFFFF for f in fields))
         owner = (st.st_uid, st.st_gid, st.st_size)
         data[offset + 28 : offset + 40] = struct.pack(">3I", *(f & 0xFFFFFFFF for f in owner))
-        recorded += 1
+        recorded.append((st.st_mtime_ns, st.st_size))
     if recorded:
         algorithm = hashlib.sha1 if hash_len == 20 else hashlib.sha256
         data[-hash_len:] = algorithm(bytes(data[:-hash_len])).digest()
     return recorded
+
+
+def _outlast_racy_second(recorded: list[tuple[int, int]]) -> None:
+    """Wait for the next second if ``RACY_BYTES`` or more were written in this one (see
+    ``RACY_BYTES``): the index written after it is then newer than every file."""
+    newest = max((mtime for mtime, _size in recorded), default=0) // 10**9
+    racy = sum(size for mtime, size in recorded if mtime // 10**9 >= newest)
+    now = time.time()
+    if racy >= RACY_BYTES and newest >= int(now):
+        time.sleep(min(newest + 1 - now + 0.01, 1.1))  # a clock ahead: a second at most
 
 
 @dataclass(frozen=True)
@@ -974,20 +994,21 @@ class Git:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError:
             return 0  # another git holds the index: refresh_index compares by content
-        recorded = 0
+        recorded: list[tuple[int, int]] = []
         try:
             with os.fdopen(fd, "wb") as handle:
                 data = bytearray(path.read_bytes())
                 recorded = _record_stat(data, written, self.work_tree)
+                _outlast_racy_second(recorded)
                 handle.write(data)
             if recorded:
                 os.replace(lock, path)
         except OSError:
-            recorded = 0  # the index is as git left it: compared by content
+            recorded = []  # the index is as git left it: compared by content
         finally:
             lock.unlink(missing_ok=True)
             self.reads.clear()
-        return recorded
+        return len(recorded)
 
     def write_tree(self) -> str:
         return self.out(["write-tree"]).strip()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
-from git_claude_sync.git import Git, Written
+from git_claude_sync.git import RACY_BYTES, Git, Written
 from tests.machines import Machine
 
 
@@ -83,3 +84,24 @@ def test_an_entry_whose_file_is_not_what_was_written_is_left_alone(
     assert not (b.tool_home / "repo.git" / "index.lock").exists()
     b.git("fsck", "--no-progress")  # the index's checksum and entries are git's
     assert _unchanged_by_stat(b, "commands/x.md")
+
+
+def test_a_large_pulled_file_is_not_encrypted_again_in_its_own_second(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    # git re-reads by content every entry whose file is not older than the index (its
+    # racy-timestamp rule): the pull's own refresh would encrypt a large file it just
+    # wrote a second time, holding its whole ciphertext (issue 9's memory).
+    a, b = pair
+    a.write("agents/big.bin", os.urandom(RACY_BYTES + (1 << 20)))
+    a.write("CLAUDE.md", b"small\n")
+    a.run("push")
+    trace = tmp_path / "packets"
+    b.run("pull", GIT_TRACE_PACKET=str(trace))
+    cleaned = [
+        line.split(b"pathname=", 1)[1]
+        for line in trace.read_bytes().splitlines()
+        if b"git> pathname=" in line
+    ]
+    assert b"agents/big.bin" not in cleaned
+    assert (b.claude / "agents/big.bin").read_bytes() == (a.claude / "agents/big.bin").read_bytes()
