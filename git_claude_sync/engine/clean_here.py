@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.project_folders import Mapping
-from git_claude_sync.crypto.codec import Key, Stored
+from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine.incoming import Blob, Spooled, as_blob
 from git_claude_sync.errors import FatalError
 from git_claude_sync.filters import clean
 from git_claude_sync.git import STREAM_ABOVE, Git
@@ -44,18 +44,19 @@ def hash_files(git: Git, key: Key, paths: Sequence[bytes]) -> list[str]:
         return git.hash_files(paths)
     entries = git.index_entries()
     held = {path: entries[path][1] for path in paths if path in entries}
-    previous: dict[str, bytes | IO[bytes]] = {}
+    previous: dict[str, Blob] = {}
     oids: list[str | None] = []
     with tempfile.TemporaryDirectory(prefix="claude-sync-clean-") as scratch:
         try:
-            previous.update(git.iter_spooled_blobs(set(held.values()), STREAM_ABOVE))
+            for oid, data in git.iter_spooled_blobs(set(held.values()), STREAM_ABOVE):
+                previous[oid] = as_blob(data)
             written: list[Path] = []
             for number, path in enumerate(paths):
                 base = previous.get(held.get(path, ""))
                 out = Path(scratch, str(number))
                 with out.open("w+b") as sink:  # read again to compare
                     kept = clean.clean_into(
-                        key, path, _read(git, path), _stored(base), sink, _mapping(git, path)
+                        key, path, _read(git, path), base, sink, _mapping(git, path)
                     )
                 if kept is not None:  # the stored blob holds this content already
                     oids.append(held[path])
@@ -65,7 +66,7 @@ def hash_files(git: Git, key: Key, paths: Sequence[bytes]) -> list[str]:
             stored = iter(git.store_files(written))
         finally:
             for blob in previous.values():
-                if not isinstance(blob, bytes):
+                if isinstance(blob, Spooled):
                     blob.close()
         return [oid if oid is not None else next(stored) for oid in oids]
 
@@ -89,30 +90,3 @@ def _read(git: Git, path: bytes) -> Iterator[bytes]:
 def _mapping(git: Git, path: bytes) -> Mapping | None:
     """history.jsonl is stored with canonical project paths, as the filter stores it."""
     return history_paths.mapping_beside(git.git_dir) if history_paths.is_history(path) else None
-
-
-def _stored(blob: bytes | IO[bytes] | None) -> bytes | Stored | None:
-    return _Spooled(blob) if blob is not None and not isinstance(blob, bytes) else blob
-
-
-class _Spooled:
-    """A stored blob git copied to a temporary file (``crypto.codec.Stored``)."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self._file = file
-
-    @property
-    def size(self) -> int:
-        return os.fstat(self._file.fileno()).st_size
-
-    def reader(self) -> Callable[[int], bytes]:
-        """A new read from the first byte; readers never move each other's place."""
-        fd, offset = self._file.fileno(), 0
-
-        def read(size: int) -> bytes:
-            nonlocal offset
-            data = os.pread(fd, size, offset)
-            offset += len(data)
-            return data
-
-        return read

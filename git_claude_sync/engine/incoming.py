@@ -77,7 +77,8 @@ class Plain:
 
 
 class Spooled:
-    """A large blob's ciphertext in an anonymous temporary file, read at any offset."""
+    """A large blob's ciphertext in an anonymous temporary file, read at any offset
+    (a ``crypto.codec.Stored``: the clean step builds on it too, engine/clean_here)."""
 
     def __init__(self, data: bytes | IO[bytes]) -> None:
         if not isinstance(data, bytes):  # already in a temporary file (git.iter_spooled_blobs)
@@ -86,6 +87,13 @@ class Spooled:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the pull)
         self._file.write(data)
         self._file.flush()
+
+    @property
+    def size(self) -> int:
+        return os.fstat(self._file.fileno()).st_size
+
+    def close(self) -> None:
+        self._file.close()
 
     def reader(self) -> Callable[[int], bytes]:
         """A ``read`` from the start, independent of any other reader's."""
@@ -103,12 +111,14 @@ class Spooled:
 Blob = bytes | Spooled
 
 
+def as_blob(data: bytes | IO[bytes]) -> Blob:
+    """What ``Git.iter_spooled_blobs`` gives: in memory, or in a temporary file."""
+    return data if isinstance(data, bytes) else Spooled(data)
+
+
 def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
     """Stored blobs by id: small ones in memory, large ones spooled (one in memory at a time)."""
-    return {
-        oid: data if isinstance(data, bytes) else Spooled(data)
-        for oid, data in git.iter_spooled_blobs(oids, SMALL)
-    }
+    return {oid: as_blob(data) for oid, data in git.iter_spooled_blobs(oids, SMALL)}
 
 
 def _reader(blob: Blob) -> Callable[[int], bytes]:
@@ -200,7 +210,7 @@ def write_fresh(
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         running: collections.deque[Future[Any]] = collections.deque()
         for oid, data in git.iter_spooled_blobs(by_oid, SMALL):
-            blob: Blob = data if isinstance(data, bytes) else Spooled(data)
+            blob = as_blob(data)
             for path in by_oid[oid]:
                 running.append(pool.submit(_write_one, batch, key, path, oid, blob, fresh[path]))
             while len(running) > _IN_FLIGHT:
@@ -255,7 +265,7 @@ class _Seen:
 def _again(git: Git, key: Key, path: bytes, oid: str) -> Iterator[bytes]:
     """A fresh file's plaintext once more, from the repo (rarely wanted: see steps.apply)."""
     data = dict(git.iter_spooled_blobs([oid], SMALL))[oid]
-    blob: Blob = data if isinstance(data, bytes) else Spooled(data)
+    blob = as_blob(data)
     for piece, _record in key.open(path, _reader(blob)):
         yield piece
 
