@@ -261,13 +261,20 @@ def test_manifest_opens_and_seals_exactly(vector: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("vector", BUCKET["packs"], ids=_ids(BUCKET["packs"]))
-def test_pack_opens_and_seals_exactly(vector: dict[str, Any]) -> None:
+def test_pack_opens_and_seals_exactly(vector: dict[str, Any], tmp_path: Path) -> None:
     key = KEY_OF[vector["key"]]
     assert store.NAME.match(vector["id"])
     assert bytes.fromhex(vector["path"]) == transfer.PACK_PATH + vector["id"].encode()
     plaintext = bytes.fromhex(vector["plaintext"])
     assert transfer.open_pack(key, vector["id"], bytes.fromhex(vector["sealed"])) == plaintext
     assert transfer.seal_pack(key, vector["id"], plaintext).hex() == vector["sealed"]
+    # The file-to-file forms the remote helper runs (packs never held whole) give the same.
+    (tmp_path / "pack").write_bytes(plaintext)
+    size = transfer.seal_pack_file(key, vector["id"], tmp_path / "pack", tmp_path / "sealed")
+    assert (tmp_path / "sealed").read_bytes().hex() == vector["sealed"]
+    assert size == len(vector["sealed"]) // 2
+    transfer.open_pack_file(key, vector["id"], tmp_path / "sealed", tmp_path / "opened")
+    assert (tmp_path / "opened").read_bytes() == plaintext
 
 
 def _git(repo: Path, *args: str, data: bytes | None = None) -> str:
