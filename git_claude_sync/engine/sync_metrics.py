@@ -33,6 +33,7 @@ from typing import Any
 from git_claude_sync.crypto import keyring
 from git_claude_sync.engine import metrics_doc
 from git_claude_sync.engine.sync_repo import SyncRepo
+from git_claude_sync.errors import CodecError
 from git_claude_sync.git import REMOTE_REF, Git
 from git_claude_sync.machine.files import atomic_write
 
@@ -194,7 +195,7 @@ def _carried_last(repo: SyncRepo, name: bytes) -> tuple[bytes | None, bytes | No
     blob = repo.git.read_blobs([entry[1]])[entry[1]]
     try:
         return blob, repo.key.decrypt(name, blob)
-    except Exception:  # noqa: BLE001 - another key, damaged: carried afresh
+    except CodecError:  # another key, damaged: carried afresh
         return None, None
 
 
