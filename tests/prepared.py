@@ -116,24 +116,24 @@ def _fingerprint(home: Path, *, check: bool = True) -> str | None:
 
 def _restat(index: Path, work_tree: Path) -> None:
     """Give the index entries the change time, device and inode of the copied files
-    (git's index format, versions 2 and 3); entries without stat data stay without."""
+    (read with the product's own index reader, git.index_entries: versions 2 and 3);
+    entries without stat data stay without."""
+    from git_claude_sync.git import index_entries
+
     data = bytearray(index.read_bytes())
-    signature, version, count = struct.unpack(">4sII", data[:12])
-    assert signature == b"DIRC" and version in (2, 3), (index, version)
-    offset = 12
-    for _ in range(count):
-        flags = struct.unpack(">H", data[offset + 60 : offset + 62])[0]
-        start = offset + 62 + (2 if flags & 0x4000 else 0)  # v3's extended flags
-        end = data.index(b"\0", start)
+    found = index_entries(bytes(data))
+    assert found is not None, f"{index}: not an index version 2 or 3"
+    entries, hash_len = found
+    for name, offset, _oid in entries:
         stat = struct.unpack(">10I", data[offset : offset + 40])
         if any(stat[:6]):
-            info = (work_tree / os.fsdecode(bytes(data[start:end]))).lstat()
+            info = (work_tree / os.fsdecode(name)).lstat()
             if stat[2:4] == (int(info.st_mtime), info.st_mtime_ns % 10**9):
                 fresh = (int(info.st_ctime), info.st_ctime_ns % 10**9, *stat[2:4])
                 fresh += (info.st_dev & 0xFFFFFFFF, info.st_ino & 0xFFFFFFFF)
                 data[offset : offset + 24] = struct.pack(">6I", *fresh)
-        offset += (end - offset + 8) // 8 * 8  # entries are NUL-padded to 8 bytes
-    data[-20:] = hashlib.sha1(data[:-20]).digest()
+    algorithm = hashlib.sha1 if hash_len == 20 else hashlib.sha256
+    data[-hash_len:] = algorithm(bytes(data[:-hash_len])).digest()
     index.write_bytes(bytes(data))
 
 
