@@ -4,9 +4,6 @@ machines, the real CLI, a bare repository on disk as the host."""
 
 from __future__ import annotations
 
-import getpass
-import re
-import socket
 import subprocess
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from tests.commands.test_rewrite_history import (
     reachable_blobs,
     rewrite_raced_by_a_push,
 )
-from tests.end_to_end.test_canary import _project_folder
+from tests.end_to_end.test_canary import revealing_names, two_homes_merged
 from tests.engine.test_sealed_state import _snapshot
 from tests.machines import Machine, git_plain
 from tests.remote.injection import injecting
@@ -126,31 +123,15 @@ def test_rewrite_history_on_the_hidden_layout_raced_by_a_push(tmp_path: Path) ->
 def test_the_hidden_host_holds_no_host_user_or_home_name_after_a_merge(tmp_path: Path) -> None:
     host = new_host(tmp_path / "host.git")
     a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
-    line = b'{"type":"user","cwd":"%s","message":{"content":"hi"}}\n'
-    a_folder = _project_folder(a.home, "src/demo")
-    a.write(f"projects/{a_folder}/s1.jsonl", line % str(a.home / "src/demo").encode())
-    a.write("settings.json", b'{"model": "opus"}\n')
-    a.run("init", "--git", str(host))
-    a.run("push")
-    b.run("init", "--git", str(host), "--key", str(a.key_file))
-    b_folder = _project_folder(b.home, "src/demo")
-    b.write(f"projects/{b_folder}/s2.jsonl", line % str(b.home / "src/demo").encode())
-    a.write("CLAUDE.md", b"# rules\n")
-    a.run("push")
-    b.run("push")  # a merge
-    a.run("pull")
+    two_homes_merged(a, b, ["--git", str(host)], ["--git", str(host), "--key", str(a.key_file)])
     assert [p.name for p in (a.claude / "projects").rglob("s*.jsonl")] != ["s1.jsonl"]
     assert b.git("rev-list", "--merges", "--count", "main").stdout.strip() != b"0"
 
     held = everything_the_host_holds(host)
     assert ref_for(MANIFEST_NAME).encode() in held  # the search does see ref names
-    names = {socket.gethostname(), socket.gethostname().split(".")[0], getpass.getuser()}
-    for m in (a, b):
-        config = (m.tool_home / "config.toml").read_text()
-        names.add(re.search(r"^machine = '([^']*)'", config, re.M).group(1))  # type: ignore[union-attr]
-        names |= {str(m.home), str(m.home.resolve()), _project_folder(m.home, "")}
-        names |= {"src-demo", "s1.jsonl", "s2.jsonl", "settings.json", "CLAUDE.md"}
-    for name in sorted(n for n in names if len(n) >= 4):
+    names = revealing_names((a, b))
+    names |= {"src-demo", "s1.jsonl", "s2.jsonl", "settings.json", "CLAUDE.md"}
+    for name in sorted(names):
         assert name.encode() not in held, f"the host holds {name!r}"
 
 
