@@ -201,21 +201,27 @@ def test_export_without_a_terminal_or_passphrase_is_a_clear_error(machine_a: Mac
     assert raw.hex() == key_text
 
 
-def test_rotation_keeps_sessions_deleted_here_deleted_and_old_states_restorable(
-    pair: tuple[Machine, Machine],
-) -> None:
-    a, b = pair
+def each_deletes_one_session(a: Machine, b: Machine) -> tuple[str, str]:
+    """A pushes two sessions, B pulls them; then Claude Code's clean-up deletes one on
+    each machine (kept on the remote: engine/kept.py), each pushes, A pulls. Their ids."""
     sid_a, sid_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     a.write(f"projects/-p/{sid_a}.jsonl", b'{"uuid":"a1","cwd":"/p"}\n')
     a.write(f"projects/-p/{sid_b}.jsonl", b'{"uuid":"b1","cwd":"/p"}\n')
     a.run("push")
     b.run("pull")
-    # Claude Code's clean-up on each machine: kept on the remote.
     (a.claude / f"projects/-p/{sid_a}.jsonl").unlink()
     a.run("push")
     (b.claude / f"projects/-p/{sid_b}.jsonl").unlink()
     b.run("push")
     a.run("pull")
+    return sid_a, sid_b
+
+
+def test_rotation_keeps_sessions_deleted_here_deleted_and_old_states_restorable(
+    pair: tuple[Machine, Machine],
+) -> None:
+    a, b = pair
+    sid_a, sid_b = each_deletes_one_session(a, b)
 
     a.run("key", "rotate")
     b.run("key", "use", str(a.key_file))

@@ -6,6 +6,7 @@ import json
 
 from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.engine import metrics_doc
+from tests.commands.test_key import each_deletes_one_session
 from tests.machines import Machine, all_objects
 
 
@@ -76,17 +77,7 @@ def test_a_key_rotation_keeps_every_machines_records(pair: tuple[Machine, Machin
     """``key use`` rebuilds the index without the skip-worktree mark: the next push must
     not stage the other machine's metrics file (absent from the work tree) as deleted."""
     a, b = pair
-    sid_a, sid_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
-    a.write(f"projects/-p/{sid_a}.jsonl", b'{"uuid":"a1","cwd":"/p"}\n')
-    a.write(f"projects/-p/{sid_b}.jsonl", b'{"uuid":"b1","cwd":"/p"}\n')
-    a.run("push")  # carries a's records
-    b.run("pull")
-    # Sessions deleted by Claude Code's clean-up, kept in the repo (kept.py).
-    (a.claude / f"projects/-p/{sid_a}.jsonl").unlink()
-    a.run("push")
-    (b.claude / f"projects/-p/{sid_b}.jsonl").unlink()
-    b.run("push")
-    a.run("pull")
+    each_deletes_one_session(a, b)  # A's first push carries its records
     [a_records] = _carried(a)
     a.run("key", "rotate")
     b.run("key", "use", str(a.key_file))
