@@ -36,6 +36,18 @@ def machine(home: Path) -> Machine:
     return Machine(home)
 
 
+def joined_pair(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, Machine, Machine]:
+    """A new hidden host; A writes ``files``, makes the repo there and pushes; B joins."""
+    host = new_host(tmp_path / "host.git")
+    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
+    for path, data in files.items():
+        a.write(path, data)
+    a.run("init", "--git", str(host))
+    a.run("push")
+    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    return host, a, b
+
+
 def host_refs(host: Path) -> dict[str, str]:
     out = git_plain("--git-dir", str(host), "for-each-ref", "--format=%(refname) %(objectname)")
     return dict(line.split() for line in out.decode().splitlines())
@@ -145,12 +157,7 @@ def test_two_machines_sync_and_the_host_learns_no_name(tmp_path: Path) -> None:
 def test_concurrent_pushes_lose_no_commit(tmp_path: Path) -> None:
     """Two machines reach the manifest swap at the same moment: one wins, the other's
     lease fails, it fetches, merges and pushes again."""
-    host = new_host(tmp_path / "host.git")
-    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
-    a.write("settings.json", b"{}\n")
-    a.run("init", "--git", str(host))
-    a.run("push")
-    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    host, a, b = joined_pair(tmp_path, {"settings.json": b"{}\n"})
     a.write("projects/p/from-a.jsonl", b'{"a":1}\n')
     b.write("projects/p/from-b.jsonl", b'{"b":1}\n')
     race_to_the_swap(a, b, tmp_path / "gate")
@@ -162,12 +169,7 @@ def test_concurrent_pushes_lose_no_commit(tmp_path: Path) -> None:
 
 def test_a_small_append_sends_little(tmp_path: Path) -> None:
     """A 2 KB append to a 2 MB session: what the host stores grows by under 10 KB."""
-    host = new_host(tmp_path / "host.git")
-    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
-    a.write(SESSION, session_bytes(2 * 1024 * 1024))
-    a.run("init", "--git", str(host))
-    a.run("push")
-    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    host, a, b = joined_pair(tmp_path, {SESSION: session_bytes(2 * 1024 * 1024)})
     before = host_bytes(host)
     with open(a.claude / SESSION, "ab") as handle:
         handle.write(session_bytes(2048, seed=2))
@@ -443,12 +445,7 @@ def test_garbage_collection_never_deletes_what_came_after_its_listing(tmp_path: 
     from git_claude_sync.git import Limits
     from git_claude_sync.remote.git_store import GitStore
 
-    host = new_host(tmp_path / "host.git")
-    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
-    a.write("settings.json", b"{}\n")
-    a.run("init", "--git", str(host))
-    a.run("push")
-    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    host, a, b = joined_pair(tmp_path, {"settings.json": b"{}\n"})
     store = GitStore(str(host), Limits())
     got = store.get(MANIFEST_NAME)
     assert got is not None

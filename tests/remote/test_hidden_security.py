@@ -24,18 +24,19 @@ from tests.end_to_end.test_canary import revealing_names, two_homes_merged
 from tests.engine.test_sealed_state import _snapshot
 from tests.machines import Machine, git_plain
 from tests.remote.injection import injecting
-from tests.remote.test_git_host import everything_the_host_holds, host_refs, machine, new_host
+from tests.remote.test_git_host import (
+    everything_the_host_holds,
+    host_refs,
+    joined_pair,
+    machine,
+    new_host,
+)
 from tests.remote.test_rotation import told_then_follows
 
 
 def _pair(tmp_path: Path) -> tuple[Path, Machine, Machine]:
-    host = new_host(tmp_path / "host.git")
-    a, b = machine(tmp_path / "a"), machine(tmp_path / "b")
-    a.write("settings.json", b'{"model": "opus"}\n')
-    a.write("projects/-p/s.jsonl", b'{"uuid":"1"}\n')
-    a.run("init", "--git", str(host))
-    a.run("push")
-    b.run("init", "--git", str(host), "--key", str(a.key_file))
+    files = {"settings.json": b'{"model": "opus"}\n', "projects/-p/s.jsonl": b'{"uuid":"1"}\n'}
+    host, a, b = joined_pair(tmp_path, files)
     assert b.git("remote", "get-url", "origin").stdout.decode().strip() == (
         f"claude-sync::git+{host}"
     )
