@@ -1679,14 +1679,22 @@ _LEASE_LOST = (
 # issue 9).  The threshold again for a cache repository made before BARE_SETTINGS had it.
 # GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and maps as before.
 _HOST_BIG_FILES = {
-    "GIT_CONFIG_COUNT": "3",
-    "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
-    "GIT_CONFIG_VALUE_0": str(BIG_FILE_THRESHOLD),
-    "GIT_CONFIG_KEY_1": "core.packedGitWindowSize",
-    "GIT_CONFIG_VALUE_1": str(4 << 20),
-    "GIT_CONFIG_KEY_2": "core.packedGitLimit",
-    "GIT_CONFIG_VALUE_2": str(8 << 20),
+    "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
+    "core.packedGitWindowSize": str(4 << 20),
+    "core.packedGitLimit": str(8 << 20),
 }
+
+
+def _config_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """``settings`` as git's ``GIT_CONFIG_COUNT``/``KEY_n``/``VALUE_n`` environment."""
+    env = {"GIT_CONFIG_COUNT": str(len(settings))}
+    for number, (name, value) in enumerate(settings.items()):
+        env[f"GIT_CONFIG_KEY_{number}"] = name
+        env[f"GIT_CONFIG_VALUE_{number}"] = value
+    return env
+
+
+_HOST_BIG_FILES_ENV = _config_env(_HOST_BIG_FILES)
 
 
 class HostRepo:
@@ -1714,7 +1722,7 @@ class HostRepo:
     def _env(self) -> dict[str, str]:
         env = _plain_env()
         env.update(GIT_DIR=str(self.path), LC_ALL="C")
-        env.update(_HOST_BIG_FILES)
+        env.update(_HOST_BIG_FILES_ENV)
         return env
 
     def run(self, args: Sequence[str], *, input: bytes | None = None) -> bytes:
