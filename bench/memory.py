@@ -60,7 +60,7 @@ def tree_rss(root):
                 children.setdefault(ppid, []).append(int(name))
             except (OSError, ValueError, IndexError):
                 pass
-    total, todo = 0, [root]
+    total, todo, here = 0, [root], []
     for pid in todo:
         todo.extend(children.get(pid, []))
         try:
@@ -71,22 +71,30 @@ def tree_rss(root):
         except (OSError, ValueError):
             continue
         total += rss
-        # "git cat-file", "python -m git_claude_sync.filters.process", "git-claude-sync pull"
-        name = " ".join(w.rsplit("/", 1)[-1] for w in words[:3] if not w.startswith("--"))
+        # "git cat-file blob", "python -m git_claude_sync.filters.process", "git-claude-sync
+        # pull": options and the values of git's -c left out
+        plain = [w for i, w in enumerate(words) if not w.startswith("-") and words[i - 1] != "-c"]
+        name = " ".join(w.rsplit("/", 1)[-1] for w in (words[:1] + plain[1:3]))
         by_name[name] = max(by_name.get(name, 0), rss)
-    return total
+        here.append((name, rss))
+    return total, here
 by_name = {}
+at_peak = []
 sampling = os.path.isdir("/proc/self")
 while proc.poll() is None:
     if sampling:
-        peak = max(peak, tree_rss(proc.pid))
+        total, here = tree_rss(proc.pid)
+        if total > peak:  # who was alive at the peak, not each one's own peak
+            peak, at_peak = total, here
     time.sleep(0.02)
 largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 if sys.platform == "darwin":
     largest //= 1024  # bytes there, KiB on Linux
 top = sorted(by_name.items(), key=lambda item: -item[1])[:2]
+at_peak.sort(key=lambda item: -item[1])
 print(json.dumps({"rc": proc.returncode, "largest": largest, "together": peak or None,
-                  "top": [[name[:40], rss] for name, rss in top]}))
+                  "top": [[name[:40], rss] for name, rss in top],
+                  "at_peak": [[name[:40], rss] for name, rss in at_peak]}))
 """
 
 
@@ -163,6 +171,11 @@ def show(step: str, measured: dict[str, Any], target: int) -> bool:
     peaks = "; ".join(f"{name} {rss / MB:.0f} MB" for name, rss in measured.get("top") or [])
     if peaks:
         print(f"{'':<34} largest sampled: {peaks}")
+    # The sum's breakdown at its peak: what to cut (processes under 5 MB left out).
+    alive = measured.get("at_peak") or []
+    if alive:
+        parts = "; ".join(f"{name} {rss / MB:.0f}" for name, rss in alive if rss >= 5 * MB)
+        print(f"{'':<34} at the peak (MB): {parts}")
     return met
 
 

@@ -1374,7 +1374,8 @@ class StoredBlob:
     is never held whole.  A loose object is inflated here a block at a time (git's own
     reader maps the whole file, which counts as resident memory); a packed one comes from
     ``git cat-file``, which streams an undeltified blob over ``core.bigFileThreshold``
-    through small pack windows.  ``close`` ends what is still open."""
+    through small pack windows, one reader's at a time.  ``close`` ends what is still
+    open."""
 
     def __init__(self, git_dir: Path, oid: str, size: int) -> None:
         self.git_dir = git_dir
@@ -1393,6 +1394,10 @@ class StoredBlob:
         return _inflated(file)
 
     def _from_git(self) -> Callable[[int], bytes]:
+        # Its readers are read one after another (filters/clean.clean_into), and one left
+        # part-way (a header check) kept its git blocked on the pipe, holding a delta's base
+        # and result (~2x the blob) beside the next one's: the earlier ones end here.
+        self._end_processes()
         proc = subprocess.Popen(
             [
                 "git",
@@ -1412,13 +1417,16 @@ class StoredBlob:
     def close(self) -> None:
         for file in self._open:
             file.close()
+        self._open = []
+        self._end_processes()
+
+    def _end_processes(self) -> None:
         for proc in self._procs:
             if proc.poll() is None:
                 proc.kill()
             if proc.stdout is not None:
                 proc.stdout.close()
             proc.wait()
-        self._open = []
         self._procs = []
 
 
@@ -1476,11 +1484,17 @@ BIG_FILE_THRESHOLD = 24 << 20
 # git host's scratch repo.  A window of 1: see git_settings; in the remote it also halved
 # the upload-pack of a merged session (a 10-wide search held every version in reach).
 # Loose objects undeflated: each holds ciphertext (an appended session lands loose, whole,
-# once its delta is resolved), which deflating only slows.
+# once its delta is resolved), which deflating only slows.  A push into the local remote
+# is kept as the pack it came in, never unpacked (git's default below 100 objects): the
+# remote then sends an appended session's delta as it came, where a loose (resolved)
+# version made every pull's upload-pack search for it again, ~5x the blob (issue 9).  The
+# disk is the same (index-pack completes the thin pack with its base, as large as the
+# loose whole version was); only receive-pack reads it, so the others hold it unused.
 BARE_SETTINGS = {
     "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
     "pack.window": "1",
     "core.looseCompression": "0",
+    "receive.unpackLimit": "1",
 }
 
 

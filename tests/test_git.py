@@ -164,6 +164,26 @@ def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git,
     blob.close()  # a reader stopped part-way is ended, not left blocked on its pipe
 
 
+def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git, Git]) -> None:
+    # The clean filter reads a packed previous blob up to three times, one after another
+    # (its chunks, its header, then whether the new blob extends it); a reader left part-way
+    # kept its git cat-file alive until close, holding a delta's base and result (~2x the
+    # blob): two at once were the peak of pulling an append (issue 9, bench/memory.py).
+    one, _two = repos
+    data = os.urandom(3 << 20)
+    first = commit_file(one, b"big", data, None)
+    one.update_ref(LOCAL_REF, first, None)
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
+    git_plain("--git-dir", str(one.git_dir), "prune")
+    blob = StoredBlob(one.git_dir, one.store_blob(data), len(data))
+    header = blob.reader()(10)  # left part-way, as clean_into's header check does
+    assert header == data[:10]
+    read = blob.reader()
+    assert sum(proc.poll() is None for proc in blob._procs) == 1
+    assert b"".join(iter(lambda: read(1 << 20), b"")) == data
+    blob.close()
+
+
 def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
     # A pull spools a large blob's ciphertext to a temporary file a block at a time, never
     # holding it whole (issue 9); small ones stay bytes.
