@@ -131,6 +131,9 @@ class Helper:
             elif line.startswith("option "):
                 self._write(self._option(line[len("option ") :]) + "\n")
             elif line in ("list", "list for-push"):
+                if line == "list for-push":
+                    # Before the store's client exists (issue 9: memory): see the method.
+                    CallerRepo.pack_large_loose()
                 self._list()
             elif line.startswith("fetch "):
                 self._fetch(self._batch(line))

@@ -280,6 +280,14 @@ def wrong_key(backend: Backend, tmp_path: Path) -> None:
     assert not m.tool_home.exists()  # init removes everything it made
 
 
+def large_loose_objects(machine: Machine) -> list[Path]:
+    """Loose objects of the sync repo above the threshold.  The remote helper packs them
+    before the push's pack-objects (git.CallerRepo.pack_large_loose): git maps a loose
+    object whole to pack it, beside the helper's own memory (issue 9)."""
+    objects = machine.tool_home / "repo.git" / "objects"
+    return [p for p in objects.glob("??/*") if p.stat().st_size > BIG_FILE_THRESHOLD]
+
+
 def large_file_round_trip(a: Machine, b: Machine, init_args: list[str]) -> None:
     """A file above git's bigFileThreshold (stored whole, never a delta, streamed by git):
     pushed, pulled by a second machine, half of it changed, pushed and pulled again."""
@@ -288,10 +296,12 @@ def large_file_round_trip(a: Machine, b: Machine, init_args: list[str]) -> None:
     a.write(rel, os.urandom(size))
     a.run("init", *init_args)
     a.run("push")
+    assert large_loose_objects(a) == []
     b.run("init", *init_args, "--key", str(a.key_file))
     assert (b.claude / rel).read_bytes() == (a.claude / rel).read_bytes()
     changed = (a.claude / rel).read_bytes()[: size // 2] + os.urandom(size - size // 2)
     a.write(rel, changed)
     a.run("push")
+    assert large_loose_objects(a) == []
     b.run("pull")
     assert (b.claude / rel).read_bytes() == changed
