@@ -5,6 +5,7 @@
     .venv/bin/python bench/memory.py --kind random    # incompressible bytes, new then changed
     .venv/bin/python bench/memory.py --git-host       # through a git host (hidden layout)
     .venv/bin/python bench/memory.py --s3             # through a bucket (SeaweedFS here)
+    .venv/bin/python bench/memory.py --gcs            # through a bucket (fake-gcs-server)
     .venv/bin/python bench/memory.py --kind random --path projects/-p/s.jsonl  # deltas tried
 
 Two fake machines (a HOME each) share A's default bare remote.  A writes one
@@ -196,6 +197,12 @@ def main() -> int:
         "is not counted)",
     )
     parser.add_argument(
+        "--gcs",
+        action="store_true",
+        help="sync through a GCS bucket (fake-gcs-server on 127.0.0.1, as the tests; the "
+        "server is not counted)",
+    )
+    parser.add_argument(
         "--incompressible",
         type=int,
         default=0,
@@ -216,23 +223,29 @@ def main() -> int:
     )
 
     root = Path(tempfile.mkdtemp(prefix="gcs-memory-"))
-    server = None
+    server: Any = None
     try:
         extra: dict[str, str] = {}
+        bucket: list[str] = []
+        sys.path.insert(0, str(ROOT))
         if args.s3:
-            sys.path.insert(0, str(ROOT))
             from tests.remote.servers import SeaweedFS, aws_env
 
             server = SeaweedFS(root / "seaweedfs").start()
             server.client().create_bucket(Bucket="memory")
             extra = aws_env()
+            bucket = ["--s3", "s3://memory/sync", "--endpoint", server.endpoint]
+        elif args.gcs:
+            from tests.remote.servers import FakeGCS
+
+            server = FakeGCS().start(root / "fake-gcs")
+            server.client().create_bucket("memory")
+            extra = server.env()
+            bucket = ["--gcs", "gs://memory/sync"]
         a, b = Machine(root / "a", extra), Machine(root / "b", extra)
         if server is not None:
-            a.run("init", "--s3", "s3://memory/sync", "--endpoint", server.endpoint)
-            b.run(
-                "init", "--s3", "s3://memory/sync", "--endpoint", server.endpoint,
-                "--key", str(a.home / ".claude-sync" / "key"),
-            )  # fmt: skip
+            a.run("init", *bucket)
+            b.run("init", *bucket, "--key", str(a.home / ".claude-sync" / "key"))
         elif args.git_host:  # a host on this disk: its receive-pack and upload-pack count too
             remote = root / "host.git"
             subprocess.run(["git", "init", "--bare", "-q", str(remote)], check=True)
