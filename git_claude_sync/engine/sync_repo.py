@@ -155,11 +155,23 @@ def _configure_own_remote(layout: Layout, url: str | None) -> None:
         configure_local_remote(remote)
 
 
+# The local remote's own git (upload-pack's pack-objects above all, and receive-pack, gc)
+# reads its packs through small windows: a mapped window's pages count as its memory, and
+# git's default (1 GiB windows, up to 8 GiB mapped) held a pulled 157 MB file's whole pack
+# beside ours; so did a blob read from a kept pack (issue 9).  The sync repo keeps git's
+# default for its many small reads.  Set with BARE_SETTINGS: a remote made before gets them
+# when a new one of those first reaches this repo.
+LOCAL_REMOTE_SETTINGS = {
+    "core.packedGitWindowSize": str(4 << 20),
+    "core.packedGitLimit": str(8 << 20),
+}
+
+
 def configure_local_remote(remote: Path) -> None:
     """Give the local bare remote init made what our repositories hold (init, and above)."""
     # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
     with contextlib.suppress(GitError, OSError):
-        configure_bare(remote)
+        configure_bare(remote, LOCAL_REMOTE_SETTINGS)
         _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES)
 
 

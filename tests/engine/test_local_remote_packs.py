@@ -8,8 +8,10 @@ own processes).  Kept as a pack, the delta is sent as it came.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+from git_claude_sync.engine.sync_repo import LOCAL_REMOTE_SETTINGS
 from tests.machines import Machine, git_plain
 
 
@@ -31,10 +33,35 @@ def test_a_push_lands_in_the_local_remote_as_a_pack(pair: tuple[Machine, Machine
     )
 
 
-def test_a_local_remote_made_before_keeps_packs_once_opened(pair: tuple[Machine, Machine]) -> None:
+def config(git_dir: Path, name: str) -> str:
+    proc = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "config", name], capture_output=True, text=True
+    )
+    return proc.stdout.strip()
+
+
+# What the local remote holds beside git.BARE_SETTINGS: small pack windows, so its
+# upload-pack maps a few MiB of a large file's pack, not all of it (a 157 MB file's pull:
+# 60 MB together instead of 206).
+SETTINGS = {"receive.unpackLimit": "1", **LOCAL_REMOTE_SETTINGS}
+
+
+def test_the_local_remote_has_its_settings_and_the_sync_repo_only_ours(
+    pair: tuple[Machine, Machine],
+) -> None:
     a, _b = pair
-    for git_dir in (a.default_remote, a.tool_home / "repo.git"):
-        git_plain("--git-dir", str(git_dir), "config", "--unset", "receive.unpackLimit")
+    assert {name: config(a.default_remote, name) for name in SETTINGS} == SETTINGS
+    repo = a.tool_home / "repo.git"
+    assert config(repo, "receive.unpackLimit") == "1"
+    assert config(repo, "core.packedGitWindowSize") == ""  # git's default: many small reads
+
+
+def test_a_local_remote_made_before_gets_them_once_opened(pair: tuple[Machine, Machine]) -> None:
+    a, _b = pair
+    for name in SETTINGS:
+        git_plain("--git-dir", str(a.default_remote), "config", "--unset", name)
+    git_plain(
+        "--git-dir", str(a.tool_home / "repo.git"), "config", "--unset", "receive.unpackLimit"
+    )
     a.run("status")
-    value = git_plain("--git-dir", str(a.default_remote), "config", "receive.unpackLimit")
-    assert value.strip() == b"1"
+    assert {name: config(a.default_remote, name) for name in SETTINGS} == SETTINGS
