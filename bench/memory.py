@@ -52,16 +52,17 @@ import json, os, resource, subprocess, sys, time
 proc = subprocess.Popen(sys.argv[1:])
 peak = 0
 def tree_rss(root):
-    children = {}
+    children, ppid_of = {}, {}
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
                 children.setdefault(ppid, []).append(int(name))
+                ppid_of[int(name)] = ppid
             except (OSError, ValueError, IndexError):
                 pass
-    total, todo, here = 0, [root], []
+    total, todo, here, command = 0, [root], [], {}
     for pid in todo:
         todo.extend(children.get(pid, []))
         try:
@@ -71,6 +72,9 @@ def tree_rss(root):
                 words = [w.decode(errors="replace") for w in f.read().split(b"\0") if w]
         except (OSError, ValueError):
             continue
+        command[pid] = words
+        if words == command.get(ppid_of.get(pid)):
+            continue  # forked, not yet exec'd: its pages are its parent's, counted once
         total += rss
         # "git cat-file blob", "python -m git_claude_sync.filters.process", "git-claude-sync
         # pull": options and the values of git's -c left out
@@ -264,6 +268,10 @@ def main() -> int:
                 for _ in range(0, size, 16 * MIB):
                     out.write(os.urandom(min(16 * MIB, size)))
                 out.truncate(size)
+                # At a session's path only complete lines travel (the rest may be a line
+                # Claude Code is still writing): end with one.
+                out.seek(size - 1)
+                out.write(b"\n")
         real = target_file.stat().st_size
         print(f"{args.kind} of {real / MB:.0f} MB ({rel}); git-claude-sync in {root}")
         ok = True
@@ -282,9 +290,16 @@ def main() -> int:
             with open(target_file, "r+b") as out:
                 for offset in range(0, real, 16 * MIB):
                     out.write(os.urandom(min(16 * MIB, real - offset)))
+                out.seek(real - 1)
+                out.write(b"\n")
             ok &= show("push (changed file)", a.run("push"), real + 100 * MB)
             ok &= show("pull (changed file)", b.run("pull"), real + 100 * MB)
-            assert pulled.read_bytes() == target_file.read_bytes(), "the pulled file differs"
+            if rel.startswith("projects/") and rel.endswith(".jsonl"):
+                # A session only grows where it is pulled: the new lines join the old.
+                theirs = set(pulled.read_bytes().splitlines())
+                assert theirs >= set(target_file.read_bytes().splitlines()), "lines missing"
+            else:
+                assert pulled.read_bytes() == target_file.read_bytes(), "the pulled file differs"
         if args.kind == "session":
             with open(target_file, "ab") as out:
                 out.write(session_bytes(200_000, "a-more", 10**7))
