@@ -1726,11 +1726,15 @@ _LEASE_LOST = (
 # pack is one blob, the pages of a mapped window count as its memory, and windows stay
 # mapped up to the limit (8 GiB by default: the push's pack-objects held the whole blob,
 # issue 9).  The threshold again for a cache repository made before BARE_SETTINGS had it.
+# A fetched pack is kept as it came: unpacked (git's default below 100 objects), a sealed
+# pack landed as a loose object, which cat-file maps whole to read (150 MB for a 157 MB
+# file's pull), where from a pack it streams through the windows.
 # GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and maps as before.
 _HOST_BIG_FILES = {
     "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
     "core.packedGitWindowSize": str(4 << 20),
     "core.packedGitLimit": str(8 << 20),
+    "fetch.unpackLimit": "1",
 }
 
 

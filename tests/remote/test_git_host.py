@@ -478,3 +478,16 @@ def test_joining_with_the_wrong_key_says_so_and_makes_nothing(tmp_path: Path) ->
     assert proc.returncode != 0 and len(lines) == 1, proc.stderr
     assert "wrong key: the remote is encrypted with key" in lines[0], lines[0]
     assert not m.tool_home.exists()
+
+
+def test_what_is_fetched_from_the_host_stays_packed(tmp_path: Path) -> None:
+    """A fetched pack is kept as it came (fetch.unpackLimit 1): unpacked, a sealed pack was
+    a loose object that git cat-file maps whole to read (issue 9: 150 MB for a 157 MB file's
+    pull).  Seen in the manifest's cache, the one the helper leaves behind."""
+    _host, _a, b = joined_pair(tmp_path, {SESSION: session_bytes(4096)})
+    b.run("pull")
+    caches = list((b.tool_home / "repo.git" / "claude-sync").glob("*.git"))
+    assert caches
+    for cache in caches:
+        assert list((cache / "objects" / "pack").glob("*.pack"))
+        assert [p for p in (cache / "objects").glob("??/*")] == []
