@@ -648,6 +648,17 @@ class Git:
                 changes.append((fields[i].decode()[0], fields[i + 1]))
         return changes
 
+    def worktree_changes(self) -> list[bytes] | None:
+        """What ``git status`` lists (porcelain v2 records: staged, modified, untracked but
+        not ignored), asked as the launcher asks it (bin/git-claude-sync) and without
+        taking index.lock; None if git could not tell."""
+        proc = self.run(
+            ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"],
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+            check=False,
+        )
+        return [r for r in proc.stdout.split(b"\0") if r] if proc.returncode == 0 else None
+
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
         wanted = list(dict.fromkeys(oids))
