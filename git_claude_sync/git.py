@@ -20,7 +20,6 @@ import stat
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -691,6 +690,8 @@ class Git:
     def _cat_blobs(
         self, oids: Iterable[str], limit: int | None, spool_above: int | None
     ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
+        import tempfile  # here: shutil, random, bz2, lzma with it; status never needs them
+
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -1523,6 +1524,8 @@ def check_reachable(url: str, limits: Limits) -> None:
     """Ask ``url`` for its branches: raise, quoting why, if it cannot answer."""
     # Outside any repository: the caller's (a project the user stands in) would get the
     # remote helper's data (its GIT_DIR) otherwise.
+    import tempfile  # here, not at start-up (_cat_blobs)
+
     outside = tempfile.gettempdir()
     proc = run_remote(
         ["git", "ls-remote", "--heads", "--", url],
@@ -1651,6 +1654,8 @@ def fixed_commit_of(file_name: bytes, blob: str, message: bytes) -> list[tuple[b
 def verify_copy(url: str, tip: str, limits: Limits) -> None:
     """Fetch ``url``'s branch into an empty repository and check that it holds ``tip``
     and everything reachable from it; raise, saying what is missing, if not."""
+    import tempfile  # here, not at start-up (_cat_blobs)
+
     with tempfile.TemporaryDirectory(prefix="claude-sync-verify-") as scratch:
         env = _plain_env()
         env.update(GIT_DIR=str(Path(scratch) / "copy.git"), LC_ALL="C")
