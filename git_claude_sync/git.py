@@ -379,9 +379,11 @@ def run_remote(
 
 
 #: git commands that change neither refs, the index's entries nor config: they leave
-#: ``Git.reads`` as it is.  (write-tree may rewrite the index, but only its cache of trees.)
+#: ``Git.reads`` as it is.  (write-tree may rewrite the index, but only its cache of trees;
+#: status at most its stat data.)
 _READS_ONLY = frozenset(
     {
+        "status",
         "rev-parse",
         "ls-files",
         "ls-tree",
@@ -913,18 +915,22 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
+        return {path: (mode, oid) for _tag, path, mode, oid in self._index_listing()}
+
+    def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
+        """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``
+        answers the entries and their skip-worktree and assume-unchanged marks (``reads``)."""
         key = ("ls-files", self.index_file)
-        if key in self.reads:
-            return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
-        out = self.run(["ls-files", "-s", "-z"]).stdout
-        entries: dict[bytes, tuple[str, str]] = {}
-        for record in out.split(b"\0"):
-            if record:
-                meta, path = record.split(b"\t", 1)
-                mode, oid, _stage = meta.decode().split()
-                entries[path] = (mode, oid)
-        self.reads[key] = dict(entries)
-        return entries
+        if key not in self.reads:
+            out = self.run(["ls-files", "-s", "-v", "-z"]).stdout
+            listing = []
+            for record in out.split(b"\0"):
+                if record:
+                    meta, path = record.split(b"\t", 1)
+                    tag, mode, oid, _stage = meta.decode().split()
+                    listing.append((tag.encode(), path, mode, oid))
+            self.reads[key] = listing
+        return list(cast("list[tuple[bytes, bytes, str, str]]", self.reads[key]))
 
     def unstage(self, paths: Sequence[bytes]) -> None:
         """Drop paths (and what is under them) from the index, leaving the files alone."""
@@ -945,9 +951,13 @@ class Git:
             )
 
     def skip_worktree_paths(self, under: bytes) -> set[bytes]:
-        """Index entries under ``under`` marked skip-worktree."""
-        out = self.run(["ls-files", "-v", "-z", "--", under.decode()]).stdout
-        return {record[2:] for record in out.split(b"\0") if record[:2] == b"S "}
+        """Index entries marked skip-worktree: ``under`` itself, or under it as a folder."""
+        folder = under.rstrip(b"/") + b"/"
+        return {
+            path
+            for tag, path, _mode, _oid in self._index_listing()
+            if tag == b"S" and (path == under or path.startswith(folder))
+        }
 
     def set_skip_worktree(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
@@ -958,8 +968,7 @@ class Git:
 
     def assume_unchanged_paths(self) -> set[bytes]:
         """Index entries marked assume-unchanged (``ls-files -v`` shows them lower-case)."""
-        out = self.run(["ls-files", "-v", "-z"]).stdout
-        return {record[2:] for record in out.split(b"\0") if record[:1].islower()}
+        return {path for tag, path, _mode, _oid in self._index_listing() if tag.islower()}
 
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
