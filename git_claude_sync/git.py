@@ -388,6 +388,7 @@ _READS_ONLY = frozenset(
         "ls-files",
         "ls-tree",
         "diff-index",
+        "diff-tree",
         "diff",
         "cat-file",
         "merge-base",
@@ -398,6 +399,16 @@ _READS_ONLY = frozenset(
     }
 )
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
+
+#: git commands known to leave some of what ``Git.reads`` holds as it is, by the first word
+#: of its keys: "config" (none of these writes config), "ls-files" (the index's entries
+#: and marks: a fetch, a push or a new object or ref leaves them).  "rev" is always
+#: forgotten: an object stored or fetched may answer a question that had no answer.
+#: A push re-asked the remote's URL twice, and the index once, for nothing.
+_SPARES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("fetch", "push", "update-ref", "hash-object"), ("config", "ls-files")),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config",)),
+}
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
@@ -526,12 +537,18 @@ class Git:
     limits: Limits = Limits()  # for commands that talk to the remote
     #: Answers of a few questions asked again and again in one run (HEAD, the index, config):
     #: shared with every copy (``temp_index``) and forgotten whenever any git process starts
-    #: (``env``) but one of ``_READS_ONLY`` (``run``), so an answer is never older than the
-    #: last thing that could change it.
+    #: (``env``) but one of ``_READS_ONLY`` (``run``), or only in part for one of ``_SPARES``,
+    #: so an answer is never older than the last thing that could change it.
     reads: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        self.reads.clear()
+    def env(
+        self, extra: Mapping[str, str] | None = None, *, running: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """The environment of a git process that may change things: ``reads`` forgets
+        all that ``running`` (its arguments) may change; everything for an unnamed one."""
+        spared = _SPARES.get(running[0], ()) if running else ()
+        for key in [key for key in self.reads if key[0] not in spared]:
+            del self.reads[key]
         return self._env(extra)
 
     def _env(self, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -570,7 +587,7 @@ class Git:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
             cwd=self.cwd,
-            env=self._env(env) if _reads_only(args) else self.env(env),
+            env=self._env(env) if _reads_only(args) else self.env(env, running=args),
         )
         if check and proc.returncode != 0:
             raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr or b""))
@@ -652,13 +669,21 @@ class Git:
     def worktree_changes(self) -> list[bytes] | None:
         """What ``git status`` lists (porcelain v2 records: staged, modified, untracked but
         not ignored), asked as the launcher asks it (bin/git-claude-sync) and without
-        taking index.lock; None if git could not tell."""
+        taking index.lock; None if git could not tell.  HEAD comes with it (``rev``)."""
         proc = self.run(
-            ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"],
+            ["status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all",
+             "--ignore-submodules=none"],
             env={"GIT_OPTIONAL_LOCKS": "0"},
             check=False,
-        )
-        return [r for r in proc.stdout.split(b"\0") if r] if proc.returncode == 0 else None
+        )  # fmt: skip
+        if proc.returncode != 0:
+            return None
+        records = [r for r in proc.stdout.split(b"\0") if r]
+        for record in records:
+            if record.startswith(b"# branch.oid "):
+                oid = record.split()[2].decode()
+                self.reads[("rev", "HEAD")] = None if oid == "(initial)" else oid
+        return [r for r in records if not r.startswith(b"# ")]
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
@@ -703,7 +728,7 @@ class Git:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=self.cwd,
-            env=self.env(),
+            env=self._env(None),  # cat-file only reads: Git.reads stays
         )
         assert proc.stdin is not None and proc.stdout is not None
         stdin, stdout = proc.stdin, proc.stdout
@@ -805,7 +830,7 @@ class Git:
         url = scrub(self.remote_url() or "?")
         proc = run_remote(
             ["git", *args],
-            env=self.env(env),
+            env=self.env(env, running=args),
             cwd=self.work_tree,
             url=url,
             limits=self.limits,
