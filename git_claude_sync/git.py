@@ -400,15 +400,25 @@ _READS_ONLY = frozenset(
 )
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
 
-#: git commands known to leave some of what ``Git.reads`` holds as it is, by the first word
-#: of its keys: "config" (none of these writes config), "ls-files" (the index's entries
-#: and marks: a fetch, a push or a new object or ref leaves them).  "rev" is always
-#: forgotten: an object stored or fetched may answer a question that had no answer.
-#: A push re-asked the remote's URL twice, and the index once, for nothing.
+#: git commands known to leave some of what ``Git.reads`` holds as it is: "config" (none
+#: of these writes config), "ls-files" (the index's entries and marks: a fetch, a push or
+#: a new object or ref leaves them), "refs" (what a ref's name resolves to: the index and
+#: new objects leave it).  What an object id resolves to is always forgotten: an object
+#: stored or fetched may answer a question that had no answer.  A push re-asked the
+#: remote's URL twice, HEAD three times and the index once, for nothing.
 _SPARES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("fetch", "push", "update-ref", "hash-object"), ("config", "ls-files")),
-    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config",)),
+    **dict.fromkeys(("fetch", "push", "update-ref"), ("config", "ls-files")),
+    "hash-object": ("config", "ls-files", "refs"),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs")),
 }
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def _kind(key: tuple[object, ...]) -> str:
+    """What a key of ``Git.reads`` depends on, in ``_SPARES``' words."""
+    if key[0] == "rev":
+        return "object" if _OBJECT_ID.fullmatch(str(key[1])) else "refs"
+    return str(key[0])
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
@@ -547,7 +557,7 @@ class Git:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
         spared = _SPARES.get(running[0], ()) if running else ()
-        for key in [key for key in self.reads if key[0] not in spared]:
+        for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
 
