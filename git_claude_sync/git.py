@@ -422,6 +422,9 @@ def _kind(key: tuple[object, ...]) -> str:
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
+#: ... and of every scope's, from the same ``git config --list --show-scope``: name ->
+#: the value git's ``--get`` gives (the last one listed), or None for a name without one.
+_CONFIG_ALL = ("config", "--list")
 
 
 def _config_name(key: str) -> str:
@@ -860,6 +863,10 @@ class Git:
         if listed is not None and _config_name(key) in listed:
             # The repo's own config is read last, so its value is git's answer.
             return listed[_config_name(key)].strip() or None
+        every = cast("dict[str, str | None] | None", self.reads.get(_CONFIG_ALL))
+        if every is not None and every.get(_config_name(key), "") is not None:
+            # Set in no scope at all (color.ui, mostly): no git process to say so.
+            return (every.get(_config_name(key)) or "").strip() or None
         proc = self.run(["config", "--get", key], check=False)
         value = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
         self.reads[cached] = value
@@ -1225,10 +1232,18 @@ class Git:
     def config_list(self) -> dict[str, str]:
         """The sync repo's own config (names lower-cased, as git prints them)."""
         if _CONFIG_LIST not in self.reads:
-            out = self.run(["config", "--local", "--list", "-z"]).stdout
-            listed = out.decode("utf-8", "replace")
-            items = (item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
-            self.reads[_CONFIG_LIST] = dict(items)
+            # Every scope at once (one process): config_get answers other names from it.
+            out = self.run(["config", "--list", "--show-scope", "-z"]).stdout
+            fields = out.decode("utf-8", "replace").split("\0")
+            local: dict[str, str] = {}
+            every: dict[str, str | None] = {}
+            for scope, item in zip(fields[0::2], fields[1::2], strict=False):
+                name, newline, value = item.partition("\n")
+                every[name] = value if newline else None
+                if scope == "local" and newline:
+                    local[name] = value
+            self.reads[_CONFIG_LIST] = local
+            self.reads[_CONFIG_ALL] = every
         return dict(cast("dict[str, str]", self.reads[_CONFIG_LIST]))
 
     # -- the remote ----------------------------------------------------------
