@@ -964,7 +964,9 @@ class Git:
         answers the entries and their skip-worktree and assume-unchanged marks (``reads``)."""
         key = ("ls-files", self.index_file)
         if key not in self.reads:
-            out = self.run(["ls-files", "-s", "-v", "-z"]).stdout
+            index = self.index_file or self.git_dir / "index"
+            # No index yet (a machine just set up): nothing to list, no process to say so.
+            out = self.run(["ls-files", "-s", "-v", "-z"]).stdout if index.exists() else b""
             listing = []
             for record in out.split(b"\0"):
                 if record:
