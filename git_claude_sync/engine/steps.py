@@ -38,14 +38,13 @@ from git_claude_sync.engine import (
     kept,
     odd_paths,
     remote_key,
+    remote_view,
     sealed_state,
     sync_metrics,
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
-from git_claude_sync.engine.remote_view import fetch as fetch  # steps.fetch, as ever
-from git_claude_sync.engine.remote_view import record_state as record_state
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
@@ -270,6 +269,10 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 
 # -- the remote --------------------------------------------------------------
+
+# In remote_view.py, which status imports without this module; steps.fetch as ever.
+fetch = remote_view.fetch
+record_state = remote_view.record_state
 
 
 def verify_outgoing(
