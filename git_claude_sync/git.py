@@ -267,9 +267,10 @@ def _process_tree(root: int) -> list[int]:
     return tree
 
 
-def _tree_activity(root: int) -> int | None:
+def _tree_activity(root: int, *, alone: bool = False) -> int | None:
     """CPU ticks spent and bytes read and written so far by ``root``'s process tree
-    (Linux; None elsewhere): it changes while anything works or moves data.
+    (``alone``: by ``root`` only) (Linux; None elsewhere): it changes while anything
+    works or moves data.
 
     Counts what git's progress meters do not show: a remote's keep-alive packets,
     a local remote building a large pack, an index being written.
@@ -277,7 +278,7 @@ def _tree_activity(root: int) -> int | None:
     if not os.path.exists("/proc/self/io"):
         return None
     total = 0
-    for pid in _process_tree(root):
+    for pid in [root] if alone else _process_tree(root):
         try:
             with open(f"/proc/{pid}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
@@ -340,7 +341,9 @@ def run_remote(
     out.start()
     err.start()
     watched = not url.startswith("claude-sync::")
-    io_seen, io_at = _tree_activity(proc.pid), time.monotonic()
+    # Just started, it has no children yet worth a walk of every process (/proc: ms on a
+    # busy machine, paid by every fetch and push); any it has count as activity below.
+    io_seen, io_at = _tree_activity(proc.pid, alone=True), time.monotonic()
     # Popen.wait(timeout) polls with sleeps of up to 50 ms, so a fetch with nothing new
     # (10 ms) was seen done 20 ms late; a thread blocked in waitpid wakes the loop at once.
     reaper = threading.Thread(target=proc.wait, daemon=True)
