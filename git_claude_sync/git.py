@@ -20,7 +20,6 @@ import stat
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import zlib
@@ -268,9 +267,10 @@ def _process_tree(root: int) -> list[int]:
     return tree
 
 
-def _tree_activity(root: int) -> int | None:
+def _tree_activity(root: int, *, alone: bool = False) -> int | None:
     """CPU ticks spent and bytes read and written so far by ``root``'s process tree
-    (Linux; None elsewhere): it changes while anything works or moves data.
+    (``alone``: by ``root`` only) (Linux; None elsewhere): it changes while anything
+    works or moves data.
 
     Counts what git's progress meters do not show: a remote's keep-alive packets,
     a local remote building a large pack, an index being written.
@@ -278,7 +278,7 @@ def _tree_activity(root: int) -> int | None:
     if not os.path.exists("/proc/self/io"):
         return None
     total = 0
-    for pid in _process_tree(root):
+    for pid in [root] if alone else _process_tree(root):
         try:
             with open(f"/proc/{pid}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
@@ -341,7 +341,9 @@ def run_remote(
     out.start()
     err.start()
     watched = not url.startswith("claude-sync::")
-    io_seen, io_at = _tree_activity(proc.pid), time.monotonic()
+    # Just started, it has no children yet worth a walk of every process (/proc: ms on a
+    # busy machine, paid by every fetch and push); any it has count as activity below.
+    io_seen, io_at = _tree_activity(proc.pid, alone=True), time.monotonic()
     # Popen.wait(timeout) polls with sleeps of up to 50 ms, so a fetch with nothing new
     # (10 ms) was seen done 20 ms late; a thread blocked in waitpid wakes the loop at once.
     reaper = threading.Thread(target=proc.wait, daemon=True)
@@ -380,13 +382,16 @@ def run_remote(
 
 
 #: git commands that change neither refs, the index's entries nor config: they leave
-#: ``Git.reads`` as it is.  (write-tree may rewrite the index, but only its cache of trees.)
+#: ``Git.reads`` as it is.  (write-tree may rewrite the index, but only its cache of trees;
+#: status at most its stat data.)
 _READS_ONLY = frozenset(
     {
+        "status",
         "rev-parse",
         "ls-files",
         "ls-tree",
         "diff-index",
+        "diff-tree",
         "diff",
         "cat-file",
         "merge-base",
@@ -398,8 +403,31 @@ _READS_ONLY = frozenset(
 )
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"})
 
+#: git commands known to leave some of what ``Git.reads`` holds as it is: "config" (none
+#: of these writes config), "ls-files" (the index's entries and marks: a fetch, a push or
+#: a new object or ref leaves them), "refs" (what a ref's name resolves to: the index and
+#: new objects leave it).  What an object id resolves to is always forgotten: an object
+#: stored or fetched may answer a question that had no answer.  A push re-asked the
+#: remote's URL twice, HEAD three times and the index once, for nothing.
+_SPARES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("fetch", "push", "update-ref"), ("config", "ls-files")),
+    "hash-object": ("config", "ls-files", "refs"),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs")),
+}
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def _kind(key: tuple[object, ...]) -> str:
+    """What a key of ``Git.reads`` depends on, in ``_SPARES``' words."""
+    if key[0] == "rev":
+        return "object" if _OBJECT_ID.fullmatch(str(key[1])) else "refs"
+    return str(key[0])
+
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
+#: ... and of every scope's, from the same ``git config --list --show-scope``: name ->
+#: the value git's ``--get`` gives (the last one listed), or None for a name without one.
+_CONFIG_ALL = ("config", "--list")
 
 
 def _config_name(key: str) -> str:
@@ -525,12 +553,18 @@ class Git:
     limits: Limits = Limits()  # for commands that talk to the remote
     #: Answers of a few questions asked again and again in one run (HEAD, the index, config):
     #: shared with every copy (``temp_index``) and forgotten whenever any git process starts
-    #: (``env``) but one of ``_READS_ONLY`` (``run``), so an answer is never older than the
-    #: last thing that could change it.
+    #: (``env``) but one of ``_READS_ONLY`` (``run``), or only in part for one of ``_SPARES``,
+    #: so an answer is never older than the last thing that could change it.
     reads: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        self.reads.clear()
+    def env(
+        self, extra: Mapping[str, str] | None = None, *, running: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """The environment of a git process that may change things: ``reads`` forgets
+        all that ``running`` (its arguments) may change; everything for an unnamed one."""
+        spared = _SPARES.get(running[0], ()) if running else ()
+        for key in [key for key in self.reads if _kind(key) not in spared]:
+            del self.reads[key]
         return self._env(extra)
 
     def _env(self, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -569,7 +603,7 @@ class Git:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
             cwd=self.cwd,
-            env=self._env(env) if _reads_only(args) else self.env(env),
+            env=self._env(env) if _reads_only(args) else self.env(env, running=args),
         )
         if check and proc.returncode != 0:
             raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr or b""))
@@ -648,6 +682,25 @@ class Git:
                 changes.append((fields[i].decode()[0], fields[i + 1]))
         return changes
 
+    def worktree_changes(self) -> list[bytes] | None:
+        """What ``git status`` lists (porcelain v2 records: staged, modified, untracked but
+        not ignored), asked as the launcher asks it (bin/git-claude-sync) and without
+        taking index.lock; None if git could not tell.  HEAD comes with it (``rev``)."""
+        proc = self.run(
+            ["status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all",
+             "--ignore-submodules=none"],
+            env={"GIT_OPTIONAL_LOCKS": "0"},
+            check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            return None
+        records = [r for r in proc.stdout.split(b"\0") if r]
+        for record in records:
+            if record.startswith(b"# branch.oid "):
+                oid = record.split()[2].decode()
+                self.reads[("rev", "HEAD")] = None if oid == "(initial)" else oid
+        return [r for r in records if not r.startswith(b"# ")]
+
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Raw stored bytes of many blobs, read in one ``git cat-file --batch``."""
         wanted = list(dict.fromkeys(oids))
@@ -680,6 +733,8 @@ class Git:
     def _cat_blobs(
         self, oids: Iterable[str], limit: int | None, spool_above: int | None
     ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
+        import tempfile  # here: shutil, random, bz2, lzma with it; status never needs them
+
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -689,7 +744,7 @@ class Git:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=self.cwd,
-            env=self.env(),
+            env=self._env(None),  # cat-file only reads: Git.reads stays
         )
         assert proc.stdin is not None and proc.stdout is not None
         stdin, stdout = proc.stdin, proc.stdout
@@ -791,7 +846,7 @@ class Git:
         url = scrub(self.remote_url() or "?")
         proc = run_remote(
             ["git", *args],
-            env=self.env(env),
+            env=self.env(env, running=args),
             cwd=self.work_tree,
             url=url,
             limits=self.limits,
@@ -811,6 +866,10 @@ class Git:
         if listed is not None and _config_name(key) in listed:
             # The repo's own config is read last, so its value is git's answer.
             return listed[_config_name(key)].strip() or None
+        every = cast("dict[str, str | None] | None", self.reads.get(_CONFIG_ALL))
+        if every is not None and every.get(_config_name(key), "") is not None:
+            # Set in no scope at all (color.ui, mostly): no git process to say so.
+            return (every.get(_config_name(key)) or "").strip() or None
         proc = self.run(["config", "--get", key], check=False)
         value = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
         self.reads[cached] = value
@@ -901,18 +960,24 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
+        return {path: (mode, oid) for _tag, path, mode, oid in self._index_listing()}
+
+    def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
+        """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``
+        answers the entries and their skip-worktree and assume-unchanged marks (``reads``)."""
         key = ("ls-files", self.index_file)
-        if key in self.reads:
-            return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
-        out = self.run(["ls-files", "-s", "-z"]).stdout
-        entries: dict[bytes, tuple[str, str]] = {}
-        for record in out.split(b"\0"):
-            if record:
-                meta, path = record.split(b"\t", 1)
-                mode, oid, _stage = meta.decode().split()
-                entries[path] = (mode, oid)
-        self.reads[key] = dict(entries)
-        return entries
+        if key not in self.reads:
+            index = self.index_file or self.git_dir / "index"
+            # No index yet (a machine just set up): nothing to list, no process to say so.
+            out = self.run(["ls-files", "-s", "-v", "-z"]).stdout if index.exists() else b""
+            listing = []
+            for record in out.split(b"\0"):
+                if record:
+                    meta, path = record.split(b"\t", 1)
+                    tag, mode, oid, _stage = meta.decode().split()
+                    listing.append((tag.encode(), path, mode, oid))
+            self.reads[key] = listing
+        return list(cast("list[tuple[bytes, bytes, str, str]]", self.reads[key]))
 
     def unstage(self, paths: Sequence[bytes]) -> None:
         """Drop paths (and what is under them) from the index, leaving the files alone."""
@@ -933,9 +998,13 @@ class Git:
             )
 
     def skip_worktree_paths(self, under: bytes) -> set[bytes]:
-        """Index entries under ``under`` marked skip-worktree."""
-        out = self.run(["ls-files", "-v", "-z", "--", under.decode()]).stdout
-        return {record[2:] for record in out.split(b"\0") if record[:2] == b"S "}
+        """Index entries marked skip-worktree: ``under`` itself, or under it as a folder."""
+        folder = under.rstrip(b"/") + b"/"
+        return {
+            path
+            for tag, path, _mode, _oid in self._index_listing()
+            if tag == b"S" and (path == under or path.startswith(folder))
+        }
 
     def set_skip_worktree(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
@@ -946,8 +1015,7 @@ class Git:
 
     def assume_unchanged_paths(self) -> set[bytes]:
         """Index entries marked assume-unchanged (``ls-files -v`` shows them lower-case)."""
-        out = self.run(["ls-files", "-v", "-z"]).stdout
-        return {record[2:] for record in out.split(b"\0") if record[:1].islower()}
+        return {path for tag, path, _mode, _oid in self._index_listing() if tag.islower()}
 
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
@@ -1169,10 +1237,18 @@ class Git:
     def config_list(self) -> dict[str, str]:
         """The sync repo's own config (names lower-cased, as git prints them)."""
         if _CONFIG_LIST not in self.reads:
-            out = self.run(["config", "--local", "--list", "-z"]).stdout
-            listed = out.decode("utf-8", "replace")
-            items = (item.split("\n", 1) for item in listed.split("\0") if "\n" in item)
-            self.reads[_CONFIG_LIST] = dict(items)
+            # Every scope at once (one process): config_get answers other names from it.
+            out = self.run(["config", "--list", "--show-scope", "-z"]).stdout
+            fields = out.decode("utf-8", "replace").split("\0")
+            local: dict[str, str] = {}
+            every: dict[str, str | None] = {}
+            for scope, item in zip(fields[0::2], fields[1::2], strict=False):
+                name, newline, value = item.partition("\n")
+                every[name] = value if newline else None
+                if scope == "local" and newline:
+                    local[name] = value
+            self.reads[_CONFIG_LIST] = local
+            self.reads[_CONFIG_ALL] = every
         return dict(cast("dict[str, str]", self.reads[_CONFIG_LIST]))
 
     # -- the remote ----------------------------------------------------------
@@ -1526,6 +1602,8 @@ def check_reachable(url: str, limits: Limits) -> None:
     """Ask ``url`` for its branches: raise, quoting why, if it cannot answer."""
     # Outside any repository: the caller's (a project the user stands in) would get the
     # remote helper's data (its GIT_DIR) otherwise.
+    import tempfile  # here, not at start-up (_cat_blobs)
+
     outside = tempfile.gettempdir()
     proc = run_remote(
         ["git", "ls-remote", "--heads", "--", url],
@@ -1689,6 +1767,8 @@ def fixed_commit_of(file_name: bytes, blob: str, message: bytes) -> list[tuple[b
 def verify_copy(url: str, tip: str, limits: Limits) -> None:
     """Fetch ``url``'s branch into an empty repository and check that it holds ``tip``
     and everything reachable from it; raise, saying what is missing, if not."""
+    import tempfile  # here, not at start-up (_cat_blobs)
+
     with tempfile.TemporaryDirectory(prefix="claude-sync-verify-") as scratch:
         env = _plain_env()
         env.update(GIT_DIR=str(Path(scratch) / "copy.git"), LC_ALL="C")

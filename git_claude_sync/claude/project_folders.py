@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from git_claude_sync.claude import file_kinds, file_merge
+from git_claude_sync.claude import file_kinds
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, user_home
@@ -411,6 +411,8 @@ def _merge_file(source: Path, target: Path) -> None:
         elif old.startswith(new):
             files.replace_file(target, old)
         else:
+            from git_claude_sync.claude import file_merge  # here: status starts without it
+
             merged = file_merge.merge_file(os.fsencode(target.name), None, new, old)
             if merged.conflict:
                 files.replace_file(target.with_name(target.name + ".moved"), old)

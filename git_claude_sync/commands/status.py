@@ -21,11 +21,19 @@ from typing import Any
 
 import click
 
-from git_claude_sync.claude import file_merge, selection, settings_hooks
+from git_claude_sync.claude import selection, settings_hooks
 from git_claude_sync.crypto import keyring
 from git_claude_sync.crypto.codec import format_fingerprint
 from git_claude_sync.crypto.keyring import adopt_hint
-from git_claude_sync.engine import conflict_copies, conflict_store, remote_key, sealed_state, steps
+from git_claude_sync.engine import (
+    conflict_copies,
+    conflict_store,
+    outlook,
+    remote_key,
+    remote_view,
+    sealed_state,
+)
+from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import SyncRepo, open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
@@ -101,8 +109,12 @@ class Status:
         return IN_SYNC
 
 
-def _unmergeable(repo: SyncRepo, preview: steps.Preview) -> list[bytes]:
+def _unmergeable(repo: SyncRepo, preview: Outlook) -> list[bytes]:
     """Files changed on both sides that pull's merge by kind would have to ask about."""
+    if not preview.conflicts:
+        return []
+    from git_claude_sync.claude import file_merge  # only now: status starts without it
+
     found = []
     keys = keyring.keyring_for(repo.layout.key_file, repo.key)
     for path in preview.conflicts:
@@ -124,6 +136,21 @@ def _unmergeable(repo: SyncRepo, preview: steps.Preview) -> list[bytes]:
     return found
 
 
+def _staged(repo: SyncRepo, remote_tip: str | None) -> Outlook:
+    """The outlook from staging in a scratch index (steps.preview): anything may have changed."""
+    from git_claude_sync.engine import steps  # only now: the whole engine, a third of start-up
+
+    preview = steps.preview(repo, Report(0), remote_tip)
+    return Outlook(
+        base=preview.base,
+        ours=preview.ours,
+        theirs=preview.theirs,
+        skipped=list(preview.staged.skipped),
+        held_back=list(preview.staged.held_back),
+        mass_deletion=list(preview.mass_deletion),
+    )
+
+
 def _key_moved(fetch_error: str | None) -> bool:
     """A bucket under a key this machine lacks fails the fetch itself, saying so."""
     return fetch_error is not None and "the remote moved to key" in fetch_error
@@ -140,16 +167,16 @@ def _last_pull(state: dict[str, float], layout: Layout) -> float | None:
 def _gather(fetch: bool) -> Status:
     repo = open_repo()
     layout, git = repo.layout, repo.git
-    report = Report(0)
     with sync_lock(layout):
         fetched: bool | None = None
         error = refused = None
         if fetch:
             try:
-                steps.fetch(repo)
+                remote_view.fetch(repo)
                 fetched = True
             except FatalError as err:
                 fetched, error = False, str(err)
+        as_staged = outlook.as_staged(repo)
         if fetched:
             try:  # what pull would refuse is not shown as changes to pull
                 sealed_state.verify_incoming(repo, git.rev(REMOTE_REF))
@@ -157,9 +184,9 @@ def _gather(fetch: bool) -> Status:
                 pass  # reported below, with how to get the key
             except FatalError as err:
                 refused = str(err)
-        state = steps.load_state(repo)
+        state = remote_view.load_state(repo)
         remote_tip = git.rev(REMOTE_REF)
-        preview = steps.preview(repo, report, remote_tip)
+        preview = outlook.unstaged(repo, remote_tip) if as_staged else _staged(repo, remote_tip)
         remote_id = remote_key.remote_key_id(git, remote_tip) if remote_tip else None
         moved = remote_id is not None and remote_id != repo.key.key_id
         unmergeable = [] if moved else _unmergeable(repo, preview)
@@ -188,8 +215,8 @@ def _gather(fetch: bool) -> Status:
         copies=copies,
         synced=synced,
         not_synced=local,
-        skipped=list(preview.staged.skipped),
-        held_back=list(preview.staged.held_back),
+        skipped=list(preview.skipped),
+        held_back=list(preview.held_back),
         mass_deletion=list(preview.mass_deletion),
         settings=str(settings),
         hooks=settings_hooks.installed(settings) if settings.exists() else [],

@@ -10,7 +10,6 @@ links.
 from __future__ import annotations
 
 from git_claude_sync.claude import project_folders
-from git_claude_sync.engine import session_history
 from git_claude_sync.engine.sync_repo import SyncRepo, write_info
 from git_claude_sync.ui.report import Report, show_text
 
@@ -20,6 +19,9 @@ def foreign_sessions(repo: SyncRepo) -> set[bytes]:
     head = repo.git.rev("HEAD")
     if head is None:
         return set()
+    # Imported here: only a changed mapping asks, and a push starts a few ms sooner without.
+    from git_claude_sync.engine import session_history
+
     history = session_history.read_history(repo.git, head)
     return {
         path

@@ -23,10 +23,9 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from git_claude_sync.claude import activity
 from git_claude_sync.crypto.codec import HEADER_LEN, Key
@@ -34,6 +33,9 @@ from git_claude_sync.crypto.keyring import Keyring
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import WriteBatch
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SMALL = 8 << 20  # plaintext held whole up to this size (the filter process's spool too)
 _TAIL = 1 << 20  # kept from the end of a large file: activity.last_activity reads the last lines
@@ -204,6 +206,9 @@ def write_fresh(
             left[oid] = blob
         else:
             done[path] = (seen.plain(functools.partial(_again, git, key, path, oid)), outcome)
+
+    # Imported here: with logging and traceback it costs every push's start-up a few ms.
+    from concurrent.futures import ThreadPoolExecutor
 
     # Two at a time: while one waits on the file system (creating a file costs up to a
     # millisecond on a busy disk), the other decrypts; a few blobs in flight at most.

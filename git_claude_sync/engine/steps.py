@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,10 +35,10 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
-    hidden_branch,
     kept,
     odd_paths,
     remote_key,
+    remote_view,
     sealed_state,
     sync_metrics,
     tree_merge,
@@ -51,7 +49,6 @@ from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
-from git_claude_sync.machine.files import atomic_write
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
 from git_claude_sync.ui.report import Report, plural, show_path
 
@@ -273,12 +270,9 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
 
 # -- the remote --------------------------------------------------------------
 
-
-def fetch(repo: SyncRepo) -> str | None:
-    """Update our view of the remote; returns its tip, or None if it is empty."""
-    tip = hidden_branch.follow(repo.git, repo.git.fetch_branch())
-    record_state(repo, "fetched")
-    return tip
+# In remote_view.py, which status imports without this module; steps.fetch as ever.
+fetch = remote_view.fetch
+record_state = remote_view.record_state
 
 
 def verify_outgoing(
@@ -821,28 +815,6 @@ def _date_session(
     if moment is not None:
         with contextlib.suppress(OSError):
             os.utime(target, (moment, moment))
-
-
-# -- state -------------------------------------------------------------------
-
-
-def load_state(repo: SyncRepo) -> dict[str, float]:
-    try:
-        data = json.loads(repo.layout.state_file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return (
-        {k: v for k, v in data.items() if isinstance(v, (int, float))}
-        if isinstance(data, dict)
-        else {}
-    )
-
-
-def record_state(repo: SyncRepo, event: str) -> None:
-    state = load_state(repo)
-    state[event] = time.time()
-    text = json.dumps(state, indent=2, sort_keys=True) + "\n"
-    atomic_write(repo.layout.state_file, text.encode(), durable=False)  # times status shows
 
 
 # -- previews (dry runs, status) -------------------------------------------------

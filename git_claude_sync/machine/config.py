@@ -6,7 +6,6 @@ import contextlib
 import math
 import os
 import secrets
-import socket
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,8 @@ class Config:
 
 
 def default_machine() -> str:
-    return socket.gethostname().split(".")[0] or "machine"
+    # gethostname() is uname()'s node name; os has it without importing socket (start-up).
+    return os.uname().nodename.split(".")[0] or "machine"
 
 
 def new_machine_name() -> str:
