@@ -40,7 +40,12 @@ DRIVER = "claude-sync"  # the filter, diff and merge driver name
 # append to a session or history.jsonl does (docs/spec/blob.md, "Appending").  Any other
 # file, whatever its size, is stored whole.  The local remote init made gets these too:
 # its upload-pack and gc run pack-objects with its own attributes.
-DELTA_ATTRIBUTES = "* -delta\n" + "".join(f"{pattern} delta\n" for pattern in APPEND_ONLY_PATTERNS)
+# The carried metrics document (engine/sync_metrics.PREFIX) is sealed onto its last blob
+# too (engine/metrics_doc.py): stored whole, each push re-sent all of it.
+METRICS_PATTERN = "/.claude-sync/metrics/*.json"
+DELTA_ATTRIBUTES = "* -delta\n" + "".join(
+    f"{pattern} delta\n" for pattern in (*APPEND_ONLY_PATTERNS, METRICS_PATTERN)
+)
 
 # Every path: our filter (required: a missing filter fails instead of storing
 # plaintext), our textconv for readable diffs, our merge driver (the same
