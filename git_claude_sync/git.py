@@ -1113,7 +1113,7 @@ class Git:
     ) -> list[LogEntry]:
         """Commits reachable from ``ref``, newest first, each with the files it changed."""
         trailer = "%(trailers:key=Claude-Sync-State,valueonly,separator=%x20)"
-        args = ["log", f"--format=%x01%H %P%x00%at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
+        args = ["log", f"--format=%x01%H %P%x00%T %at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
         args += ["--no-renames", "--no-abbrev"]
         if limit is not None:
             args.append(f"-n{limit}")
@@ -1125,9 +1125,11 @@ class Git:
             ids, at, author, seal, rest = chunk.split(b"\0", 4)
             subject, _, records = rest.partition(b"\0")
             commit, *parents = ids.decode().split()
+            tree, at = at.split()
             entry = LogEntry(
                 commit, parents, float(at), author.decode("utf-8", "replace"), subject.decode(), []
             )
+            entry.tree = tree.decode()
             entry.seal = seal.decode("ascii", "replace").strip()
             fields = records.lstrip(b"\n").split(b"\0")
             for i in range(0, len(fields) - 1, 2):
@@ -1291,6 +1293,12 @@ class LogEntry:
     subject: str
     changes: list[tuple[str, str, bytes]]  # (old blob id, new blob id, path); zeros: none
     seal: str = ""  # the sealed state's base64 (docs/spec/state.md); empty: unsealed
+    tree: str = ""
+
+    def sealed(self) -> tuple[bytes, str, list[str], int, str]:
+        """What opening its seal takes (``state_seal.open_logged``): the seal, and the
+        fields of the commit a version 2 seal authenticates."""
+        return self.seal.encode(), self.tree, self.parents, int(self.at), self.subject
 
 
 class IndexBlobs:
