@@ -735,6 +735,28 @@ class Git:
             proc.wait()
             writer.join()
 
+    def whole_bytes_to_send(
+        self, tip: str, remote_tip: str, may_delta: Callable[[bytes], bool]
+    ) -> int:
+        """About what a push of ``tip`` over ``remote_tip`` sends as whole blobs: the size of
+        each blob ``tip``'s tree holds and ``remote_tip``'s does not, unless its path
+        ``may_delta`` and held a blob before (git sends a delta of that)."""
+        diff = self.run(
+            ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AMT", remote_tip, tip]
+        ).stdout
+        fields = diff.split(b"\0")
+        whole = set()
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) == 5 and not (may_delta(path) and parts[2].strip(b"0")):
+                whole.add(parts[3] + b"\n")
+        if not whole:
+            return 0
+        sizes = self.run(
+            ["cat-file", "--batch-check=%(objectsize)"], input=b"".join(sorted(whole))
+        ).stdout.split()
+        return sum(int(size) for size in sizes if size.isdigit())
+
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
         """(blob id, path) for every blob reachable from ``tip`` and not from ``remote_tip``.
 
@@ -1240,6 +1262,7 @@ class Git:
         lease: str | None = None,
         env: Mapping[str, str] | None = None,
         to: str = REMOTE,
+        compression: int | None = None,
     ) -> bool:
         """Send ``commit`` as the remote's branch (``to``: another URL); False if the
         remote moved meanwhile.
@@ -1247,7 +1270,9 @@ class Git:
         ``lease``: replace the branch even if ``commit`` does not descend from it,
         provided the remote's branch is still exactly ``lease`` (--force-with-lease).
         """
-        args = ["push", "--porcelain", "--progress"]
+        # ``compression``: the pack's deflate level for this push alone (engine/pack_compression).
+        level = [] if compression is None else ["-c", f"pack.compression={compression}"]
+        args = [*level, "push", "--porcelain", "--progress"]
         if lease is not None:
             args.append(f"--force-with-lease={LOCAL_REF}:{lease}")
         url, proc = self.talk(
