@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -131,6 +132,15 @@ def launch(
         env=machine.env(GIT_CLAUDE_SYNC_REAL=real),
         cwd=machine.home,
     )
+
+
+def carry_metrics_next(machine: Machine) -> None:
+    """As if the machine last carried its sync records long ago: its next commit carries
+    them (engine/sync_metrics.CARRY_EVERY)."""
+    path = machine.tool_home / "sync-metrics.json"
+    data = json.loads(path.read_text())
+    data["carried_at"] = 0
+    path.write_text(json.dumps(data))
 
 
 def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:

@@ -234,6 +234,15 @@ def _check_freshness(repo: SyncRepo, seen: Seen | None, remote_tip: str | None) 
     )
 
 
+def machine_named(repo: SyncRepo, commit: str) -> str | None:
+    """The machine a commit of this repo's seal names (None: unsealed, or unreadable here)."""
+    try:
+        sealed = state_seal.open_commit(_keys(repo), repo.git.read_blobs([commit])[commit])
+    except (CodecError, FatalError, KeyError):
+        return None
+    return sealed.state.machine if sealed else None
+
+
 def _describe(repo: SyncRepo, commit: str) -> str:
     try:
         sealed = state_seal.open_commit(_keys(repo), repo.git.read_blobs([commit])[commit])
