@@ -170,9 +170,12 @@ def copy_corpus(dest: Path, corpus: Path, limit: int | None = None) -> int:
     return count
 
 
-def sealed_commit(bare: Path, key_file: Path, tree: str, parent: str, subject: str) -> str:
+def sealed_commit(
+    bare: Path, key_file: Path, tree: str, parent: str, subject: str, version: int = 2
+) -> str:
     """A commit on ``bare`` sealed as another machine holding the key would make it
-    (docs/spec/state.md): for tests of what a key holder's bad content does."""
+    (docs/spec/state.md; ``version`` 1: as versions before the compact seal did): for
+    tests of what a key holder's content does."""
     from git_claude_sync.crypto import codec, keyfile, state_seal
 
     key = codec.Key(keyfile.decode(key_file.read_text(), key_file))
@@ -186,6 +189,6 @@ def sealed_commit(bare: Path, key_file: Path, tree: str, parent: str, subject: s
         time=1764390000,
         subject=f"claude-sync: {subject}",
     )
-    raw = state_seal.make_commit(key, state)
+    raw = state_seal.commit_object(state, state_seal.seal(key, state, version))
     args = ["--git-dir", str(bare), "hash-object", "-t", "commit", "-w", "--stdin"]
     return git_plain(*args, input=raw).decode().strip()
