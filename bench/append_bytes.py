@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,6 +35,9 @@ def main() -> int:
         default=43,
         metavar="PCT",
         help="percent of each line that is base64 of random bytes (43)",
+    )
+    parser.add_argument(
+        "--objects", action="store_true", help="list each object of the last push's pack"
     )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="gcs-append-"))
@@ -62,6 +66,8 @@ def main() -> int:
             capture.write_bytes(b"")
             a.run("push")
             sent.append(capture.stat().st_size)
+        if args.objects:
+            print(pack_objects(capture.read_bytes()))
         print(
             f"session of {session.stat().st_size / MB:.0f} MB, stored blob "
             f"{int(blob) / MIB:.1f} MiB: an append of ~2 KB sent "
@@ -70,6 +76,40 @@ def main() -> int:
         return 0
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def pack_objects(received: bytes) -> str:
+    """The objects in what receive-pack read (the ref lines, then a thin pack that
+    index-pack cannot read alone), one a line: type, size, bytes in the pack."""
+    start = received.find(b"PACK")
+    if start < 0:
+        return "no pack sent"
+    pack = received[start:]
+    count = int.from_bytes(pack[8:12], "big")
+    names = {1: "commit", 2: "tree", 3: "blob", 4: "tag", 6: "ofs-delta", 7: "ref-delta"}
+    lines = [f"ref commands {start} B, pack {len(pack)} B, {count} objects:"]
+    at = 12
+    for _ in range(count):
+        begin = at
+        byte = pack[at]
+        kind, size, shift = (byte >> 4) & 7, byte & 15, 4
+        at += 1
+        while byte & 0x80:
+            byte = pack[at]
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            at += 1
+        if kind == 6:  # a varint offset of its base
+            while pack[at] & 0x80:
+                at += 1
+            at += 1
+        elif kind == 7:  # the base's id (20 bytes in a SHA-1 repository)
+            at += 20
+        inflate = zlib.decompressobj()
+        inflate.decompress(pack[at:])
+        at = len(pack) - len(inflate.unused_data)
+        lines.append(f"  {names.get(kind, kind):<10} size {size:>6}  in pack {at - begin:>6}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

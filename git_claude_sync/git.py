@@ -790,6 +790,28 @@ class Git:
             proc.wait()
             writer.join()
 
+    def whole_bytes_to_send(
+        self, tip: str, remote_tip: str, may_delta: Callable[[bytes], bool]
+    ) -> int:
+        """About what a push of ``tip`` over ``remote_tip`` sends as whole blobs: the size of
+        each blob ``tip``'s tree holds and ``remote_tip``'s does not, unless its path
+        ``may_delta`` and held a blob before (git sends a delta of that)."""
+        diff = self.run(
+            ["diff-tree", "-r", "-z", "--no-renames", "--diff-filter=AMT", remote_tip, tip]
+        ).stdout
+        fields = diff.split(b"\0")
+        whole = set()
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) == 5 and not (may_delta(path) and parts[2].strip(b"0")):
+                whole.add(parts[3] + b"\n")
+        if not whole:
+            return 0
+        sizes = self.run(
+            ["cat-file", "--batch-check=%(objectsize)"], input=b"".join(sorted(whole))
+        ).stdout.split()
+        return sum(int(size) for size in sizes if size.isdigit())
+
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
         """(blob id, path) for every blob reachable from ``tip`` and not from ``remote_tip``.
 
@@ -1181,7 +1203,7 @@ class Git:
     ) -> list[LogEntry]:
         """Commits reachable from ``ref``, newest first, each with the files it changed."""
         trailer = "%(trailers:key=Claude-Sync-State,valueonly,separator=%x20)"
-        args = ["log", f"--format=%x01%H %P%x00%at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
+        args = ["log", f"--format=%x01%H %P%x00%T %at%x00%an%x00{trailer}%x00%s", "--raw", "-z"]
         args += ["--no-renames", "--no-abbrev"]
         if limit is not None:
             args.append(f"-n{limit}")
@@ -1193,9 +1215,11 @@ class Git:
             ids, at, author, seal, rest = chunk.split(b"\0", 4)
             subject, _, records = rest.partition(b"\0")
             commit, *parents = ids.decode().split()
+            tree, at = at.split()
             entry = LogEntry(
                 commit, parents, float(at), author.decode("utf-8", "replace"), subject.decode(), []
             )
+            entry.tree = tree.decode()
             entry.seal = seal.decode("ascii", "replace").strip()
             fields = records.lstrip(b"\n").split(b"\0")
             for i in range(0, len(fields) - 1, 2):
@@ -1314,6 +1338,7 @@ class Git:
         lease: str | None = None,
         env: Mapping[str, str] | None = None,
         to: str = REMOTE,
+        compression: int | None = None,
     ) -> bool:
         """Send ``commit`` as the remote's branch (``to``: another URL); False if the
         remote moved meanwhile.
@@ -1321,7 +1346,9 @@ class Git:
         ``lease``: replace the branch even if ``commit`` does not descend from it,
         provided the remote's branch is still exactly ``lease`` (--force-with-lease).
         """
-        args = ["push", "--porcelain", "--progress"]
+        # ``compression``: the pack's deflate level for this push alone (engine/pack_compression).
+        level = [] if compression is None else ["-c", f"pack.compression={compression}"]
+        args = [*level, "push", "--porcelain", "--progress"]
         if lease is not None:
             args.append(f"--force-with-lease={LOCAL_REF}:{lease}")
         url, proc = self.talk(
@@ -1367,6 +1394,12 @@ class LogEntry:
     subject: str
     changes: list[tuple[str, str, bytes]]  # (old blob id, new blob id, path); zeros: none
     seal: str = ""  # the sealed state's base64 (docs/spec/state.md); empty: unsealed
+    tree: str = ""
+
+    def sealed(self) -> tuple[bytes, str, list[str], int, str]:
+        """What opening its seal takes (``state_seal.open_logged``): the seal, and the
+        fields of the commit a version 2 seal authenticates."""
+        return self.seal.encode(), self.tree, self.parents, int(self.at), self.subject
 
 
 class IndexBlobs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -133,6 +134,15 @@ def launch(
     )
 
 
+def carry_metrics_next(machine: Machine) -> None:
+    """As if the machine last carried its sync records long ago: its next commit carries
+    them (engine/sync_metrics.CARRY_EVERY)."""
+    path = machine.tool_home / "sync-metrics.json"
+    data = json.loads(path.read_text())
+    data["carried_at"] = 0
+    path.write_text(json.dumps(data))
+
+
 def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     return subprocess.run(
@@ -160,9 +170,12 @@ def copy_corpus(dest: Path, corpus: Path, limit: int | None = None) -> int:
     return count
 
 
-def sealed_commit(bare: Path, key_file: Path, tree: str, parent: str, subject: str) -> str:
+def sealed_commit(
+    bare: Path, key_file: Path, tree: str, parent: str, subject: str, version: int = 2
+) -> str:
     """A commit on ``bare`` sealed as another machine holding the key would make it
-    (docs/spec/state.md): for tests of what a key holder's bad content does."""
+    (docs/spec/state.md; ``version`` 1: as versions before the compact seal did): for
+    tests of what a key holder's content does."""
     from git_claude_sync.crypto import codec, keyfile, state_seal
 
     key = codec.Key(keyfile.decode(key_file.read_text(), key_file))
@@ -176,6 +189,6 @@ def sealed_commit(bare: Path, key_file: Path, tree: str, parent: str, subject: s
         time=1764390000,
         subject=f"claude-sync: {subject}",
     )
-    raw = state_seal.make_commit(key, state)
+    raw = state_seal.commit_object(state, state_seal.seal(key, state, version))
     args = ["--git-dir", str(bare), "hash-object", "-t", "commit", "-w", "--stdin"]
     return git_plain(*args, input=raw).decode().strip()

@@ -424,19 +424,50 @@ def state_payload(state: dict[str, Any]) -> bytes:
     return json.dumps(state, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def state_commit(state: dict[str, Any], seal_b64: bytes) -> bytes:
+def state_head(state: dict[str, Any]) -> bytes:
+    """The commit object up to its state line (what version 2 authenticates in clear)."""
     out = b"tree " + state["tree"].encode() + b"\n"
     for parent in state["parents"]:
         out += b"parent " + parent.encode() + b"\n"
     stamp = str(state["time"]).encode() + b" +0000"
     out += b"author " + STATE_IDENTITY + b" " + stamp + b"\n"
     out += b"committer " + STATE_IDENTITY + b" " + stamp + b"\n\n"
-    return out + state["subject"].encode() + b"\n\n" + STATE_TRAILER + seal_b64 + b"\n"
+    return out + state["subject"].encode() + b"\n\n"
+
+
+def state_commit(state: dict[str, Any], seal_b64: bytes) -> bytes:
+    return state_head(state) + STATE_TRAILER + seal_b64 + b"\n"
+
+
+def uvarint(n: int) -> bytes:
+    """LEB128, unsigned: 7 bits a byte, least significant first, the high bit: more."""
+    out = b""
+    while True:
+        out += u8((n & 0x7F) | (0x80 if n >> 7 else 0))
+        n >>= 7
+        if not n:
+            return out
+
+
+def state_plaintext(state: dict[str, Any]) -> bytes:
+    """What version 2 encrypts: the counter, then the machine's name in UTF-8."""
+    return uvarint(state["counter"]) + state["machine"].encode("utf-8")
+
+
+def state_ad(key_id: bytes, head: bytes) -> bytes:
+    return STATE_PATH + u8(2) + key_id + head
 
 
 def seal_state(key: bytes, state: dict[str, Any]) -> tuple[bytes, bytes]:
-    """(seal line value, commit object) for a state."""
-    seal_b64 = base64.b64encode(seal(key, STATE_PATH, state_payload(state)))
+    """(seal line value, commit object) for a state, in the version its ``v`` names."""
+    if state["v"] == 1:
+        seal_b64 = base64.b64encode(seal(key, STATE_PATH, state_payload(state)))
+        return seal_b64, state_commit(state, seal_b64)
+    keys = Keys(key)
+    ad, plain = state_ad(keys.key_id, state_head(state)), state_plaintext(state)
+    nonce = hmac_sha256(keys.nonce_key, ad + plain)[:12]
+    sealed = u8(2) + keys.key_id + nonce + keys.aead.encrypt(nonce, plain, ad)
+    seal_b64 = base64.b64encode(sealed)
     return seal_b64, state_commit(state, seal_b64)
 
 
@@ -458,17 +489,10 @@ def open_state(key: bytes, raw: bytes) -> dict[str, Any]:
         blob = base64.b64decode(seal_b64, validate=True)
     except binascii.Error:
         raise SpecError("Tampered", "not base64") from None
-    plain = open_blob(key, STATE_PATH, blob)
-    try:
-        state = json.loads(plain.decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        raise SpecError("Tampered", "not JSON") from None
-    if not isinstance(state, dict) or set(state) != STATE_MEMBERS or state["v"] != 1:
-        raise SpecError("Tampered", "members")
-
-    def integer(v: object) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
+    if blob[:1] == u8(2):
+        state = open_state_v2(key, blob, raw[: len(raw) - len(last) - 1])
+    else:
+        state = open_state_v1(key, blob)
     subject = state["subject"]
     if not (
         is_oid(state["tree"])
@@ -486,6 +510,57 @@ def open_state(key: bytes, raw: bytes) -> dict[str, Any]:
         raise SpecError("Tampered", "member types")
     if state_commit(state, seal_b64) != raw:
         raise SpecError("Tampered", "the commit differs from its state")
+    return state
+
+
+def integer(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def open_state_v2(key: bytes, blob: bytes, head: bytes) -> dict[str, Any]:
+    keys = Keys(key)
+    key_id, nonce, ct = blob[1:9], blob[9:21], blob[21:]
+    if key_id != keys.key_id:
+        raise SpecError("WrongKey", "another key id")
+    ad = state_ad(key_id, head)
+    try:
+        plain = keys.aead.decrypt(nonce, ct, ad)
+    except (InvalidTag, ValueError):
+        raise SpecError("Tampered", "GCM") from None
+    if nonce != hmac_sha256(keys.nonce_key, ad + plain)[:12]:
+        raise SpecError("Tampered", "synthetic nonce")
+    counter, shift, at = 0, 0, 0
+    while True:
+        if at >= len(plain) or at == 10:
+            raise SpecError("Tampered", "counter")
+        counter |= (plain[at] & 0x7F) << shift
+        shift, at = shift + 7, at + 1
+        if not plain[at - 1] & 0x80:
+            break
+    if uvarint(counter) != plain[:at]:
+        raise SpecError("Tampered", "counter not minimal")
+    try:
+        machine = plain[at:].decode("utf-8", "surrogateescape")
+        headers, rest = head.decode("utf-8").split("\n\n", 1)
+        lines = headers.split("\n")
+        tree = lines[0].removeprefix("tree ")
+        parents = [line.removeprefix("parent ") for line in lines[1:-2]]
+        time = int(lines[-1].split(" ")[-2])
+    except (UnicodeDecodeError, ValueError, IndexError):
+        raise SpecError("Tampered", "head") from None
+    subject = rest.removesuffix("\n\n")
+    return {"v": 2, "tree": tree, "parents": parents, "counter": counter,
+            "machine": machine, "time": time, "subject": subject}  # fmt: skip
+
+
+def open_state_v1(key: bytes, blob: bytes) -> dict[str, Any]:
+    plain = open_blob(key, STATE_PATH, blob)
+    try:
+        state = json.loads(plain.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise SpecError("Tampered", "not JSON") from None
+    if not isinstance(state, dict) or set(state) != STATE_MEMBERS or state["v"] != 1:
+        raise SpecError("Tampered", "members")
     return state
 
 
@@ -1611,9 +1686,17 @@ def state_vectors() -> dict[str, object]:
 
     def valid(name: str, description: str, state: dict[str, Any]) -> dict[str, object]:
         seal_b64, raw = seal_state(KEY_A, state)
+        sealed = (
+            {"payload": state_payload(state).hex()}
+            if state["v"] == 1
+            else {
+                "plaintext": state_plaintext(state).hex(),
+                "associated_data": state_ad(Keys(KEY_A).key_id, state_head(state)).hex(),
+            }
+        )
         return {
             "name": name, "description": description, "key": KEY_A.hex(), "state": state,
-            "payload": state_payload(state).hex(), "seal": seal_b64.decode(),
+            **sealed, "seal": seal_b64.decode(),
             "commit": raw.hex(), "commit_id": git_oid("commit", raw),
         }  # fmt: skip
 
@@ -1636,9 +1719,66 @@ def state_vectors() -> dict[str, object]:
     _, wrong_key = seal_state(KEY_B, second)
     extra_header = commit2.replace(b"\n\n", b"\nencoding latin1\n\n", 1)
     bad_counter = seal_state(KEY_A, dict(second, counter=0))[1]
+    # Version 2, as written since: the same history.
+    first_2 = dict(first, v=2)
+    commit1_2 = seal_state(KEY_A, first_2)[1]
+    second_2 = dict(second, v=2, parents=[git_oid("commit", commit1_2)])
+    commit2_2 = seal_state(KEY_A, second_2)[1]
+    merge_2 = dict(merge, v=2, parents=[git_oid("commit", commit2_2), other])
+    big_counter_2 = dict(second_2, counter=300, machine="")
+    sha256_2 = dict(sha256_state, v=2)
+    c1_2 = second_2["parents"][0].encode()
+    flipped_2 = bytearray(commit2_2)
+    flipped_2[-10] = ord("A") if flipped_2[-10] != ord("A") else ord("B")
+
+    def sealed_2(state: dict[str, Any], plain: bytes) -> bytes:
+        """A commit whose version 2 seal holds ``plain`` (a key holder's mistake)."""
+        keys = Keys(KEY_A)
+        ad = state_ad(keys.key_id, state_head(state))
+        nonce = hmac_sha256(keys.nonce_key, ad + plain)[:12]
+        sealed = u8(2) + keys.key_id + nonce + keys.aead.encrypt(nonce, plain, ad)
+        return state_commit(state, base64.b64encode(sealed))
+
+    invalid_2 = [
+        invalid("v2_other_tree", "Version 2: a seal replayed over another tree.",
+                commit2_2.replace(b"tree " + tree.encode(), b"tree " + ("00" * 20).encode()),
+                "Tampered"),
+        invalid("v2_other_parent", "Version 2: a commit re-parented.",
+                commit2_2.replace(b"parent " + c1_2, b"parent " + other.encode()), "Tampered"),
+        invalid("v2_other_time", "Version 2: the date changed by one second.",
+                commit2_2.replace(b"1764390060 +0000", b"1764390061 +0000"), "Tampered"),
+        invalid("v2_other_subject", "Version 2: the subject changed.",
+                commit2_2.replace(b"0 added, 1 changed", b"1 added, 1 changed"), "Tampered"),
+        invalid("v2_other_identity", "Version 2: the author changed.",
+                commit2_2.replace(b"claude-sync <claude-sync@invalid>", b"desk <me@desk>", 1),
+                "Tampered"),
+        invalid("v2_seal_changed", "Version 2: one base64 digit of the seal changed.",
+                bytes(flipped_2), "Tampered"),
+        invalid("v2_wrong_key", "Version 2: sealed under key B, opened with key A.",
+                seal_state(KEY_B, second_2)[1], "WrongKey"),
+        invalid("v2_extra_header", "Version 2: an encoding header added.",
+                commit2_2.replace(b"\n\n", b"\nencoding latin1\n\n", 1), "Tampered"),
+        invalid("v2_counter_zero", "Version 2: a sealed counter of 0.",
+                sealed_2(second_2, uvarint(0) + b"desk"), "Tampered"),
+        invalid("v2_counter_not_minimal", "Version 2: the counter 2 in two bytes (82 00).",
+                sealed_2(second_2, b"\x82\x00desk"), "Tampered"),
+        invalid("v2_truncated", "Version 2: the seal cut to its key id and nonce.",
+                state_commit(second_2, base64.b64encode(
+                    base64.b64decode(commit2_2.rstrip(b"\n").rsplit(b" ", 1)[1])[:21])),
+                "Tampered"),
+    ]  # fmt: skip
     return {
         "path": STATE_PATH.hex(),
         "valid": [
+            valid("v2_first", "Version 2: a first commit: no parents, counter 1.", first_2),
+            valid("v2_second", "Version 2: the next commit, from another machine.", second_2),
+            valid("v2_merge", "Version 2: a merge of parents at counters 2 and 3.", merge_2),
+            valid(
+                "v2_counter_300",
+                "Version 2: a counter of two bytes (ac 02), an empty machine name.",
+                big_counter_2,
+            ),
+            valid("v2_sha256_ids", "Version 2: SHA-256 ids; a name outside ASCII.", sha256_2),
             valid("first", "A first commit: no parents, counter 1.", first),
             valid("second", "The next commit, from another machine: counter 2.", second),
             valid("merge", "A merge of two parents whose counters were 2 and 3.", merge),
@@ -1668,6 +1808,7 @@ def state_vectors() -> dict[str, object]:
             invalid("wrong_key", "Sealed under key B, opened with key A.", wrong_key, "WrongKey"),
             invalid("extra_header", "An encoding header added.", extra_header, "Tampered"),
             invalid("counter_zero", "A sealed state whose counter is 0.", bad_counter, "Tampered"),
+            *invalid_2,
         ],
         "chains": [
             {"name": "root", "description": "No parents.", "counters": [], "counter": 1},

@@ -180,6 +180,33 @@ class Key:
         """Seal ``plaintext`` stored at repository path ``path`` (bytes, '/'-separated)."""
         return b"".join(self.seal(path, _pieces_of(plaintext)))
 
+    def seal_detached(self, ad: bytes, plaintext: bytes) -> bytes:
+        """``nonce || ciphertext || tag`` of a few bytes bound to ``ad`` (a commit's sealed
+        state, docs/spec/state.md version 2), the nonce synthetic as a chunk's.  ``ad`` never
+        starts with ``MAGIC``, so no nonce here is ever computed from a chunk's input."""
+        if ad.startswith(MAGIC):
+            raise ValueError("associated data that could be a chunk's")
+        nonce = hmac.digest(self._nonce_key, ad + plaintext, "sha256")[:NONCE_LEN]
+        return nonce + self._aead.encrypt(nonce, plaintext, ad)
+
+    def open_detached(self, ad: bytes, sealed: bytes) -> bytes:
+        """The plaintext of ``seal_detached(ad, ...)``; ``Tampered`` unless it is exactly that."""
+        nonce, body = sealed[:NONCE_LEN], sealed[NONCE_LEN:]
+        if len(body) < TAG_LEN or ad.startswith(MAGIC):
+            raise Tampered("a sealed state too short")
+        try:
+            plaintext: bytes = self._aead.decrypt(nonce, body, ad)
+        except _invalid_tag():
+            raise Tampered("authentication failed") from None
+        expected = hmac.digest(self._nonce_key, ad + plaintext, "sha256")[:NONCE_LEN]
+        if not hmac.compare_digest(nonce, expected):
+            raise Tampered("nonce does not match its state")
+        return plaintext
+
+    def key_with_id(self, key_id: bytes) -> Key | None:
+        """This key if ``key_id`` is its id (as ``Keyring.key_with_id``)."""
+        return self if key_id == self.key_id else None
+
     def seal(self, path: bytes, pieces: Iterable[tuple[bytes, bool]]) -> Iterator[bytes]:
         """The sealed blob, streamed: the header, one chunk per non-empty piece, the finaliser.
 

@@ -93,6 +93,9 @@ class Keyring:
         """The key a stored blob's header names (the current one if unknown: it fails there)."""
         return self._by_id.get(codec.parse_header(header).key_id, self.current)
 
+    def key_with_id(self, key_id: bytes) -> Key | None:
+        return self._by_id.get(key_id)
+
     def knows(self, key_id: bytes) -> bool:
         return key_id in self._by_id
 

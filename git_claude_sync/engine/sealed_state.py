@@ -97,7 +97,7 @@ def machine_of(git: Git, entry: LogEntry) -> str:
         if key_file not in _keyrings:
             _keyrings[key_file] = keyring.keyring_for(key_file)
         try:
-            name = state_seal.open_seal(_keyrings[key_file], entry.seal.encode()).machine
+            name = state_seal.open_logged(_keyrings[key_file], *entry.sealed()).machine
             return show_path(name.encode("utf-8", "surrogateescape"))
         except CodecError:
             return "?"
@@ -127,7 +127,7 @@ def last_states(repo: SyncRepo, limit: int = 300) -> list[MachineState]:
         if not entry.seal:
             continue
         try:
-            state = state_seal.open_seal(keys, entry.seal.encode())
+            state = state_seal.open_logged(keys, *entry.sealed())
         except CodecError:
             continue
         name = show_path(state.machine.encode("utf-8", "surrogateescape"))
@@ -232,6 +232,15 @@ def _check_freshness(repo: SyncRepo, seen: Seen | None, remote_tip: str | None) 
         f"newest state {was[len('this machine has seen ') :]} this machine has seen (force-pushed "
         "or unrelated history)" + tail
     )
+
+
+def machine_named(repo: SyncRepo, commit: str) -> str | None:
+    """The machine a commit of this repo's seal names (None: unsealed, or unreadable here)."""
+    try:
+        sealed = state_seal.open_commit(_keys(repo), repo.git.read_blobs([commit])[commit])
+    except (CodecError, FatalError, KeyError):
+        return None
+    return sealed.state.machine if sealed else None
 
 
 def _describe(repo: SyncRepo, commit: str) -> str:

@@ -37,6 +37,7 @@ from git_claude_sync.engine import (
     deferred_lines,
     kept,
     odd_paths,
+    pack_compression,
     remote_key,
     remote_view,
     sealed_state,
@@ -303,15 +304,25 @@ def verify_outgoing(
 
 
 def send(
-    repo: SyncRepo, commit: str, report: Report, *, lease: str | None = None, rekey: bool = False
+    repo: SyncRepo,
+    commit: str,
+    report: Report,
+    *,
+    lease: str | None = None,
+    rekey: bool = False,
+    remote_tip: str | None = None,
 ) -> bool:
     """Push ``commit`` as the remote branch; False if the remote moved meanwhile.
 
     ``lease``: ``commit`` replaces the remote's history, if its tip is still that.
     ``rekey``: a rotation's push, which moves a bucket remote to key.next.
+    ``remote_tip``: what the remote holds, for the pack's deflate level (pack_compression).
     """
     env = {NEXT_KEY_FILE_ENV: str(repo.layout.pending_key_file)} if rekey else None
-    return repo.git.push_branch(commit, progress=report.interactive, lease=lease, env=env)
+    level = pack_compression.level_for(repo.git, commit, remote_tip)
+    return repo.git.push_branch(
+        commit, progress=report.interactive, lease=lease, env=env, compression=level
+    )
 
 
 # -- integrating the remote ----------------------------------------------------

@@ -4,8 +4,8 @@ A record per sync: when it ended, push or pull, how long it took, the bytes
 sent and received (the objects' size in the repo, about what went over the
 wire), the commits it sent (made here) and the commits it applied (made
 elsewhere, with their commit times: the propagation delay is applied-at minus
-made-at).  They go to ``~/.claude-sync/sync-metrics.json`` first and, with the
-next commit that carries something anyway (or once an hour), into the sync
+made-at).  They go to ``~/.claude-sync/sync-metrics.json`` first and, with a
+commit made anyway at most every 15 minutes (or alone once an hour), into the sync
 repo as ``.claude-sync/metrics/<random id>.json``: encrypted by the same codec
 as every file, one file per machine so machines never conflict over it.
 
@@ -42,6 +42,12 @@ KEEP_RECORDS = 300
 KEEP_DAYS = 90
 COMMITS_PER_RECORD = 20
 CARRY_AFTER = 3600.0  # seconds an unsent record waits for a commit before it makes one
+# A commit made anyway carries the waiting records at most once in this many seconds (or
+# when this many wait): each carry adds ~0.3 KiB to its push (the document's new chunk,
+# two trees), a quarter of what a 2 KB append sends (issue 14).  Till then they wait in
+# sync-metrics.json, as every record waits there till a carry.
+CARRY_EVERY = 900.0
+CARRY_WAITING = 30
 # Asking for the tool's version (importlib.metadata) costs 20-130 ms: once a day is enough.
 VERSION_EVERY = 86400.0
 
@@ -146,9 +152,10 @@ def _save_local(repo: SyncRepo, data: dict[str, Any]) -> None:
 def carry(repo: SyncRepo, committing: bool) -> bytes | None:
     """Stage this machine's metrics file in the repo if it has news; returns its path.
 
-    Only with a commit that is made anyway (``committing``), or when a record has
-    waited longer than ``CARRY_AFTER``: measuring alone must not make every
-    sync send a commit.
+    Only with a commit that is made anyway (``committing``), at most once every
+    ``CARRY_EVERY``, or when a record has waited longer than ``CARRY_AFTER``:
+    measuring alone must not make every sync send a commit, nor every commit
+    carry a record.
     """
     try:
         return _carry(repo, committing)
@@ -165,7 +172,12 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
     news = [r for r in data["records"] if float(r["at"]) > carried_until]
     if not news:
         return None
-    if not committing and time.time() - float(news[0]["at"]) < CARRY_AFTER:
+    now = time.time()
+    if committing:
+        due = now - float(data.get("carried_at", 0)) >= CARRY_EVERY or len(news) >= CARRY_WAITING
+    else:
+        due = now - float(news[0]["at"]) >= CARRY_AFTER
+    if not due:
         return None
     if time.time() - float(data.get("version_checked", 0)) > VERSION_EVERY:
         data["version"], data["version_checked"] = _version(), round(time.time())
@@ -183,6 +195,7 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
     git.update_index({name: ("100644", git.store_blob(blob))})
     git.set_skip_worktree([name], True)
     data["carried"] = max(float(r["at"]) for r in data["records"])
+    data["carried_at"] = round(now)
     _save_local(repo, data)
     return name
 

@@ -40,7 +40,18 @@ DRIVER = "claude-sync"  # the filter, diff and merge driver name
 # append to a session or history.jsonl does (docs/spec/blob.md, "Appending").  Any other
 # file, whatever its size, is stored whole.  The local remote init made gets these too:
 # its upload-pack and gc run pack-objects with its own attributes.
-DELTA_ATTRIBUTES = "* -delta\n" + "".join(f"{pattern} delta\n" for pattern in APPEND_ONLY_PATTERNS)
+# The carried metrics document (engine/sync_metrics.PREFIX) is sealed onto its last blob
+# too (engine/metrics_doc.py): stored whole, each push re-sent all of it.
+# Trees must stay deltas: git looks the attribute up for a tree by its path too, and a
+# project folder's tree (~70 bytes a session) went whole with every push, 4-25 KB for a
+# 2 KB append.  A pattern cannot tell a folder from a file, so what is not a delta is
+# what has a dot in its name (a folder here has none: Claude Code's project and session
+# folders, todos/, agents/...); a file without one may be a delta, paying the search
+# only up to core.bigFileThreshold.
+METRICS_PATTERN = "/.claude-sync/metrics/*.json"
+DELTA_ATTRIBUTES = "* delta\n*.* -delta\n" + "".join(
+    f"{pattern} delta\n" for pattern in (*APPEND_ONLY_PATTERNS, METRICS_PATTERN)
+)
 
 # Every path: our filter (required: a missing filter fails instead of storing
 # plaintext), our textconv for readable diffs, our merge driver (the same

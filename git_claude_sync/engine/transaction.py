@@ -162,7 +162,10 @@ def _transaction(
         with report.phase("upload"):
             lease = remote_tip if outgoing.replaces else None
             rekey = outgoing.key.key_id != repo.key.key_id
-            if steps.send(repo, outgoing.commit, report, lease=lease, rekey=rekey):
+            sent = steps.send(
+                repo, outgoing.commit, report, lease=lease, rekey=rekey, remote_tip=remote_tip
+            )
+            if sent:
                 git.update_ref(REMOTE_REF, outgoing.commit)
                 sealed_state.remember(repo, outgoing.commit, outgoing.key)
                 steps.record_state(repo, "pushed")

@@ -22,7 +22,7 @@ def machine_of(source: Source, entry: LogEntry) -> str | None:
     (or its seal does not open with this machine's keys)."""
     if entry.seal:
         try:
-            return state_seal.open_seal(source.keys, entry.seal.encode()).machine
+            return state_seal.open_logged(source.keys, *entry.sealed()).machine
         except CodecError:
             return None
     match = _AUTHOR.match(entry.author)

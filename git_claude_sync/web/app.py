@@ -23,7 +23,13 @@ from starlette.templating import Jinja2Templates
 from git_claude_sync.claude import file_merge
 from git_claude_sync.commands import conflicts, restore
 from git_claude_sync.crypto import keyring
-from git_claude_sync.engine import conflict_copies, conflict_store, session_history, sync_metrics
+from git_claude_sync.engine import (
+    conflict_copies,
+    conflict_store,
+    sealed_state,
+    session_history,
+    sync_metrics,
+)
 from git_claude_sync.engine.session_history import Session, show_size
 from git_claude_sync.engine.steps import both_name
 from git_claude_sync.engine.sync_repo import SyncRepo
@@ -189,7 +195,11 @@ class Pages:
         git = self.repo.git
 
         def origin(commit: str) -> str | None:
-            """A commit carrying a machine's metrics file was made by that machine."""
+            """The machine its seal names; or, made before sealing, the machine whose
+            metrics file it carries (a sealed commit carries one at most every 15 minutes)."""
+            sealed_by = sealed_state.machine_named(self.repo, commit)
+            if sealed_by is not None:
+                return sealed_by
             try:
                 changed = git.changed_paths(f"{commit}^", commit)
             except FatalError:

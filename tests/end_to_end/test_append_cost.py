@@ -73,3 +73,25 @@ def test_an_append_to_a_session_over_the_streaming_size_sends_about_the_new_line
     assert capture.stat().st_size < 4096
     status = machine_a.run("status").stdout
     assert "modified" not in status.lower(), status
+
+
+def test_an_append_in_a_folder_of_many_sessions_sends_about_the_new_line(
+    machine_a: Machine, tmp_path: Path
+) -> None:
+    """The folder's tree (~70 bytes a session: 21 KB here) goes as a delta of the one the
+    remote holds, as plain git sends it; whole, it was most of what an append sent."""
+    rng = random.Random(7)
+    for n in range(300):
+        machine_a.write(f"projects/-home-u-src-app/{n:08d}-aaaa.jsonl", _lines(rng, 1))
+    session = machine_a.write(SESSION, _lines(rng, 50))
+    machine_a.run("init")
+    machine_a.run("push")
+    capture = _count_received(machine_a, tmp_path)
+    sent = []
+    for _ in range(2):
+        with session.open("ab") as f:
+            f.write(_lines(rng, 1))  # ~2 KB, compresses to ~0.6 KB
+        capture.write_bytes(b"")
+        machine_a.run("push")
+        sent.append(capture.stat().st_size)
+    assert max(sent) < 2048, sent

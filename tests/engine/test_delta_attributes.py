@@ -67,3 +67,27 @@ def test_a_remote_the_user_made_is_left_as_it_is(machine_a: Machine, tmp_path: P
     machine_a.run("init", "--git", str(theirs))
     assert delta(theirs, "agents/big.bin") == "unspecified"
     assert delta(machine_a.tool_home / "repo.git", "agents/big.bin") == "unset"
+
+
+def test_the_metrics_document_may_be_a_delta(pair: tuple[Machine, Machine]) -> None:
+    """It is sealed onto its last blob with each carry (engine/metrics_doc.py), as a session
+    is: stored whole, every push re-sent it whole (~18 KB at 300 records) and the remote
+    kept every version whole after gc."""
+    a, _b = pair
+    rel = ".claude-sync/metrics/0123abcd.json"
+    assert delta(a.tool_home / "repo.git", rel) == "set"
+    assert delta(a.default_remote, rel) == "set"
+    assert delta(a.tool_home / "repo.git", ".claude-sync/other.json") == "unset"
+
+
+FOLDERS = ["projects", "projects/-home-u-app", "projects/-home-u-app/3f0c2a8e/subagents",
+           "todos", ".claude-sync/metrics"]  # fmt: skip
+
+
+def test_folders_may_be_deltas(pair: tuple[Machine, Machine]) -> None:
+    """git asks the attribute of a tree by its path too: a project folder's tree (~70 bytes
+    a session) went whole with every push of an append, 4-25 KB where plain git sends a
+    delta of ~60 bytes."""
+    a, _b = pair
+    for git_dir in (a.tool_home / "repo.git", a.default_remote):
+        assert {rel: delta(git_dir, rel) for rel in FOLDERS} == dict.fromkeys(FOLDERS, "set")

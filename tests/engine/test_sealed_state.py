@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.machines import Machine, git_plain
+from tests.machines import Machine, git_plain, sealed_commit
 from tests.prepared import PreparedPairs
 
 SESSION = "projects/-p/s.jsonl"
@@ -151,6 +151,25 @@ def test_a_seal_replayed_under_a_new_commit_is_refused(synced: tuple[Machine, Ma
     commit = _rgit(a, "commit-tree", tree, "-p", "main", "-m", old_message)
     _rgit(a, "update-ref", "refs/heads/main", commit)
     _refused(b, "seal is invalid", commit[:12])
+
+
+def test_a_commit_sealed_in_version_1_is_accepted_and_followed(
+    synced: tuple[Machine, Machine],
+) -> None:
+    """A machine still writing version 1 seals (before the compact seal) makes commits
+    every upgraded machine accepts; their counter goes on from it."""
+    a, b = synced
+    tip = _rgit(a, "rev-parse", "main")
+    tree = _rgit(a, "rev-parse", "main^{tree}")
+    old = sealed_commit(a.default_remote, a.key_file, tree, tip, "0 added, 0 changed", 1)
+    _rgit(a, "update-ref", "refs/heads/main", old, tip)
+    assert b.run("pull").returncode == 0
+    assert b.git("rev-parse", "HEAD").stdout.decode().strip() == old
+    assert "another" in b.run("log").stdout  # its machine, read from the version 1 seal
+    b.write("CLAUDE.md", b"# rules, v2\n")
+    b.run("push")
+    a.run("pull")
+    assert (a.claude / "CLAUDE.md").read_bytes() == b"# rules, v2\n"
 
 
 def test_force_pushed_unrelated_history_is_refused(synced: tuple[Machine, Machine]) -> None:

@@ -7,7 +7,7 @@ import json
 from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.engine import metrics_doc
 from tests.commands.test_key import each_deletes_one_session
-from tests.machines import Machine, all_objects
+from tests.machines import Machine, all_objects, carry_metrics_next
 
 
 def _records(machine: Machine) -> list[dict[str, object]]:
@@ -94,6 +94,58 @@ def _carried_blob(machine: Machine) -> tuple[bytes, bytes]:
     return name, machine.git("cat-file", "blob", f"HEAD:{name.decode()}").stdout
 
 
+def _carried_records(machine: Machine) -> list[float]:
+    """The ``at`` of each record the machine's carried document holds, at HEAD."""
+    key = keyfile.load(machine.key_file)
+    name, blob = _carried_blob(machine)
+    doc = metrics_doc.parse(key.decrypt(name, blob))
+    assert doc is not None
+    return [float(r["at"]) for r in doc["records"]]
+
+
+def test_records_wait_between_carries_and_none_is_lost(pair: tuple[Machine, Machine]) -> None:
+    """A commit carries the waiting records at most every CARRY_EVERY: an append's push
+    sends no metrics chunk in between; the records wait and go together."""
+    a, _b = pair
+    a.write("settings.json", b'{"model": "a"}\n')
+    carry_metrics_next(a)
+    a.run("push")
+    first = _carried_blob(a)
+    for n in range(3):
+        a.write(f"projects/-p/s{n}.jsonl", b'{"type":"user","uuid":"%d"}\n' % n)
+        a.run("push")
+        assert _carried_blob(a) == first  # waiting
+    carry_metrics_next(a)
+    a.write("projects/-p/s9.jsonl", b'{"type":"user","uuid":"9"}\n')
+    a.run("push")
+    assert _carried_records(a) == [r["at"] for r in _records(a)][:-1]  # the last rides next
+
+
+def test_records_carried_by_a_push_killed_before_sending_are_sent_by_the_next(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """The carry is committed before the push: a crash then leaves the records in the
+    commit, which the next push sends; none is lost."""
+    a, b = pair
+    for n in range(2):
+        a.write(f"projects/-p/s{n}.jsonl", b'{"type":"user","uuid":"%d"}\n' % n)
+        a.run("push")
+    hook = a.tool_home / "repo.git" / "hooks" / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    # git push's parent is the CLI: both die as in a crash, nothing cleaned up.
+    hook.write_text("#!/bin/sh\nkill -9 $(awk '{print $4}' /proc/$PPID/stat) $PPID\n")
+    hook.chmod(0o755)
+    carry_metrics_next(a)
+    a.write("projects/-p/s8.jsonl", b'{"type":"user","uuid":"8"}\n')
+    assert a.run("push", check=False).returncode != 0
+    hook.unlink()
+    recorded = [r["at"] for r in _records(a)]  # the killed push made no record
+    a.write("projects/-p/s9.jsonl", b'{"type":"user","uuid":"9"}\n')
+    a.run("push")
+    b.run("pull")
+    assert _carried_records(b) == recorded
+
+
 def test_each_push_sends_only_its_new_records(pair: tuple[Machine, Machine]) -> None:
     """The carried document is appended to and sealed onto its last blob (version 2): a
     push adds a chunk, never sends the whole document again (~18 KB at 300 records)."""
@@ -104,6 +156,7 @@ def test_each_push_sends_only_its_new_records(pair: tuple[Machine, Machine]) -> 
     blobs = []
     for n in range(3):
         a.write(f"projects/-p/s{n}.jsonl", b'{"type":"user","uuid":"%d"}\n' % n)
+        carry_metrics_next(a)
         a.run("push")
         blobs.append(_carried_blob(a))
     for (_name, before), (_name, after) in zip(blobs, blobs[1:], strict=False):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from git_claude_sync.engine.conflict_copies import NEEDS_A_PERSON
-from tests.machines import Machine
+from tests.machines import Machine, carry_metrics_next
 from tests.web.conftest import Page, start_ui, stop_ui
 
 SESSION = "03eb5929-52b3-4b13-ada3-b93ae35806b8"
@@ -36,6 +36,7 @@ def synced(pair: tuple[Machine, Machine], corpus: Path) -> tuple[Machine, Machin
     b.run("push")
     a.run("pull")
     a.write("CLAUDE.md", b"# notes\nuse spaces (a)\n")
+    carry_metrics_next(a)  # (a commit carries them at most every 15 minutes)
     a.run("push")  # carries A's records of the syncs above
     b.write("CLAUDE.md", b"# notes\nuse tabs, width 8 (b)\n")
     assert b.run("pull", check=False).returncode == NEEDS_A_PERSON
