@@ -34,6 +34,7 @@ from git_claude_sync.claude import (
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
+    clean_here,
     conflict_copies,
     conflict_store,
     deferred_lines,
@@ -46,7 +47,7 @@ from git_claude_sync.engine import (
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
-from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
+from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
@@ -732,7 +733,9 @@ def _apply(
                         files.through_link(target), incoming[path].chunks(), executable
                     )
                 )
-                if _as_local(repo, path) is None:  # the blob's plaintext, as written
+                if _as_local(repo, path) is None or _cleans_back(
+                    repo, path, incoming[path], blobs.get(new[path][1])
+                ):  # the blob's plaintext as written, or what cleans back to it
                     written[path] = Written(new[path][1], done_stat.st_ino, done_stat.st_size)
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
@@ -795,6 +798,14 @@ def _may_stream(repo: SyncRepo, path: bytes) -> bool:
         and not settings_check.is_settings(path)
         and conflict_copies.MARK not in path
         and not os.path.lexists(files.fs_path(repo.claude_dir, path))
+    )
+
+
+def _cleans_back(repo: SyncRepo, path: bytes, plain: Plain, blob: Blob | None) -> bool:
+    """A file written in this machine's form (history.jsonl) that cleans to its stored
+    blob: recorded as if written from it (else the refresh starts a filter process)."""
+    return isinstance(blob, bytes) and clean_here.gives_back(
+        repo.git, repo.key, path, plain.whole(), blob
     )
 
 
