@@ -577,15 +577,13 @@ def _apply(
     deleted_here = kept.kept_paths(git) if head else set()
     # New files where nothing is (all of a joining machine's): decrypted straight
     # into place-to-be, never held (engine/incoming.write_fresh).
+    targets = {p: files.fs_path(repo.claude_dir, p) for p in paths}  # once: pathlib is slow
     fresh = {
         p: incoming_files.Fresh(
-            files.fs_path(repo.claude_dir, p),
-            new[p][1],
-            new[p][0] == "100755",
-            activity.is_session_file(p),
+            targets[p], new[p][1], new[p][0] == "100755", activity.is_session_file(p)
         )
         for p in paths
-        if p in new and p not in old and p not in deleted_here and _may_stream(repo, p)
+        if p in new and p not in old and p not in deleted_here and _may_stream(p, targets[p])
     }
     written_fresh, left, fresh_failed = incoming_files.write_fresh(git, key, batch, fresh)
     streamed = set(written_fresh) | {path for path, _err in fresh_failed}
@@ -636,7 +634,7 @@ def _apply(
     still_written: list[bytes] = []
     unreachable: list[bytes] = []  # unreadable here, or a dangling link: left alone
     for path in paths:
-        target = files.fs_path(repo.claude_dir, path)
+        target = targets[path]
         if path in new and file_kinds.is_append_only(path) and target.is_file():
             grow.append(path)
             continue
@@ -703,7 +701,7 @@ def _apply(
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
             continue
-        target = files.fs_path(repo.claude_dir, path)
+        target = targets[path]
         try:
             if path in still_written:
                 report.detail(f"  kept {show_path(path)}: deleted there, written to here")
@@ -790,14 +788,14 @@ def _apply(
             conflict_store.record(git, path, new[path][1], new[path][1])
 
 
-def _may_stream(repo: SyncRepo, path: bytes) -> bool:
-    """A new file that can be written as it is decrypted: nothing at its name, and
-    nothing read whole first (settings.json is checked, history.jsonl rewritten)."""
+def _may_stream(path: bytes, target: Path) -> bool:
+    """A new file that can be written as it is decrypted: nothing at its name (``target``),
+    and nothing read whole first (settings.json is checked, history.jsonl rewritten)."""
     return (
-        _as_local(repo, path) is None
+        not history_paths.is_history(path)
         and not settings_check.is_settings(path)
         and conflict_copies.MARK not in path
-        and not os.path.lexists(files.fs_path(repo.claude_dir, path))
+        and not os.path.lexists(target)
     )
 
 
