@@ -76,7 +76,8 @@ def gives_back(git: Git, key: Key, path: bytes, content: bytes, stored: bytes) -
     blob ``stored``, stores ``stored`` itself: a file a pull wrote in this machine's form
     (history.jsonl's project paths) may then have its stat data recorded as one written
     from its blob, and the pull's refresh need not start the filter process for it."""
-    return clean.clean(key, path, content, stored, _mapping(git, path)) == stored
+    cleaned: bytes = clean.clean(key, path, content, stored, _mapping(git, path))
+    return cleaned == stored
 
 
 def _size(git: Git, path: bytes) -> int:

@@ -586,6 +586,7 @@ def _apply(
         if p in new and p not in old and p not in deleted_here and _may_stream(p, targets[p])
     }
     written_fresh, left, fresh_failed = incoming_files.write_fresh(git, key, batch, fresh)
+    batch.start_sync()  # durable in the background while the rest is checked
     streamed = set(written_fresh) | {path for path, _err in fresh_failed}
     blobs = incoming_files.load(
         git,
