@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -334,6 +334,24 @@ def cwds_in_file(path: Path, limit: int = _CWD_BYTES) -> list[str]:
     return found
 
 
+def first_cwd(path: Path, limit: int = _CWD_BYTES) -> str | None:
+    """``cwds_in_file(path)[0]`` without decoding the others (a join asks this of
+    every pulled transcript: all of their lines' cwds were 0.2-0.4 s of it)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit)
+    except OSError:
+        return None
+    for match in _CWD.finditer(data):
+        try:
+            cwd = json.loads(match.group(1))
+        except ValueError:
+            continue
+        if isinstance(cwd, str):
+            return cwd
+    return None
+
+
 def cwds_in(folder: Path) -> list[str]:
     """Working directories recorded by the transcripts of a folder (a few files suffice)."""
     found: dict[str, None] = {}
@@ -502,6 +520,16 @@ class _Lazy:
         return iter(cwds_in(self.folder))
 
 
+class _LazyFile:
+    """The cwds of one transcript, read only if asked for."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(cwds_in_file(self.path))
+
+
 def learn_homes(mapping: Mapping, projects: Path) -> None:
     """Other machines' homes, from the cwd of sessions in canonical ``~`` folders."""
     with contextlib.suppress(FileNotFoundError):
@@ -527,7 +555,7 @@ def _real_folders(projects: Path) -> list[str]:
 def arrange(
     layout: Layout,
     mapping: Mapping | None = None,
-    foreign: set[bytes] | None = None,
+    foreign: Callable[[], set[bytes]] | None = None,
     dry_run: bool = False,
 ) -> Arranged:
     """Real folders under the names Claude Code computes here; canonical names as links.
@@ -539,8 +567,9 @@ def arrange(
     canonical folder that is real (pulled new, or the older layout where the
     link went the other way) moves into the local folder and becomes the link.
 
-    ``foreign``: repository paths of sessions first committed by another
-    machine, needed after a change of mapping (see ``rehome``); ``None`` skips that.
+    ``foreign``: gives the repository paths of sessions first committed by another
+    machine, asked after a change of mapping only if needed (see ``rehome``);
+    ``None`` skips that.
     ``dry_run``: only work out the links (for ``map --list``), change nothing.
     """
     done = Arranged()
@@ -660,14 +689,28 @@ def _session_parts(folder: Path, sid: str) -> list[Path]:
     return parts
 
 
-def rehome(mapping: Mapping, projects: Path, foreign: set[bytes], previous: dict[str, str]) -> int:
+def rehome(
+    mapping: Mapping,
+    projects: Path,
+    foreign: Callable[[], set[bytes]],
+    previous: dict[str, str],
+) -> int:
     """Move each session to the folder the current rules give it; a count.
 
     A session first committed by another machine belongs to the canonical folder
     it came in; one made here, to the canonical folder of the directory it was
-    started in.  ``previous``: the canonical links before the change.
+    started in.  ``previous``: the canonical links before the change.  ``foreign``
+    (the sync's history read whole) is asked only of a session started under a
+    path of this machine: on a join, none is, and the history is not read.
     """
     canonical_of = {local: canonical for canonical, local in previous.items()}
+    known_foreign: list[set[bytes]] = []
+
+    def is_foreign(repo_path: bytes) -> bool:
+        if not known_foreign:
+            known_foreign.append(foreign())
+        return repo_path in known_foreign[0]
+
     moved = 0
     for folder in sorted(p for p in projects.iterdir() if p.is_dir() and not p.is_symlink()):
         canonical_before = canonical_of.get(folder.name, folder.name)
@@ -676,15 +719,16 @@ def rehome(mapping: Mapping, projects: Path, foreign: set[bytes], previous: dict
                 continue
             sid = transcript.name[: -len(".jsonl")]
             repo_path = os.fsencode(f"projects/{canonical_before}/{transcript.name}")
-            cwds = cwds_in_file(transcript)
-            own = bool(cwds) and mapping.canonical_path(cwds[0]) != cwds[0]  # a path of ours
-            if repo_path in foreign or not own:
+            first = first_cwd(transcript)
+            own = first is not None and mapping.canonical_path(first) != first  # a path of ours
+            if not own or is_foreign(repo_path):
                 if canonical_before == folder.name:
                     continue  # not a mapped folder: nothing says where else it belongs
-                target = mapping.local_of_canonical(canonical_before, cwds)
+                target = mapping.local_of_canonical(canonical_before, _LazyFile(transcript))
             else:
-                canonical = canonical_folder(mapping.canonical_path(cwds[0]))
-                target = mapping.local_of_canonical(canonical, cwds)
+                assert first is not None
+                canonical = canonical_folder(mapping.canonical_path(first))
+                target = mapping.local_of_canonical(canonical, _LazyFile(transcript))
             dest = projects / target
             if target == folder.name or (dest.exists() and dest.resolve() == folder.resolve()):
                 continue

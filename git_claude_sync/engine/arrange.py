@@ -9,6 +9,8 @@ links.
 
 from __future__ import annotations
 
+import functools
+
 from git_claude_sync.claude import project_folders
 from git_claude_sync.engine.sync_repo import SyncRepo, write_info
 from git_claude_sync.ui.report import Report, show_text
@@ -35,7 +37,8 @@ def arrange_repo(repo: SyncRepo, report: Report | None = None) -> project_folder
     layout = repo.layout
     mapping = project_folders.load(layout)
     changed = project_folders.applied_fingerprint(layout) != mapping.fingerprint()
-    done = project_folders.arrange(layout, mapping, foreign_sessions(repo) if changed else None)
+    foreign = functools.partial(foreign_sessions, repo) if changed else None
+    done = project_folders.arrange(layout, mapping, foreign)
     # Only the exclude list can have changed (the links): the repo's config was written
     # when it was opened, a git process ago.
     write_info(layout, repo.config)

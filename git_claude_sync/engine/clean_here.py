@@ -71,6 +71,15 @@ def hash_files(git: Git, key: Key, paths: Sequence[bytes]) -> list[str]:
         return [oid if oid is not None else next(stored) for oid in oids]
 
 
+def gives_back(git: Git, key: Key, path: bytes, content: bytes, stored: bytes) -> bool:
+    """Whether the clean filter, given ``content`` for ``path`` while the index holds the
+    blob ``stored``, stores ``stored`` itself: a file a pull wrote in this machine's form
+    (history.jsonl's project paths) may then have its stat data recorded as one written
+    from its blob, and the pull's refresh need not start the filter process for it."""
+    cleaned: bytes = clean.clean(key, path, content, stored, _mapping(git, path))
+    return cleaned == stored
+
+
 def _size(git: Git, path: bytes) -> int:
     try:
         return os.stat(fs_path(git.work_tree, path)).st_size

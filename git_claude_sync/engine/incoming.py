@@ -249,22 +249,27 @@ class _Seen:
 
     def __init__(self, session: bool) -> None:
         self.size = 0
-        self.tail: bytearray | None = bytearray() if session else None
+        # The last pieces, just enough for the last _TAIL bytes: joined once at the end
+        # (copying every piece into one growing buffer, then that buffer twice more, was
+        # ~0.1 s of a 200 MiB join's CPU, under the GIL the other worker waits for).
+        self.tail: collections.deque[bytes] | None = collections.deque() if session else None
+        self._held = 0
 
     def through(self, records: Iterator[tuple[bytes, bytes]]) -> Iterator[bytes]:
         for piece, _record in records:
             self.size += len(piece)
             if self.tail is not None:
-                self.tail += piece
-                if len(self.tail) > 2 * _TAIL:
-                    del self.tail[:-_TAIL]
+                self.tail.append(piece)
+                self._held += len(piece)
+                while self._held - len(self.tail[0]) >= _TAIL:
+                    self._held -= len(self.tail.popleft())
             yield piece
 
     def plain(self, again: Callable[[], Iterator[bytes]]) -> Plain:
         # Of the tail, only the line a session's dating reads: a join's thousands of
         # small files would otherwise all be held after all.
-        tail = self.tail[-_TAIL:] if self.tail is not None else b""
-        return Plain(again, None, self.size, b"", activity.activity_line(bytes(tail)))
+        tail = b"".join(self.tail)[-_TAIL:] if self.tail is not None else b""
+        return Plain(again, None, self.size, b"", activity.activity_line(tail))
 
 
 def _again(git: Git, key: Key, path: bytes, oid: str) -> Iterator[bytes]:

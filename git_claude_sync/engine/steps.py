@@ -32,6 +32,7 @@ from git_claude_sync.claude import (
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
+    clean_here,
     conflict_copies,
     conflict_store,
     deferred_lines,
@@ -45,7 +46,7 @@ from git_claude_sync.engine import (
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
-from git_claude_sync.engine.incoming import Plain, compare_file, open_blob
+from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
@@ -581,17 +582,16 @@ def _apply(
     deleted_here = kept.kept_paths(git) if head else set()
     # New files where nothing is (all of a joining machine's): decrypted straight
     # into place-to-be, never held (engine/incoming.write_fresh).
+    targets = {p: files.fs_path(repo.claude_dir, p) for p in paths}  # once: pathlib is slow
     fresh = {
         p: incoming_files.Fresh(
-            files.fs_path(repo.claude_dir, p),
-            new[p][1],
-            new[p][0] == "100755",
-            activity.is_session_file(p),
+            targets[p], new[p][1], new[p][0] == "100755", activity.is_session_file(p)
         )
         for p in paths
-        if p in new and p not in old and p not in deleted_here and _may_stream(repo, p)
+        if p in new and p not in old and p not in deleted_here and _may_stream(p, targets[p])
     }
     written_fresh, left, fresh_failed = incoming_files.write_fresh(git, key, batch, fresh)
+    batch.start_sync()  # durable in the background while the rest is checked
     streamed = set(written_fresh) | {path for path, _err in fresh_failed}
     blobs = incoming_files.load(
         git,
@@ -640,7 +640,7 @@ def _apply(
     still_written: list[bytes] = []
     unreachable: list[bytes] = []  # unreadable here, or a dangling link: left alone
     for path in paths:
-        target = files.fs_path(repo.claude_dir, path)
+        target = targets[path]
         if path in new and file_kinds.is_append_only(path) and target.is_file():
             grow.append(path)
             continue
@@ -707,7 +707,7 @@ def _apply(
     for path in sorted(paths, key=lambda p: (p in incoming, p)):
         if path in still_deleted or path in unreachable or path in refused:
             continue
-        target = files.fs_path(repo.claude_dir, path)
+        target = targets[path]
         try:
             if path in still_written:
                 report.detail(f"  kept {show_path(path)}: deleted there, written to here")
@@ -737,7 +737,9 @@ def _apply(
                         files.through_link(target), incoming[path].chunks(), executable
                     )
                 )
-                if _as_local(repo, path) is None:  # the blob's plaintext, as written
+                if _as_local(repo, path) is None or _cleans_back(
+                    repo, path, incoming[path], blobs.get(new[path][1])
+                ):  # the blob's plaintext as written, or what cleans back to it
                     written[path] = Written(new[path][1], done_stat.st_ino, done_stat.st_size)
                 report.detail(f"  wrote {show_path(path)}")
                 if activity.is_session_file(path):
@@ -792,14 +794,22 @@ def _apply(
             conflict_store.record(git, path, new[path][1], new[path][1])
 
 
-def _may_stream(repo: SyncRepo, path: bytes) -> bool:
-    """A new file that can be written as it is decrypted: nothing at its name, and
-    nothing read whole first (settings.json is checked, history.jsonl rewritten)."""
+def _may_stream(path: bytes, target: Path) -> bool:
+    """A new file that can be written as it is decrypted: nothing at its name (``target``),
+    and nothing read whole first (settings.json is checked, history.jsonl rewritten)."""
     return (
-        _as_local(repo, path) is None
+        not history_paths.is_history(path)
         and not settings_check.is_settings(path)
         and conflict_copies.MARK not in path
-        and not os.path.lexists(files.fs_path(repo.claude_dir, path))
+        and not os.path.lexists(target)
+    )
+
+
+def _cleans_back(repo: SyncRepo, path: bytes, plain: Plain, blob: Blob | None) -> bool:
+    """A file written in this machine's form (history.jsonl) that cleans to its stored
+    blob: recorded as if written from it (else the refresh starts a filter process)."""
+    return isinstance(blob, bytes) and clean_here.gives_back(
+        repo.git, repo.key, path, plain.whole(), blob
     )
 
 

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -98,6 +99,15 @@ class WriteBatch:
         self._pending: list[tuple[Path, Path]] = []  # (temporary file, its final name)
         self._folders: set[Path] = set()  # made (or found) already: one mkdir each
         self._made: list[Path] = []  # folders this batch made, removed again if it writes nothing
+        self._early: _EarlySync | None = None  # start_sync's, if it ran
+
+    def start_sync(self) -> None:
+        """Begin making the files written so far durable, in the background; ``commit``
+        waits for it and syncs only the files written after.  A join's fresh files are
+        200 MiB for 2,478 files: their syncfs (0.2-0.5 s of waiting on the disk) then
+        overlaps the checks and the few writes that come before ``commit``."""
+        if self._early is None and len(self._pending) >= _SYNCFS_FROM:
+            self._early = _EarlySync([tmp for tmp, _path in self._pending])
 
     def replace(
         self, path: Path, data: bytes | Iterable[bytes], executable: bool = False
@@ -111,6 +121,8 @@ class WriteBatch:
             self._made += reversed(missing)
             self._folders.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+        if self._early is not None:
+            self._early.forget(tmp)  # written again (dropped, then rewritten): synced in commit
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755 if executable else 0o644)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -127,9 +139,12 @@ class WriteBatch:
     def commit(self) -> None:
         """Every file durable, then in place, the renames durable too."""
         pending, self._pending = self._pending, []
+        early, self._early = self._early, None
         placed = 0
         try:
-            _sync_all([tmp for tmp, _path in pending])  # the data, before any rename
+            covered = early.wait() if early is not None else set()
+            # The data, before any rename.
+            _sync_all([tmp for tmp, _path in pending if tmp not in covered])
             for tmp, path in pending:
                 self._place(tmp, path)
                 placed += 1
@@ -147,6 +162,10 @@ class WriteBatch:
 
     def discard(self) -> None:
         """Drop what was written and not committed, and the folders made for it."""
+        if self._early is not None:
+            with contextlib.suppress(OSError):
+                self._early.wait()
+            self._early = None
         for tmp, _path in self._pending:
             tmp.unlink(missing_ok=True)
         self._pending = []
@@ -157,6 +176,33 @@ class WriteBatch:
 
     def _place(self, tmp: Path, path: Path) -> None:
         os.replace(tmp, path)
+
+
+class _EarlySync:
+    """``_sync_all`` of some temporary files, in a thread (it waits on the disk, not on
+    the GIL); ``wait`` gives the files it made durable."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._paths = paths
+        self._covered = set(paths)  # less any written again since
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="write-batch-sync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            _sync_all(self._paths)
+        except BaseException as err:  # raised again in the thread that waits
+            self._error = err
+
+    def forget(self, path: Path) -> None:
+        self._covered.discard(path)
+
+    def wait(self) -> set[Path]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._covered
 
 
 # From this many paths on, one syncfs; below it, an fsync of each: syncfs also waits for

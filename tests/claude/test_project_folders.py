@@ -244,3 +244,32 @@ def test_links_never_replace_a_real_folder(tmp_path: Path) -> None:
     ]
     # Arranging again changes nothing.
     assert project_folders.arrange(layout, Mapping(home=str(tmp_path))).moved == []
+
+
+def test_rehome_reads_the_history_only_for_a_session_started_here(tmp_path: Path) -> None:
+    """A join's first arrange: every session came from another machine's home, so which
+    were committed elsewhere (the whole history, read from git) is never asked."""
+    projects = tmp_path / "projects"
+    (projects / "-Users-bob-api").mkdir(parents=True)
+    (projects / "-Users-bob-api" / f"{SIDS[0]}.jsonl").write_bytes(
+        transcript(SIDS[0], "/Users/bob/api")
+    )
+
+    def history() -> set[bytes]:
+        raise AssertionError("the history was read")
+
+    here = Mapping(home=str(tmp_path))
+    assert project_folders.rehome(here, projects, history, {}) == 0
+    # A session started under this home, in a folder not its own: now it is asked.
+    (projects / "-Users-bob-api" / f"{SIDS[1]}.jsonl").write_bytes(
+        transcript(SIDS[1], str(tmp_path / "api"))
+    )
+    asked: list[int] = []
+
+    def recorded() -> set[bytes]:
+        asked.append(1)
+        return set()
+
+    assert project_folders.rehome(here, projects, recorded, {}) == 1
+    assert asked == [1]
+    assert (projects / encode(str(tmp_path / "api")) / f"{SIDS[1]}.jsonl").is_file()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync.machine.files import TEMP_SUFFIX
+from git_claude_sync.machine.files import TEMP_SUFFIX, WriteBatch
 from tests.machines import Machine
 from tests.remote.injection import KILL_BEFORE_PLACING, KILL_MID_PLACING, injecting
 
@@ -62,3 +62,25 @@ def test_a_join_killed_while_placing_its_files_converges(
     # pushed is the one already there, not one new blob in it.
     c.run("push")
     assert c.git("rev-parse", "HEAD^{tree}").stdout == a.git("rev-parse", "HEAD^{tree}").stdout
+
+
+def test_a_file_written_again_after_the_early_sync_is_synced_by_commit(tmp_path: Path) -> None:
+    """``start_sync`` makes what is written so far durable in the background; a file
+    dropped and written again after it (same temporary name, new data) is not taken for
+    covered by it, and every file ends in place with its last content."""
+    batch = WriteBatch()
+    names = [tmp_path / "d" / f"f{n}" for n in range(20)]
+    for name in names:
+        batch.replace(name, b"first")
+    batch.start_sync()
+    batch.drop(names[0])
+    batch.replace(names[0], b"second")
+    batch.replace(tmp_path / "late", b"late")
+    early = batch._early
+    assert early is not None
+    covered = early.wait()
+    assert {p.name.split(".")[1] for p in covered} == {f"f{n}" for n in range(1, 20)}
+    batch.commit()
+    assert names[0].read_bytes() == b"second" and (tmp_path / "late").read_bytes() == b"late"
+    assert all(name.read_bytes() == b"first" for name in names[1:])
+    assert not list(tmp_path.rglob(f"*{TEMP_SUFFIX}"))

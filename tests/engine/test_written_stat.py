@@ -105,3 +105,28 @@ def test_a_large_pulled_file_is_not_encrypted_again_in_its_own_second(
     ]
     assert b"agents/big.bin" not in cleaned
     assert (b.claude / "agents/big.bin").read_bytes() == (a.claude / "agents/big.bin").read_bytes()
+
+
+def test_a_joining_machines_history_is_recorded_though_written_in_its_own_paths(
+    tmp_path: Path,
+) -> None:
+    # history.jsonl is written with this machine's project paths, not the blob's
+    # plaintext; when cleaning it gives the blob back, it is recorded too: otherwise
+    # a join's refresh started the filter process (a Python start-up) for it alone.
+    (tmp_path / "Users" / "alice").mkdir(parents=True)
+    (tmp_path / "home" / "alice").mkdir(parents=True)
+    mac, linux = Machine(tmp_path / "Users" / "alice"), Machine(tmp_path / "home" / "alice")
+    line = b'{"display":"one","pastedContents":{},"timestamp":1000,"project":"%s"}\n'
+    mac.write("history.jsonl", line % str(mac.home / "code/api").encode())
+    mac.write("agents/big.bin", os.urandom(RACY_BYTES))  # the join outlasts its second
+    mac.run("init")
+    mac.run("push")
+    trace = tmp_path / "packets"
+    linux.run(
+        "init", "--git", str(mac.default_remote), "--key", str(mac.key_file),
+        GIT_TRACE_PACKET=str(trace),
+    )  # fmt: skip
+    written = (linux.claude / "history.jsonl").read_bytes()
+    assert written == line % str(linux.home / "code/api").encode()
+    assert b"git> pathname=history.jsonl" not in trace.read_bytes()
+    assert b"mtime: 0:0" not in _stat_of(linux, "history.jsonl")
