@@ -13,9 +13,9 @@ makes an already-written file identical to its incoming blob).
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -469,24 +469,36 @@ def _merge_session_streamed(
 ) -> str | None:
     """A session merged a piece at a time (claude/session_stream.py): the new blob's id,
     or None when it must be merged whole."""
-    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    # Large versions wait in temporary files and the merged one is sealed into one, which
+    # git stores as it streams (issue 9: three 22 MB versions and the result held whole
+    # took 147 MB for a 34 MB session that barely compresses).
+    blobs = incoming_files.load(repo.git, [e[1] for e in (base, ours, theirs) if e is not None])
     history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
 
     def source(entry: tree_merge.Entry, key: Key) -> session_stream.Source:
         blob = blobs[entry[1]]
-        return lambda: (piece for piece, _record in key.open(path, io.BytesIO(blob).read))
+        return lambda: (piece for piece, _record in key.open(path, incoming_files.reader(blob)))
 
     try:
         merged = session_stream.merge(
-            source(base, history.key_for(blobs[base[1]])) if base else None,
+            source(base, incoming_files.key_of(history, blobs[base[1]])) if base else None,
             source(ours, repo.key),
             source(theirs, repo.key),
         )
         if merged is None:
             return None
-        return repo.git.store_blob(b"".join(repo.key.seal(path, codec.chunked(merged.chunks()))))
+        with tempfile.TemporaryDirectory(prefix="claude-sync-merge-") as scratch:
+            sealed = Path(scratch, "blob")
+            with sealed.open("wb") as out:
+                for piece in repo.key.seal(path, codec.chunked(merged.chunks())):
+                    out.write(piece)
+            return repo.git.store_files([sealed])[0]
     except FatalError as err:
         raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+    finally:
+        for blob in blobs.values():
+            if isinstance(blob, incoming_files.Spooled):
+                blob.close()
 
 
 def both_name(path: bytes) -> bytes:
