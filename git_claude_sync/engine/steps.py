@@ -37,12 +37,14 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
+    delta_budget,
     hidden_branch,
     kept,
     odd_paths,
     remote_key,
     sealed_state,
     sync_metrics,
+    sync_repo,
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
@@ -111,6 +113,7 @@ def stage(
     # Lines a pull could not append yet (deferred_lines.py): added now if the
     # file ends on a line boundary, else its entry is held at HEAD below.
     waiting = deferred_lines.complete(repo) if git is None else deferred_lines.pending(git)
+    scratch = git is not None  # a preview's scratch index: nothing of ours is updated
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
     odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
@@ -135,6 +138,8 @@ def stage(
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
     if newly_kept:
         changes = git.staged_status()
+    if not scratch and delta_budget.update(git, repo.layout, changes):
+        sync_repo.refresh_attributes(repo.layout, git)
     return Staged(changes=changes, skipped=skipped, kept=newly_kept, held_back=held_back)
 
 
