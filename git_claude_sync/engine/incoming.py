@@ -123,13 +123,14 @@ def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
     return {oid: as_blob(data) for oid, data in git.iter_spooled_blobs(oids, SMALL)}
 
 
-def _reader(blob: Blob) -> Callable[[int], bytes]:
+def reader(blob: Blob) -> Callable[[int], bytes]:
+    """A ``read`` from the blob's start, wherever it waits."""
     return io.BytesIO(blob).read if isinstance(blob, bytes) else blob.reader()
 
 
 def key_of(keys: Keyring, blob: Blob) -> Key:
     """The key (current or retired) a stored blob names in its header."""
-    return keys.key_for(_reader(blob)(HEADER_LEN))
+    return keys.key_for(reader(blob)(HEADER_LEN))
 
 
 def open_blob(
@@ -142,7 +143,7 @@ def open_blob(
     """
 
     def pieces() -> Iterator[bytes]:
-        for piece, _record in key.open(path, _reader(blob)):
+        for piece, _record in key.open(path, reader(blob)):
             yield piece
 
     held: list[bytes] | None = []
@@ -232,7 +233,7 @@ def _write_one(
     be written beside its name (the caller then handles it as before)."""
     seen = _Seen(item.session)
     try:
-        pieces = seen.through(key.open(path, _reader(blob)))
+        pieces = seen.through(key.open(path, reader(blob)))
         stat = batch.replace(item.target, pieces, item.executable)
     except FatalError as err:
         return path, oid, blob, seen, str(err)
@@ -276,7 +277,7 @@ def _again(git: Git, key: Key, path: bytes, oid: str) -> Iterator[bytes]:
     """A fresh file's plaintext once more, from the repo (rarely wanted: see steps.apply)."""
     data = dict(git.iter_spooled_blobs([oid], SMALL))[oid]
     blob = as_blob(data)
-    for piece, _record in key.open(path, _reader(blob)):
+    for piece, _record in key.open(path, reader(blob)):
         yield piece
 
 

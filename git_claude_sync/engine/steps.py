@@ -13,7 +13,6 @@ makes an already-written file identical to its incoming blob).
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from git_claude_sync.engine import (
     conflict_copies,
     conflict_store,
     deferred_lines,
+    delta_budget,
     kept,
     odd_paths,
     pack_compression,
@@ -43,6 +43,7 @@ from git_claude_sync.engine import (
     remote_view,
     sealed_state,
     sync_metrics,
+    sync_repo,
     tree_merge,
 )
 from git_claude_sync.engine import incoming as incoming_files
@@ -110,6 +111,7 @@ def stage(
     # Lines a pull could not append yet (deferred_lines.py): added now if the
     # file ends on a line boundary, else its entry is held at HEAD below.
     waiting = deferred_lines.complete(repo) if git is None else deferred_lines.pending(git)
+    scratch = git is not None  # a preview's scratch index: nothing of ours is updated
     git = git or repo.git
     kept.before_add(git, repo.claude_dir, prune)
     odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
@@ -134,6 +136,8 @@ def stage(
     newly_kept = [] if prune else kept.keep_deleted(git, changes)
     if newly_kept:
         changes = git.staged_status()
+    if not scratch and delta_budget.update(git, repo.layout, changes):
+        sync_repo.refresh_attributes(repo.layout, git)
     return Staged(changes=changes, skipped=skipped, kept=newly_kept, held_back=held_back)
 
 
@@ -475,24 +479,38 @@ def _merge_session_streamed(
 ) -> str | None:
     """A session merged a piece at a time (claude/session_stream.py): the new blob's id,
     or None when it must be merged whole."""
-    blobs = repo.git.read_blobs([e[1] for e in (base, ours, theirs) if e is not None])
+    # Large versions wait in temporary files and the merged one is sealed into one, which
+    # git stores as it streams (issue 9: three 22 MB versions and the result held whole
+    # took 147 MB for a 34 MB session that barely compresses).
+    blobs = incoming_files.load(repo.git, [e[1] for e in (base, ours, theirs) if e is not None])
     history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
 
     def source(entry: tree_merge.Entry, key: Key) -> session_stream.Source:
         blob = blobs[entry[1]]
-        return lambda: (piece for piece, _record in key.open(path, io.BytesIO(blob).read))
+        return lambda: (piece for piece, _record in key.open(path, incoming_files.reader(blob)))
 
     try:
         merged = session_stream.merge(
-            source(base, history.key_for(blobs[base[1]])) if base else None,
+            source(base, incoming_files.key_of(history, blobs[base[1]])) if base else None,
             source(ours, repo.key),
             source(theirs, repo.key),
         )
         if merged is None:
             return None
-        return repo.git.store_blob(b"".join(repo.key.seal(path, codec.chunked(merged.chunks()))))
+        import tempfile  # here: with shutil, random... a third of start-up for every command
+
+        with tempfile.TemporaryDirectory(prefix="claude-sync-merge-") as scratch:
+            sealed = Path(scratch, "blob")
+            with sealed.open("wb") as out:
+                for piece in repo.key.seal(path, codec.chunked(merged.chunks())):
+                    out.write(piece)
+            return repo.git.store_files([sealed])[0]
     except FatalError as err:
         raise FatalError(f"{show_path(path)}: {err}; nothing was changed") from None
+    finally:
+        for blob in blobs.values():
+            if isinstance(blob, incoming_files.Spooled):
+                blob.close()
 
 
 def both_name(path: bytes) -> bytes:

@@ -21,6 +21,7 @@ from git_claude_sync.claude import project_folders, selection
 from git_claude_sync.claude.file_kinds import APPEND_ONLY_PATTERNS
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
+from git_claude_sync.engine import delta_budget
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, GitError, configure_bare
 from git_claude_sync.machine import config
@@ -136,7 +137,7 @@ def configure(layout: Layout, key: Key, config: Config, git: Git | None = None) 
     existing = git.config_list()
     settings = git_settings(layout, key, config.machine)
     info = layout.git_dir / "info"
-    if _text(info / "attributes") != ATTRIBUTES or any(
+    if _text(info / "attributes") != attributes(layout) or any(
         existing.get(name.lower()) != settings[name] for name in BARE_SETTINGS
     ):
         # Before this repo's: a run killed in between comes back here.
@@ -151,7 +152,7 @@ def write_info(layout: Layout, config: Config) -> None:
     """Write git's attributes and exclude list (the project links' too) if they differ."""
     info = layout.git_dir / "info"
     info.mkdir(exist_ok=True)
-    _write_if_changed(info / "attributes", ATTRIBUTES)
+    _write_if_changed(info / "attributes", attributes(layout))
     links = "".join(line + "\n" for line in project_folders.exclude_lines(layout.claude_dir))
     text = selection.exclude_file_text(config, layout.claude_dir)
     _write_if_changed(info / "exclude", text + links)
@@ -163,7 +164,19 @@ def _configure_own_remote(layout: Layout, url: str | None) -> None:
     upload-pack read its own.  Any other remote is the user's, and left as it is."""
     remote = layout.default_remote
     if url is not None and (remote / "HEAD").is_file() and _same_dir(Path(url), remote):
-        configure_local_remote(remote)
+        configure_local_remote(remote, delta_budget.attribute_lines(layout))
+
+
+def refresh_attributes(layout: Layout, git: Git) -> None:
+    """The no-delta list changed (a push staged a file too large to search): the repo's
+    attributes, and the local remote's, whose upload-pack packs the same blobs."""
+    _write_if_changed(layout.git_dir / "info" / "attributes", attributes(layout))
+    _configure_own_remote(layout, git.config_list().get(f"remote.{REMOTE}.url"))
+
+
+def attributes(layout: Layout) -> str:
+    """The sync repo's attributes: ours, then the files too large to search a delta for."""
+    return ATTRIBUTES + delta_budget.attribute_lines(layout)
 
 
 # The local remote's own git (upload-pack's pack-objects above all, and receive-pack, gc)
@@ -178,12 +191,12 @@ LOCAL_REMOTE_SETTINGS = {
 }
 
 
-def configure_local_remote(remote: Path) -> None:
+def configure_local_remote(remote: Path, no_delta: str = "") -> None:
     """Give the local bare remote init made what our repositories hold (init, and above)."""
     # Only memory is at stake: a remote that cannot take it (read-only) still syncs.
     with contextlib.suppress(GitError, OSError):
         configure_bare(remote, LOCAL_REMOTE_SETTINGS)
-        _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES)
+        _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES + no_delta)
 
 
 def _text(path: Path) -> str | None:

@@ -133,6 +133,12 @@ class Layout:
         return self.home / "seen-state.json"
 
     @property
+    def no_delta_file(self) -> Path:
+        """Synced files whose delta search would take more memory than a sync may (one
+        repo path a line; engine/delta_budget.py): git's attributes give them ``-delta``."""
+        return self.home / "no-delta"
+
+    @property
     def seen_manifests_file(self) -> Path:
         """The newest bucket manifest seen, per remote URL (remote/freshness.py)."""
         return self.home / "seen-manifests.json"
