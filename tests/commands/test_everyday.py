@@ -274,7 +274,7 @@ def test_a_bucket_without_its_extra_names_the_extra(machine_a: Machine, tmp_path
     """A plain install carries what a git remote needs; buckets name the extra to add."""
     blocked = tmp_path / "blocked"
     blocked.mkdir()
-    for module in ("boto3", "google"):
+    for module in ("boto3", "botocore", "google"):
         (blocked / f"{module}.py").write_text(
             f"raise ModuleNotFoundError('No module named {module}', name={module!r})\n"
         )
