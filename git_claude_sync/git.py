@@ -1112,6 +1112,11 @@ class Git:
         try:
             if copy_index and real.exists():
                 scratch.write_bytes(real.read_bytes())
+                # Dated as the real one: git re-reads a file whose entry is not older than
+                # the index (a same-size change in the second it was written, "racy git");
+                # a copy dated now made such a change look clean to a preview.
+                stat = real.stat()
+                os.utime(scratch, ns=(stat.st_atime_ns, stat.st_mtime_ns))
             yield dataclasses.replace(self, index_file=scratch)
         finally:
             self.reads.clear()
