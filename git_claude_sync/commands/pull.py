@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from git_claude_sync.engine import conflict_copies, sealed_state, steps, transaction
+from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
@@ -40,7 +41,7 @@ def report_pull(result: transaction.Result, report: Report) -> None:
     prompt.report_merge(result, report)
 
 
-def _dry_run(preview: steps.Preview, report: Report) -> None:
+def _dry_run(preview: Outlook, report: Report) -> None:
     conflicts = set(preview.conflicts)
     incoming = [p for p in preview.to_pull if p not in conflicts]
     if not incoming and not conflicts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from git_claude_sync.engine import conflict_copies, sealed_state, steps, transaction
+from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
@@ -62,7 +63,7 @@ def _report(result: transaction.Result, report: Report) -> None:
         report.say(f"Pushed ({what}; {plural(result.objects_sent, 'encrypted object')}).")
 
 
-def _dry_run(preview: steps.Preview, report: Report) -> None:
+def _dry_run(preview: Outlook, report: Report) -> None:
     paths = preview.to_push
     if not paths:
         report.say("Nothing to push.")

@@ -140,15 +140,7 @@ def _staged(repo: SyncRepo, remote_tip: str | None) -> Outlook:
     """The outlook from staging in a scratch index (steps.preview): anything may have changed."""
     from git_claude_sync.engine import steps  # only now: the whole engine, a third of start-up
 
-    preview = steps.preview(repo, Report(0), remote_tip)
-    return Outlook(
-        base=preview.base,
-        ours=preview.ours,
-        theirs=preview.theirs,
-        skipped=list(preview.staged.skipped),
-        held_back=list(preview.staged.held_back),
-        mass_deletion=list(preview.mass_deletion),
-    )
+    return steps.preview(repo, Report(0), remote_tip)
 
 
 def _key_moved(fetch_error: str | None) -> bool:

@@ -48,6 +48,7 @@ from git_claude_sync.engine import (
 )
 from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
+from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
@@ -859,34 +860,7 @@ def _date_session(
 # -- previews (dry runs, status) -------------------------------------------------
 
 
-@dataclass
-class Preview:
-    staged: Staged
-    remote_tip: str | None
-    base: tree_merge.Tree
-    ours: tree_merge.Tree
-    theirs: tree_merge.Tree
-    mass_deletion: list[bytes] = field(default_factory=list)  # push would refuse these
-
-    @property
-    def to_push(self) -> list[bytes]:
-        return _shown(_differences(self.base, self.ours))
-
-    @property
-    def to_pull(self) -> list[bytes]:
-        return _shown(_differences(self.base, self.theirs))
-
-    @property
-    def conflicts(self) -> list[bytes]:
-        return tree_merge.merge_trees(self.base, self.ours, self.theirs).conflicts
-
-
-def _shown(paths: list[bytes]) -> list[bytes]:
-    """Files a person syncs: metrics files (sync_metrics.py) are the tool's own."""
-    return [p for p in paths if not sync_metrics.is_carried(p)]
-
-
-def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
+def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Outlook:
     """What push and pull would do, computed in a scratch index: nothing real changes."""
     git = repo.git
     with git.temp_index("preview", copy_index=True) as temp:
@@ -895,11 +869,11 @@ def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Preview:
         refused = mass_deletion(temp, staged, prune=False)
     head = git.rev("HEAD")
     base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
-    return Preview(
-        staged=staged,
-        remote_tip=remote_tip,
-        mass_deletion=refused,
+    return Outlook(
         base=git.ls_tree(base_commit) if base_commit else {},
         ours=git.ls_tree(ours_tree),
         theirs=git.ls_tree(remote_tip) if remote_tip else {},
+        skipped=list(staged.skipped),
+        held_back=list(staged.held_back),
+        mass_deletion=refused,
     )
