@@ -192,3 +192,14 @@ def sealed_commit(
     raw = state_seal.commit_object(state, state_seal.seal(key, state, version))
     args = ["--git-dir", str(bare), "hash-object", "-t", "commit", "-w", "--stdin"]
     return git_plain(*args, input=raw).decode().strip()
+
+
+def count_received(machine: Machine, where: Path) -> Path:
+    """Everything the machine's pushes send, teed into a file as its remote receives it
+    (``remote.origin.receivepack``; GIT_TRACE_PACKFILE does not trace pushes)."""
+    capture = where / "received.bin"
+    wrapper = where / "counting-receive-pack"
+    wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
+    wrapper.chmod(0o755)
+    machine.run("git", "config", "remote.origin.receivepack", str(wrapper))
+    return capture

@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from tests.machines import Machine
+from tests.machines import Machine, count_received
 
 SESSION = "projects/-home-u-src-app/3f0c2a8e-1b7d-4e55-9a61-0c8f2d4b7e19.jsonl"
 
@@ -25,21 +25,12 @@ def _lines(rng: random.Random, count: int) -> bytes:
     return b"".join(out)
 
 
-def _count_received(machine: Machine, where: Path) -> Path:
-    capture = where / "received.bin"
-    wrapper = where / "counting-receive-pack"
-    wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
-    wrapper.chmod(0o755)
-    machine.run("git", "config", "remote.origin.receivepack", str(wrapper))
-    return capture
-
-
 def test_a_pushed_append_sends_about_the_new_line(machine_a: Machine, tmp_path: Path) -> None:
     rng = random.Random(14)
     session = machine_a.write(SESSION, _lines(rng, 400))  # ~1 MB: 15 chunks
     machine_a.run("init")
     machine_a.run("push")
-    capture = _count_received(machine_a, tmp_path)
+    capture = count_received(machine_a, tmp_path)
     sent = []
     for _ in range(3):
         line = _lines(rng, 1)  # ~2 KB, compresses to ~0.6 KB
@@ -66,7 +57,7 @@ def test_an_append_to_a_session_over_the_streaming_size_sends_about_the_new_line
     session = machine_a.write(SESSION, b"\n".join(lines) + b"\n")  # ~11 MB, ~9.5 MB sealed
     machine_a.run("init")
     machine_a.run("push")
-    capture = _count_received(machine_a, tmp_path)
+    capture = count_received(machine_a, tmp_path)
     with session.open("ab") as f:
         f.write(_lines(rng, 1))
     assert "Pushed" in machine_a.run("push").stdout
@@ -86,7 +77,7 @@ def test_an_append_in_a_folder_of_many_sessions_sends_about_the_new_line(
     session = machine_a.write(SESSION, _lines(rng, 50))
     machine_a.run("init")
     machine_a.run("push")
-    capture = _count_received(machine_a, tmp_path)
+    capture = count_received(machine_a, tmp_path)
     sent = []
     for _ in range(2):
         with session.open("ab") as f:

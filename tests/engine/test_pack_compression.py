@@ -12,18 +12,9 @@ import os
 import zlib
 from pathlib import Path
 
-from tests.machines import Machine
+from tests.machines import Machine, count_received
 
 SESSION = "projects/-home-u-src-app/3f0c2a8e-1b7d-4e55-9a61-0c8f2d4b7e19.jsonl"
-
-
-def _count_received(machine: Machine, where: Path) -> Path:
-    capture = where / "received.bin"
-    wrapper = where / "counting-receive-pack"
-    wrapper.write_text(f'#!/bin/sh\ntee -a "{capture}" | git receive-pack "$@"\n')
-    wrapper.chmod(0o755)
-    machine.run("git", "config", "remote.origin.receivepack", str(wrapper))
-    return capture
 
 
 def _commit_in_pack(received: bytes) -> tuple[int, int]:
@@ -50,7 +41,7 @@ def test_an_append_push_is_deflated_a_large_new_file_is_not(
     session = machine_a.write(SESSION, b'{"type":"user","n":0}\n' * 2000)
     machine_a.run("init")
     machine_a.run("push")
-    capture = _count_received(machine_a, tmp_path)
+    capture = count_received(machine_a, tmp_path)
 
     with session.open("ab") as f:
         f.write(b'{"type":"assistant","n":1}\n')
