@@ -804,13 +804,8 @@ class Git:
         for meta, path in zip(fields[0::2], fields[1::2], strict=False):
             parts = meta.split()
             if len(parts) == 5 and not (may_delta(path) and parts[2].strip(b"0")):
-                whole.add(parts[3] + b"\n")
-        if not whole:
-            return 0
-        sizes = self.run(
-            ["cat-file", "--batch-check=%(objectsize)"], input=b"".join(sorted(whole))
-        ).stdout.split()
-        return sum(int(size) for size in sizes if size.isdigit())
+                whole.add(parts[3].decode())
+        return sum(self.blob_sizes(whole).values())
 
     def objects_to_send(self, tip: str, remote_tip: str | None) -> list[tuple[str, bytes]]:
         """(blob id, path) for every blob reachable from ``tip`` and not from ``remote_tip``.
