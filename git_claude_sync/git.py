@@ -1460,15 +1460,28 @@ class IndexBlobs:
         return StoredBlob(self.git_dir, str(entry.id), size)
 
 
+# Packs read through a few small windows: the pages of a mapped window count as a
+# process's memory, and git's default maps 1 GiB windows, up to 8 GiB of them, so a
+# process reading one large blob from a pack held all of it (issue 9).  Given to every
+# git that reads a large file's pack: cat-file's streamed blobs, a push's pack-objects
+# through the remote helper, the git host's scratch repo, the local remote init makes
+# (engine/sync_repo).  The sync repo keeps git's default for its many small reads.
+SMALL_PACK_WINDOWS = {
+    "core.packedGitWindowSize": str(4 << 20),
+    "core.packedGitLimit": str(8 << 20),
+}
+
+
+def _options(settings: Mapping[str, str]) -> tuple[str, ...]:
+    """``settings`` as ``git -c NAME=VALUE`` options, for one command."""
+    return tuple(arg for name, value in settings.items() for arg in ("-c", f"{name}={value}"))
+
+
 # git cat-file streams a packed, undeltified blob over core.bigFileThreshold (512 MiB by
-# default) instead of inflating it whole, and through small pack windows (the pages of a
-# mapped window count as its memory).  Only for reading: packing uses the repo's own,
-# BIG_FILE_THRESHOLD, below which an append to a session travels as a delta.
-_STREAM_BLOBS = (
-    *("-c", "core.bigFileThreshold=1m"),
-    *("-c", "core.packedGitWindowSize=4m"),
-    *("-c", "core.packedGitLimit=8m"),
-)
+# default) instead of inflating it whole, and through small pack windows.  Only for
+# reading: packing uses the repo's own, BIG_FILE_THRESHOLD, below which an append to a
+# session travels as a delta.
+_STREAM_BLOBS = ("-c", "core.bigFileThreshold=1m", *_options(SMALL_PACK_WINDOWS))
 
 #: Commits this process stored, by repository and id (``store_commit``).
 _STORED: dict[tuple[Path, str], bytes] = {}
@@ -1662,10 +1675,9 @@ def _plain_env() -> dict[str, str]:
     return env
 
 
-# A push's pack-objects copies a packed blob through small windows of its pack (their pages
-# count as its memory, and stay mapped up to core.packedGitLimit, 8 GiB by default): a
-# 157 MB blob's push held 12 MB instead of 158 (CallerRepo.pack_large_loose).
-_PUSH_WINDOWS = ("-c", "core.packedGitWindowSize=4m", "-c", "core.packedGitLimit=8m")
+# A push's pack-objects copies a packed blob through small windows of its pack: a 157 MB
+# blob's push held 12 MB instead of 158 (CallerRepo.pack_large_loose).
+_PUSH_WINDOWS = _options(SMALL_PACK_WINDOWS)
 
 
 class CallerRepo:
@@ -1845,8 +1857,7 @@ _LEASE_LOST = (
 # GIT_CONFIG_COUNT needs git 2.31; an older git ignores it and maps as before.
 _HOST_BIG_FILES = {
     "core.bigFileThreshold": str(BIG_FILE_THRESHOLD),
-    "core.packedGitWindowSize": str(4 << 20),
-    "core.packedGitLimit": str(8 << 20),
+    **SMALL_PACK_WINDOWS,
     "fetch.unpackLimit": "1",
 }
 

@@ -23,7 +23,15 @@ from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import delta_budget
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import BARE_SETTINGS, BRANCH, REMOTE, Git, GitError, configure_bare
+from git_claude_sync.git import (
+    BARE_SETTINGS,
+    BRANCH,
+    REMOTE,
+    SMALL_PACK_WINDOWS,
+    Git,
+    GitError,
+    configure_bare,
+)
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
 from git_claude_sync.machine.files import atomic_write
@@ -180,15 +188,11 @@ def attributes(layout: Layout) -> str:
 
 
 # The local remote's own git (upload-pack's pack-objects above all, and receive-pack, gc)
-# reads its packs through small windows: a mapped window's pages count as its memory, and
-# git's default (1 GiB windows, up to 8 GiB mapped) held a pulled 157 MB file's whole pack
-# beside ours; so did a blob read from a kept pack (issue 9).  The sync repo keeps git's
-# default for its many small reads.  Set with BARE_SETTINGS: a remote made before gets them
-# when a new one of those first reaches this repo.
-LOCAL_REMOTE_SETTINGS = {
-    "core.packedGitWindowSize": str(4 << 20),
-    "core.packedGitLimit": str(8 << 20),
-}
+# reads its packs through small windows (git.SMALL_PACK_WINDOWS): git's default held a
+# pulled 157 MB file's whole pack beside ours; so did a blob read from a kept pack (issue
+# 9).  Set with BARE_SETTINGS: a remote made before gets them when a new one of those
+# first reaches this repo.
+LOCAL_REMOTE_SETTINGS = SMALL_PACK_WINDOWS
 
 
 def configure_local_remote(remote: Path, no_delta: str = "") -> None:
