@@ -123,14 +123,20 @@ def load(git: Git, oids: Iterable[str]) -> dict[str, Blob]:
     return {oid: as_blob(data) for oid, data in git.iter_spooled_blobs(oids, SMALL)}
 
 
-def reader(blob: Blob) -> Callable[[int], bytes]:
+def _reader(blob: Blob) -> Callable[[int], bytes]:
     """A ``read`` from the blob's start, wherever it waits."""
     return io.BytesIO(blob).read if isinstance(blob, bytes) else blob.reader()
 
 
+def plaintext(key: Key, path: bytes, blob: Blob) -> Iterator[bytes]:
+    """``blob``'s plaintext (stored at ``path``), a piece at a time, each authenticated."""
+    for piece, _record in key.open(path, _reader(blob)):
+        yield piece
+
+
 def key_of(keys: Keyring, blob: Blob) -> Key:
     """The key (current or retired) a stored blob names in its header."""
-    return keys.key_for(reader(blob)(HEADER_LEN))
+    return keys.key_for(_reader(blob)(HEADER_LEN))
 
 
 def open_blob(
@@ -143,8 +149,7 @@ def open_blob(
     """
 
     def pieces() -> Iterator[bytes]:
-        for piece, _record in key.open(path, reader(blob)):
-            yield piece
+        return plaintext(key, path, blob)
 
     held: list[bytes] | None = []
     digest = hashlib.blake2b(digest_size=16)
@@ -233,7 +238,7 @@ def _write_one(
     be written beside its name (the caller then handles it as before)."""
     seen = _Seen(item.session)
     try:
-        pieces = seen.through(key.open(path, reader(blob)))
+        pieces = seen.through(key.open(path, _reader(blob)))
         stat = batch.replace(item.target, pieces, item.executable)
     except FatalError as err:
         return path, oid, blob, seen, str(err)
@@ -276,9 +281,7 @@ class _Seen:
 def _again(git: Git, key: Key, path: bytes, oid: str) -> Iterator[bytes]:
     """A fresh file's plaintext once more, from the repo (rarely wanted: see steps.apply)."""
     data = dict(git.iter_spooled_blobs([oid], SMALL))[oid]
-    blob = as_blob(data)
-    for piece, _record in key.open(path, reader(blob)):
-        yield piece
+    yield from plaintext(key, path, as_blob(data))
 
 
 def compare_file(target: Path, expected: Plain | None) -> str:

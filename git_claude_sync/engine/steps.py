@@ -488,7 +488,7 @@ def _merge_session_streamed(
 
     def source(entry: tree_merge.Entry, key: Key) -> session_stream.Source:
         blob = blobs[entry[1]]
-        return lambda: (piece for piece, _record in key.open(path, incoming_files.reader(blob)))
+        return lambda: incoming_files.plaintext(key, path, blob)
 
     try:
         merged = session_stream.merge(
