@@ -26,6 +26,7 @@ from pathlib import Path
 
 from git_claude_sync.engine import kept, sync_metrics, tree_merge
 from git_claude_sync.engine.sync_repo import SyncRepo
+from git_claude_sync.git import Git
 from git_claude_sync.machine import files
 
 #: Links may lead anywhere (a link to a home folder): past this many files and folders,
@@ -92,14 +93,38 @@ def _link_to_folder(repo: SyncRepo, roots: set[bytes], record: bytes) -> bool:
 
 def unstaged(repo: SyncRepo, remote_tip: str | None) -> Outlook:
     """The outlook when ``as_staged``: ours is HEAD's tree."""
-    git = repo.git
+    return beside_remote(repo.git, repo.git.rev("HEAD"), remote_tip)
+
+
+def beside_remote(
+    git: Git,
+    ours: str | None,
+    remote_tip: str | None,
+    *,
+    skipped: list[bytes] | None = None,
+    held_back: list[tuple[bytes, str]] | None = None,
+    mass_deletion: list[bytes] | None = None,
+) -> Outlook:
+    """The outlook of pushing the tree ``ours`` names (None: nothing yet) and pulling
+    ``remote_tip``, from where HEAD and the remote part; each tree listed once."""
     head = git.rev("HEAD")
-    base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
-    ours = git.ls_tree(head) if head else {}
+    base = git.merge_base(head, remote_tip) if head and remote_tip else None
+    listed: dict[str, tree_merge.Tree] = {}
+
+    def tree(rev: str | None) -> tree_merge.Tree:
+        if rev is None:
+            return {}
+        if rev not in listed:
+            listed[rev] = git.ls_tree(rev)
+        return listed[rev]
+
     return Outlook(
-        base=(ours if base_commit == head else git.ls_tree(base_commit)) if base_commit else {},
-        ours=ours,
-        theirs=(ours if remote_tip == head else git.ls_tree(remote_tip)) if remote_tip else {},
+        base=tree(base),
+        ours=tree(ours),
+        theirs=tree(remote_tip),
+        skipped=skipped or [],
+        held_back=held_back or [],
+        mass_deletion=mass_deletion or [],
     )
 
 

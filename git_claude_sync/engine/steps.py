@@ -38,6 +38,7 @@ from git_claude_sync.engine import (
     delta_budget,
     kept,
     odd_paths,
+    outlook,
     pack_compression,
     remote_key,
     remote_view,
@@ -867,12 +868,10 @@ def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Outlook:
         staged = stage(repo, report, git=temp)
         ours_tree = temp.write_tree()
         refused = mass_deletion(temp, staged, prune=False)
-    head = git.rev("HEAD")
-    base_commit = git.merge_base(head, remote_tip) if head and remote_tip else None
-    return Outlook(
-        base=git.ls_tree(base_commit) if base_commit else {},
-        ours=git.ls_tree(ours_tree),
-        theirs=git.ls_tree(remote_tip) if remote_tip else {},
+    return outlook.beside_remote(
+        git,
+        ours_tree,
+        remote_tip,
         skipped=list(staged.skipped),
         held_back=list(staged.held_back),
         mass_deletion=refused,
