@@ -318,38 +318,29 @@ def cwds_in_file(path: Path, limit: int = _CWD_BYTES) -> list[str]:
     Found by pattern, not by parsing lines: a first line can be megabytes long
     (pasted images), and ``"cwd"`` comes early in every line that has it.
     """
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit)
-    except OSError:
-        return []
-    found: list[str] = []
-    for match in _CWD.finditer(data):
-        try:
-            cwd = json.loads(match.group(1))
-        except ValueError:
-            continue
-        if isinstance(cwd, str) and cwd not in found:
-            found.append(cwd)
-    return found
+    return list(dict.fromkeys(_cwds_read(path, limit)))
 
 
 def first_cwd(path: Path, limit: int = _CWD_BYTES) -> str | None:
     """``cwds_in_file(path)[0]`` without decoding the others (a join asks this of
     every pulled transcript: all of their lines' cwds were 0.2-0.4 s of it)."""
+    return next(_cwds_read(path, limit), None)
+
+
+def _cwds_read(path: Path, limit: int) -> Iterator[str]:
+    """Each ``"cwd"`` of the file's first ``limit`` bytes, decoded as it is reached."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit)
     except OSError:
-        return None
+        return
     for match in _CWD.finditer(data):
         try:
             cwd = json.loads(match.group(1))
         except ValueError:
             continue
         if isinstance(cwd, str):
-            return cwd
-    return None
+            yield cwd
 
 
 def cwds_in(folder: Path) -> list[str]:
