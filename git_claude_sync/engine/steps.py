@@ -720,7 +720,7 @@ def _apply(
     commit_time: list[float] = []  # the remote tip's, read once if needed
     for path in written_fresh:  # written beside its name, and not to be written after all
         if path in grow or path in still_deleted or path in unreachable or path in refused:
-            batch.drop(files.fs_path(repo.claude_dir, path))
+            batch.drop(targets[path])
     written: dict[bytes, Written] = {}  # files written whole from their blob (git.record_written)
     to_date: list[tuple[Path, bytes]] = []  # sessions written whole: dated once in place
     # Deletions first: a file may give way to a folder of the same name, or back.
