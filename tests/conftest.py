@@ -21,8 +21,8 @@ os.environ.pop("PYTHONUNBUFFERED", None)
 
 # pytest keeps each test module's assert-rewritten code in __pycache__ only where bytecode
 # may be written: under PYTHONDONTWRITEBYTECODE=1 (the 2-core box) every worker rewrote and
-# compiled every test module again on every run, 1.4 s of CPU each (collection: 2.25 s
-# against 0.83 s).  This process only; the processes the tests start keep the variable.
+# compiled every test module again on every run, ~1.5 s of CPU each (collection: 2.2 s
+# against 0.6-0.8 s).  This process only; the processes the tests start keep the variable.
 sys.dont_write_bytecode = False
 
 # The test helpers' own modules (tests/machines.py, tests/remote/inject/sitecustomize.py
