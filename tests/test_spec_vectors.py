@@ -185,8 +185,12 @@ def test_blob_vectors_cover_the_required_cases() -> None:
         "Tampered",
         "NewerFormat",
     }
-    # encoding 2 (D1) for short pieces, 1 for full ones; both still read where written before
-    assert [c["encoding"] for c in chunks["multi_chunk"]] == [1, 1, 2, 0]
+    # encoding 2 (D1) for pieces under 16384 bytes, 1 for longer ones
+    assert [c["encoding"] for c in chunks["multi_chunk"]] == [1, 1, 1, 0]
+    assert [c["plaintext_len"] for c in chunks["below_d1_limit"]] == [16383, 0]
+    assert [c["encoding"] for c in chunks["below_d1_limit"]] == [2, 0]
+    assert [c["plaintext_len"] for c in chunks["at_d1_limit"]] == [16384, 0]
+    assert [c["encoding"] for c in chunks["at_d1_limit"]] == [1, 0]
     assert [c["encoding"] for c in chunks["transcript_line"]] == [2, 0]
     assert {"previous_before_d1"} <= set(appends)
 

@@ -75,6 +75,7 @@ PIECE = 65536
 FINALISER = b"\x00"  # version 2: the last chunk's payload, raw and empty
 FINALISER_LEN = 4 + 12 + 1 + 16
 MAX_SMALL_RUN = 128
+D1_BELOW = 16384  # pieces shorter than this: encoding 2 (with D1)
 ZSTD_LEVEL = 3
 # D1, the dictionary of encoding 2: shipped beside the spec, pinned by its digest there.
 D1_FILE = HERE.parent / "spec" / "blob-dictionary-1.bin"
@@ -128,11 +129,11 @@ def d1() -> zstandard.ZstdCompressionDict:
 
 
 def payload_for(piece: bytes, with_d1: bool = True) -> bytes:
-    """zstd exactly when the piece is non-empty and the frame strictly shorter: a full piece
-    without a dictionary (encoding 1), a short one with D1 (encoding 2).  ``with_d1=False``:
-    as encoders wrote every piece before encoding 2 (encoding 1)."""
+    """zstd exactly when the piece is non-empty and the frame strictly shorter: a piece of
+    fewer than 16384 bytes with D1 (encoding 2), a longer one without a dictionary (encoding
+    1).  ``with_d1=False``: as encoders wrote every piece before encoding 2 (encoding 1)."""
     if piece:
-        encoding = 2 if with_d1 and len(piece) < PIECE else 1
+        encoding = 2 if with_d1 and len(piece) < D1_BELOW else 1
         extra: dict[str, Any] = {"dict_data": d1(), "write_dict_id": False} if encoding == 2 else {}
         frame = zstandard.ZstdCompressor(
             level=ZSTD_LEVEL, write_checksum=False, write_content_size=True, **extra
@@ -788,8 +789,8 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_valid(
             "multi_chunk",
-            "150,000 bytes of JSONL: chunks of 65536, 65536 (zstd, encoding 1) and 18928 bytes "
-            "(zstd with D1, encoding 2), and the finaliser.",
+            "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd without "
+            "a dictionary (encoding 1: 16384 bytes or more), and the finaliser.",
             KEY_A,
             SESSION,
             repeat=multi_repeat,
@@ -808,6 +809,20 @@ def blob_vectors() -> dict[str, object]:
             KEY_A,
             SESSION,
             repeat=[(LINE64, 1024), (sha256_stream(3000), 1)],
+        ),
+        blob_valid(
+            "below_d1_limit",
+            "16383 bytes of JSONL: one piece under the limit, zstd with D1 (encoding 2).",
+            KEY_A,
+            SESSION,
+            expand([(LINE, 163), (LINE[:83], 1)]),
+        ),
+        blob_valid(
+            "at_d1_limit",
+            "16384 bytes of JSONL: one piece at the limit, zstd without a dictionary (encoding 1).",
+            KEY_A,
+            SESSION,
+            expand([(LINE, 163), (LINE[:84], 1)]),
         ),
         blob_valid(
             "transcript_line",
@@ -1120,7 +1135,7 @@ def before_d1_vectors() -> list[dict[str, object]]:
     out = []
     for name, path, data in (
         ("before_d1_short_text", SETTINGS, SHORT),
-        ("before_d1_multi_chunk", SESSION, expand([(LINE, 1500)])),
+        ("before_d1_full_chunk_then_a_line", SESSION, expand([(LINE64, 1024), (LINE, 1)])),
     ):
         blob = seal(KEY_A, path, data, with_d1=False)
         out.append(

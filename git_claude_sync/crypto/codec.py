@@ -58,8 +58,11 @@ KEY_LEN = 32
 
 _RAW = 0
 _ZSTD = 1
-_ZSTD_D1 = 2  # zstd with the format's dictionary D1: every short piece (blob_dictionary)
-_ZSTD_LEVEL = 3
+_ZSTD_D1 = 2  # zstd with the format's dictionary D1 (blob_dictionary)
+# Pieces shorter than this are compressed with D1 (docs/spec/blob.md, "Payload"): an appended
+# line, a small file.  Above it D1 saves under 1% and costs zstd up to 3x the time.
+D1_BELOW = 16 * 1024
+_ZSTD_LEVEL = blob_dictionary.LEVEL
 _LEN = struct.Struct(">I")
 _AD_TAIL = struct.Struct(">QB")
 _FINALISER = bytes([_RAW])  # the finaliser's payload: raw, empty
@@ -383,9 +386,9 @@ class _Chain:
         self._with_d1: zstandard.ZstdCompressor | None = None
 
     def seal(self, piece: bytes) -> bytes:
-        """A data chunk: sealed as not final.  A full piece is compressed alone (encoding 1:
-        D1 gains nothing on 64 KiB and halves zstd's speed), a short one with D1 (encoding 2)."""
-        if len(piece) == CHUNK_SIZE:
+        """A data chunk: sealed as not final, a piece under ``D1_BELOW`` compressed with D1
+        (encoding 2), a longer one alone (encoding 1)."""
+        if len(piece) >= D1_BELOW:
             return self._record(_compress(self._compressor, _ZSTD, piece), final=False)
         if self._with_d1 is None:
             self._with_d1 = zstandard.ZstdCompressor(
@@ -484,6 +487,6 @@ def _decompress(decompressors: _Decompressors, payload: bytes) -> bytes:
     # The chunk authenticated: only a key holder sealed it, so an encoding this codec does not
     # know comes from a newer git-claude-sync, not from tampering (docs/spec/blob.md, step 4).
     raise NewerFormat(
-        f"a file holds chunk encoding {kind}, written by a newer git-claude-sync: "
+        f"chunk encoding {kind} comes from a newer git-claude-sync: "
         "upgrade git-claude-sync on this machine"
     )
