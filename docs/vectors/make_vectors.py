@@ -1108,48 +1108,48 @@ def blob_vectors() -> dict[str, object]:
 
 def version_1_vectors() -> list[dict[str, object]]:
     """Blobs the previous format wrote: a reader MUST still open them."""
-    out = []
-    for name, path, data in (
-        ("v1_empty", SETTINGS, b""),
-        ("v1_short_text", SETTINGS, SHORT),
-        ("v1_multi_chunk", SESSION, expand([(LINE, 1500)])),
-    ):
-        blob = seal_v1(KEY_A, path, data)
-        out.append(
-            {
-                "name": name,
-                "description": "Version 1: the last data chunk is the final one, no finaliser.",
-                "key": KEY_A.hex(),
-                "path": path.hex(),
-                "plaintext_sha256": hashlib.sha256(data).hexdigest(),
-                "plaintext_len": len(data),
-                "ciphertext": blob.hex(),
-            }
-        )
-    return out
+    return readable_vectors(
+        "Version 1: the last data chunk is the final one, no finaliser.",
+        seal_v1,
+        [
+            ("v1_empty", SETTINGS, b""),
+            ("v1_short_text", SETTINGS, SHORT),
+            ("v1_multi_chunk", SESSION, expand([(LINE, 1500)])),
+        ],
+    )
 
 
 def before_d1_vectors() -> list[dict[str, object]]:
     """Version 2 blobs written before encoding 2: every compressed piece encoding 1.  A reader
     MUST still open them."""
-    out = []
-    for name, path, data in (
-        ("before_d1_short_text", SETTINGS, SHORT),
-        ("before_d1_full_chunk_then_a_line", SESSION, expand([(LINE64, 1024), (LINE, 1)])),
-    ):
-        blob = seal(KEY_A, path, data, with_d1=False)
-        out.append(
-            {
-                "name": name,
-                "description": "Version 2 before encoding 2: short pieces are encoding 1.",
-                "key": KEY_A.hex(),
-                "path": path.hex(),
-                "plaintext_sha256": hashlib.sha256(data).hexdigest(),
-                "plaintext_len": len(data),
-                "ciphertext": blob.hex(),
-            }
-        )
-    return out
+    return readable_vectors(
+        "Version 2 before encoding 2: short pieces are encoding 1.",
+        lambda key, path, data: seal(key, path, data, with_d1=False),
+        [
+            ("before_d1_short_text", SETTINGS, SHORT),
+            ("before_d1_full_chunk_then_a_line", SESSION, expand([(LINE64, 1024), (LINE, 1)])),
+        ],
+    )
+
+
+def readable_vectors(
+    description: str,
+    sealer: Callable[[bytes, bytes, bytes], bytes],
+    cases: list[tuple[str, bytes, bytes]],
+) -> list[dict[str, object]]:
+    """Blobs an earlier encoder wrote (``sealer``), under key A: digests, not exact bytes."""
+    return [
+        {
+            "name": name,
+            "description": description,
+            "key": KEY_A.hex(),
+            "path": path.hex(),
+            "plaintext_sha256": hashlib.sha256(data).hexdigest(),
+            "plaintext_len": len(data),
+            "ciphertext": sealer(KEY_A, path, data).hex(),
+        }
+        for name, path, data in cases
+    ]
 
 
 def append_vectors() -> list[dict[str, object]]:
