@@ -437,6 +437,16 @@ def _config_name(key: str) -> str:
     return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
 
 
+def _subcommand(args: Sequence[str]) -> str | None:
+    """The git command ``args`` run, past any ``-c NAME=VALUE`` before it (a push with
+    its own pack compression is a push: it was taken for an unknown command, and every
+    answer of ``Git.reads`` forgotten)."""
+    i = 0
+    while i + 1 < len(args) and args[i] == "-c":
+        i += 2
+    return args[i] if i < len(args) else None
+
+
 def _reads_only(args: Sequence[str]) -> bool:
     if not args:
         return False
@@ -562,7 +572,7 @@ class Git:
     ) -> dict[str, str]:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
-        spared = _SPARES.get(running[0], ()) if running else ()
+        spared = _SPARES.get(_subcommand(running) or "", ())
         for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
@@ -977,7 +987,13 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
-        return {path: (mode, oid) for _tag, path, mode, oid in self._index_listing()}
+        # Kept beside the listing (forgotten with it): a push asks for it five times,
+        # and a large tree's map took longer to build than git took to list it.
+        key = ("ls-files", self.index_file, "entries")
+        if key not in self.reads:
+            listing = self._index_listing()
+            self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
+        return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
     def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
         """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``

@@ -161,6 +161,24 @@ def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
     assert two.rev(REMOTE_REF) == second
 
 
+def test_a_push_with_its_own_compression_keeps_what_any_push_keeps(repos: tuple[Git, Git]) -> None:
+    """``git -c pack.compression=1 push`` is a push: it leaves the index and config, as
+    every push does (it was taken for an unknown command, and the index of a large tree
+    listed again after every small push)."""
+    one, _two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    one.read_tree(first)
+    assert list(one.index_entries()) == [b"a"]
+    assert one.config_get("claude-sync.test") is None
+    one.update_ref("HEAD", first)
+    assert one.rev("HEAD") == first
+    assert one.push_branch(first, compression=1)
+    assert ("ls-files", None) in one.reads
+    assert any(key[0] == "config" for key in one.reads)
+    assert not any(key[0] == "rev" for key in one.reads)  # refs may have moved: asked again
+    assert list(one.index_entries()) == [b"a"]
+
+
 def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
     # The clean filter reads a large stored blob through StoredBlob, never whole (issue 9):
     # a loose object inflated here, a packed one from git cat-file.
