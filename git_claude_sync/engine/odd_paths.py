@@ -128,7 +128,8 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     # Entries hidden from git status under a link that is a link no more (a mapping
     # changed, a dotfile link was replaced by its file): git must see them again.
-    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, set(roots))]
+    root_set = set(roots)
+    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, root_set)]
     git.set_assume_unchanged(sorted(stale), False)
     for folder in closed:
         found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
@@ -260,10 +261,13 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
         if path not in wanted and not any(_within(path, k) for k in keep)
     }
     changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
+    marked = git.assume_unchanged_paths()  # before update_index: the same listing as ``held``
     git.update_index(changes)
     # git status would take every linked entry for a deletion (git does not look
     # through links): hide them from it; the launcher checks these folders itself.
-    git.set_assume_unchanged(sorted(wanted), True)
+    # An entry update_index replaced has lost its mark; the rest keep theirs (marking
+    # all 10k entries of a large tree again cost a process and git's cached trees).
+    git.set_assume_unchanged(sorted(p for p in wanted if p in changes or p not in marked), True)
     _record_roots(git, claude_dir, found.links, started)
 
 
