@@ -9,6 +9,7 @@ credential helpers and remote helpers then behave as in the user's own repos.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
@@ -1053,9 +1054,38 @@ class Git:
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
             flag = "--assume-unchanged" if on else "--no-assume-unchanged"
+            listed = self._listing_kept()
             self.run(
                 ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
             )
+            if listed is not None:  # the same entries, some marked otherwise (``ls-files -v``)
+                marking = set(paths)
+                self._keep_listing(
+                    [
+                        (
+                            (tag.lower() if on else tag.upper()) if path in marking else tag,
+                            path,
+                            mode,
+                            oid,
+                        )
+                        for tag, path, mode, oid in listed
+                    ]
+                )
+
+    def _listing_kept(self) -> list[tuple[bytes, bytes, str, str]] | None:
+        """The index listing ``reads`` holds, if any and if it has no unmerged entry: what
+        ``update_index`` and ``set_assume_unchanged`` change in it they know exactly, so
+        they keep it changed rather than have a large tree's index listed again."""
+        listed = cast(
+            "list[tuple[bytes, bytes, str, str]] | None",
+            self.reads.get(("ls-files", self.index_file)),
+        )
+        if listed is None or any(tag == b"M" for tag, *_ in listed):
+            return None
+        return listed
+
+    def _keep_listing(self, listing: list[tuple[bytes, bytes, str, str]]) -> None:
+        self.reads[("ls-files", self.index_file)] = listing
 
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
@@ -1071,7 +1101,12 @@ class Git:
                 records.append(b"0 " + b"0" * 40 + b"\t" + path + b"\0")
             else:
                 records.append(f"{entry[0]} {entry[1]}\t".encode() + path + b"\0")
+        listed = self._listing_kept()
         self.run(["update-index", "-z", "--index-info"], input=b"".join(records))
+        if listed is not None:
+            kept = _listing_after(listed, changes)
+            if kept is not None:
+                self._keep_listing(kept)
 
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
@@ -1397,6 +1432,42 @@ class Git:
 
     def index_blobs(self) -> IndexBlobs:
         return IndexBlobs(self.git_dir)
+
+
+def _listing_after(
+    listed: list[tuple[bytes, bytes, str, str]], changes: Mapping[bytes, tuple[str, str] | None]
+) -> list[tuple[bytes, bytes, str, str]] | None:
+    """The index listing after ``update-index --index-info`` set ``changes``: a path set
+    gets a new entry (no mark: ``H``), a path removed is gone.  None where git would
+    also drop other entries (a file put where a folder's entries are, or under a path
+    that is a file): the listing is then asked again.  ``listed`` is in git's order
+    (bytewise by path), as the result is."""
+    paths = [path for _tag, path, _mode, _oid in listed]
+    entries = {path: (tag, mode, oid) for tag, path, mode, oid in listed}
+    added = {path for path, entry in changes.items() if entry is not None}
+    added_folders = {path[:end] for path in added for end in _slashes(path)}
+    for path in added:
+        below = bisect.bisect_left(paths, path + b"/")
+        if (
+            path in added_folders
+            or (below < len(paths) and paths[below].startswith(path + b"/"))
+            or any(path[:end] in entries or path[:end] in added for end in _slashes(path))
+        ):
+            return None
+    new = False
+    for path, entry in changes.items():
+        if entry is None:
+            entries.pop(path, None)
+        else:
+            new = new or path not in entries
+            entries[path] = (b"H", entry[0], entry[1])
+    order = sorted(entries) if new else [path for path in paths if path in entries]
+    return [(entries[path][0], path, *entries[path][1:]) for path in order]
+
+
+def _slashes(path: bytes) -> list[int]:
+    """Where each of ``path``'s parent folders ends."""
+    return [i for i, byte in enumerate(path) if byte == 0x2F]
 
 
 @dataclass
