@@ -9,6 +9,7 @@ credential helpers and remote helpers then behave as in the user's own repos.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
@@ -437,6 +438,16 @@ def _config_name(key: str) -> str:
     return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
 
 
+def _subcommand(args: Sequence[str]) -> str | None:
+    """The git command ``args`` run, past any ``-c NAME=VALUE`` before it (a push with
+    its own pack compression is a push: it was taken for an unknown command, and every
+    answer of ``Git.reads`` forgotten)."""
+    i = 0
+    while i + 1 < len(args) and args[i] == "-c":
+        i += 2
+    return args[i] if i < len(args) else None
+
+
 def _reads_only(args: Sequence[str]) -> bool:
     if not args:
         return False
@@ -562,7 +573,7 @@ class Git:
     ) -> dict[str, str]:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
-        spared = _SPARES.get(running[0], ()) if running else ()
+        spared = _SPARES.get(_subcommand(running) or "", ())
         for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
@@ -977,7 +988,13 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
-        return {path: (mode, oid) for _tag, path, mode, oid in self._index_listing()}
+        # Kept beside the listing (forgotten with it): a push asks for it five times,
+        # and a large tree's map took longer to build than git took to list it.
+        key = ("ls-files", self.index_file, "entries")
+        if key not in self.reads:
+            listing = self._index_listing()
+            self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
+        return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
     def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
         """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``
@@ -1037,9 +1054,38 @@ class Git:
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
             flag = "--assume-unchanged" if on else "--no-assume-unchanged"
+            listed = self._listing_kept()
             self.run(
                 ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
             )
+            if listed is not None:  # the same entries, some marked otherwise (``ls-files -v``)
+                marking = set(paths)
+                self._keep_listing(
+                    [
+                        (
+                            (tag.lower() if on else tag.upper()) if path in marking else tag,
+                            path,
+                            mode,
+                            oid,
+                        )
+                        for tag, path, mode, oid in listed
+                    ]
+                )
+
+    def _listing_kept(self) -> list[tuple[bytes, bytes, str, str]] | None:
+        """The index listing ``reads`` holds, if any and if it has no unmerged entry: what
+        ``update_index`` and ``set_assume_unchanged`` change in it they know exactly, so
+        they keep it changed rather than have a large tree's index listed again."""
+        listed = cast(
+            "list[tuple[bytes, bytes, str, str]] | None",
+            self.reads.get(("ls-files", self.index_file)),
+        )
+        if listed is None or any(tag == b"M" for tag, *_ in listed):
+            return None
+        return listed
+
+    def _keep_listing(self, listing: list[tuple[bytes, bytes, str, str]]) -> None:
+        self.reads[("ls-files", self.index_file)] = listing
 
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
@@ -1055,7 +1101,12 @@ class Git:
                 records.append(b"0 " + b"0" * 40 + b"\t" + path + b"\0")
             else:
                 records.append(f"{entry[0]} {entry[1]}\t".encode() + path + b"\0")
+        listed = self._listing_kept()
         self.run(["update-index", "-z", "--index-info"], input=b"".join(records))
+        if listed is not None:
+            kept = _listing_after(listed, changes)
+            if kept is not None:
+                self._keep_listing(kept)
 
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
@@ -1381,6 +1432,42 @@ class Git:
 
     def index_blobs(self) -> IndexBlobs:
         return IndexBlobs(self.git_dir)
+
+
+def _listing_after(
+    listed: list[tuple[bytes, bytes, str, str]], changes: Mapping[bytes, tuple[str, str] | None]
+) -> list[tuple[bytes, bytes, str, str]] | None:
+    """The index listing after ``update-index --index-info`` set ``changes``: a path set
+    gets a new entry (no mark: ``H``), a path removed is gone.  None where git would
+    also drop other entries (a file put where a folder's entries are, or under a path
+    that is a file): the listing is then asked again.  ``listed`` is in git's order
+    (bytewise by path), as the result is."""
+    paths = [path for _tag, path, _mode, _oid in listed]
+    entries = {path: (tag, mode, oid) for tag, path, mode, oid in listed}
+    added = {path for path, entry in changes.items() if entry is not None}
+    added_folders = {path[:end] for path in added for end in _slashes(path)}
+    for path in added:
+        below = bisect.bisect_left(paths, path + b"/")
+        if (
+            path in added_folders
+            or (below < len(paths) and paths[below].startswith(path + b"/"))
+            or any(path[:end] in entries or path[:end] in added for end in _slashes(path))
+        ):
+            return None
+    new = False
+    for path, entry in changes.items():
+        if entry is None:
+            entries.pop(path, None)
+        else:
+            new = new or path not in entries
+            entries[path] = (b"H", entry[0], entry[1])
+    order = sorted(entries) if new else [path for path in paths if path in entries]
+    return [(entries[path][0], path, *entries[path][1:]) for path in order]
+
+
+def _slashes(path: bytes) -> list[int]:
+    """Where each of ``path``'s parent folders ends."""
+    return [i for i, byte in enumerate(path) if byte == 0x2F]
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -159,6 +160,55 @@ def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
     assert two.rev(REMOTE_REF) is None
     assert two.fetch_branch() == second
     assert two.rev(REMOTE_REF) == second
+
+
+def test_a_push_with_its_own_compression_keeps_what_any_push_keeps(repos: tuple[Git, Git]) -> None:
+    """``git -c pack.compression=1 push`` is a push: it leaves the index and config, as
+    every push does (it was taken for an unknown command, and the index of a large tree
+    listed again after every small push)."""
+    one, _two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    one.read_tree(first)
+    assert list(one.index_entries()) == [b"a"]
+    assert one.config_get("claude-sync.test") is None
+    one.update_ref("HEAD", first)
+    assert one.rev("HEAD") == first
+    assert one.push_branch(first, compression=1)
+    assert ("ls-files", None) in one.reads
+    assert any(key[0] == "config" for key in one.reads)
+    assert not any(key[0] == "rev" for key in one.reads)  # refs may have moved: asked again
+    assert list(one.index_entries()) == [b"a"]
+
+
+def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
+    repos: tuple[Git, Git],
+) -> None:
+    """update_index and set_assume_unchanged keep the listing they changed (a large tree's
+    index is not listed again after each): it must be, entry for entry and mark for mark,
+    what ls-files then says, also where git drops entries (a file where a folder was)."""
+    one, _two = repos
+    blob, other = one.store_blob(b"1\n"), one.store_blob(b"2\n")
+    one.update_index({p: ("100644", blob) for p in (b"a", b"d/e", b"d/f", b"m", b"z")})
+    steps: list[tuple[str, object]] = [
+        ("update", {b"a": ("100755", other)}),  # replaced in place
+        ("mark", [b"a", b"d/e", b"z"]),
+        ("update", {b"b": ("100644", blob), b"z": None}),  # a new entry, one gone
+        ("update", {b"d/e": ("100644", other)}),  # a marked entry replaced: unmarked
+        ("unmark", [b"a"]),
+        ("update", {b"d": ("100644", blob)}),  # a file over a folder: git drops d/e, d/f
+        ("update", {b"m/n": ("100644", blob)}),  # under a file: git drops m
+        ("update", {b"x/y": ("100644", blob), b"x": ("100644", other)}),
+        ("update", {b"q": None}),  # not there: nothing changes
+    ]
+    for kind, arg in steps:
+        one.index_entries()  # the listing is held before each change
+        if kind == "update":
+            one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
+        else:
+            one.set_assume_unchanged(cast("list[bytes]", arg), kind == "mark")
+        fresh = Git(one.git_dir, one.work_tree)._index_listing()
+        assert one._index_listing() == fresh, (kind, arg)
+        assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
 
 
 def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
