@@ -16,20 +16,22 @@ import argparse
 import itertools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from git_claude_sync.filters import clean, pktline
+from git_claude_sync.filters.spool import Spool
 
 from git_claude_sync.claude import history_paths
-from git_claude_sync.claude.project_folders import Mapping
 from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key, Stored, StoredBytes
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import IndexBlobs, StoredBlob
+
+if TYPE_CHECKING:  # loaded by history_paths, only for history.jsonl
+    from git_claude_sync.claude.project_folders import Mapping
 
 
 def _report(path: bytes, err: Exception) -> None:
@@ -112,12 +114,15 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             headers = pktline.read_text_list(stdin)
         except EOFError:
             progress.done()
+            if index is not None:
+                index.close()  # its cat-file processes end with their stdin
             return
         meta = dict(h.split(b"=", 1) for h in headers if b"=" in h)
         command = meta.get(b"command", b"")
         path = meta.get(b"pathname", b"")
         content = pktline.iter_content(stdin)
-        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=spool_dir) as spool:
+        with Spool(SPOOL_IN_MEMORY, spool_dir) as spooled:
+            spool = cast(BinaryIO, spooled)  # clean_into only writes, seeks and reads it
             try:
                 if key is None:
                     key = keyfile.load(key_path)

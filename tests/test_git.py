@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, StoredBlob, init_bare
+from git_claude_sync.git import (
+    LOCAL_REF,
+    REMOTE_REF,
+    STREAM_ABOVE,
+    Git,
+    GitError,
+    IndexBlobs,
+    StoredBlob,
+    init_bare,
+)
 from tests.machines import git_plain
 
 
@@ -206,6 +216,67 @@ def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git
     assert sum(proc.poll() is None for proc in blob._procs) == 1
     assert b"".join(iter(lambda: read(1 << 20), b"")) == data
     blob.close()
+
+
+def _stage(git_dir: Path, index: Path, entries: dict[bytes, str]) -> None:
+    """``entries`` (path: blob id) written into the index file ``index``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    lines = b"".join(
+        b"100644 " + oid.encode() + b"\t" + path + b"\0" for path, oid in entries.items()
+    )
+    subprocess.run(
+        ["git", f"--git-dir={git_dir}", "update-index", "-z", "--index-info"],
+        input=lines,
+        check=True,
+        env={**env, "GIT_INDEX_FILE": str(index)},
+    )
+
+
+def test_index_blobs_answer_the_stage_0_blob_of_a_path(
+    repos: tuple[Git, Git], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clean filter builds on the blob the index holds for a path (docs/spec/blob.md,
+    # "The clean step"); a name git could read otherwise ("1:x" as a stage, a newline
+    # ending the request) must still be a path, or no answer, never another file's blob.
+    one, _two = repos
+    oids = {name: one.store_blob(b"content of " + name) for name in (b"a", b"1:x", b"d/b c")}
+    _stage(one.git_dir, one.git_dir / "index", {b"x": one.store_blob(b"stage 1")} | oids)
+    blobs = IndexBlobs(one.git_dir)
+    for name in oids:
+        assert blobs.stored(name) == b"content of " + name
+        assert blobs.previous(name) == b"content of " + name
+    assert blobs.stored(b"x") == b"stage 1"
+    assert blobs.stored(b"missing") is None
+    assert blobs.stored(b"a\nb") is None  # a newline: no previous blob (a re-encryption)
+    assert blobs.stored(b"a") == b"content of a"  # and the next answer is still right
+    # The index changes (a later git add): read again.
+    time.sleep(0.01)
+    _stage(one.git_dir, one.git_dir / "index", {b"a": one.store_blob(b"second")})
+    assert blobs.stored(b"a") == b"second"
+    # GIT_INDEX_FILE is the index git adds to (a scratch index).
+    scratch = one.git_dir / "scratch-index"
+    _stage(one.git_dir, scratch, {b"a": one.store_blob(b"scratch")})
+    monkeypatch.setenv("GIT_INDEX_FILE", str(scratch))
+    assert blobs.stored(b"a") == b"scratch"
+    monkeypatch.setenv("GIT_INDEX_FILE", str(one.git_dir / "no-index"))
+    assert blobs.stored(b"a") is None
+    blobs.close()
+
+
+def test_index_blobs_stream_a_large_blob(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    data = os.urandom(STREAM_ABOVE + 1)
+    oid = one.store_blob(data)
+    _stage(one.git_dir, one.git_dir / "index", {b"big": oid})
+    blobs = IndexBlobs(one.git_dir)
+    stored = blobs.stored(b"big")
+    assert isinstance(stored, StoredBlob)
+    assert (stored.oid, stored.size) == (oid, len(data))
+    read = stored.reader()
+    assert b"".join(iter(lambda: read(1 << 20), b"")) == data
+    stored.close()
+    assert blobs.previous(b"big") == data  # the pygit2 filter's whole read
+    blobs.close()
 
 
 def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
