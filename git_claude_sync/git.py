@@ -402,23 +402,42 @@ _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"}
 
 #: git commands known to leave some of what ``Git.reads`` holds as it is: "config" (none
 #: of these writes config), "ls-files" (the index's entries and marks: a fetch, a push or
-#: a new object or ref leaves them), "refs" (what a ref's name resolves to: the index and
-#: new objects leave it).  What an object id resolves to is always forgotten: an object
-#: stored or fetched may answer a question that had no answer.  A push re-asked the
-#: remote's URL twice, HEAD three times and the index once, for nothing.
+#: a new object or ref leaves them), "refs" (what HEAD or a local ref resolves to: the
+#: index, new objects, and the sync repo's fetch and push, which move only
+#: remote-tracking refs, leave it), "remote-refs" (what a ref under refs/remotes/ resolves
+#: to; ``update-ref`` of one spares "refs", of any other ref "remote-refs": Git.env).
+#: What an object id resolves to is always forgotten: an object stored or fetched may
+#: answer a question that had no answer.  A push re-asked the remote's URL twice, HEAD
+#: three times and the index once, for nothing; then HEAD after its fetch and the
+#: remote's tip after its commit.
 _SPARES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("fetch", "push", "update-ref"), ("config", "ls-files")),
-    "hash-object": ("config", "ls-files", "refs"),
-    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs")),
+    **dict.fromkeys(("fetch", "push"), ("config", "ls-files", "refs")),
+    "update-ref": ("config", "ls-files"),
+    "hash-object": ("config", "ls-files", "refs", "remote-refs"),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs", "remote-refs")),
 }
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_REMOTE_REFS = "refs/remotes/"
 
 
 def _kind(key: tuple[object, ...]) -> str:
     """What a key of ``Git.reads`` depends on, in ``_SPARES``' words."""
     if key[0] == "rev":
-        return "object" if _OBJECT_ID.fullmatch(str(key[1])) else "refs"
+        ref = str(key[1])
+        if _OBJECT_ID.fullmatch(ref):
+            return "object"
+        return "remote-refs" if ref.startswith(_REMOTE_REFS) else "refs"
     return str(key[0])
+
+
+def _spared(running: Sequence[str]) -> tuple[str, ...]:
+    """What of ``Git.reads`` the git command ``running`` leaves as it is."""
+    if not running:
+        return ()
+    spared = _SPARES.get(running[0], ())
+    if running[0] == "update-ref" and len(running) > 1 and not running[1].startswith("-"):
+        spared += ("refs",) if running[1].startswith(_REMOTE_REFS) else ("remote-refs",)
+    return spared
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
@@ -559,7 +578,7 @@ class Git:
     ) -> dict[str, str]:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
-        spared = _SPARES.get(running[0], ()) if running else ()
+        spared = _spared(running)
         for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
@@ -730,8 +749,6 @@ class Git:
     def _cat_blobs(
         self, oids: Iterable[str], limit: int | None, spool_above: int | None
     ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
-        import tempfile  # here: shutil, random, bz2, lzma with it; status never needs them
-
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -760,6 +777,10 @@ class Git:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
                 if spool_above is not None and size > spool_above:
+                    # Only here: shutil, random, bz2, lzma come with it, ~3 ms of a start
+                    # (status read blobs, and paid it, with nothing to spool).
+                    import tempfile
+
                     spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
                     rest = size
                     while rest > 0:

@@ -307,3 +307,36 @@ def test_config_answered_from_the_listed_config_is_gits_answer(repos: tuple[Git,
     one.config_list()
     assert {key: one.config_get(key) for key in keys} == asked
     assert asked["branch.main.remote"] is None and asked["claude-sync.keyid"] == "ab-cd"
+
+
+def test_a_fetch_keeps_heads_answer_and_a_commit_the_remotes(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git.reads forgets what a command may change, no more: a fetch or push moves only
+    # refs/remotes/, update-ref of the branch leaves them.  A push asked HEAD and the
+    # remote's tip again after each (a rev-parse each, issue 8).
+    one, two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    mine = commit_file(two, b"b", b"2\n", None)
+    second = commit_file(two, b"c", b"3\n", mine)
+    two.update_ref(LOCAL_REF, mine, None)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def asked() -> list[str]:
+        lines = trace.read_text().splitlines() if trace.exists() else []
+        trace.unlink(missing_ok=True)
+        return [line.split("--quiet ", 1)[1] for line in lines if "rev-parse --verify" in line]
+
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, None)
+    assert len(asked()) == 2
+    assert two.fetch_branch() == first
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, first)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]  # not HEAD: a fetch leaves it
+    two.update_ref(LOCAL_REF, second, mine)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, first)
+    assert asked() == ["'HEAD^{commit}'"]
+    two.update_ref(REMOTE_REF, second, first)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, second)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
