@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from git_claude_sync.filters import clean, pktline
-from git_claude_sync.filters.spool import Spool
+from git_claude_sync.filters.answer_spool import Spool
 
 from git_claude_sync.claude import history_paths
 from git_claude_sync.crypto import keyfile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from git_claude_sync.filters.spool import Spool
+from git_claude_sync.filters.answer_spool import Spool
 
 
 def test_a_spool_gives_back_what_it_was_given_across_its_roll_to_disk(tmp_path: Path) -> None:
