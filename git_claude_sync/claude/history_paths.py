@@ -17,15 +17,14 @@ JSON string cannot hold an unescaped ``"project":``, so a match is a key.)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# The mapping (project_folders, and the machine's paths under it) is loaded only where a
-# history.jsonl is translated: the filter process imports this module to tell that file
-# from the others, and started ~10 ms later with them (issue 8).
+# The mapping (project_folders, and the machine's paths under it) and json are loaded only
+# where a history.jsonl is translated: the filter process imports this module to tell that
+# file from the others, and started ~10 ms later with them (issue 8).
 if TYPE_CHECKING:
     from git_claude_sync.claude.project_folders import Mapping
     from git_claude_sync.machine.paths import Layout
@@ -40,6 +39,8 @@ def is_history(path: bytes) -> bool:
 
 
 def _encode(value: str) -> bytes:
+    import json  # only for a history.jsonl being translated (see the note on imports)
+
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
@@ -61,6 +62,8 @@ def _translate_line(
 
 def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
     """The translated JSON string for ``token``, or None to leave it."""
+    import json
+
     try:
         value = json.loads(token)
     except ValueError:
