@@ -1482,6 +1482,9 @@ class IndexBlobs:
         return self._read(oid, size)
 
     def _read(self, oid: str, size: int) -> bytes | None:
+        loose = _read_loose(self.git_dir, oid, size)
+        if loose is not None:  # what git add just stored: no cat-file --batch to start
+            return loose
         if self._batch is None:
             self._batch = self._cat_file("--batch", _plain_env())
         proc = self._batch
@@ -1521,6 +1524,19 @@ class IndexBlobs:
         self._check = None
         _end(self._batch)
         self._batch = None
+
+
+def _read_loose(git_dir: Path, oid: str, size: int) -> bytes | None:
+    """A loose blob's content, inflated here; None unless it is a loose blob of ``size``."""
+    try:
+        with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
+            raw = zlib.decompress(file.read())
+    except (OSError, zlib.error):
+        return None
+    header = b"blob %d\0" % size
+    if not raw.startswith(header) or len(raw) != len(header) + size:
+        return None
+    return raw[len(header) :]
 
 
 def _end(proc: subprocess.Popen[bytes] | None) -> None:

@@ -260,6 +260,14 @@ def test_index_blobs_answer_the_stage_0_blob_of_a_path(
     assert blobs.stored(b"a") == b"scratch"
     monkeypatch.setenv("GIT_INDEX_FILE", str(one.git_dir / "no-index"))
     assert blobs.stored(b"a") is None
+    # Loose blobs are read in process; packed ones through cat-file --batch.
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    second = one.store_blob(b"second")
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")  # the index's blobs too
+    git_plain("--git-dir", str(one.git_dir), "prune-packed")
+    assert not (one.git_dir / "objects" / second[:2] / second[2:]).exists()
+    assert blobs.stored(b"a") == b"second"
+    assert blobs.previous(b"1:x") == b"content of 1:x"  # the same cat-file, again
     blobs.close()
 
 
