@@ -27,12 +27,9 @@ import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, cast
 
 from git_claude_sync.errors import FatalError, printable
-
-if TYPE_CHECKING:
-    import pygit2
 
 BRANCH = "main"
 REMOTE = "origin"
@@ -406,23 +403,42 @@ _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"}
 
 #: git commands known to leave some of what ``Git.reads`` holds as it is: "config" (none
 #: of these writes config), "ls-files" (the index's entries and marks: a fetch, a push or
-#: a new object or ref leaves them), "refs" (what a ref's name resolves to: the index and
-#: new objects leave it).  What an object id resolves to is always forgotten: an object
-#: stored or fetched may answer a question that had no answer.  A push re-asked the
-#: remote's URL twice, HEAD three times and the index once, for nothing.
+#: a new object or ref leaves them), "refs" (what HEAD or a local ref resolves to: the
+#: index, new objects, and the sync repo's fetch and push, which move only
+#: remote-tracking refs, leave it), "remote-refs" (what a ref under refs/remotes/ resolves
+#: to; ``update-ref`` of one spares "refs", of any other ref "remote-refs": Git.env).
+#: What an object id resolves to is always forgotten: an object stored or fetched may
+#: answer a question that had no answer.  A push re-asked the remote's URL twice, HEAD
+#: three times and the index once, for nothing; then HEAD after its fetch and the
+#: remote's tip after its commit.
 _SPARES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("fetch", "push", "update-ref"), ("config", "ls-files")),
-    "hash-object": ("config", "ls-files", "refs"),
-    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs")),
+    **dict.fromkeys(("fetch", "push"), ("config", "ls-files", "refs")),
+    "update-ref": ("config", "ls-files"),
+    "hash-object": ("config", "ls-files", "refs", "remote-refs"),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs", "remote-refs")),
 }
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_REMOTE_REFS = "refs/remotes/"
 
 
 def _kind(key: tuple[object, ...]) -> str:
     """What a key of ``Git.reads`` depends on, in ``_SPARES``' words."""
     if key[0] == "rev":
-        return "object" if _OBJECT_ID.fullmatch(str(key[1])) else "refs"
+        ref = str(key[1])
+        if _OBJECT_ID.fullmatch(ref):
+            return "object"
+        return "remote-refs" if ref.startswith(_REMOTE_REFS) else "refs"
     return str(key[0])
+
+
+def _spared(running: Sequence[str]) -> tuple[str, ...]:
+    """What of ``Git.reads`` the git command ``running`` leaves as it is."""
+    if not running:
+        return ()
+    spared = _SPARES.get(running[0], ())
+    if running[0] == "update-ref" and len(running) > 1 and not running[1].startswith("-"):
+        spared += ("refs",) if running[1].startswith(_REMOTE_REFS) else ("remote-refs",)
+    return spared
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
@@ -438,14 +454,14 @@ def _config_name(key: str) -> str:
     return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
 
 
-def _subcommand(args: Sequence[str]) -> str | None:
-    """The git command ``args`` run, past any ``-c NAME=VALUE`` before it (a push with
-    its own pack compression is a push: it was taken for an unknown command, and every
-    answer of ``Git.reads`` forgotten)."""
+def _command(args: Sequence[str]) -> Sequence[str]:
+    """The git command ``args`` run and its arguments, past any ``-c NAME=VALUE`` before
+    it (a push with its own pack compression is a push: it was taken for an unknown
+    command, and every answer of ``Git.reads`` forgotten)."""
     i = 0
     while i + 1 < len(args) and args[i] == "-c":
         i += 2
-    return args[i] if i < len(args) else None
+    return args[i:]
 
 
 def _reads_only(args: Sequence[str]) -> bool:
@@ -573,7 +589,7 @@ class Git:
     ) -> dict[str, str]:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
-        spared = _SPARES.get(_subcommand(running) or "", ())
+        spared = _spared(_command(running))
         for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
@@ -744,8 +760,6 @@ class Git:
     def _cat_blobs(
         self, oids: Iterable[str], limit: int | None, spool_above: int | None
     ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
-        import tempfile  # here: shutil, random, bz2, lzma with it; status never needs them
-
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -774,6 +788,10 @@ class Git:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
                 if spool_above is not None and size > spool_above:
+                    # Only here: shutil, random, bz2, lzma come with it, ~3 ms of a start
+                    # (status read blobs, and paid it, with nothing to spool).
+                    import tempfile
+
                     spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
                     rest = size
                     while rest > 0:
@@ -1428,7 +1446,7 @@ class Git:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
         return subprocess.call(["git", *args], env=self.env(), cwd=self.cwd)
 
-    # -- pygit2 --------------------------------------------------------------
+    # -- the index, for the clean filter ---------------------------------------
 
     def index_blobs(self) -> IndexBlobs:
         return IndexBlobs(self.git_dir)
@@ -1490,61 +1508,132 @@ class LogEntry:
 
 
 class IndexBlobs:
-    """The blobs the sync repo's index holds, read lazily, again only if the index changed.
+    """The blobs the sync repo's index holds, for the clean filter's stable ciphertext.
 
-    For the clean filter's stable ciphertext: read in process (pygit2), since
-    the filter runs once per file git adds.
+    Asked of one ``git cat-file --batch-check`` for ``:0:<path>`` (the explicit stage, so
+    that a path like ``1:x`` is not read as one) and read through one ``cat-file
+    --batch``, each started at its first use and kept for the filter process's life:
+    importing pygit2 for this cost the filter ~50 ms of its ~110 ms start (issue 8).
+    ``cat-file`` reads the index once; a changed index file (a later ``git add``, or
+    another ``GIT_INDEX_FILE``) gets a new one.
     """
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
-        self._repo: pygit2.Repository | None = None
-        self._index: pygit2.Index | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._check: subprocess.Popen[bytes] | None = None
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._stamp: tuple[str, int, int] | None = None
 
-    def _load(self) -> tuple[pygit2.Repository, pygit2.Index]:
-        import pygit2
-
-        index_file = os.environ.get("GIT_INDEX_FILE") or str(self.git_dir / "index")
+    def _locate(self, path: bytes) -> tuple[str, int] | None:
+        """The id and size of the stage-0 blob the index holds for ``path``."""
+        # cat-file reads a request up to a newline and drops a CR before it: such a name
+        # gets no previous blob, which costs a re-encryption of that file, never data.
+        if not path or b"\n" in path or path.endswith(b"\r"):
+            return None
+        index_file = os.path.abspath(os.environ.get("GIT_INDEX_FILE") or self.git_dir / "index")
         try:
             st = os.stat(index_file)
-            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
-            stamp = None
-        if self._repo is None:
-            self._repo = pygit2.Repository(str(self.git_dir))
-        if self._index is None or stamp != self._stamp:
-            self._index = pygit2.Index(index_file) if stamp else pygit2.Index()
+            return None
+        stamp = (index_file, st.st_mtime_ns, st.st_size)
+        if stamp != self._stamp:
+            _end(self._check)
+            self._check = None
             self._stamp = stamp
-        return self._repo, self._index
+        if self._check is None:
+            env = {**_plain_env(), "GIT_INDEX_FILE": index_file}
+            self._check = self._cat_file("--batch-check", env)
+        reply = self._ask(self._check, b":0:" + path)
+        if reply is None:
+            _end(self._check)
+            self._check = None
+            return None
+        fields = reply.split()
+        if len(fields) != 3 or fields[1] != b"blob" or not fields[2].isdigit():  # missing
+            return None
+        return fields[0].decode(), int(fields[2])
 
     def previous(self, path: bytes) -> bytes | None:
-        import pygit2
-
-        try:
-            repo, index = self._load()
-            entry = index[os.fsdecode(path)]
-            return bytes(repo.odb.read(entry.id)[1])
-        except (KeyError, ValueError, UnicodeError, pygit2.GitError):
-            return None
+        """The blob whole, however large (the pygit2 filter, filters/libgit2.py)."""
+        found = self._locate(path)
+        return None if found is None else self._read(*found)
 
     def stored(self, path: bytes) -> bytes | StoredBlob | None:
-        """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``.
-
-        pygit2 reads a blob whole (and libgit2's copy, Python's and the mapped pack
-        are all resident at once: 3x a 150 MB session); ``git cat-file`` streams it.
-        """
-        import pygit2
-
-        try:
-            repo, index = self._load()
-            entry = index[os.fsdecode(path)]
-            _kind, size = repo.odb.read_header(entry.id)
-            if size <= STREAM_ABOVE:
-                return bytes(repo.odb.read(entry.id)[1])
-        except (KeyError, ValueError, UnicodeError, pygit2.GitError):
+        """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``."""
+        found = self._locate(path)
+        if found is None:
             return None
-        return StoredBlob(self.git_dir, str(entry.id), size)
+        oid, size = found
+        if size > STREAM_ABOVE:
+            return StoredBlob(self.git_dir, oid, size)
+        return self._read(oid, size)
+
+    def _read(self, oid: str, size: int) -> bytes | None:
+        loose = _read_loose(self.git_dir, oid, size)
+        if loose is not None:  # what git add just stored: no cat-file --batch to start
+            return loose
+        if self._batch is None:
+            self._batch = self._cat_file("--batch", _plain_env())
+        proc = self._batch
+        reply = self._ask(proc, oid.encode())
+        assert proc.stdout is not None
+        if reply is not None and reply.split()[1:] == [b"blob", str(size).encode()]:
+            data = proc.stdout.read(size + 1)  # the content, then a newline
+            if len(data) == size + 1:
+                return data[:size]
+        _end(proc)
+        self._batch = None  # missing, or the process died: out of step, never reused
+        return None
+
+    def _cat_file(self, mode: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", f"--git-dir={self.git_dir}", "cat-file", mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
+    @staticmethod
+    def _ask(proc: subprocess.Popen[bytes], request: bytes) -> bytes | None:
+        """cat-file's header line for ``request``; None if the process is gone."""
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(request + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            return None
+        line = proc.stdout.readline()
+        return line if line.endswith(b"\n") else None
+
+    def close(self) -> None:
+        _end(self._check)
+        self._check = None
+        _end(self._batch)
+        self._batch = None
+
+
+def _read_loose(git_dir: Path, oid: str, size: int) -> bytes | None:
+    """A loose blob's content, inflated here; None unless it is a loose blob of ``size``."""
+    try:
+        with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
+            raw = zlib.decompress(file.read())
+    except (OSError, zlib.error):
+        return None
+    header = b"blob %d\0" % size
+    if not raw.startswith(header) or len(raw) != len(header) + size:
+        return None
+    return raw[len(header) :]
+
+
+def _end(proc: subprocess.Popen[bytes] | None) -> None:
+    """A ``cat-file`` asked through its pipes, ended: its stdin closed is its end."""
+    if proc is not None:
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        proc.wait()
 
 
 # Packs read through a few small windows: the pages of a mapped window count as a

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import cast
 
 import pytest
 
-from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, StoredBlob, init_bare
+from git_claude_sync.git import (
+    LOCAL_REF,
+    REMOTE_REF,
+    STREAM_ABOVE,
+    Git,
+    GitError,
+    IndexBlobs,
+    StoredBlob,
+    init_bare,
+)
 from tests.machines import git_plain
 
 
@@ -176,7 +186,7 @@ def test_a_push_with_its_own_compression_keeps_what_any_push_keeps(repos: tuple[
     assert one.push_branch(first, compression=1)
     assert ("ls-files", None) in one.reads
     assert any(key[0] == "config" for key in one.reads)
-    assert not any(key[0] == "rev" for key in one.reads)  # refs may have moved: asked again
+    assert ("rev", "HEAD") in one.reads  # a push moves only remote-tracking refs
     assert list(one.index_entries()) == [b"a"]
 
 
@@ -258,6 +268,75 @@ def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git
     blob.close()
 
 
+def _stage(git_dir: Path, index: Path, entries: dict[bytes, str]) -> None:
+    """``entries`` (path: blob id) written into the index file ``index``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    lines = b"".join(
+        b"100644 " + oid.encode() + b"\t" + path + b"\0" for path, oid in entries.items()
+    )
+    subprocess.run(
+        ["git", f"--git-dir={git_dir}", "update-index", "-z", "--index-info"],
+        input=lines,
+        check=True,
+        env={**env, "GIT_INDEX_FILE": str(index)},
+    )
+
+
+def test_index_blobs_answer_the_stage_0_blob_of_a_path(
+    repos: tuple[Git, Git], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clean filter builds on the blob the index holds for a path (docs/spec/blob.md,
+    # "The clean step"); a name git could read otherwise ("1:x" as a stage, a newline
+    # ending the request) must still be a path, or no answer, never another file's blob.
+    one, _two = repos
+    oids = {name: one.store_blob(b"content of " + name) for name in (b"a", b"1:x", b"d/b c")}
+    _stage(one.git_dir, one.git_dir / "index", {b"x": one.store_blob(b"stage 1")} | oids)
+    blobs = IndexBlobs(one.git_dir)
+    for name in oids:
+        assert blobs.stored(name) == b"content of " + name
+        assert blobs.previous(name) == b"content of " + name
+    assert blobs.stored(b"x") == b"stage 1"
+    assert blobs.stored(b"missing") is None
+    assert blobs.stored(b"a\nb") is None  # a newline: no previous blob (a re-encryption)
+    assert blobs.stored(b"a") == b"content of a"  # and the next answer is still right
+    # The index changes (a later git add): read again.
+    time.sleep(0.01)
+    _stage(one.git_dir, one.git_dir / "index", {b"a": one.store_blob(b"second")})
+    assert blobs.stored(b"a") == b"second"
+    # GIT_INDEX_FILE is the index git adds to (a scratch index).
+    scratch = one.git_dir / "scratch-index"
+    _stage(one.git_dir, scratch, {b"a": one.store_blob(b"scratch")})
+    monkeypatch.setenv("GIT_INDEX_FILE", str(scratch))
+    assert blobs.stored(b"a") == b"scratch"
+    monkeypatch.setenv("GIT_INDEX_FILE", str(one.git_dir / "no-index"))
+    assert blobs.stored(b"a") is None
+    # Loose blobs are read in process; packed ones through cat-file --batch.
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    second = one.store_blob(b"second")
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")  # the index's blobs too
+    git_plain("--git-dir", str(one.git_dir), "prune-packed")
+    assert not (one.git_dir / "objects" / second[:2] / second[2:]).exists()
+    assert blobs.stored(b"a") == b"second"
+    assert blobs.previous(b"1:x") == b"content of 1:x"  # the same cat-file, again
+    blobs.close()
+
+
+def test_index_blobs_stream_a_large_blob(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    data = os.urandom(STREAM_ABOVE + 1)
+    oid = one.store_blob(data)
+    _stage(one.git_dir, one.git_dir / "index", {b"big": oid})
+    blobs = IndexBlobs(one.git_dir)
+    stored = blobs.stored(b"big")
+    assert isinstance(stored, StoredBlob)
+    assert (stored.oid, stored.size) == (oid, len(data))
+    read = stored.reader()
+    assert b"".join(iter(lambda: read(1 << 20), b"")) == data
+    stored.close()
+    assert blobs.previous(b"big") == data  # the pygit2 filter's whole read
+    blobs.close()
+
+
 def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
     # A pull spools a large blob's ciphertext to a temporary file a block at a time, never
     # holding it whole (issue 9); small ones stay bytes.
@@ -286,3 +365,36 @@ def test_config_answered_from_the_listed_config_is_gits_answer(repos: tuple[Git,
     one.config_list()
     assert {key: one.config_get(key) for key in keys} == asked
     assert asked["branch.main.remote"] is None and asked["claude-sync.keyid"] == "ab-cd"
+
+
+def test_a_fetch_keeps_heads_answer_and_a_commit_the_remotes(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git.reads forgets what a command may change, no more: a fetch or push moves only
+    # refs/remotes/, update-ref of the branch leaves them.  A push asked HEAD and the
+    # remote's tip again after each (a rev-parse each, issue 8).
+    one, two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    mine = commit_file(two, b"b", b"2\n", None)
+    second = commit_file(two, b"c", b"3\n", mine)
+    two.update_ref(LOCAL_REF, mine, None)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def asked() -> list[str]:
+        lines = trace.read_text().splitlines() if trace.exists() else []
+        trace.unlink(missing_ok=True)
+        return [line.split("--quiet ", 1)[1] for line in lines if "rev-parse --verify" in line]
+
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, None)
+    assert len(asked()) == 2
+    assert two.fetch_branch() == first
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, first)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]  # not HEAD: a fetch leaves it
+    two.update_ref(LOCAL_REF, second, mine)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, first)
+    assert asked() == ["'HEAD^{commit}'"]
+    two.update_ref(REMOTE_REF, second, first)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, second)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
