@@ -55,6 +55,25 @@ def test_push_branch_says_moved_instead_of_failing(repos: tuple[Git, Git]) -> No
     assert two.rev(REMOTE_REF) == first
 
 
+def test_a_remote_on_this_disk_with_nothing_new_is_not_fetched_again(
+    repos: tuple[Git, Git],
+) -> None:
+    """Its branch, read in place, is the one last fetched: no fetch runs (FETCH_HEAD stays
+    as it was); once another clone pushed, the fetch runs and brings the new tip."""
+    one, two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    assert two.fetch_branch() == first
+    fetch_head = two.git_dir / "FETCH_HEAD"
+    os.utime(fetch_head, (1, 1))
+    assert two.fetch_branch() == first
+    assert fetch_head.stat().st_mtime == 1
+    second = commit_file(one, b"b", b"2\n", first)
+    assert one.push_branch(second)
+    assert two.fetch_branch() == second
+    assert fetch_head.stat().st_mtime > 1
+
+
 def test_fetch_of_an_empty_remote_is_none(repos: tuple[Git, Git]) -> None:
     one, _two = repos
     assert one.fetch_branch() is None
