@@ -1378,7 +1378,8 @@ class Git:
     def fetch_branch(self) -> str | None:
         """Fetch the remote's branch into REMOTE_REF; its tip, or None if it has none yet."""
         known = self.rev(REMOTE_REF)
-        if known is not None and known == self._tip_on_this_disk():
+        told, tip = self._tip_on_this_disk()
+        if told and tip == known:
             return known  # nothing new: a fetch would only say so, in a dozen times the time
         url, proc = self.talk(
             ["fetch", "--quiet", "--progress", "--no-tags", "--prune", REMOTE,
@@ -1402,21 +1403,23 @@ class Git:
             )
         return self.rev(REMOTE_REF)
 
-    def _tip_on_this_disk(self) -> str | None:
+    def _tip_on_this_disk(self) -> tuple[bool, str | None]:
         """The branch of a remote that is a repository on this disk (the default one), read
-        in place as the launcher reads it (bin/git-claude-sync); None for any other remote,
-        or if it cannot tell."""
+        in place as the launcher reads it (bin/git-claude-sync): (True, its tip, or None if
+        it has no branch yet); (False, None) for any other remote, or if it cannot tell."""
         url = self.remote_url() or ""
-        if not url.startswith("/") or not os.path.isdir(url):
-            return None
+        if not url.startswith("/") or not os.path.isfile(os.path.join(url, "HEAD")):
+            return False, None
         env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
         proc = subprocess.run(
-            ["git", "--git-dir", url, "rev-parse", "-q", "--verify", f"{LOCAL_REF}^{{commit}}"],
+            ["git", "--git-dir", url, "rev-parse", "-q", "--verify", LOCAL_REF],
             capture_output=True,
             env={**env, "LC_ALL": "C"},
         )
         tip = proc.stdout.decode("ascii", "replace").strip()
-        return tip if proc.returncode == 0 and _OBJECT_ID.fullmatch(tip) else None
+        if proc.returncode == 0 and _OBJECT_ID.fullmatch(tip):
+            return True, tip
+        return (proc.returncode == 1 and not tip and not proc.stderr), None  # 1: no such ref
 
     def push_branch(
         self,

@@ -61,6 +61,8 @@ def test_a_remote_on_this_disk_with_nothing_new_is_not_fetched_again(
     """Its branch, read in place, is the one last fetched: no fetch runs (FETCH_HEAD stays
     as it was); once another clone pushed, the fetch runs and brings the new tip."""
     one, two = repos
+    assert two.fetch_branch() is None  # an empty remote: nothing to fetch either
+    assert not (two.git_dir / "FETCH_HEAD").exists()
     first = commit_file(one, b"a", b"1\n", None)
     assert one.push_branch(first)
     assert two.fetch_branch() == first
