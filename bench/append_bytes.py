@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,6 +40,11 @@ def main() -> int:
     parser.add_argument(
         "--objects", action="store_true", help="list each object of the last push's pack"
     )
+    parser.add_argument(
+        "--bench-line",
+        action="store_true",
+        help="append bench.py's line (Claude Code's shape, ~2 KB) instead of memory.py's",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="gcs-append-"))
     try:
@@ -60,9 +66,10 @@ def main() -> int:
         subprocess.run(["git", git_dir, "config", "remote.origin.receivepack", str(wrapper)],
                        check=True)  # fmt: skip
         sent = []
+        lines = _bench_lines() if args.bench_line else None
         for n in range(3):
             with session.open("ab") as f:
-                f.write(session_bytes(2000, f"more-{n}", 10**7 * (n + 1)))
+                f.write(next(lines) if lines else session_bytes(2000, f"more-{n}", 10**7 * (n + 1)))
             capture.write_bytes(b"")
             a.run("push")
             sent.append(capture.stat().st_size)
@@ -76,6 +83,17 @@ def main() -> int:
         return 0
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _bench_lines() -> Iterator[bytes]:
+    """bench.py's appended lines, from a fixed seed: the same on every run and every branch."""
+    import random
+
+    from bench import Session, append_line
+
+    session = Session(random.Random(1), "/home/u/big", 1.7e9)
+    while True:
+        yield append_line(session)
 
 
 def pack_objects(received: bytes) -> str:

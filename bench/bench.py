@@ -33,6 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("CLAUDE_SYNC_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 BIN_DIR = Path(sys.executable).parent
 REPEATS = 5
+TARGET_CYCLES = 100  # issue 14 bounds the remote's growth over this many append cycles
 
 # -- the generated Claude directory ------------------------------------------------------------
 
@@ -685,7 +686,16 @@ def rows(sync: Results, plain: Results) -> list[Row]:
                 plain.cycles_time,
                 seconds,
             ),
-            Row("  remote growth after gc", sync.cycles_growth, plain.cycles_growth, size, 1.5),
+            # Issue 14's target is over 100 cycles: over a few, each side's growth is a
+            # few KiB and one gc's choice of deltas moves it by as much (README, "Bytes").
+            Row(
+                "  remote growth after gc"
+                + ("" if sync.cycles >= TARGET_CYCLES else f" (target: {TARGET_CYCLES} cycles)"),
+                sync.cycles_growth,
+                plain.cycles_growth,
+                size,
+                1.5 if sync.cycles >= TARGET_CYCLES else None,
+            ),
         ]
     out += [
         Row(

@@ -31,11 +31,10 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.file_kinds import is_append_only, same_lines
-from git_claude_sync.claude.project_folders import Mapping
 from git_claude_sync.crypto.codec import (
     FINALISER_LEN,
     HEADER_LEN,
@@ -45,6 +44,9 @@ from git_claude_sync.crypto.codec import (
     looks_encrypted,
 )
 from git_claude_sync.errors import CodecError
+
+if TYPE_CHECKING:  # a history.jsonl's mapping: loaded only for that file (history_paths)
+    from git_claude_sync.claude.project_folders import Mapping
 
 __all__ = ["clean", "clean_into", "complete_lines", "is_append_only", "same_lines"]
 

@@ -12,24 +12,26 @@ git then refuses to store or check out that file instead of passing it through.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from git_claude_sync.filters import clean, pktline
+from git_claude_sync.filters.answer_spool import Spool
 
 from git_claude_sync.claude import history_paths
-from git_claude_sync.claude.project_folders import Mapping
-from git_claude_sync.crypto import keyfile, keyring
+from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, Stored, StoredBytes
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import IndexBlobs, StoredBlob
+
+if TYPE_CHECKING:
+    from git_claude_sync.claude.project_folders import Mapping  # only for history.jsonl
+    from git_claude_sync.crypto.keyring import Keyring  # only for a smudge
 
 
 def _report(path: bytes, err: Exception) -> None:
@@ -95,7 +97,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
     handshake(stdin, stdout)
     index = IndexBlobs(git_dir) if git_dir is not None else None
     key: Key | None = None
-    history: keyring.Keyring | None = None
+    history: Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
     spool_dir = str(git_dir) if git_dir is not None else None  # ciphertext: kept beside the repo
     mappings: list[Mapping | None] = []
@@ -112,12 +114,15 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             headers = pktline.read_text_list(stdin)
         except EOFError:
             progress.done()
+            if index is not None:
+                index.close()  # its cat-file processes end with their stdin
             return
         meta = dict(h.split(b"=", 1) for h in headers if b"=" in h)
         command = meta.get(b"command", b"")
         path = meta.get(b"pathname", b"")
         content = pktline.iter_content(stdin)
-        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, dir=spool_dir) as spool:
+        with Spool(SPOOL_IN_MEMORY, spool_dir) as spooled:
+            spool = cast(BinaryIO, spooled)  # clean_into only writes, seeks and reads it
             try:
                 if key is None:
                     key = keyfile.load(key_path)
@@ -141,6 +146,8 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                     # key rotation: retired keys open it.  (The sync engine writes the
                     # Claude directory itself, with the current key only.)
                     if history is None:
+                        from git_claude_sync.crypto import keyring  # most runs only clean
+
                         history = keyring.keyring_for(key_path, key)
                     for part in content:
                         spool.write(part)
@@ -190,13 +197,38 @@ def _drain(content: Iterator[bytes]) -> None:
         pass
 
 
+USAGE = "usage: git-claude-sync-filter --key KEY [--git-dir GIT_DIR]"
+
+
+def _options(argv: list[str]) -> dict[str, str]:
+    """``--key`` and ``--git-dir`` (``--name value`` or ``--name=value``), as git's
+    config gives them.  Not argparse: it (with the shutil it asks the terminal's width
+    of) was ~4 ms of a start git pays once per command that filters (issue 8)."""
+    options: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name not in ("--key", "--git-dir"):
+            raise ValueError(f"unrecognized argument: {arg}")
+        if not eq:
+            value = next(args, "")
+        if not value:
+            raise ValueError(f"{name} needs a value")
+        options[name] = value
+    if "--key" not in options:
+        raise ValueError("--key is required")
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="git-claude-sync-filter")
-    parser.add_argument("--key", type=Path, required=True)
-    parser.add_argument("--git-dir", type=Path, help="keep stored ciphertext of unchanged files")
-    args = parser.parse_args(argv)
     try:
-        serve(args.key, sys.stdin.buffer, sys.stdout.buffer, args.git_dir)
+        options = _options(sys.argv[1:] if argv is None else argv)
+    except ValueError as err:
+        sys.stderr.write(f"{USAGE}\ngit-claude-sync-filter: error: {err}\n")
+        return 2
+    git_dir = Path(options["--git-dir"]) if "--git-dir" in options else None
+    try:
+        serve(Path(options["--key"]), sys.stdin.buffer, sys.stdout.buffer, git_dir)
     except (pktline.ProtocolError, EOFError) as err:
         sys.stderr.write(f"git-claude-sync: filter protocol error: {err}\n")
         return 1

@@ -41,3 +41,7 @@ class WrongKey(CodecError):
 
 class Tampered(CodecError):
     """Authentication failed: the ciphertext was changed, cut, reordered or moved."""
+
+
+class NewerFormat(CodecError):
+    """An authentic blob uses a part of the format this version does not know: upgrade."""

@@ -9,6 +9,7 @@ credential helpers and remote helpers then behave as in the user's own repos.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
@@ -26,12 +27,9 @@ import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, cast
 
 from git_claude_sync.errors import FatalError, printable
-
-if TYPE_CHECKING:
-    import pygit2
 
 BRANCH = "main"
 REMOTE = "origin"
@@ -405,23 +403,42 @@ _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--list", "-l"}
 
 #: git commands known to leave some of what ``Git.reads`` holds as it is: "config" (none
 #: of these writes config), "ls-files" (the index's entries and marks: a fetch, a push or
-#: a new object or ref leaves them), "refs" (what a ref's name resolves to: the index and
-#: new objects leave it).  What an object id resolves to is always forgotten: an object
-#: stored or fetched may answer a question that had no answer.  A push re-asked the
-#: remote's URL twice, HEAD three times and the index once, for nothing.
+#: a new object or ref leaves them), "refs" (what HEAD or a local ref resolves to: the
+#: index, new objects, and the sync repo's fetch and push, which move only
+#: remote-tracking refs, leave it), "remote-refs" (what a ref under refs/remotes/ resolves
+#: to; ``update-ref`` of one spares "refs", of any other ref "remote-refs": Git.env).
+#: What an object id resolves to is always forgotten: an object stored or fetched may
+#: answer a question that had no answer.  A push re-asked the remote's URL twice, HEAD
+#: three times and the index once, for nothing; then HEAD after its fetch and the
+#: remote's tip after its commit.
 _SPARES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("fetch", "push", "update-ref"), ("config", "ls-files")),
-    "hash-object": ("config", "ls-files", "refs"),
-    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs")),
+    **dict.fromkeys(("fetch", "push"), ("config", "ls-files", "refs")),
+    "update-ref": ("config", "ls-files"),
+    "hash-object": ("config", "ls-files", "refs", "remote-refs"),
+    **dict.fromkeys(("add", "update-index", "rm", "read-tree"), ("config", "refs", "remote-refs")),
 }
 _OBJECT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_REMOTE_REFS = "refs/remotes/"
 
 
 def _kind(key: tuple[object, ...]) -> str:
     """What a key of ``Git.reads`` depends on, in ``_SPARES``' words."""
     if key[0] == "rev":
-        return "object" if _OBJECT_ID.fullmatch(str(key[1])) else "refs"
+        ref = str(key[1])
+        if _OBJECT_ID.fullmatch(ref):
+            return "object"
+        return "remote-refs" if ref.startswith(_REMOTE_REFS) else "refs"
     return str(key[0])
+
+
+def _spared(running: Sequence[str]) -> tuple[str, ...]:
+    """What of ``Git.reads`` the git command ``running`` leaves as it is."""
+    if not running:
+        return ()
+    spared = _SPARES.get(running[0], ())
+    if running[0] == "update-ref" and len(running) > 1 and not running[1].startswith("-"):
+        spared += ("refs",) if running[1].startswith(_REMOTE_REFS) else ("remote-refs",)
+    return spared
 
 
 _CONFIG_LIST = ("config", "--local", "--list")  # Git.reads' key of config_list's answer
@@ -435,6 +452,16 @@ def _config_name(key: str) -> str:
     section, _, rest = key.partition(".")
     middle, _, name = rest.rpartition(".")
     return ".".join(part for part in (section.lower(), middle, name.lower()) if part)
+
+
+def _command(args: Sequence[str]) -> Sequence[str]:
+    """The git command ``args`` run and its arguments, past any ``-c NAME=VALUE`` before
+    it (a push with its own pack compression is a push: it was taken for an unknown
+    command, and every answer of ``Git.reads`` forgotten)."""
+    i = 0
+    while i + 1 < len(args) and args[i] == "-c":
+        i += 2
+    return args[i:]
 
 
 def _reads_only(args: Sequence[str]) -> bool:
@@ -562,7 +589,7 @@ class Git:
     ) -> dict[str, str]:
         """The environment of a git process that may change things: ``reads`` forgets
         all that ``running`` (its arguments) may change; everything for an unnamed one."""
-        spared = _SPARES.get(running[0], ()) if running else ()
+        spared = _spared(_command(running))
         for key in [key for key in self.reads if _kind(key) not in spared]:
             del self.reads[key]
         return self._env(extra)
@@ -733,8 +760,6 @@ class Git:
     def _cat_blobs(
         self, oids: Iterable[str], limit: int | None, spool_above: int | None
     ) -> Generator[tuple[str, bytes | IO[bytes]], None, None]:
-        import tempfile  # here: shutil, random, bz2, lzma with it; status never needs them
-
         wanted = list(dict.fromkeys(oids))
         if not wanted:
             return
@@ -763,6 +788,10 @@ class Git:
                     raise GitError(f"object {oid} is missing from the sync repo")
                 size = int(header[2])
                 if spool_above is not None and size > spool_above:
+                    # Only here: shutil, random, bz2, lzma come with it, ~3 ms of a start
+                    # (status read blobs, and paid it, with nothing to spool).
+                    import tempfile
+
                     spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller's to close)
                     rest = size
                     while rest > 0:
@@ -977,7 +1006,13 @@ class Git:
 
     def index_entries(self) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) of every index entry (stage 0)."""
-        return {path: (mode, oid) for _tag, path, mode, oid in self._index_listing()}
+        # Kept beside the listing (forgotten with it): a push asks for it five times,
+        # and a large tree's map took longer to build than git took to list it.
+        key = ("ls-files", self.index_file, "entries")
+        if key not in self.reads:
+            listing = self._index_listing()
+            self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
+        return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
     def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
         """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``
@@ -1037,9 +1072,38 @@ class Git:
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
             flag = "--assume-unchanged" if on else "--no-assume-unchanged"
+            listed = self._listing_kept()
             self.run(
                 ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
             )
+            if listed is not None:  # the same entries, some marked otherwise (``ls-files -v``)
+                marking = set(paths)
+                self._keep_listing(
+                    [
+                        (
+                            (tag.lower() if on else tag.upper()) if path in marking else tag,
+                            path,
+                            mode,
+                            oid,
+                        )
+                        for tag, path, mode, oid in listed
+                    ]
+                )
+
+    def _listing_kept(self) -> list[tuple[bytes, bytes, str, str]] | None:
+        """The index listing ``reads`` holds, if any and if it has no unmerged entry: what
+        ``update_index`` and ``set_assume_unchanged`` change in it they know exactly, so
+        they keep it changed rather than have a large tree's index listed again."""
+        listed = cast(
+            "list[tuple[bytes, bytes, str, str]] | None",
+            self.reads.get(("ls-files", self.index_file)),
+        )
+        if listed is None or any(tag == b"M" for tag, *_ in listed):
+            return None
+        return listed
+
+    def _keep_listing(self, listing: list[tuple[bytes, bytes, str, str]]) -> None:
+        self.reads[("ls-files", self.index_file)] = listing
 
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
@@ -1055,7 +1119,12 @@ class Git:
                 records.append(b"0 " + b"0" * 40 + b"\t" + path + b"\0")
             else:
                 records.append(f"{entry[0]} {entry[1]}\t".encode() + path + b"\0")
+        listed = self._listing_kept()
         self.run(["update-index", "-z", "--index-info"], input=b"".join(records))
+        if listed is not None:
+            kept = _listing_after(listed, changes)
+            if kept is not None:
+                self._keep_listing(kept)
 
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
@@ -1308,6 +1377,10 @@ class Git:
 
     def fetch_branch(self) -> str | None:
         """Fetch the remote's branch into REMOTE_REF; its tip, or None if it has none yet."""
+        known = self.rev(REMOTE_REF)
+        told, tip = self._tip_on_this_disk()
+        if told and tip == known:
+            return known  # nothing new: a fetch would only say so, in a dozen times the time
         url, proc = self.talk(
             ["fetch", "--quiet", "--progress", "--no-tags", "--prune", REMOTE,
              f"+{LOCAL_REF}:{REMOTE_REF}"],
@@ -1329,6 +1402,24 @@ class Git:
                 + self.limits.hint(proc.stderr)
             )
         return self.rev(REMOTE_REF)
+
+    def _tip_on_this_disk(self) -> tuple[bool, str | None]:
+        """The branch of a remote that is a repository on this disk (the default one), read
+        in place as the launcher reads it (bin/git-claude-sync): (True, its tip, or None if
+        it has no branch yet); (False, None) for any other remote, or if it cannot tell."""
+        url = self.remote_url() or ""
+        if not url.startswith("/") or not os.path.isfile(os.path.join(url, "HEAD")):
+            return False, None
+        env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
+        proc = subprocess.run(
+            ["git", "--git-dir", url, "rev-parse", "-q", "--verify", LOCAL_REF],
+            capture_output=True,
+            env={**env, "LC_ALL": "C"},
+        )
+        tip = proc.stdout.decode("ascii", "replace").strip()
+        if proc.returncode == 0 and _OBJECT_ID.fullmatch(tip):
+            return True, tip
+        return (proc.returncode == 1 and not tip and not proc.stderr), None  # 1: no such ref
 
     def push_branch(
         self,
@@ -1377,10 +1468,46 @@ class Git:
         """Plain ``git ARGS`` on the sync repo, on the user's terminal; its exit code."""
         return subprocess.call(["git", *args], env=self.env(), cwd=self.cwd)
 
-    # -- pygit2 --------------------------------------------------------------
+    # -- the index, for the clean filter ---------------------------------------
 
     def index_blobs(self) -> IndexBlobs:
         return IndexBlobs(self.git_dir)
+
+
+def _listing_after(
+    listed: list[tuple[bytes, bytes, str, str]], changes: Mapping[bytes, tuple[str, str] | None]
+) -> list[tuple[bytes, bytes, str, str]] | None:
+    """The index listing after ``update-index --index-info`` set ``changes``: a path set
+    gets a new entry (no mark: ``H``), a path removed is gone.  None where git would
+    also drop other entries (a file put where a folder's entries are, or under a path
+    that is a file): the listing is then asked again.  ``listed`` is in git's order
+    (bytewise by path), as the result is."""
+    paths = [path for _tag, path, _mode, _oid in listed]
+    entries = {path: (tag, mode, oid) for tag, path, mode, oid in listed}
+    added = {path for path, entry in changes.items() if entry is not None}
+    added_folders = {path[:end] for path in added for end in _slashes(path)}
+    for path in added:
+        below = bisect.bisect_left(paths, path + b"/")
+        if (
+            path in added_folders
+            or (below < len(paths) and paths[below].startswith(path + b"/"))
+            or any(path[:end] in entries or path[:end] in added for end in _slashes(path))
+        ):
+            return None
+    new = False
+    for path, entry in changes.items():
+        if entry is None:
+            entries.pop(path, None)
+        else:
+            new = new or path not in entries
+            entries[path] = (b"H", entry[0], entry[1])
+    order = sorted(entries) if new else [path for path in paths if path in entries]
+    return [(entries[path][0], path, *entries[path][1:]) for path in order]
+
+
+def _slashes(path: bytes) -> list[int]:
+    """Where each of ``path``'s parent folders ends."""
+    return [i for i, byte in enumerate(path) if byte == 0x2F]
 
 
 @dataclass
@@ -1403,61 +1530,132 @@ class LogEntry:
 
 
 class IndexBlobs:
-    """The blobs the sync repo's index holds, read lazily, again only if the index changed.
+    """The blobs the sync repo's index holds, for the clean filter's stable ciphertext.
 
-    For the clean filter's stable ciphertext: read in process (pygit2), since
-    the filter runs once per file git adds.
+    Asked of one ``git cat-file --batch-check`` for ``:0:<path>`` (the explicit stage, so
+    that a path like ``1:x`` is not read as one) and read through one ``cat-file
+    --batch``, each started at its first use and kept for the filter process's life:
+    importing pygit2 for this cost the filter ~50 ms of its ~110 ms start (issue 8).
+    ``cat-file`` reads the index once; a changed index file (a later ``git add``, or
+    another ``GIT_INDEX_FILE``) gets a new one.
     """
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
-        self._repo: pygit2.Repository | None = None
-        self._index: pygit2.Index | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._check: subprocess.Popen[bytes] | None = None
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._stamp: tuple[str, int, int] | None = None
 
-    def _load(self) -> tuple[pygit2.Repository, pygit2.Index]:
-        import pygit2
-
-        index_file = os.environ.get("GIT_INDEX_FILE") or str(self.git_dir / "index")
+    def _locate(self, path: bytes) -> tuple[str, int] | None:
+        """The id and size of the stage-0 blob the index holds for ``path``."""
+        # cat-file reads a request up to a newline and drops a CR before it: such a name
+        # gets no previous blob, which costs a re-encryption of that file, never data.
+        if not path or b"\n" in path or path.endswith(b"\r"):
+            return None
+        index_file = os.path.abspath(os.environ.get("GIT_INDEX_FILE") or self.git_dir / "index")
         try:
             st = os.stat(index_file)
-            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
-            stamp = None
-        if self._repo is None:
-            self._repo = pygit2.Repository(str(self.git_dir))
-        if self._index is None or stamp != self._stamp:
-            self._index = pygit2.Index(index_file) if stamp else pygit2.Index()
+            return None
+        stamp = (index_file, st.st_mtime_ns, st.st_size)
+        if stamp != self._stamp:
+            _end(self._check)
+            self._check = None
             self._stamp = stamp
-        return self._repo, self._index
+        if self._check is None:
+            env = {**_plain_env(), "GIT_INDEX_FILE": index_file}
+            self._check = self._cat_file("--batch-check", env)
+        reply = self._ask(self._check, b":0:" + path)
+        if reply is None:
+            _end(self._check)
+            self._check = None
+            return None
+        fields = reply.split()
+        if len(fields) != 3 or fields[1] != b"blob" or not fields[2].isdigit():  # missing
+            return None
+        return fields[0].decode(), int(fields[2])
 
     def previous(self, path: bytes) -> bytes | None:
-        import pygit2
-
-        try:
-            repo, index = self._load()
-            entry = index[os.fsdecode(path)]
-            return bytes(repo.odb.read(entry.id)[1])
-        except (KeyError, ValueError, UnicodeError, pygit2.GitError):
-            return None
+        """The blob whole, however large (the pygit2 filter, filters/libgit2.py)."""
+        found = self._locate(path)
+        return None if found is None else self._read(*found)
 
     def stored(self, path: bytes) -> bytes | StoredBlob | None:
-        """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``.
-
-        pygit2 reads a blob whole (and libgit2's copy, Python's and the mapped pack
-        are all resident at once: 3x a 150 MB session); ``git cat-file`` streams it.
-        """
-        import pygit2
-
-        try:
-            repo, index = self._load()
-            entry = index[os.fsdecode(path)]
-            _kind, size = repo.odb.read_header(entry.id)
-            if size <= STREAM_ABOVE:
-                return bytes(repo.odb.read(entry.id)[1])
-        except (KeyError, ValueError, UnicodeError, pygit2.GitError):
+        """As ``previous``, but a blob over ``STREAM_ABOVE`` bytes comes as a ``StoredBlob``."""
+        found = self._locate(path)
+        if found is None:
             return None
-        return StoredBlob(self.git_dir, str(entry.id), size)
+        oid, size = found
+        if size > STREAM_ABOVE:
+            return StoredBlob(self.git_dir, oid, size)
+        return self._read(oid, size)
+
+    def _read(self, oid: str, size: int) -> bytes | None:
+        loose = _read_loose(self.git_dir, oid, size)
+        if loose is not None:  # what git add just stored: no cat-file --batch to start
+            return loose
+        if self._batch is None:
+            self._batch = self._cat_file("--batch", _plain_env())
+        proc = self._batch
+        reply = self._ask(proc, oid.encode())
+        assert proc.stdout is not None
+        if reply is not None and reply.split()[1:] == [b"blob", str(size).encode()]:
+            data = proc.stdout.read(size + 1)  # the content, then a newline
+            if len(data) == size + 1:
+                return data[:size]
+        _end(proc)
+        self._batch = None  # missing, or the process died: out of step, never reused
+        return None
+
+    def _cat_file(self, mode: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", f"--git-dir={self.git_dir}", "cat-file", mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
+    @staticmethod
+    def _ask(proc: subprocess.Popen[bytes], request: bytes) -> bytes | None:
+        """cat-file's header line for ``request``; None if the process is gone."""
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(request + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            return None
+        line = proc.stdout.readline()
+        return line if line.endswith(b"\n") else None
+
+    def close(self) -> None:
+        _end(self._check)
+        self._check = None
+        _end(self._batch)
+        self._batch = None
+
+
+def _read_loose(git_dir: Path, oid: str, size: int) -> bytes | None:
+    """A loose blob's content, inflated here; None unless it is a loose blob of ``size``."""
+    try:
+        with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
+            raw = zlib.decompress(file.read())
+    except (OSError, zlib.error):
+        return None
+    header = b"blob %d\0" % size
+    if not raw.startswith(header) or len(raw) != len(header) + size:
+        return None
+    return raw[len(header) :]
+
+
+def _end(proc: subprocess.Popen[bytes] | None) -> None:
+    """A ``cat-file`` asked through its pipes, ended: its stdin closed is its end."""
+    if proc is not None:
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        proc.wait()
 
 
 # Packs read through a few small windows: the pages of a mapped window count as a

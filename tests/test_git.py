@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, GitError, StoredBlob, init_bare
+from git_claude_sync.git import (
+    LOCAL_REF,
+    REMOTE_REF,
+    STREAM_ABOVE,
+    Git,
+    GitError,
+    IndexBlobs,
+    StoredBlob,
+    init_bare,
+)
 from tests.machines import git_plain
 
 
@@ -42,6 +53,27 @@ def test_push_branch_says_moved_instead_of_failing(repos: tuple[Git, Git]) -> No
     assert two.push_branch(other) is False
     assert two.fetch_branch() == first
     assert two.rev(REMOTE_REF) == first
+
+
+def test_a_remote_on_this_disk_with_nothing_new_is_not_fetched_again(
+    repos: tuple[Git, Git],
+) -> None:
+    """Its branch, read in place, is the one last fetched: no fetch runs (FETCH_HEAD stays
+    as it was); once another clone pushed, the fetch runs and brings the new tip."""
+    one, two = repos
+    assert two.fetch_branch() is None  # an empty remote: nothing to fetch either
+    assert not (two.git_dir / "FETCH_HEAD").exists()
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    assert two.fetch_branch() == first
+    fetch_head = two.git_dir / "FETCH_HEAD"
+    os.utime(fetch_head, (1, 1))
+    assert two.fetch_branch() == first
+    assert fetch_head.stat().st_mtime == 1
+    second = commit_file(one, b"b", b"2\n", first)
+    assert one.push_branch(second)
+    assert two.fetch_branch() == second
+    assert fetch_head.stat().st_mtime > 1
 
 
 def test_fetch_of_an_empty_remote_is_none(repos: tuple[Git, Git]) -> None:
@@ -161,6 +193,55 @@ def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
     assert two.rev(REMOTE_REF) == second
 
 
+def test_a_push_with_its_own_compression_keeps_what_any_push_keeps(repos: tuple[Git, Git]) -> None:
+    """``git -c pack.compression=1 push`` is a push: it leaves the index and config, as
+    every push does (it was taken for an unknown command, and the index of a large tree
+    listed again after every small push)."""
+    one, _two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    one.read_tree(first)
+    assert list(one.index_entries()) == [b"a"]
+    assert one.config_get("claude-sync.test") is None
+    one.update_ref("HEAD", first)
+    assert one.rev("HEAD") == first
+    assert one.push_branch(first, compression=1)
+    assert ("ls-files", None) in one.reads
+    assert any(key[0] == "config" for key in one.reads)
+    assert ("rev", "HEAD") in one.reads  # a push moves only remote-tracking refs
+    assert list(one.index_entries()) == [b"a"]
+
+
+def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
+    repos: tuple[Git, Git],
+) -> None:
+    """update_index and set_assume_unchanged keep the listing they changed (a large tree's
+    index is not listed again after each): it must be, entry for entry and mark for mark,
+    what ls-files then says, also where git drops entries (a file where a folder was)."""
+    one, _two = repos
+    blob, other = one.store_blob(b"1\n"), one.store_blob(b"2\n")
+    one.update_index({p: ("100644", blob) for p in (b"a", b"d/e", b"d/f", b"m", b"z")})
+    steps: list[tuple[str, object]] = [
+        ("update", {b"a": ("100755", other)}),  # replaced in place
+        ("mark", [b"a", b"d/e", b"z"]),
+        ("update", {b"b": ("100644", blob), b"z": None}),  # a new entry, one gone
+        ("update", {b"d/e": ("100644", other)}),  # a marked entry replaced: unmarked
+        ("unmark", [b"a"]),
+        ("update", {b"d": ("100644", blob)}),  # a file over a folder: git drops d/e, d/f
+        ("update", {b"m/n": ("100644", blob)}),  # under a file: git drops m
+        ("update", {b"x/y": ("100644", blob), b"x": ("100644", other)}),
+        ("update", {b"q": None}),  # not there: nothing changes
+    ]
+    for kind, arg in steps:
+        one.index_entries()  # the listing is held before each change
+        if kind == "update":
+            one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
+        else:
+            one.set_assume_unchanged(cast("list[bytes]", arg), kind == "mark")
+        fresh = Git(one.git_dir, one.work_tree)._index_listing()
+        assert one._index_listing() == fresh, (kind, arg)
+        assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
+
+
 def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
     # The clean filter reads a large stored blob through StoredBlob, never whole (issue 9):
     # a loose object inflated here, a packed one from git cat-file.
@@ -208,6 +289,75 @@ def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git
     blob.close()
 
 
+def _stage(git_dir: Path, index: Path, entries: dict[bytes, str]) -> None:
+    """``entries`` (path: blob id) written into the index file ``index``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    lines = b"".join(
+        b"100644 " + oid.encode() + b"\t" + path + b"\0" for path, oid in entries.items()
+    )
+    subprocess.run(
+        ["git", f"--git-dir={git_dir}", "update-index", "-z", "--index-info"],
+        input=lines,
+        check=True,
+        env={**env, "GIT_INDEX_FILE": str(index)},
+    )
+
+
+def test_index_blobs_answer_the_stage_0_blob_of_a_path(
+    repos: tuple[Git, Git], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clean filter builds on the blob the index holds for a path (docs/spec/blob.md,
+    # "The clean step"); a name git could read otherwise ("1:x" as a stage, a newline
+    # ending the request) must still be a path, or no answer, never another file's blob.
+    one, _two = repos
+    oids = {name: one.store_blob(b"content of " + name) for name in (b"a", b"1:x", b"d/b c")}
+    _stage(one.git_dir, one.git_dir / "index", {b"x": one.store_blob(b"stage 1")} | oids)
+    blobs = IndexBlobs(one.git_dir)
+    for name in oids:
+        assert blobs.stored(name) == b"content of " + name
+        assert blobs.previous(name) == b"content of " + name
+    assert blobs.stored(b"x") == b"stage 1"
+    assert blobs.stored(b"missing") is None
+    assert blobs.stored(b"a\nb") is None  # a newline: no previous blob (a re-encryption)
+    assert blobs.stored(b"a") == b"content of a"  # and the next answer is still right
+    # The index changes (a later git add): read again.
+    time.sleep(0.01)
+    _stage(one.git_dir, one.git_dir / "index", {b"a": one.store_blob(b"second")})
+    assert blobs.stored(b"a") == b"second"
+    # GIT_INDEX_FILE is the index git adds to (a scratch index).
+    scratch = one.git_dir / "scratch-index"
+    _stage(one.git_dir, scratch, {b"a": one.store_blob(b"scratch")})
+    monkeypatch.setenv("GIT_INDEX_FILE", str(scratch))
+    assert blobs.stored(b"a") == b"scratch"
+    monkeypatch.setenv("GIT_INDEX_FILE", str(one.git_dir / "no-index"))
+    assert blobs.stored(b"a") is None
+    # Loose blobs are read in process; packed ones through cat-file --batch.
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    second = one.store_blob(b"second")
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")  # the index's blobs too
+    git_plain("--git-dir", str(one.git_dir), "prune-packed")
+    assert not (one.git_dir / "objects" / second[:2] / second[2:]).exists()
+    assert blobs.stored(b"a") == b"second"
+    assert blobs.previous(b"1:x") == b"content of 1:x"  # the same cat-file, again
+    blobs.close()
+
+
+def test_index_blobs_stream_a_large_blob(repos: tuple[Git, Git]) -> None:
+    one, _two = repos
+    data = os.urandom(STREAM_ABOVE + 1)
+    oid = one.store_blob(data)
+    _stage(one.git_dir, one.git_dir / "index", {b"big": oid})
+    blobs = IndexBlobs(one.git_dir)
+    stored = blobs.stored(b"big")
+    assert isinstance(stored, StoredBlob)
+    assert (stored.oid, stored.size) == (oid, len(data))
+    read = stored.reader()
+    assert b"".join(iter(lambda: read(1 << 20), b"")) == data
+    stored.close()
+    assert blobs.previous(b"big") == data  # the pygit2 filter's whole read
+    blobs.close()
+
+
 def test_spooled_blobs_come_in_a_file_over_the_size_given(repos: tuple[Git, Git]) -> None:
     # A pull spools a large blob's ciphertext to a temporary file a block at a time, never
     # holding it whole (issue 9); small ones stay bytes.
@@ -236,3 +386,36 @@ def test_config_answered_from_the_listed_config_is_gits_answer(repos: tuple[Git,
     one.config_list()
     assert {key: one.config_get(key) for key in keys} == asked
     assert asked["branch.main.remote"] is None and asked["claude-sync.keyid"] == "ab-cd"
+
+
+def test_a_fetch_keeps_heads_answer_and_a_commit_the_remotes(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Git.reads forgets what a command may change, no more: a fetch or push moves only
+    # refs/remotes/, update-ref of the branch leaves them.  A push asked HEAD and the
+    # remote's tip again after each (a rev-parse each, issue 8).
+    one, two = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    mine = commit_file(two, b"b", b"2\n", None)
+    second = commit_file(two, b"c", b"3\n", mine)
+    two.update_ref(LOCAL_REF, mine, None)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def asked() -> list[str]:
+        lines = trace.read_text().splitlines() if trace.exists() else []
+        trace.unlink(missing_ok=True)
+        return [line.split("--quiet ", 1)[1] for line in lines if "rev-parse --verify" in line]
+
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, None)
+    assert len(asked()) == 2
+    assert two.fetch_branch() == first
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, first)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]  # not HEAD: a fetch leaves it
+    two.update_ref(LOCAL_REF, second, mine)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, first)
+    assert asked() == ["'HEAD^{commit}'"]
+    two.update_ref(REMOTE_REF, second, first)
+    assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, second)
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]

@@ -136,6 +136,16 @@ def test_blob_version_1_still_decrypts(vector: dict[str, Any]) -> None:
     assert len(plaintext) == vector["plaintext_len"]
 
 
+@pytest.mark.parametrize("vector", BLOB["before_d1"], ids=_ids(BLOB["before_d1"]))
+def test_blob_before_d1_still_decrypts(vector: dict[str, Any]) -> None:
+    key = Key(bytes.fromhex(vector["key"]))
+    blob = bytes.fromhex(vector["ciphertext"])
+    plaintext = key.decrypt(bytes.fromhex(vector["path"]), blob)
+    assert hashlib.sha256(plaintext).hexdigest() == vector["plaintext_sha256"]
+    assert len(plaintext) == vector["plaintext_len"]
+    assert key.encrypt(bytes.fromhex(vector["path"]), plaintext) != blob  # written otherwise now
+
+
 @pytest.mark.parametrize("vector", BLOB["appends"], ids=_ids(BLOB["appends"]))
 def test_blob_seals_onto_the_previous_blob_exactly(vector: dict[str, Any]) -> None:
     key = Key(bytes.fromhex(vector["key"]))
@@ -169,7 +179,20 @@ def test_blob_vectors_cover_the_required_cases() -> None:
     non_utf8 = next(v for v in BLOB["valid"] if v["name"] == "non_utf8_path")
     with pytest.raises(UnicodeDecodeError):
         bytes.fromhex(non_utf8["path"]).decode("utf-8")
-    assert {v["error"] for v in BLOB["invalid"]} == {"NotEncrypted", "WrongKey", "Tampered"}
+    assert {v["error"] for v in BLOB["invalid"]} == {
+        "NotEncrypted",
+        "WrongKey",
+        "Tampered",
+        "NewerFormat",
+    }
+    # encoding 2 (D1) for pieces under 16384 bytes, 1 for longer ones
+    assert [c["encoding"] for c in chunks["multi_chunk"]] == [1, 1, 1, 0]
+    assert [c["plaintext_len"] for c in chunks["below_d1_limit"]] == [16383, 0]
+    assert [c["encoding"] for c in chunks["below_d1_limit"]] == [2, 0]
+    assert [c["plaintext_len"] for c in chunks["at_d1_limit"]] == [16384, 0]
+    assert [c["encoding"] for c in chunks["at_d1_limit"]] == [1, 0]
+    assert [c["encoding"] for c in chunks["transcript_line"]] == [2, 0]
+    assert {"previous_before_d1"} <= set(appends)
 
 
 # --- keycode.md --------------------------------------------------------------------------

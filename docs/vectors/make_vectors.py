@@ -75,7 +75,13 @@ PIECE = 65536
 FINALISER = b"\x00"  # version 2: the last chunk's payload, raw and empty
 FINALISER_LEN = 4 + 12 + 1 + 16
 MAX_SMALL_RUN = 128
+D1_BELOW = 16384  # pieces shorter than this: encoding 2 (with D1)
 ZSTD_LEVEL = 3
+# D1, the dictionary of encoding 2: shipped beside the spec, pinned by its digest there.
+D1_FILE = HERE.parent / "spec" / "blob-dictionary-1.bin"
+D1_SHA256 = "d9ab65f31cc83bc22a55de2a65943c1dd5f2ba45526706a6744270fb5ddce227"
+D1 = D1_FILE.read_bytes()
+assert hashlib.sha256(D1).hexdigest() == D1_SHA256, f"{D1_FILE} is not D1"
 KEY_FILE_PREFIX = "CLAUDE-SYNC-KEY-V1"
 
 
@@ -118,14 +124,22 @@ def key_file_line(key: bytes) -> str:
     return f"{KEY_FILE_PREFIX} {key.hex()}\n"
 
 
-def payload_for(piece: bytes) -> bytes:
-    """zstd exactly when the piece is non-empty and the frame strictly shorter."""
+def d1() -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(D1, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def payload_for(piece: bytes, with_d1: bool = True) -> bytes:
+    """zstd exactly when the piece is non-empty and the frame strictly shorter: a piece of
+    fewer than 16384 bytes with D1 (encoding 2), a longer one without a dictionary (encoding
+    1).  ``with_d1=False``: as encoders wrote every piece before encoding 2 (encoding 1)."""
     if piece:
+        encoding = 2 if with_d1 and len(piece) < D1_BELOW else 1
+        extra: dict[str, Any] = {"dict_data": d1(), "write_dict_id": False} if encoding == 2 else {}
         frame = zstandard.ZstdCompressor(
-            level=ZSTD_LEVEL, write_checksum=False, write_content_size=True
+            level=ZSTD_LEVEL, write_checksum=False, write_content_size=True, **extra
         ).compress(piece)
         if len(frame) < len(piece):
-            return u8(1) + frame
+            return u8(encoding) + frame
     return u8(0) + piece
 
 
@@ -148,17 +162,18 @@ def pieces_of(plaintext: bytes) -> list[bytes]:
     return [plaintext[i : i + PIECE] for i in range(0, len(plaintext), PIECE)]
 
 
-def seal(key: bytes, path: bytes, plaintext: bytes) -> bytes:
-    """A fresh version 2 blob: 65536-byte pieces, the rest, then the finaliser."""
+def seal(key: bytes, path: bytes, plaintext: bytes, with_d1: bool = True) -> bytes:
+    """A fresh version 2 blob: 65536-byte pieces, the rest, then the finaliser (``with_d1``
+    False: as before encoding 2, every compressed piece encoding 1)."""
     keys = Keys(key)
-    payloads = [payload_for(p) for p in pieces_of(plaintext)]
+    payloads = [payload_for(p, with_d1) for p in pieces_of(plaintext)]
     return seal_payloads(keys, keys.header(path), [*payloads, FINALISER])
 
 
 def seal_v1(key: bytes, path: bytes, plaintext: bytes) -> bytes:
     """A version 1 blob, as the previous format wrote it: the last data chunk is the final one."""
     keys = Keys(key)
-    payloads = [payload_for(p) for p in pieces_of(plaintext) or [b""]]
+    payloads = [payload_for(p, with_d1=False) for p in pieces_of(plaintext) or [b""]]
     return seal_payloads(keys, keys.header(path, 1), payloads)
 
 
@@ -222,16 +237,21 @@ def decode_payload(payload: bytes) -> bytes:
     encoding, data = payload[0], payload[1:]
     if encoding == 0:
         piece = data
-    elif encoding == 1:
-        reader = zstandard.ZstdDecompressor().decompressobj()
+    elif encoding in (1, 2):
+        decompressor = (
+            zstandard.ZstdDecompressor(dict_data=d1())
+            if encoding == 2
+            else zstandard.ZstdDecompressor()
+        )
+        reader = decompressor.decompressobj()
         try:
             piece = reader.decompress(data)
         except zstandard.ZstdError:
             raise SpecError("Tampered", "the zstd frame does not decode") from None
         if not reader.eof or reader.unused_data:
             raise SpecError("Tampered", "not exactly one zstd frame")
-    else:
-        raise SpecError("Tampered", f"unknown encoding {encoding}")
+    else:  # the chunk authenticated: a newer format's encoding, not tampering
+        raise SpecError("NewerFormat", f"unknown encoding {encoding}")
     if len(piece) > PIECE:
         raise SpecError("Tampered", "piece longer than 65536 bytes")
     return piece
@@ -588,6 +608,42 @@ SHORT = (
     b'      "Bash(git log)"\n    ]\n  }\n}\n'
 )
 TINY = b'{"theme": "dark"}\n'
+# A made-up assistant line in Claude Code's shape (no transcript's text, ids or paths).
+TRANSCRIPT_LINE = (
+    json.dumps(
+        {
+            "parentUuid": "00000000-0000-4000-8000-000000000001",
+            "isSidechain": False,
+            "userType": "external",
+            "cwd": "/home/alice/src/demo",
+            "sessionId": "0b7e2f3c-5a1d-4c8e-9f60-2d4b8a1c7e95",
+            "version": "2.1.114",
+            "gitBranch": "main",
+            "message": {
+                "id": "msg_01TESTVECTORS000000000001",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [{"type": "text", "text": "The test vectors seal this line."}],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": 4,
+                    "cache_creation_input_tokens": 120,
+                    "cache_read_input_tokens": 9000,
+                    "output_tokens": 12,
+                    "service_tier": "standard",
+                },
+            },
+            "requestId": "req_01TESTVECTORS000000000001",
+            "type": "assistant",
+            "uuid": "00000000-0000-4000-8000-000000000002",
+            "timestamp": "2026-01-01T00:00:00.000Z",
+        },
+        separators=(",", ":"),
+    ).encode()
+    + b"\n"
+)
 
 
 def sha256_stream(n: int) -> bytes:
@@ -691,7 +747,7 @@ def blob_vectors() -> dict[str, object]:
         blob_valid("empty", "Empty file: the finaliser alone.", KEY_A, SETTINGS, b""),
         blob_valid(
             "short_text",
-            "158-byte settings file: one chunk, zstd, then the finaliser.",
+            "158-byte settings file: one chunk, zstd with D1 (encoding 2), then the finaliser.",
             KEY_A,
             SETTINGS,
             SHORT,
@@ -733,8 +789,8 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_valid(
             "multi_chunk",
-            "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd, and the "
-            "finaliser.",
+            "150,000 bytes of JSONL: chunks of 65536, 65536 and 18928 bytes, all zstd without "
+            "a dictionary (encoding 1: 16384 bytes or more), and the finaliser.",
             KEY_A,
             SESSION,
             repeat=multi_repeat,
@@ -748,10 +804,34 @@ def blob_vectors() -> dict[str, object]:
         ),
         blob_valid(
             "mixed_encodings",
-            "65536 bytes of text (zstd) then 3000 incompressible bytes (raw) in chunk 1.",
+            "65536 bytes of text (zstd, encoding 1) then 3000 incompressible bytes (raw) in "
+            "chunk 1.",
             KEY_A,
             SESSION,
             repeat=[(LINE64, 1024), (sha256_stream(3000), 1)],
+        ),
+        blob_valid(
+            "below_d1_limit",
+            "16383 bytes of JSONL: one piece under the limit, zstd with D1 (encoding 2).",
+            KEY_A,
+            SESSION,
+            expand([(LINE, 163), (LINE[:83], 1)]),
+        ),
+        blob_valid(
+            "at_d1_limit",
+            "16384 bytes of JSONL: one piece at the limit, zstd without a dictionary (encoding 1).",
+            KEY_A,
+            SESSION,
+            expand([(LINE, 163), (LINE[:84], 1)]),
+        ),
+        blob_valid(
+            "transcript_line",
+            f"One {len(TRANSCRIPT_LINE)}-byte line shaped as Claude Code writes them (made up, "
+            f"not from any transcript): encoding 2, a {len(payload_for(TRANSCRIPT_LINE)) - 1}"
+            f"-byte frame with D1 against {len(payload_for(TRANSCRIPT_LINE, False)) - 1} without.",
+            KEY_A,
+            SESSION,
+            TRANSCRIPT_LINE,
         ),
     ]
 
@@ -974,6 +1054,24 @@ def blob_vectors() -> dict[str, object]:
             header + newer[n0 : n0 + m0] + c1 + c2 + fin,
             T,
         ),
+        blob_invalid(
+            "unknown_encoding",
+            "A key holder's blob whose data chunk has encoding 3: authentic, so a newer "
+            "format's, not tampering.",
+            KEY_A,
+            S,
+            seal_payloads(hand, header, [u8(3) + b"abc", FINALISER]),
+            "NewerFormat",
+        ),
+        blob_invalid(
+            "d1_frame_labelled_encoding_1",
+            "A key holder's blob whose chunk holds transcript_line's D1 frame as encoding 1 "
+            "(no dictionary): it does not decode.",
+            KEY_A,
+            S,
+            seal_payloads(hand, header, [u8(1) + payload_for(TRANSCRIPT_LINE)[1:], FINALISER]),
+            T,
+        ),
         blob_invalid("trailing_garbage", "One zero byte appended.", KEY_A, S, multi + b"\x00", T),
         blob_invalid(
             "trailing_chunk", "The last data chunk repeated at the end.", KEY_A, S, multi + c2, T
@@ -997,10 +1095,12 @@ def blob_vectors() -> dict[str, object]:
             "zstandard": zstandard.__version__,
             "libzstd": ".".join(map(str, zstandard.ZSTD_VERSION)),
             "zstd_level": ZSTD_LEVEL,
+            "d1_sha256": D1_SHA256,
         },
         "keys": [key_entry(KEY_A), key_entry(KEY_B)],
         "valid": valid,
         "version_1": version_1_vectors(),
+        "before_d1": before_d1_vectors(),
         "appends": append_vectors(),
         "invalid": invalid,
     }
@@ -1008,25 +1108,48 @@ def blob_vectors() -> dict[str, object]:
 
 def version_1_vectors() -> list[dict[str, object]]:
     """Blobs the previous format wrote: a reader MUST still open them."""
-    out = []
-    for name, path, data in (
-        ("v1_empty", SETTINGS, b""),
-        ("v1_short_text", SETTINGS, SHORT),
-        ("v1_multi_chunk", SESSION, expand([(LINE, 1500)])),
-    ):
-        blob = seal_v1(KEY_A, path, data)
-        out.append(
-            {
-                "name": name,
-                "description": "Version 1: the last data chunk is the final one, no finaliser.",
-                "key": KEY_A.hex(),
-                "path": path.hex(),
-                "plaintext_sha256": hashlib.sha256(data).hexdigest(),
-                "plaintext_len": len(data),
-                "ciphertext": blob.hex(),
-            }
-        )
-    return out
+    return readable_vectors(
+        "Version 1: the last data chunk is the final one, no finaliser.",
+        seal_v1,
+        [
+            ("v1_empty", SETTINGS, b""),
+            ("v1_short_text", SETTINGS, SHORT),
+            ("v1_multi_chunk", SESSION, expand([(LINE, 1500)])),
+        ],
+    )
+
+
+def before_d1_vectors() -> list[dict[str, object]]:
+    """Version 2 blobs written before encoding 2: every compressed piece encoding 1.  A reader
+    MUST still open them."""
+    return readable_vectors(
+        "Version 2 before encoding 2: short pieces are encoding 1.",
+        lambda key, path, data: seal(key, path, data, with_d1=False),
+        [
+            ("before_d1_short_text", SETTINGS, SHORT),
+            ("before_d1_full_chunk_then_a_line", SESSION, expand([(LINE64, 1024), (LINE, 1)])),
+        ],
+    )
+
+
+def readable_vectors(
+    description: str,
+    sealer: Callable[[bytes, bytes, bytes], bytes],
+    cases: list[tuple[str, bytes, bytes]],
+) -> list[dict[str, object]]:
+    """Blobs an earlier encoder wrote (``sealer``), under key A: digests, not exact bytes."""
+    return [
+        {
+            "name": name,
+            "description": description,
+            "key": KEY_A.hex(),
+            "path": path.hex(),
+            "plaintext_sha256": hashlib.sha256(data).hexdigest(),
+            "plaintext_len": len(data),
+            "ciphertext": sealer(KEY_A, path, data).hex(),
+        }
+        for name, path, data in cases
+    ]
 
 
 def append_vectors() -> list[dict[str, object]]:
@@ -1081,6 +1204,13 @@ def append_vectors() -> list[dict[str, object]]:
             run,
         ),
         (
+            "previous_before_d1",
+            "A previous blob written before encoding 2: its encoding 1 chunks are kept, the "
+            "new line is encoding 2.",
+            seal(KEY_A, SESSION, multi, with_d1=False),
+            multi + LINE,
+        ),
+        (
             "previous_version_1",
             "A version 1 previous blob: nothing kept.",
             seal_v1(KEY_A, SESSION, multi),
@@ -1127,7 +1257,7 @@ def check_blob(vectors: dict[str, Any]) -> None:
         blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
         assert open_blob(key, bytes.fromhex(v["path"]), blob) == blob_plaintext(v), v["name"]
         assert open_blob(key, None, blob) == blob_plaintext(v), v["name"]
-    for v in vectors["version_1"]:
+    for v in vectors["version_1"] + vectors["before_d1"]:
         blob, key = bytes.fromhex(v["ciphertext"]), bytes.fromhex(v["key"])
         plain = open_blob(key, bytes.fromhex(v["path"]), blob)
         assert hashlib.sha256(plain).hexdigest() == v["plaintext_sha256"], v["name"]

@@ -17,14 +17,17 @@ JSON string cannot hold an unescaped ``"project":``, so a match is a key.)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from git_claude_sync.claude import project_folders
-from git_claude_sync.claude.project_folders import Mapping
-from git_claude_sync.machine.paths import Layout
+# The mapping (project_folders, and the machine's paths under it) and json are loaded only
+# where a history.jsonl is translated: the filter process imports this module to tell that
+# file from the others, and started ~10 ms later with them (issue 8).
+if TYPE_CHECKING:
+    from git_claude_sync.claude.project_folders import Mapping
+    from git_claude_sync.machine.paths import Layout
 
 HISTORY_PATH = b"history.jsonl"
 _PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
@@ -36,6 +39,8 @@ def is_history(path: bytes) -> bool:
 
 
 def _encode(value: str) -> bytes:
+    import json  # only for a history.jsonl being translated (see the note on imports)
+
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
@@ -57,6 +62,8 @@ def _translate_line(
 
 def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
     """The translated JSON string for ``token``, or None to leave it."""
+    import json
+
     try:
         value = json.loads(token)
     except ValueError:
@@ -89,6 +96,9 @@ def to_local(content: bytes, mapping: Mapping) -> bytes:
 
 def mapping_beside(git_dir: Path) -> Mapping:
     """This machine's mapping, for the filters (which know only the sync repo's git dir)."""
+    from git_claude_sync.claude import project_folders
+    from git_claude_sync.machine.paths import Layout
+
     return project_folders.load(Layout.of_git_dir(git_dir))
 
 
@@ -96,6 +106,8 @@ def stored_as_local(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
     """A stored file as this machine's Claude Code reads it (only history.jsonl changes)."""
     if not is_history(path):
         return plaintext
+    from git_claude_sync.claude import project_folders
+
     return to_local(plaintext, project_folders.load(layout))
 
 
@@ -103,4 +115,6 @@ def local_as_stored(path: bytes, plaintext: bytes, layout: Layout) -> bytes:
     """A file as it is stored (history.jsonl stored before this: read as if it were)."""
     if not is_history(path):
         return plaintext
+    from git_claude_sync.claude import project_folders
+
     return to_canonical(plaintext, project_folders.load(layout))

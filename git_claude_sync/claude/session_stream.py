@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from git_claude_sync.claude import file_merge
-
 Source = Callable[[], Iterator[bytes]]  # the content again, in pieces, on each call
 
 
@@ -42,6 +40,8 @@ def merge(base: Source | None, ours: Source, theirs: Source) -> Streamed | None:
         return Streamed(ours, "changed on our side only")
     if any(_holds_nul(side()) for side in (ours, theirs, *([base] if base else []))):
         return None  # binary: merged whole, a conflict
+    from git_claude_sync.claude import file_merge  # here: a sync starts without difflib
+
     rest = file_merge.merge_session_rest(_after(ours(), shared), _after(theirs(), shared))
     if rest is None:
         return None

@@ -21,7 +21,6 @@ import functools
 import hashlib
 import io
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +85,8 @@ class Spooled:
         if not isinstance(data, bytes):  # already in a temporary file (git.iter_spooled_blobs)
             self._file: IO[bytes] = data
             return
+        import tempfile  # only for a large blob: shutil, random, bz2, lzma come with it
+
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the pull)
         self._file.write(data)
         self._file.flush()

@@ -36,6 +36,7 @@ import json
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,16 +96,19 @@ def survey(git: Git, claude_dir: Path) -> Survey:
                 modes[path] = None
         return modes[path]
 
+    folder_roots: dict[bytes, bytes | None] = {}  # link_root of each folder met
+
     def link_root(path: bytes) -> bytes | None:
-        parts = path.split(b"/")
-        for end in range(1, len(parts) + 1):
-            prefix = b"/".join(parts[:end])
-            mode = mode_of(prefix)
-            if mode is None:
-                return None
-            if stat.S_ISLNK(mode):
-                return prefix
-        return None
+        """The link ``path`` is or lies under, if any (its folder's answer kept: 10k
+        entries of a few hundred folders)."""
+        folder = path.rpartition(b"/")[0]
+        if folder:
+            if folder not in folder_roots:
+                folder_roots[folder] = link_root(folder)
+            if folder_roots[folder] is not None:
+                return folder_roots[folder]
+        mode = mode_of(path)
+        return path if mode is not None and stat.S_ISLNK(mode) else None
 
     # The canonical links of mapped project folders are hidden from git
     # (info/exclude) but staged through like any other link.
@@ -128,7 +132,8 @@ def survey(git: Git, claude_dir: Path) -> Survey:
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     # Entries hidden from git status under a link that is a link no more (a mapping
     # changed, a dotfile link was replaced by its file): git must see them again.
-    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, set(roots))]
+    root_set = set(roots)
+    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, root_set)]
     git.set_assume_unchanged(sorted(stale), False)
     for folder in closed:
         found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
@@ -157,6 +162,9 @@ class _Walk:
     # Folders never walked into: the Claude directory and every folder holding it
     # (a link to ~ would sync the whole home), the tool's home (the key).
     forbidden: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Files known readable with this very stat (read at the last sync; a chmod or an ACL
+    # change moves ctime): not asked again.
+    readable: Callable[[bytes, os.stat_result], bool] = lambda _path, _st: False
 
     def visit(self, path: bytes, above: frozenset[tuple[int, int]] = frozenset()) -> None:
         full = self.root_dir + b"/" + path
@@ -169,7 +177,7 @@ class _Walk:
         if stat.S_ISLNK(st.st_mode):
             self.links.append(path)
         elif stat.S_ISREG(st.st_mode):
-            if os.access(full, os.R_OK):
+            if self.readable(path, st) or os.access(full, os.R_OK):
                 self.files.append(path)
                 self.stats[path] = st
             else:
@@ -226,16 +234,17 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     if not found.links:
         _record_roots(git, claude_dir, [], started)
         return
+    # Unchanged since last time (same stat) and still what the index holds: no
+    # need to read and encrypt it again (git's own stat check, for linked files).
+    cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
+    cached = _load_stats(cache_file)
     walk = _walk(git, claude_dir, follow=True)
+    walk.readable = lambda path, st: _entry(st, cached.get(path)) is not None
     for root in found.links:
         walk.visit(root)
     found.skipped += walk.skipped
     links = set(found.links)
     held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
-    # Unchanged since last time (same stat) and still what the index holds: no
-    # need to read and encrypt it again (git's own stat check, for linked files).
-    cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
-    cached = _load_stats(cache_file)
     wanted: dict[bytes, tuple[str, str]] = {}
     for path in walk.files:
         entry = _entry(walk.stats[path], cached.get(path))
@@ -260,10 +269,13 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
         if path not in wanted and not any(_within(path, k) for k in keep)
     }
     changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
+    marked = git.assume_unchanged_paths()  # before update_index: the same listing as ``held``
     git.update_index(changes)
     # git status would take every linked entry for a deletion (git does not look
     # through links): hide them from it; the launcher checks these folders itself.
-    git.set_assume_unchanged(sorted(wanted), True)
+    # An entry update_index replaced has lost its mark; the rest keep theirs (marking
+    # all 10k entries of a large tree again cost a process and git's cached trees).
+    git.set_assume_unchanged(sorted(p for p in wanted if p in changes or p not in marked), True)
     _record_roots(git, claude_dir, found.links, started)
 
 

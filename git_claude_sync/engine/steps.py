@@ -18,11 +18,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from git_claude_sync.claude import (
     activity,
     file_kinds,
-    file_merge,
     history_paths,
     selection,
     session_stream,
@@ -56,6 +56,9 @@ from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
 from git_claude_sync.ui.report import Report, plural, show_path
+
+if TYPE_CHECKING:  # imported by _merge_contents: a sync with nothing to merge starts without it
+    from git_claude_sync.claude import file_merge
 
 PUSH_ATTEMPTS = 5
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -427,6 +430,8 @@ def _merge_contents(
     remote_tip: str,
 ) -> None:
     """Merge one file changed on both sides, in memory, by the kind of file it is."""
+    from git_claude_sync.claude import file_merge  # a merge's only (difflib with it)
+
     if file_merge.kind_of(path) == file_merge.SESSION:
         merged_blob = _merge_session_streamed(repo, path, base, ours, theirs)
         if merged_blob is not None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -134,7 +134,7 @@ def load_local(repo: SyncRepo) -> dict[str, Any]:
     except (FileNotFoundError, ValueError):
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        data = {"id": secrets.token_hex(8), "records": []}
+        data = {"id": os.urandom(8).hex(), "records": []}  # secrets.token_hex, unimported
     if not isinstance(data.get("records"), list):
         data["records"] = []
     data["machine"] = repo.config.machine

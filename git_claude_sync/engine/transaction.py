@@ -10,7 +10,10 @@ the sync repo's history always holds this machine's last state; files are
 written before the branch moves, so a run killed anywhere converges when run
 again; every outgoing blob is checked to be our ciphertext for its path just
 before it is sent.  If the remote moved between fetch and send, everything
-from fetch on is redone (a bounded number of times).
+from fetch on is redone (a bounded number of times).  A push whose commit
+descends from the remote's tip as last fetched is first sent without a fetch,
+under a lease on that tip (``_send_unfetched``): if the remote is still there,
+a fetch would have found nothing; if not, the lease fails and the fetch runs.
 """
 
 from __future__ import annotations
@@ -142,7 +145,10 @@ def _transaction(
     if send and reseal is None and _nothing_new(repo, staged):
         result.nothing_committed = git.rev("HEAD") is None
         return result
-    for _attempt in range(PUSH_ATTEMPTS):
+    unfetched = _send_unfetched(repo, report, result) if send and reseal is None else None
+    if unfetched:
+        return result
+    for _attempt in range(PUSH_ATTEMPTS - (unfetched is False)):  # the lease lost: an attempt
         remote_tip, integration = _fetch_and_apply(repo, report, choose)
         result.merges.append(integration)
         if not send:
@@ -174,6 +180,34 @@ def _transaction(
                 return result
         report.detail("The remote moved meanwhile; merging and trying again.")
     raise FatalError(f"the remote kept moving; gave up after {PUSH_ATTEMPTS} attempts")
+
+
+def _send_unfetched(repo: SyncRepo, report: Report, result: Result) -> bool | None:
+    """Send HEAD without fetching first, if it descends from the remote's tip as last
+    fetched, under a lease on that tip: the remote is then exactly as this machine last
+    fetched and verified it (sealed_state.py), so fetching would find nothing to merge.
+    False if the remote moved meanwhile (another machine pushed, or it was rolled back
+    or replaced), None if HEAD does not descend from that tip: nothing was sent, and the
+    fetch, its checks and the merge run as ever.  A push of one appended line is spared
+    a fetch's round trip and the dozen git processes around it."""
+    git = repo.git
+    head, known = git.rev("HEAD"), git.rev(REMOTE_REF)
+    if head is None or known is None or head == known or not git.is_ancestor(known, head):
+        return None
+    outgoing = Outgoing(head, repo.key)
+    with report.phase("verify ciphertext"):
+        count = _verify(repo, outgoing, known)
+    with report.phase("upload"):
+        if not steps.send(repo, head, report, lease=known, remote_tip=known):
+            report.detail("The remote moved since the last fetch; fetching.")
+            return False
+    git.update_ref(REMOTE_REF, head)
+    sealed_state.remember(repo, head, repo.key)
+    steps.record_state(repo, "pushed")
+    result.merges.append(Integration("up-to-date", None, remote_tip=known))
+    result.sent, result.objects_sent = outgoing, count
+    search_hook.after_sync(repo.layout, repo.git, repo.key)
+    return True
 
 
 def _verify(repo: SyncRepo, outgoing: Outgoing, remote_tip: str | None) -> int:

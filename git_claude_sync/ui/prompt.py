@@ -6,7 +6,6 @@ file stays and the remote version is stored for ``git claude-sync conflicts``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from typing import Protocol
@@ -78,6 +77,8 @@ def ask(case: ConflictCase, claude_dir: os.PathLike[str]) -> Decision:
 
 
 def diff_text(case: ConflictCase) -> str:
+    import difflib  # only to show a conflict: every push and pull imports this module
+
     local = case.ours.decode("utf-8", "replace").splitlines(keepends=True)
     remote = case.theirs.decode("utf-8", "replace").splitlines(keepends=True)
     name = show_path(case.path)

@@ -21,7 +21,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from git_claude_sync.crypto import codec, keyfile
 from git_claude_sync.crypto.codec import CHUNK_SIZE, HEADER_LEN, Key
-from git_claude_sync.errors import CodecError, FatalError, NotEncrypted, Tampered, WrongKey
+from git_claude_sync.errors import (
+    CodecError,
+    FatalError,
+    NewerFormat,
+    NotEncrypted,
+    Tampered,
+    WrongKey,
+)
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(32, 64))
@@ -64,6 +71,15 @@ def _spec_subkeys(raw: bytes) -> dict[str, bytes]:
 
 
 FINALISER = b"\x00"  # format 2's last payload: raw, empty
+
+
+D1 = (Path(__file__).resolve().parents[2] / "docs" / "spec" / "blob-dictionary-1.bin").read_bytes()
+
+
+def _d1_frame(piece: bytes) -> bytes:
+    """A zstd frame of ``piece`` made with D1, the dictionary of encoding 2."""
+    d1 = zstandard.ZstdCompressionDict(D1, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    return zstandard.ZstdCompressor(dict_data=d1, write_dict_id=False).compress(piece)
 
 
 def _seal_payloads(
@@ -285,10 +301,9 @@ def test_short_chunks_before_the_finaliser_are_format_2() -> None:
     [
         ([b"\x00data"], "finaliser holds data"),
         ([b"\x00a", b"\x00", FINALISER], "empty chunk"),
-        ([b"\x00a", zstandard.ZstdCompressor().compress(b""), FINALISER], "encoding"),
         ([b"\x00a", b"\x01" + zstandard.ZstdCompressor().compress(b"")], "finaliser"),
     ],
-    ids=["data-in-finaliser", "empty-data-chunk", "bad-encoding-empty", "zstd-finaliser"],
+    ids=["data-in-finaliser", "empty-data-chunk", "zstd-finaliser"],
 )
 def test_format_2_finaliser_and_empty_chunks(payloads: list[bytes], why: str) -> None:
     with pytest.raises(Tampered, match=why):
@@ -365,11 +380,12 @@ def test_chunks_swapped_between_files_or_versions_fail() -> None:
     [
         b"\x02abc",
         b"\x01not a zstd frame",
+        b"\x01" + _d1_frame(b'{"type":"assistant","message":{"role":"assistant"}}\n'),
         b"\x00" + bytes(CHUNK_SIZE + 1),
         b"\x01" + b"",
         b"\x01" + zstandard.ZstdCompressor().compress(bytes(CHUNK_SIZE + 1)),
     ],
-    ids=["unknown-encoding", "bad-zstd", "raw-too-long", "empty-zstd", "zstd-too-long"],
+    ids=["bad-d1-zstd", "bad-zstd", "d1-frame-as-1", "raw-too-long", "empty-zstd", "zstd-too-long"],
 )
 def test_bad_payload_is_rejected(payload: bytes) -> None:
     for blob in (
@@ -377,6 +393,22 @@ def test_bad_payload_is_rejected(payload: bytes) -> None:
         _seal_payloads(KEY_A, b"p", [payload], version=1),
     ):
         with pytest.raises(Tampered):
+            Key(KEY_A).decrypt(b"p", blob)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\x03abc", zstandard.ZstdCompressor().compress(b"")],  # the latter: encoding 40
+    ids=["encoding-3", "no-encoding-byte"],
+)
+def test_unknown_encoding_of_an_authentic_chunk_asks_for_an_upgrade(payload: bytes) -> None:
+    """Only a key holder seals a chunk that authenticates: an encoding this codec does not
+    know is a newer version's, and the one line says to upgrade, not that it was tampered."""
+    for blob in (
+        _seal_payloads(KEY_A, b"p", [payload, FINALISER]),
+        _seal_payloads(KEY_A, b"p", [payload], version=1),
+    ):
+        with pytest.raises(NewerFormat, match="newer git-claude-sync: upgrade"):
             Key(KEY_A).decrypt(b"p", blob)
 
 

@@ -18,7 +18,7 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, REMOTE_REF
 from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui.report import Report
-from tests.machines import Machine
+from tests.machines import Machine, git_plain
 
 
 def repo_of(machine: Machine, monkeypatch: pytest.MonkeyPatch) -> SyncRepo:
@@ -150,3 +150,42 @@ def test_gives_up_when_the_remote_keeps_moving(
     with pytest.raises(FatalError, match="kept moving"):
         transaction.run(repo, quiet(), send=True, choose=None)
     assert len(attempts) == transaction.PUSH_ATTEMPTS
+
+
+def test_a_push_onto_the_remote_as_last_fetched_sends_without_fetching(
+    pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remote is where this machine last fetched it: the push goes out under a lease on
+    that tip, with no fetch, and the remote ends at the commit sent."""
+    a, _b = pair
+    a.write("CLAUDE.md", b"one\n")
+    a.run("push")
+    known = a.git("rev-parse", "refs/remotes/origin/main").stdout.decode().strip()
+    a.write("CLAUDE.md", b"one\ntwo\n")
+    fetched: list[object] = []
+    real_fetch = steps.fetch
+    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    repo = repo_of(a, monkeypatch)
+    result = transaction.run(repo, quiet(), send=True, choose=None)
+    assert fetched == []
+    assert result.sent is not None and result.integration.remote_tip == known
+    remote = git_plain("--git-dir", str(a.default_remote), "rev-parse", "main").decode().strip()
+    assert remote == result.sent.commit == repo.git.rev(REMOTE_REF) == repo.git.rev(LOCAL_REF)
+
+
+def test_a_push_onto_a_remote_rolled_back_since_the_last_fetch_is_refused(
+    pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease on the tip last fetched fails on a remote moved back to an older state:
+    the fetch runs and its checks refuse the rollback; nothing is sent."""
+    a, _b = pair
+    for text in (b"one\n", b"one\ntwo\n"):
+        a.write("CLAUDE.md", text)
+        a.run("push")
+    remote = ["--git-dir", str(a.default_remote)]
+    git_plain(*remote, "update-ref", "refs/heads/main", "main~1")
+    rolled_back = git_plain(*remote, "rev-parse", "main")
+    a.write("CLAUDE.md", b"one\ntwo\nthree\n")
+    with pytest.raises(FatalError, match="older state"):
+        transaction.run(repo_of(a, monkeypatch), quiet(), send=True, choose=None)
+    assert git_plain(*remote, "rev-parse", "main") == rolled_back

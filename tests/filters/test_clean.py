@@ -26,7 +26,9 @@ def test_touched_file_with_foreign_ciphertext_is_not_re_encrypted(
 
     # Store the same plaintext as another machine's compressor would have made it.
     key = codec.Key(keyfile.decode(a.key_file.read_text(), a.key_file))
-    monkeypatch.setattr(codec, "_compress", lambda _c, piece: b"\x00" + piece)  # stored raw
+    monkeypatch.setattr(
+        codec, "_compress", lambda _c, _encoding, piece: b"\x00" + piece
+    )  # stored raw
     foreign = key.encrypt(b"projects/-p/s.jsonl", content)
     monkeypatch.undo()
     assert foreign != key.encrypt(b"projects/-p/s.jsonl", content)

@@ -13,6 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from git_claude_sync.filters.process import _options
+
 from git_claude_sync.crypto import keyfile
 from tests.machines import git_plain
 
@@ -66,3 +69,17 @@ def test_handshake_and_clean_answer_step_by_step_with_buffered_streams(tmp_path:
     finally:
         proc.stdin.close()
         proc.wait(timeout=20)
+
+
+def test_options_as_git_config_gives_them_and_usage_errors() -> None:
+    # The filter reads its two options by hand (argparse cost its start ~4 ms, issue 8).
+    assert _options(["--key", "/k", "--git-dir", "/g"]) == {"--key": "/k", "--git-dir": "/g"}
+    assert _options(["--key=/a=b"]) == {"--key": "/a=b"}
+    for wrong in (["--git-dir", "/g"], ["--key"], ["--key", "/k", "extra"], ["--keys=/k"]):
+        with pytest.raises(ValueError):
+            _options(wrong)
+    proc = subprocess.run(
+        [sys.executable, "-m", "git_claude_sync.filters.process", "--git-dir", "/g"],
+        capture_output=True,
+    )
+    assert proc.returncode == 2 and b"--key is required" in proc.stderr
