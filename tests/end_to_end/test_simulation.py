@@ -392,7 +392,7 @@ class Simulation:
         if command == "push":  # something to send: a push with nothing answers at once
             # A whole line: a torn one is held back by the clean step, and the push then had
             # nothing to send 1 time in 10 (seed 1332308702, 40 steps).  The tear's draw is
-            # still made, so that every other seed replays as before.
+            # still made, so that a seed whose line here was not torn replays as before.
             line = self.history_line(i)
             self.rng.random()
             self.append(i, "history.jsonl", [line])
