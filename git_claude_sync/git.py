@@ -1164,8 +1164,36 @@ class Git:
             self.reads.clear()
         return len(recorded)
 
-    def write_tree(self) -> str:
-        return self.out(["write-tree"]).strip()
+    def write_tree(self, *, racy: bool = False) -> str:
+        """The index's tree.  ``racy``: files staged in the index's second are among its
+        entries, and git, writing its cache of trees back into the index, would run each
+        through the clean filter again (a filter process started for nothing: its
+        racy-git check, which an index dated 0 never makes).  The tree is then written
+        from such a copy of the index, and the index is left as it was."""
+        if not racy:
+            return self.out(["write-tree"]).strip()
+        index = self.index_file or self.git_dir / "index"
+        scratch = self.git_dir / f"index.temp-write-tree.{os.getpid()}"
+        try:
+            scratch.write_bytes(index.read_bytes())
+            os.utime(scratch, (0, 0))
+            return self.out(["write-tree"], env={"GIT_INDEX_FILE": str(scratch)}).strip()
+        finally:
+            scratch.unlink(missing_ok=True)
+
+    def staged_in_index_second(self, paths: Iterable[bytes]) -> bool:
+        """Whether any of these work-tree files was changed in the second the index was
+        written, or later (git takes such an entry for racily clean)."""
+        try:
+            index_second = int((self.index_file or self.git_dir / "index").stat().st_mtime)
+        except OSError:
+            return False
+        root = os.fsencode(self.work_tree)
+        for path in paths:
+            with contextlib.suppress(OSError):
+                if int(os.stat(root + b"/" + path).st_mtime) >= index_second:
+                    return True
+        return False
 
     @contextlib.contextmanager
     def temp_index(self, purpose: str, *, copy_index: bool = False) -> Iterator[Git]:

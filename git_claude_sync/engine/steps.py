@@ -274,7 +274,9 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
     # Plumbing, not `git commit`: that re-checks the work tree, and racily
     # clean files would start the filter process again for nothing.
     head = git.rev("HEAD")
-    new = sealed_state.make(repo, git.write_tree(), [head] if head else [], staged.summary())
+    racy = git.staged_in_index_second(p for kind, p in staged.changes if kind != "D")
+    tree = git.write_tree(racy=racy)
+    new = sealed_state.make(repo, tree, [head] if head else [], staged.summary())
     git.update_ref(LOCAL_REF, new, head, create=head is None)
     return new
 

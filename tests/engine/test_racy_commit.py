@@ -1,0 +1,45 @@
+"""A push's commit does not run the files it just staged through the filter again.
+
+git takes an index entry whose file changed in the second the index was written, or
+later, for racily clean, and re-reads it through the clean filter whenever it writes the
+index (its racy-git rule): ``write-tree`` writing back its cache of trees started a filter
+process for nothing on every push of a file changed just before (as a hook's push is).
+The tree is then written from a copy of the index dated 0, which git never takes for
+racy; the commit's tree is still the index's, and the next push still sees a change.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from tests.machines import Machine
+
+
+def _filter_starts(trace: Path) -> int:
+    return sum("git_claude_sync.filters.process" in line for line in trace.read_text().splitlines())
+
+
+def test_a_file_changed_in_the_index_second_is_cleaned_once(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    a, b = pair
+    a.write("CLAUDE.md", b"one\n")
+    a.run("push")  # the first push also carries the machine's metrics (two more index writes)
+    target = a.write("CLAUDE.md", b"one\ntwo\n")
+    later = time.time() + 30  # racy for every index written before then, whatever the clock
+    os.utime(target, (later, later))
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE=str(trace))
+    assert _filter_starts(trace) == 1  # git add's own
+    tree = a.git("rev-parse", "HEAD^{tree}").stdout
+    assert tree == a.git("--work-tree", str(a.claude), "write-tree").stdout
+    b.run("pull")
+    assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\ntwo\n"
+    # Still racy in the index left as it was: a same-size change in that second is seen.
+    a.write("CLAUDE.md", b"one\nTWO\n")
+    os.utime(target, (later, later))
+    a.run("push")
+    b.run("pull")
+    assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\nTWO\n"
