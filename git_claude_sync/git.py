@@ -1126,6 +1126,22 @@ class Git:
             if kept is not None:
                 self._keep_listing(kept)
 
+    def update_index_hidden(self, entries: Mapping[bytes, tuple[str, str]]) -> None:
+        """Set index entries (path -> (mode, blob id)) marked skip-worktree, in one
+        process: files kept in the repo only (the metrics).  One index write, not two:
+        each makes git clean again every file staged in the index's second."""
+        if not entries:
+            return
+        args = ["update-index", "--add"]
+        for path, (mode, oid) in entries.items():
+            args += ["--cacheinfo", f"{mode},{oid},{os.fsdecode(path)}"]
+        args += ["--skip-worktree", *(os.fsdecode(path) for path in entries)]
+        listed = self._listing_kept()
+        self.run(args)
+        kept = None if listed is None else _listing_after(listed, entries)
+        if kept is not None:
+            self._keep_listing([(b"S" if p in entries else t, p, m, o) for t, p, m, o in kept])
+
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
         self.run(["update-index", "-q", "--refresh"], check=False)

@@ -230,11 +230,14 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         ("update", {b"m/n": ("100644", blob)}),  # under a file: git drops m
         ("update", {b"x/y": ("100644", blob), b"x": ("100644", other)}),
         ("update", {b"q": None}),  # not there: nothing changes
+        ("hidden", {b"h/m.json": ("100644", blob), b"b": ("100644", other)}),
     ]
     for kind, arg in steps:
         one.index_entries()  # the listing is held before each change
         if kind == "update":
             one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
+        elif kind == "hidden":
+            one.update_index_hidden(cast("dict[bytes, tuple[str, str]]", arg))
         else:
             one.set_assume_unchanged(cast("list[bytes]", arg), kind == "mark")
         fresh = Git(one.git_dir, one.work_tree)._index_listing()

@@ -192,8 +192,7 @@ def _carry(repo: SyncRepo, committing: bool) -> bytes | None:
         keep_records=KEEP_RECORDS, oldest=time.time() - KEEP_DAYS * 86400,
     )  # fmt: skip
     blob = b"".join(repo.key.seal_onto(name, [plain], previous))
-    git.update_index({name: ("100644", git.store_blob(blob))})
-    git.set_skip_worktree([name], True)
+    git.update_index_hidden({name: ("100644", git.store_blob(blob))})
     data["carried"] = max(float(r["at"]) for r in data["records"])
     data["carried_at"] = round(now)
     _save_local(repo, data)

@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from tests.machines import Machine
+from tests.machines import Machine, carry_metrics_next
 
 
 def _filter_starts(trace: Path) -> int:
@@ -43,3 +43,23 @@ def test_a_file_changed_in_the_index_second_is_cleaned_once(
     a.run("push")
     b.run("pull")
     assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\nTWO\n"
+
+
+def test_a_push_carrying_the_metrics_writes_the_index_once_more_not_twice(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """The metrics file goes into the index marked skip-worktree in one process: one
+    index write (one filter start for the racy file), where two made two."""
+    a, _b = pair
+    a.write("CLAUDE.md", b"one\n")
+    a.run("push")
+    carry_metrics_next(a)
+    target = a.write("CLAUDE.md", b"one\ntwo\n")
+    later = time.time() + 30
+    os.utime(target, (later, later))
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE=str(trace))
+    assert _filter_starts(trace) == 2  # git add's own, and the metrics' index write
+    carried = a.git("ls-files", "-v", "--", ".claude-sync/metrics").stdout.splitlines()
+    assert carried and all(line.startswith(b"S ") for line in carried)  # never in the work tree
+    assert a.git("ls-tree", "-r", "--name-only", "HEAD", "--", ".claude-sync/metrics").stdout
