@@ -121,13 +121,15 @@ def stage(
     kept.before_add(git, repo.claude_dir, prune)
     odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
     odd_paths.stage_nested(git, repo.claude_dir, odd)
+    # Before git add: each index write after it makes git clean again (a filter process)
+    # every file add staged in the index's second; git add leaves linked entries alone.
+    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
     git.add_all(
         renormalize=renormalize and git.rev("HEAD") is not None,
         progress=show_progress,
         leave=odd.leave,
     )
-    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key)
     for path, why in odd.skipped:
         report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)

@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+from git_claude_sync.claude.project_folders import encode
 from tests.machines import Machine, carry_metrics_next
 
 
@@ -63,3 +64,28 @@ def test_a_push_carrying_the_metrics_writes_the_index_once_more_not_twice(
     carried = a.git("ls-files", "-v", "--", ".claude-sync/metrics").stdout.splitlines()
     assert carried and all(line.startswith(b"S ") for line in carried)  # never in the work tree
     assert a.git("ls-tree", "-r", "--name-only", "HEAD", "--", ".claude-sync/metrics").stdout
+
+
+def test_a_push_through_links_cleans_a_file_changed_in_the_index_second_once(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """A session appended in a mapped project folder (staged through its link, in process)
+    beside a file git add stages in the index's second: the linked entries are staged
+    before git add, whose index write is then the last before the commit's tree."""
+    a, b = pair
+    folder = encode(str(a.home / "code" / "p"))
+    session = a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n')
+    a.write("CLAUDE.md", b"one\n")
+    a.run("push")
+    with session.open("ab") as f:
+        f.write(b'{"uuid":"2"}\n')
+    target = a.write("CLAUDE.md", b"one\ntwo\n")
+    later = time.time() + 30
+    os.utime(target, (later, later))
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE=str(trace))
+    assert _filter_starts(trace) == 1  # git add's own
+    b.run("pull")
+    assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\ntwo\n"
+    pulled = b.claude / "projects" / encode(str(b.home / "code" / "p")) / "s.jsonl"
+    assert pulled.read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
