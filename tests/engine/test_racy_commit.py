@@ -17,8 +17,17 @@ from pathlib import Path
 from git_claude_sync.claude.project_folders import encode
 from tests.machines import Machine, carry_metrics_next
 
+LATER = 30  # seconds ahead: racy for every index written before then, whatever the clock
 
-def _filter_starts(trace: Path) -> int:
+
+def _racy(target: Path) -> None:
+    later = time.time() + LATER
+    os.utime(target, (later, later))
+
+
+def _push_counting_filters(machine: Machine, trace: Path) -> int:
+    """Push; how many filter processes git started for it."""
+    machine.run("push", GIT_TRACE=str(trace))
     return sum("git_claude_sync.filters.process" in line for line in trace.read_text().splitlines())
 
 
@@ -29,18 +38,14 @@ def test_a_file_changed_in_the_index_second_is_cleaned_once(
     a.write("CLAUDE.md", b"one\n")
     a.run("push")  # the first push also carries the machine's metrics (two more index writes)
     target = a.write("CLAUDE.md", b"one\ntwo\n")
-    later = time.time() + 30  # racy for every index written before then, whatever the clock
-    os.utime(target, (later, later))
-    trace = tmp_path / "trace"
-    a.run("push", GIT_TRACE=str(trace))
-    assert _filter_starts(trace) == 1  # git add's own
+    _racy(target)
+    assert _push_counting_filters(a, tmp_path / "trace") == 1  # git add's own
     tree = a.git("rev-parse", "HEAD^{tree}").stdout
     assert tree == a.git("--work-tree", str(a.claude), "write-tree").stdout
     b.run("pull")
     assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\ntwo\n"
     # Still racy in the index left as it was: a same-size change in that second is seen.
-    a.write("CLAUDE.md", b"one\nTWO\n")
-    os.utime(target, (later, later))
+    _racy(a.write("CLAUDE.md", b"one\nTWO\n"))
     a.run("push")
     b.run("pull")
     assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\nTWO\n"
@@ -55,12 +60,8 @@ def test_a_push_carrying_the_metrics_writes_the_index_once_more_not_twice(
     a.write("CLAUDE.md", b"one\n")
     a.run("push")
     carry_metrics_next(a)
-    target = a.write("CLAUDE.md", b"one\ntwo\n")
-    later = time.time() + 30
-    os.utime(target, (later, later))
-    trace = tmp_path / "trace"
-    a.run("push", GIT_TRACE=str(trace))
-    assert _filter_starts(trace) == 2  # git add's own, and the metrics' index write
+    _racy(a.write("CLAUDE.md", b"one\ntwo\n"))
+    assert _push_counting_filters(a, tmp_path / "trace") == 2  # add's, the metrics' write
     carried = a.git("ls-files", "-v", "--", ".claude-sync/metrics").stdout.splitlines()
     assert carried and all(line.startswith(b"S ") for line in carried)  # never in the work tree
     assert a.git("ls-tree", "-r", "--name-only", "HEAD", "--", ".claude-sync/metrics").stdout
@@ -79,12 +80,8 @@ def test_a_push_through_links_cleans_a_file_changed_in_the_index_second_once(
     a.run("push")
     with session.open("ab") as f:
         f.write(b'{"uuid":"2"}\n')
-    target = a.write("CLAUDE.md", b"one\ntwo\n")
-    later = time.time() + 30
-    os.utime(target, (later, later))
-    trace = tmp_path / "trace"
-    a.run("push", GIT_TRACE=str(trace))
-    assert _filter_starts(trace) == 1  # git add's own
+    _racy(a.write("CLAUDE.md", b"one\ntwo\n"))
+    assert _push_counting_filters(a, tmp_path / "trace") == 1  # git add's own
     b.run("pull")
     assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\ntwo\n"
     pulled = b.claude / "projects" / encode(str(b.home / "code" / "p")) / "s.jsonl"
