@@ -193,3 +193,26 @@ def test_a_no_change_hook_is_answered_without_python(pair: tuple[Machine, Machin
     )
     assert (proc.returncode, proc.stdout) == (0, "")
     assert launch(a, "hook", "session-end").returncode == 0
+
+
+def test_a_change_in_any_of_several_linked_folders_goes_to_python(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """The launcher walks the linked folders in two halves side by side (alternate lines of
+    linked-roots): a change under any one of them is seen, whichever half walks it."""
+    a, _b = pair
+    sessions = [
+        aged(a.write(f"projects/{encode(str(a.home / 'code' / name))}/s.jsonl", b'{"u":"1"}\n'))
+        for name in ("p1", "p2", "p3")
+    ]
+    a.run("push")
+    assert len((a.tool_home / "linked-roots").read_bytes().splitlines()) >= 3
+    assert launch(a, "push").returncode == 0
+    for session in sessions:
+        with session.open("ab") as f:
+            f.write(b'{"u":"2"}\n')
+        assert launch(a, "push").returncode == 1, session
+        assert launch(a, "pull").returncode == 1, session
+        aged(session)
+        a.run("push")
+        assert launch(a, "push").returncode == 0
