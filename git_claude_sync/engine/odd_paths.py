@@ -238,8 +238,16 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     # need to read and encrypt it again (git's own stat check, for linked files).
     cache_file = Layout.of_git_dir(git.git_dir).link_stats_file
     cached = _load_stats(cache_file)
+    known: dict[bytes, tuple[str, str]] = {}  # (mode, blob id) of each file the cache knows
+
+    def readable(path: bytes, st: os.stat_result) -> bool:
+        entry = _entry(st, cached.get(path))
+        if entry is not None:
+            known[path] = entry
+        return entry is not None
+
     walk = _walk(git, claude_dir, follow=True)
-    walk.readable = lambda path, st: _entry(st, cached.get(path)) is not None
+    walk.readable = readable
     for root in found.links:
         walk.visit(root)
     found.skipped += walk.skipped
@@ -247,7 +255,7 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
     wanted: dict[bytes, tuple[str, str]] = {}
     for path in walk.files:
-        entry = _entry(walk.stats[path], cached.get(path))
+        entry = known.get(path)
         if entry is not None and held.get(path) == entry:
             wanted[path] = entry
     fresh = [path for path in walk.files if path not in wanted]
