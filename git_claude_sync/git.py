@@ -1454,11 +1454,10 @@ class Git:
         url = self.remote_url() or ""
         if not url.startswith("/") or not os.path.isfile(os.path.join(url, "HEAD")):
             return False, None
-        env = {k: v for k, v in os.environ.items() if k not in _FOREIGN_VARS}
         proc = subprocess.run(
             ["git", "--git-dir", url, "rev-parse", "-q", "--verify", LOCAL_REF],
             capture_output=True,
-            env={**env, "LC_ALL": "C"},
+            env={**_plain_env(), "LC_ALL": "C"},
         )
         tip = proc.stdout.decode("ascii", "replace").strip()
         if proc.returncode == 0 and _OBJECT_ID.fullmatch(tip):
