@@ -163,21 +163,9 @@ def _transaction(
         if outgoing.commit == remote_tip:
             search_hook.after_sync(repo.layout, repo.git, repo.key)
             return result
-        with report.phase("verify ciphertext"):
-            count = _verify(repo, outgoing, remote_tip)
-        with report.phase("upload"):
-            lease = remote_tip if outgoing.replaces else None
-            rekey = outgoing.key.key_id != repo.key.key_id
-            sent = steps.send(
-                repo, outgoing.commit, report, lease=lease, rekey=rekey, remote_tip=remote_tip
-            )
-            if sent:
-                git.update_ref(REMOTE_REF, outgoing.commit)
-                sealed_state.remember(repo, outgoing.commit, outgoing.key)
-                steps.record_state(repo, "pushed")
-                result.sent, result.objects_sent = outgoing, count
-                search_hook.after_sync(repo.layout, repo.git, repo.key)
-                return result
+        lease = remote_tip if outgoing.replaces else None
+        if _deliver(repo, report, result, outgoing, remote_tip, lease=lease):
+            return result
         report.detail("The remote moved meanwhile; merging and trying again.")
     raise FatalError(f"the remote kept moving; gave up after {PUSH_ATTEMPTS} attempts")
 
@@ -194,17 +182,36 @@ def _send_unfetched(repo: SyncRepo, report: Report, result: Result) -> bool | No
     head, known = git.rev("HEAD"), git.rev(REMOTE_REF)
     if head is None or known is None or head == known or not git.is_ancestor(known, head):
         return None
-    outgoing = Outgoing(head, repo.key)
-    with report.phase("verify ciphertext"):
-        count = _verify(repo, outgoing, known)
-    with report.phase("upload"):
-        if not steps.send(repo, head, report, lease=known, remote_tip=known):
-            report.detail("The remote moved since the last fetch; fetching.")
-            return False
-    git.update_ref(REMOTE_REF, head)
-    sealed_state.remember(repo, head, repo.key)
-    steps.record_state(repo, "pushed")
+    if not _deliver(repo, report, result, Outgoing(head, repo.key), known, lease=known):
+        report.detail("The remote moved since the last fetch; fetching.")
+        return False
     result.merges.append(Integration("up-to-date", None, remote_tip=known))
+    return True
+
+
+def _deliver(
+    repo: SyncRepo,
+    report: Report,
+    result: Result,
+    outgoing: Outgoing,
+    remote_tip: str | None,
+    *,
+    lease: str | None,
+) -> bool:
+    """Verify what ``outgoing`` sends over ``remote_tip`` and push it; once the remote took
+    it, record it (our view of the remote, its sealed state, the push's time) in
+    ``result``.  False if the remote moved meanwhile: nothing recorded."""
+    with report.phase("verify ciphertext"):
+        count = _verify(repo, outgoing, remote_tip)
+    with report.phase("upload"):
+        rekey = outgoing.key.key_id != repo.key.key_id
+        if not steps.send(
+            repo, outgoing.commit, report, lease=lease, rekey=rekey, remote_tip=remote_tip
+        ):
+            return False
+    repo.git.update_ref(REMOTE_REF, outgoing.commit)
+    sealed_state.remember(repo, outgoing.commit, outgoing.key)
+    steps.record_state(repo, "pushed")
     result.sent, result.objects_sent = outgoing, count
     search_hook.after_sync(repo.layout, repo.git, repo.key)
     return True
