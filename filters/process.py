@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, TextIO, cast
 
 from git_claude_sync.filters import clean, pktline
 from git_claude_sync.filters.answer_spool import Spool
@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from git_claude_sync.crypto.keyring import Keyring  # only for a smudge
 
 
-def _report(path: bytes, err: Exception) -> None:
+def _report(path: bytes, err: Exception, errors: TextIO) -> None:
     name = path.decode("utf-8", "backslashreplace")
-    sys.stderr.write(f"git-claude-sync: {name}: {err}\n")
-    sys.stderr.flush()
+    errors.write(f"git-claude-sync: {name}: {err}\n")
+    errors.flush()
 
 
 def handshake(stdin: BinaryIO, stdout: BinaryIO) -> None:
@@ -87,15 +87,26 @@ class Progress:
 SPOOL_IN_MEMORY = 8 << 20
 
 
-def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | None = None) -> None:
+def serve(
+    key_path: Path,
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    git_dir: Path | None = None,
+    *,
+    index_file: Path | None = None,
+    errors: TextIO | None = None,
+) -> None:
     """Answer git's clean and smudge requests until it closes the pipe.
 
     Memory stays at a few chunks whatever the file's size: content is sealed or
     opened a packet at a time, and the result waits in a spool file, since git
-    reads the answer only once it has sent the whole request.
+    reads the answer only once it has sent the whole request.  ``index_file`` is the
+    index git works on (default: ``GIT_INDEX_FILE``, else the repo's); a file that
+    fails is named on ``errors`` (default: stderr), as git's own messages are.
     """
+    errors = errors or sys.stderr
     handshake(stdin, stdout)
-    index = IndexBlobs(git_dir) if git_dir is not None else None
+    index = IndexBlobs(git_dir, index_file) if git_dir is not None else None
     key: Key | None = None
     history: Keyring | None = None
     progress = Progress(bool(os.environ.get("GIT_CLAUDE_SYNC_PROGRESS")))
@@ -161,7 +172,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
                 first = next(pieces, b"")  # a smudge fails here on a bad header or first chunk
             except FatalError as err:
                 _drain(content)  # git reads the answer only once it sent everything
-                _report(path, err)
+                _report(path, err, errors)
                 pktline.write_text_list(stdout, [b"status=error"])
                 stdout.flush()
                 continue
@@ -169,7 +180,7 @@ def serve(key_path: Path, stdin: BinaryIO, stdout: BinaryIO, git_dir: Path | Non
             try:
                 pktline.write_content_parts(stdout, itertools.chain([first], pieces))
             except FatalError as err:  # a later chunk failed: git drops what it got
-                _report(path, err)
+                _report(path, err, errors)
                 pktline.write_flush(stdout)
                 pktline.write_text_list(stdout, [b"status=error"])
                 stdout.flush()

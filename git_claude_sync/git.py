@@ -25,9 +25,10 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Protocol, cast
 
 from git_claude_sync.errors import FatalError, printable
 
@@ -40,6 +41,9 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 # Scratch indexes are named index.temp-<purpose>.<pid>; a run killed while
 # holding one leaves it behind for the next run to remove (machine/lock.py).
 TEMP_INDEX_GLOB = "index.temp-*"
+#: The folders of the FIFOs a filter served in the CLI answers through
+#: (filters/served_in_cli.py): FILTER_RELAY_PREFIX + pid + "." + a number.
+FILTER_RELAY_PREFIX = "filter-relay."
 
 # How git reports that another push landed first: refused as not a fast-forward,
 # or (a push racing ours on the same remote) a ref that moved under its lock.
@@ -572,6 +576,46 @@ def _outlast_racy_second(recorded: list[tuple[int, int]]) -> None:
         time.sleep(min(newest + 1 - now + 0.01, 1.1))  # a clock ahead: a second at most
 
 
+class FilterCall(Protocol):
+    """One git command's way to a clean/smudge filter served in this process."""
+
+    config: str  # NAME=VALUE for ``git -c``: the filter process git is to run instead
+
+    def reports(self) -> bytes:
+        """What the filter wrote for git's stderr, once the command ended."""
+        ...
+
+
+class FilterHost(Protocol):
+    """A clean/smudge filter this process serves to the git commands it runs
+    (filters/served_in_cli.py), sparing each one a filter process's start."""
+
+    def serving(self, index_file: Path) -> AbstractContextManager[FilterCall | None]: ...
+
+
+#: The git commands that may run the clean or smudge filter: they read work tree files
+#: into the index or write them from it, or write the index (git cleans again, at each
+#: index write, every file staged in the index's own second: its racy-git rule).
+_MAY_FILTER = frozenset(
+    {"add", "update-index", "hash-object", "write-tree", "read-tree", "reset", "rm"}
+    | {"status", "diff", "diff-files", "diff-index", "ls-files", "checkout", "checkout-index"}
+    | {"restore", "stash", "commit", "merge", "apply"}
+)
+
+
+def _may_filter(args: Sequence[str], env: Mapping[str, str] | None) -> bool:
+    if not args or args[0] not in _MAY_FILTER or "--no-filters" in args:
+        return False
+    if args[0] == "ls-files" and not {"-m", "--modified"} & set(args):
+        return False  # a listing reads no file
+    if args[0] in ("diff", "diff-index") and "--cached" in args:
+        return False  # the index against a tree: no work tree file read
+    if args[0] == "hash-object" and "-t" in args:
+        return False  # a commit or tree object: no path, no filter
+    # A large first push shows the filter process's progress on the terminal.
+    return not (env and env.get("GIT_CLAUDE_SYNC_PROGRESS"))
+
+
 @dataclass(frozen=True)
 class Git:
     git_dir: Path
@@ -583,6 +627,9 @@ class Git:
     #: (``env``) but one of ``_READS_ONLY`` (``run``), or only in part for one of ``_SPARES``,
     #: so an answer is never older than the last thing that could change it.
     reads: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
+    #: The filter served in this process to the commands ``run`` starts that may filter
+    #: (None: git starts the configured filter process, as for any other git).
+    filter_here: FilterHost | None = field(default=None, compare=False, repr=False)
 
     def env(
         self, extra: Mapping[str, str] | None = None, *, running: Sequence[str] = ()
@@ -624,14 +671,25 @@ class Git:
         capture_stderr: bool = True,
     ) -> subprocess.CompletedProcess[bytes]:
         """Run ``git ARGS`` on the sync repo, capturing output (stderr too unless told)."""
-        proc = subprocess.run(
-            ["git", *args],
-            input=input,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE if capture_stderr else None,
-            cwd=self.cwd,
-            env=self._env(env) if _reads_only(args) else self.env(env, running=args),
-        )
+        serving: AbstractContextManager[FilterCall | None] = contextlib.nullcontext()
+        if self.filter_here is not None and _may_filter(args, env):
+            index = (env or {}).get("GIT_INDEX_FILE") or self.index_file or self.git_dir / "index"
+            serving = self.filter_here.serving(self.cwd / index)
+        with serving as served:
+            proc = subprocess.run(
+                ["git", *(("-c", served.config) if served else ()), *args],
+                input=input,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if capture_stderr else None,
+                cwd=self.cwd,
+                env=self._env(env) if _reads_only(args) else self.env(env, running=args),
+            )
+        if served is not None and (reports := served.reports()):
+            if capture_stderr:  # as the filter process's lines would have come: first
+                proc.stderr = reports + proc.stderr
+            else:
+                sys.stderr.buffer.write(reports)
+                sys.stderr.flush()
         if check and proc.returncode != 0:
             raise GitError(self.describe_failure(what or f"git {args[0]}", proc.stderr or b""))
         return proc
@@ -1580,11 +1638,14 @@ class IndexBlobs:
     --batch``, each started at its first use and kept for the filter process's life:
     importing pygit2 for this cost the filter ~50 ms of its ~110 ms start (issue 8).
     ``cat-file`` reads the index once; a changed index file (a later ``git add``, or
-    another ``GIT_INDEX_FILE``) gets a new one.
+    another ``GIT_INDEX_FILE``) gets a new one.  ``index_file`` is the index git works
+    on; by default ``GIT_INDEX_FILE`` as git gave it to the filter process, else the
+    repo's own.
     """
 
-    def __init__(self, git_dir: Path) -> None:
+    def __init__(self, git_dir: Path, index_file: Path | None = None) -> None:
         self.git_dir = git_dir
+        self.index_file = index_file
         self._check: subprocess.Popen[bytes] | None = None
         self._batch: subprocess.Popen[bytes] | None = None
         self._stamp: tuple[str, int, int] | None = None
@@ -1595,7 +1656,9 @@ class IndexBlobs:
         # gets no previous blob, which costs a re-encryption of that file, never data.
         if not path or b"\n" in path or path.endswith(b"\r"):
             return None
-        index_file = os.path.abspath(os.environ.get("GIT_INDEX_FILE") or self.git_dir / "index")
+        index_file = os.path.abspath(
+            self.index_file or os.environ.get("GIT_INDEX_FILE") or self.git_dir / "index"
+        )
         try:
             st = os.stat(index_file)
         except FileNotFoundError:

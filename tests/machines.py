@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from git_claude_sync.git import FILTER_RELAY_PREFIX
+
 BIN_DIR = str(Path(sys.executable).parent)
 LAUNCHER = Path(__file__).resolve().parents[1] / "bin" / "git-claude-sync"
 
@@ -141,6 +143,22 @@ def carry_metrics_next(machine: Machine) -> None:
     data = json.loads(path.read_text())
     data["carried_at"] = 0
     path.write_text(json.dumps(data))
+
+
+def filter_starts(trace: Path) -> int:
+    """How many clean/smudge filters git started, by its ``GIT_TRACE`` file: the configured
+    filter process, or the relay to the filter the CLI serves itself (filters/served_in_cli.py)."""
+    text = trace.read_text() if trace.exists() else ""
+    return sum(
+        "run_command" in line and ("filters.process" in line or FILTER_RELAY_PREFIX in line)
+        for line in text.splitlines()
+    )
+
+
+def filter_processes(trace: Path) -> int:
+    """How many filter processes (a Python interpreter each) git started, by its trace."""
+    text = trace.read_text() if trace.exists() else ""
+    return sum("run_command" in line and "filters.process" in line for line in text.splitlines())
 
 
 def git_plain(*args: str, cwd: Path | None = None, input: bytes | None = None) -> bytes:

@@ -28,9 +28,12 @@ ALLOWED: dict[str, set[str]] = {
     # filter's own rule: filters/clean.py is a pure function of the codec and the Claude
     # file rules, below both the engine and the filter process.
     "filters.clean": {"errors", "crypto", "claude"},
+    # It also serves the filter to its own git commands (filters/served_in_cli.py).
     "engine": {"errors", "ui.report", "machine", "crypto", "claude", "git", "search"}
-    | {"filters.clean"},
+    | {"filters.clean", "filters.served_in_cli"},
     "filters": {"errors", "crypto", "claude", "git", "filters.clean"},
+    # The filter process's loop, served inside the CLI to its own git commands.
+    "filters.served_in_cli": {"git", "filters"},
     "remote": {"errors", "machine", "crypto", "git"},
     "ui": {"errors", "ui.report", "machine", "crypto", "engine", "search"},
     "commands": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}
@@ -71,7 +74,7 @@ def imports(path: Path, modules: dict[str, Path]) -> Iterator[str]:
 def part_of(module: str) -> str:
     """The part a module belongs to: its folder, or for top-level modules its name."""
     rest = module.removeprefix(PACKAGE).lstrip(".")
-    if rest in ("ui.report", "filters.clean"):
+    if rest in ("ui.report", "filters.clean", "filters.served_in_cli"):
         return rest
     return rest.split(".", 1)[0] if rest else ""
 

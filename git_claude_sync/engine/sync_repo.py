@@ -23,6 +23,7 @@ from git_claude_sync.crypto import keyfile, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import delta_budget
 from git_claude_sync.errors import FatalError
+from git_claude_sync.filters.served_in_cli import ServedFilter
 from git_claude_sync.git import (
     BARE_SETTINGS,
     BRANCH,
@@ -278,5 +279,7 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     settings = config.load(layout.config_file)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
     configure(layout, key, settings, git)
-    git = dataclasses.replace(git, limits=settings.network)
+    # The CLI's own git commands get the filter from this process, not a process each.
+    served = ServedFilter(layout.key_file, layout.git_dir, DRIVER)
+    git = dataclasses.replace(git, limits=settings.network, filter_here=served)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)

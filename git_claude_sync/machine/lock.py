@@ -10,6 +10,7 @@ only a run holding it may use the sync repo's index; after a killed run
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
-from git_claude_sync.git import TEMP_INDEX_GLOB
+from git_claude_sync.git import FILTER_RELAY_PREFIX, TEMP_INDEX_GLOB
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
 
@@ -99,10 +100,16 @@ def sync_lock(
 
 
 def _remove_temp_files(layout: Layout) -> None:
-    """What a killed run was writing: files in the Claude directory, scratch indexes."""
+    """What a killed run was writing: files in the Claude directory, scratch indexes,
+    the FIFOs of a filter it served (filters/served_in_cli.py)."""
     files.remove_temp_files(layout.claude_dir)
     for scratch in layout.git_dir.glob(TEMP_INDEX_GLOB):
         scratch.unlink(missing_ok=True)
+    for relay in layout.git_dir.glob(FILTER_RELAY_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            for fifo in relay.iterdir():
+                fifo.unlink()
+            relay.rmdir()
 
 
 # Lock files git leaves when killed mid-command (besides index.lock): refs and

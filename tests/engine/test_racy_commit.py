@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from git_claude_sync.claude.project_folders import encode
-from tests.machines import Machine, carry_metrics_next
+from tests.machines import Machine, carry_metrics_next, filter_starts
 
 LATER = 30  # seconds ahead: racy for every index written before then, whatever the clock
 
@@ -26,9 +26,9 @@ def _racy(target: Path) -> None:
 
 
 def _push_counting_filters(machine: Machine, trace: Path) -> int:
-    """Push; how many filter processes git started for it."""
+    """Push; how many filters git started for it (a process, or a relay to the CLI's)."""
     machine.run("push", GIT_TRACE=str(trace))
-    return sum("git_claude_sync.filters.process" in line for line in trace.read_text().splitlines())
+    return filter_starts(trace)
 
 
 def test_a_file_changed_in_the_index_second_is_cleaned_once(
