@@ -34,8 +34,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from git_claude_sync.filters import pktline, process
-
 from git_claude_sync.git import FILTER_RELAY_PREFIX
 
 _numbers = itertools.count()
@@ -77,10 +75,14 @@ class Relay:
     def serve(self, key_path: Path, git_dir: Path, index_file: Path) -> None:
         """Answer git through the FIFOs until the relay ends; nothing if git never
         started it.  Runs in its own thread; never raises."""
+        ready, _, _ = select.select([self._requests, self._git_done_r], [], [])
+        if self._requests not in ready:
+            self._close_requests()
+            return  # git ended without a file to filter
+        # Imported only now that git needs a filter: a status or a no-change push never does.
+        from git_claude_sync.filters import pktline, process
+
         try:
-            ready, _, _ = select.select([self._requests, self._git_done_r], [], [])
-            if self._requests not in ready:
-                return  # git ended without a file to filter
             os.set_blocking(self._requests, True)
             answers = self._open_answers()
             if answers is None:
