@@ -70,7 +70,13 @@ def test_a_relay_speaking_nonsense_ends_in_one_line_not_a_hang(tmp_path: Path) -
         assert call is not None
         relay = call.config.split("=", 1)[1]
         started = time.monotonic()
-        subprocess.run(["sh", "-c", relay], input=b"not a packet line", timeout=30, check=False)
+        git = subprocess.Popen(["sh", "-c", relay], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert git.stdin is not None and git.stdout is not None
+        git.stdin.write(b"not a packet line")
+        git.stdin.flush()
+        assert git.stdout.read() == b""  # as git would: waits for an answer, gets the end
+        git.stdin.close()
+        git.wait(timeout=30)
     assert time.monotonic() - started < 10
     assert call.reports().startswith(b"git-claude-sync: filter protocol error: ")
     assert list(git_dir.iterdir()) == []  # its FIFOs and their folder removed
