@@ -18,7 +18,7 @@ from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.engine import conflict_copies, steps, sync_repo, transaction
 from git_claude_sync.errors import FatalError, NotEncrypted
-from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
+from git_claude_sync.git import REMOTE, Git, check_reachable
 from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
@@ -66,8 +66,7 @@ def run(
     unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
-            init_bare(layout.default_remote)
-            sync_repo.configure_local_remote(layout.default_remote)
+            sync_repo.create_local_remote(layout.default_remote)
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)
@@ -182,11 +181,8 @@ def _key(layout: Layout, key_file: Path | None, key_raw: bytes | None) -> tuple[
 def _create_repo(layout: Layout, key: Key, url: str) -> None:
     layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    init_bare(layout.git_dir)
     config.write_default(layout.config_file)
-    sync_repo.configure(layout, key, config.load(layout.config_file))
-    git = sync_repo.git_for(layout)
-    git.add_remote(url)
+    sync_repo.create(layout, key, config.load(layout.config_file), url)
 
 
 def _check_remote_key(git: Git, key: Key, remote_tip: str) -> None:
