@@ -16,14 +16,13 @@ import click
 
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
-from git_claude_sync.engine import conflict_copies, steps, sync_repo, transaction
+from git_claude_sync.engine import remote_view, sync_repo
 from git_claude_sync.errors import FatalError, NotEncrypted
 from git_claude_sync.git import REMOTE, Git, check_reachable
 from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
 from git_claude_sync.remote import urls
-from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
 
@@ -74,7 +73,7 @@ def run(
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
         with sync_lock(layout):
-            remote_tip = steps.fetch(repo)
+            remote_tip = remote_view.fetch(repo)
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
     except BaseException:
@@ -91,16 +90,7 @@ def run(
         raise
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
     if remote_tip is not None:
-        # Set up for good: from here on, a conflict is reported like any pull's.
-        with sync_lock(layout):
-            result = transaction.run(
-                repo, report, send=False, choose=prompt.chooser(None, layout.claude_dir)
-            )
-        if result.integration.kind == "up-to-date":
-            report.say("Already up to date.")
-        else:
-            report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
-        prompt.report_merge(result, report)
+        _first_pull(repo, report)
     report.say(f"  remote: {url}")
     if chosen.note:
         report.say(chosen.note)
@@ -115,7 +105,33 @@ def run(
             "(CODE from 'git claude-sync key export'), or --key COPY_OF_KEY"
         )
     report.say("Next: git claude-sync push")
-    conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
+    if remote_tip is None:
+        # Nothing was pulled, the index is empty: no conflict copy waits (the empty case
+        # of conflict_copies.check, without its import or its ls-files).
+        layout.conflicts_waiting_file.unlink(missing_ok=True)
+    else:
+        from git_claude_sync.engine import conflict_copies
+
+        conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
+
+
+def _first_pull(repo: sync_repo.SyncRepo, report: Report) -> None:
+    """A joining machine's first pull.  The engine's transaction and the conflict
+    prompt are imported here: a first machine's init (nothing to pull) never needs
+    them, and they were a third of its imports."""
+    from git_claude_sync.engine import transaction
+    from git_claude_sync.ui import prompt
+
+    # Set up for good: from here on, a conflict is reported like any pull's.
+    with sync_lock(repo.layout):
+        result = transaction.run(
+            repo, report, send=False, choose=prompt.chooser(None, repo.claude_dir)
+        )
+    if result.integration.kind == "up-to-date":
+        report.say("Already up to date.")
+    else:
+        report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
+    prompt.report_merge(result, report)
 
 
 def switch_claude_dir() -> None:

@@ -43,3 +43,12 @@ def test_init_leaves_nothing_for_a_later_run_to_configure(
     ):
         assert setting in remote
     assert (a.default_remote / "info" / "attributes").read_text().startswith("* delta\n")
+
+
+def test_a_first_init_leaves_no_stale_conflicts_marker(machine_a: Machine) -> None:
+    """Nothing pulled, nothing waits: a marker left from an earlier setup goes (the
+    launcher would otherwise step aside from every no-change push)."""
+    machine_a.tool_home.mkdir()
+    (machine_a.tool_home / "conflicts-waiting").touch()
+    machine_a.run("init")
+    assert not (machine_a.tool_home / "conflicts-waiting").exists()
