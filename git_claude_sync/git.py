@@ -660,7 +660,17 @@ class Git:
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
     def is_ancestor(self, a: str, b: str) -> bool:
-        return self.run(["merge-base", "--is-ancestor", a, b], check=False).returncode == 0
+        # Between two commits named by id the answer stands for good (a pull asked the
+        # same twice); an error (a commit not here yet) is not kept.
+        key = (self.git_dir, a, b) if _OBJECT_ID.fullmatch(a) and _OBJECT_ID.fullmatch(b) else None
+        if key is not None and key in _ANCESTRY:
+            return _ANCESTRY[key]
+        code = self.run(["merge-base", "--is-ancestor", a, b], check=False).returncode
+        if key is not None and code in (0, 1):
+            if len(_ANCESTRY) >= _ANCESTRY_KEPT:
+                _ANCESTRY.clear()
+            _ANCESTRY[key] = code == 0
+        return code == 0
 
     def tree_of(self, commit: str | None) -> str:
         if commit is None:
@@ -669,6 +679,11 @@ class Git:
 
     def ls_tree(self, treeish: str) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) for every file in a tree."""
+        # A commit or tree named by its id lists the same for good: a pull asked for its
+        # base's and the remote tip's two or three times each (verify, plan, apply).
+        key = (self.git_dir, treeish) if _OBJECT_ID.fullmatch(treeish) else None
+        if key is not None and key in _TREES:
+            return dict(_TREES[key])
         out = self.run(["ls-tree", "-r", "-z", "--full-tree", treeish]).stdout
         entries: dict[bytes, tuple[str, str]] = {}
         for record in out.split(b"\0"):
@@ -677,6 +692,10 @@ class Git:
             meta, path = record.split(b"\t", 1)
             mode, _type, oid = meta.decode().split()
             entries[path] = (mode, oid)
+        if key is not None:
+            _TREES[key] = dict(entries)
+            if len(_TREES) > _TREES_KEPT:
+                del _TREES[next(iter(_TREES))]
         return entries
 
     def changed_paths(self, a: str, b: str) -> list[bytes]:
@@ -1346,12 +1365,16 @@ class Git:
         self, tip: str, exclude: Sequence[str], limit: int
     ) -> list[tuple[str, float]]:
         """(commit, commit time) reachable from ``tip``, not from ``exclude``; newest first."""
+        if tip in exclude:  # none, without asking git (a joining machine's first pull)
+            return []
         out = self.out(["log", f"-n{limit}", "--format=%H %ct", tip, *(f"^{e}" for e in exclude)])
         return [(c, float(t)) for c, t in (line.split() for line in out.splitlines())]
 
     def disk_usage(self, tip: str, exclude: Sequence[str]) -> int:
         """Bytes the objects reachable from ``tip`` and from none of ``exclude`` take here
         (packed or loose): about what a fetch or push of them moves."""
+        if tip in exclude:  # none, as in commits_between
+            return 0
         args = ["rev-list", "--objects", "--disk-usage", tip, *(f"^{e}" for e in exclude)]
         return int(self.out(args).strip() or 0)
 
@@ -1723,6 +1746,14 @@ def _options(settings: Mapping[str, str]) -> tuple[str, ...]:
 # reading: packing uses the repo's own, BIG_FILE_THRESHOLD, below which an append to a
 # session travels as a delta.
 _STREAM_BLOBS = ("-c", "core.bigFileThreshold=1m", *_options(SMALL_PACK_WINDOWS))
+
+#: Trees listed by ``Git.ls_tree``, by repository and the id they were asked by.
+_TREES: dict[tuple[Path, str], dict[bytes, tuple[str, str]]] = {}
+_TREES_KEPT = 4  # a sync's base, both tips and its merge; a large tree's listing is MBs
+
+#: ``Git.is_ancestor``'s answers between commits named by id.
+_ANCESTRY: dict[tuple[Path, str, str], bool] = {}
+_ANCESTRY_KEPT = 256
 
 #: Commits this process stored, by repository and id (``store_commit``).
 _STORED: dict[tuple[Path, str], bytes] = {}
