@@ -69,7 +69,8 @@ def run(
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)
-        check_reachable(url, config.load(layout.config_file).network)
+        if not made_remote:  # one this run just made answers: no ls-remote to ask it
+            check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
         with sync_lock(layout):
