@@ -1917,7 +1917,8 @@ def _init_configured(path: Path, options: Sequence[str], settings: Mapping[str, 
     config = path / "config"
     lock = path / "config.lock"
     try:
-        text = _config_text(config.read_text(encoding="utf-8"), settings)
+        with config.open(encoding="utf-8", newline="") as handle:  # its bytes, CRs kept
+            text = _config_text(handle.read(), settings)
         if text is not None:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
