@@ -54,10 +54,12 @@ def run(
         return
     url = _remote_url(layout, remote)
     chosen = urls.Layout(url)
+    answered = False  # whether ``url`` has just listed its refs (it is reachable)
     if remote is not None and not urls.is_object_storage(url):
         limits = config.load(layout.config_file).network
         joining = key_file is not None or key_raw is not None
         chosen = urls.choose_layout(url, transparent=transparent, joining=joining, limits=limits)
+        answered = chosen.url == url  # the hidden layout's URL is the remote helper's
     url = chosen.url
     made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
@@ -69,7 +71,8 @@ def run(
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)
-        if not made_remote:  # one this run just made answers: no ls-remote to ask it
+        # No second ls-remote of a remote that has answered one, or that this run made.
+        if not made_remote and not answered:
             check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
