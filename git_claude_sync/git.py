@@ -718,7 +718,17 @@ class Git:
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
     def is_ancestor(self, a: str, b: str) -> bool:
-        return self.run(["merge-base", "--is-ancestor", a, b], check=False).returncode == 0
+        # Between two commits named by id the answer stands for good (a pull asked the
+        # same twice); an error (a commit not here yet) is not kept.
+        key = (self.git_dir, a, b) if _OBJECT_ID.fullmatch(a) and _OBJECT_ID.fullmatch(b) else None
+        if key is not None and key in _ANCESTRY:
+            return _ANCESTRY[key]
+        code = self.run(["merge-base", "--is-ancestor", a, b], check=False).returncode
+        if key is not None and code in (0, 1):
+            if len(_ANCESTRY) >= _ANCESTRY_KEPT:
+                _ANCESTRY.clear()
+            _ANCESTRY[key] = code == 0
+        return code == 0
 
     def tree_of(self, commit: str | None) -> str:
         if commit is None:
@@ -727,6 +737,11 @@ class Git:
 
     def ls_tree(self, treeish: str) -> dict[bytes, tuple[str, str]]:
         """Map path -> (mode, blob id) for every file in a tree."""
+        # A commit or tree named by its id lists the same for good: a pull asked for its
+        # base's and the remote tip's two or three times each (verify, plan, apply).
+        key = (self.git_dir, treeish) if _OBJECT_ID.fullmatch(treeish) else None
+        if key is not None and key in _TREES:
+            return dict(_TREES[key])
         out = self.run(["ls-tree", "-r", "-z", "--full-tree", treeish]).stdout
         entries: dict[bytes, tuple[str, str]] = {}
         for record in out.split(b"\0"):
@@ -735,6 +750,10 @@ class Git:
             meta, path = record.split(b"\t", 1)
             mode, _type, oid = meta.decode().split()
             entries[path] = (mode, oid)
+        if key is not None:
+            _TREES[key] = dict(entries)
+            if len(_TREES) > _TREES_KEPT:
+                del _TREES[next(iter(_TREES))]
         return entries
 
     def changed_paths(self, a: str, b: str) -> list[bytes]:
@@ -1404,12 +1423,16 @@ class Git:
         self, tip: str, exclude: Sequence[str], limit: int
     ) -> list[tuple[str, float]]:
         """(commit, commit time) reachable from ``tip``, not from ``exclude``; newest first."""
+        if tip in exclude:  # none, without asking git (a joining machine's first pull)
+            return []
         out = self.out(["log", f"-n{limit}", "--format=%H %ct", tip, *(f"^{e}" for e in exclude)])
         return [(c, float(t)) for c, t in (line.split() for line in out.splitlines())]
 
     def disk_usage(self, tip: str, exclude: Sequence[str]) -> int:
         """Bytes the objects reachable from ``tip`` and from none of ``exclude`` take here
         (packed or loose): about what a fetch or push of them moves."""
+        if tip in exclude:  # none, as in commits_between
+            return 0
         args = ["rev-list", "--objects", "--disk-usage", tip, *(f"^{e}" for e in exclude)]
         return int(self.out(args).strip() or 0)
 
@@ -1787,6 +1810,14 @@ def _options(settings: Mapping[str, str]) -> tuple[str, ...]:
 # session travels as a delta.
 _STREAM_BLOBS = ("-c", "core.bigFileThreshold=1m", *_options(SMALL_PACK_WINDOWS))
 
+#: Trees listed by ``Git.ls_tree``, by repository and the id they were asked by.
+_TREES: dict[tuple[Path, str], dict[bytes, tuple[str, str]]] = {}
+_TREES_KEPT = 4  # a sync's base, both tips and its merge; a large tree's listing is MBs
+
+#: ``Git.is_ancestor``'s answers between commits named by id.
+_ANCESTRY: dict[tuple[Path, str, str], bool] = {}
+_ANCESTRY_KEPT = 256
+
 #: Commits this process stored, by repository and id (``store_commit``).
 _STORED: dict[tuple[Path, str], bytes] = {}
 _STORED_KEPT = 64  # the newest ones: a push reads back only what it just made
@@ -1924,21 +1955,107 @@ BARE_SETTINGS = {
 }
 
 
-def init_bare(path: Path) -> None:
-    """Create a bare repository whose branch is ours (the sync repo, the default remote)."""
+def init_bare(path: Path, settings: Mapping[str, str] | None = None) -> None:
+    """Create a bare repository whose branch is ours (the sync repo, the default remote),
+    configured with ``BARE_SETTINGS`` and then ``settings`` (in their order)."""
+    _init_configured(path, ["-b", BRANCH], {**BARE_SETTINGS, **(settings or {})})
+
+
+def _init_configured(path: Path, options: Sequence[str], settings: Mapping[str, str]) -> None:
+    """``git init --bare`` and the settings a new repository of ours starts with.
+
+    One ``git config`` process a setting cost init ~35 processes; git 2.39 has no way to
+    set several at once.  The repository is brand new, its config file the few lines git
+    init just wrote, so the settings are written into it in one go, as ``git config``
+    would have (``_config_text``: the same bytes), under git's own ``config.lock``.  A
+    config this code does not recognise (a template's) gets the ``git config`` processes.
+    """
     proc = subprocess.run(
-        ["git", "init", "--bare", "-q", "-b", BRANCH, str(path)],
+        ["git", "init", "--bare", "-q", *options, str(path)],
         capture_output=True,
         env=_plain_env(),
     )
     if proc.returncode != 0:
         raise GitError(Git.describe_failure("git init", proc.stderr))
-    configure_bare(path)
+    config = path / "config"
+    lock = path / "config.lock"
+    try:
+        with config.open(encoding="utf-8", newline="") as handle:  # its bytes, CRs kept
+            text = _config_text(handle.read(), settings)
+        if text is not None:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                    handle.write(text)
+                os.replace(lock, config)
+            finally:
+                lock.unlink(missing_ok=True)
+            return
+    except (OSError, UnicodeError):
+        pass  # git config says why, below
+    configure_bare(path, settings, defaults=False)
 
 
-def configure_bare(path: Path, overrides: Mapping[str, str] | None = None) -> None:
-    """Give a bare repository of ours ``BARE_SETTINGS`` (made before they existed, too)."""
-    for name, value in {**BARE_SETTINGS, **(overrides or {})}.items():
+# What git init writes to a config file: section headers and ``<tab>name = value`` lines.
+_CONFIG_SECTION = re.compile(r'\[([A-Za-z0-9-]+)(?: "((?:[^"\\\n]|\\.)*)")?\]\n')
+_CONFIG_PAIR = re.compile(r"\t([A-Za-z][A-Za-z0-9-]*) = [^\n]*\n")
+
+
+def _config_text(text: str, settings: Mapping[str, str]) -> str | None:
+    """``text``, a config file as git init wrote it, with ``settings`` set in it as
+    ``git config NAME VALUE`` sets each in turn: an existing name's line replaced, a new
+    name added at the end of its section, a new section at the end of the file; quoted
+    as git quotes.  None if ``text`` holds anything else (comments, blank lines...)."""
+    sections: list[tuple[tuple[str, str | None], list[str]]] = [((".", None), [])]
+    for line in text.splitlines(keepends=True):
+        if header := _CONFIG_SECTION.fullmatch(line):
+            sub = header[2]
+            sub = None if sub is None else re.sub(r"\\(.)", r"\1", sub)
+            sections.append(((header[1].lower(), sub), [line]))
+        elif _CONFIG_PAIR.fullmatch(line) and len(sections) > 1:
+            sections[-1][1].append(line)
+        else:
+            return None
+    for key, value in settings.items():
+        section, _, rest = key.partition(".")
+        sub, dot, name = rest.rpartition(".")
+        place = (section.lower(), sub if dot else None)
+        valid = _CONFIG_SECTION.fullmatch(f"[{section}]\n") and "\n" not in sub
+        if not valid or (dot and not sub) or not _CONFIG_PAIR.fullmatch(f"\t{name} = \n"):
+            return None  # a name git would refuse: let it say so
+        pair = f"\t{name} = {_config_quoted(value)}\n"
+        lines = next((lines for where, lines in reversed(sections) if where == place), None)
+        if lines is None:
+            quoted = "" if not dot else ' "' + re.sub(r'(["\\])', r"\\\1", sub) + '"'
+            sections.append((place, [f"[{section}{quoted}]\n", pair]))
+            continue
+        same = [i for i, line in enumerate(lines) if i and _pair_name(line) == name.lower()]
+        if len(same) > 1:
+            return None  # several values: git config would refuse
+        if same:
+            lines[same[0]] = pair
+        else:
+            lines.append(pair)
+    return "".join(line for _, lines in sections for line in lines)
+
+
+def _pair_name(line: str) -> str:
+    return line[1:].partition(" = ")[0].lower()
+
+
+def _config_quoted(value: str) -> str:
+    """``value`` as git config writes it (config.c, write_pair)."""
+    quote = '"' if value[:1] == " " or value[-1:] == " " or any(c in value for c in ";#") else ""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return quote + escaped.replace("\n", "\\n").replace("\t", "\\t") + quote
+
+
+def configure_bare(
+    path: Path, overrides: Mapping[str, str] | None = None, *, defaults: bool = True
+) -> None:
+    """Give a bare repository of ours ``BARE_SETTINGS`` (made before they existed, too)
+    and ``overrides`` (``defaults`` False: only those)."""
+    for name, value in {**(BARE_SETTINGS if defaults else {}), **(overrides or {})}.items():
         proc = subprocess.run(
             ["git", f"--git-dir={path}", "config", name, value],
             capture_output=True,
@@ -2191,14 +2308,9 @@ class HostRepo:
         self.limits = limits
         if not (path / "HEAD").exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(
-                ["git", "init", "--bare", "-q", str(path)], capture_output=True, env=_plain_env()
-            )
-            if proc.returncode != 0:
-                raise GitError(Git.describe_failure("git init", proc.stderr))
             # Its blobs are sealed packs: a delta search (~5x a blob) would find nothing.  No
             # window at all is `* -delta` for every path, and written by git itself.
-            configure_bare(path, {"pack.window": "0"})
+            _init_configured(path, [], {**BARE_SETTINGS, "pack.window": "0"})
 
     def _env(self) -> dict[str, str]:
         env = _plain_env()

@@ -16,14 +16,13 @@ import click
 
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
-from git_claude_sync.engine import conflict_copies, steps, sync_repo, transaction
+from git_claude_sync.engine import remote_view, sync_repo
 from git_claude_sync.errors import FatalError, NotEncrypted
-from git_claude_sync.git import REMOTE, Git, check_reachable, init_bare
+from git_claude_sync.git import REMOTE, Git, check_reachable
 from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
 from git_claude_sync.remote import urls
-from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
 
 
@@ -55,10 +54,12 @@ def run(
         return
     url = _remote_url(layout, remote)
     chosen = urls.Layout(url)
+    answered = False  # whether ``url`` has just listed its refs (it is reachable)
     if remote is not None and not urls.is_object_storage(url):
         limits = config.load(layout.config_file).network
         joining = key_file is not None or key_raw is not None
         chosen = urls.choose_layout(url, transparent=transparent, joining=joining, limits=limits)
+        answered = chosen.url == url  # the hidden layout's URL is the remote helper's
     url = chosen.url
     made_home = not layout.home.exists()
     key, made_key = _key(layout, key_file, key_raw)
@@ -66,16 +67,17 @@ def run(
     unmark: Callable[[], None] | None = None
     try:
         if remote is None and not layout.default_remote.exists():
-            init_bare(layout.default_remote)
-            sync_repo.configure_local_remote(layout.default_remote)
+            sync_repo.create_local_remote(layout.default_remote)
             made_remote = True
         if chosen.start_hidden:
             unmark = urls.start_hidden(url, key)
-        check_reachable(url, config.load(layout.config_file).network)
+        # No second ls-remote of a remote that has answered one, or that this run made.
+        if not made_remote and not answered:
+            check_reachable(url, config.load(layout.config_file).network)
         _create_repo(layout, key, url)
         repo = sync_repo.open_repo(layout)
         with sync_lock(layout):
-            remote_tip = steps.fetch(repo)
+            remote_tip = remote_view.fetch(repo)
             if remote_tip is not None:
                 _check_remote_key(repo.git, key, remote_tip)
     except BaseException:
@@ -92,16 +94,7 @@ def run(
         raise
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
     if remote_tip is not None:
-        # Set up for good: from here on, a conflict is reported like any pull's.
-        with sync_lock(layout):
-            result = transaction.run(
-                repo, report, send=False, choose=prompt.chooser(None, layout.claude_dir)
-            )
-        if result.integration.kind == "up-to-date":
-            report.say("Already up to date.")
-        else:
-            report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
-        prompt.report_merge(result, report)
+        _first_pull(repo, report)
     report.say(f"  remote: {url}")
     if chosen.note:
         report.say(chosen.note)
@@ -116,7 +109,33 @@ def run(
             "(CODE from 'git claude-sync key export'), or --key COPY_OF_KEY"
         )
     report.say("Next: git claude-sync push")
-    conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
+    if remote_tip is None:
+        # Nothing was pulled, the index is empty: no conflict copy waits (the empty case
+        # of conflict_copies.check, without its import or its ls-files).
+        layout.conflicts_waiting_file.unlink(missing_ok=True)
+    else:
+        from git_claude_sync.engine import conflict_copies
+
+        conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
+
+
+def _first_pull(repo: sync_repo.SyncRepo, report: Report) -> None:
+    """A joining machine's first pull.  The engine's transaction and the conflict
+    prompt are imported here: a first machine's init (nothing to pull) never needs
+    them, and they were a third of its imports."""
+    from git_claude_sync.engine import transaction
+    from git_claude_sync.ui import prompt
+
+    # Set up for good: from here on, a conflict is reported like any pull's.
+    with sync_lock(repo.layout):
+        result = transaction.run(
+            repo, report, send=False, choose=prompt.chooser(None, repo.claude_dir)
+        )
+    if result.integration.kind == "up-to-date":
+        report.say("Already up to date.")
+    else:
+        report.say(f"Pulled {plural(len(result.pulled), 'file')}.")
+    prompt.report_merge(result, report)
 
 
 def switch_claude_dir() -> None:
@@ -182,11 +201,8 @@ def _key(layout: Layout, key_file: Path | None, key_raw: bytes | None) -> tuple[
 def _create_repo(layout: Layout, key: Key, url: str) -> None:
     layout.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     layout.claude_dir.mkdir(parents=True, exist_ok=True)
-    init_bare(layout.git_dir)
     config.write_default(layout.config_file)
-    sync_repo.configure(layout, key, config.load(layout.config_file))
-    git = sync_repo.git_for(layout)
-    git.add_remote(url)
+    sync_repo.create(layout, key, config.load(layout.config_file), url)
 
 
 def _check_remote_key(git: Git, key: Key, remote_tip: str) -> None:

@@ -12,12 +12,12 @@ import click
 
 from git_claude_sync.crypto import keycode, keyfile, keyring
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import rotation, sync_repo
+from git_claude_sync.engine import sync_repo
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import current
-from git_claude_sync.ui import jsonout, passphrase, prompt
+from git_claude_sync.ui import jsonout, passphrase
 from git_claude_sync.ui.report import Report, plural
 
 
@@ -49,6 +49,11 @@ def export(passphrase_stdin: bool) -> None:
 
 
 def rotate(verbosity: int, yes: bool = False, rewrite_history: bool = False) -> None:
+    # The engine's rotation (its transaction, steps) and the conflict prompt only here
+    # and in use: fingerprint and export never need them (~half of this module's imports).
+    from git_claude_sync.engine import rotation
+    from git_claude_sync.ui import prompt
+
     report = Report(verbosity)
     repo = open_repo()
     if not yes and prompt.has_terminal():
@@ -97,6 +102,9 @@ def use(
     key_file: Path | None, key_code: str | None, passphrase_stdin: bool, verbosity: int
 ) -> None:
     """Switch this machine to the key the remote moved to (after a rotation elsewhere)."""
+    from git_claude_sync.engine import rotation  # as in rotate
+    from git_claude_sync.ui import prompt
+
     raw = passphrase.key_from(key_file, key_code, passphrase_stdin)
     new_key = Key(raw)
     report = Report(verbosity)

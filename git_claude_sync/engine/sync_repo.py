@@ -32,6 +32,7 @@ from git_claude_sync.git import (
     Git,
     GitError,
     configure_bare,
+    init_bare,
 )
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
@@ -140,6 +141,19 @@ def git_settings(layout: Layout, key: Key, machine: str) -> dict[str, str]:
     }
 
 
+def create(layout: Layout, key: Key, config: Config, url: str) -> None:
+    """Make the sync repo, configured as ``configure``, ``open_repo`` and ``git remote
+    add`` would leave it, in one git process (``git.init_bare``): init starts ~25 fewer."""
+    settings = {
+        **git_settings(layout, key, config.machine),
+        WORKTREE_CONFIG: str(layout.claude_dir),  # check_claude_dir's record
+        f"remote.{REMOTE}.url": url,
+        f"remote.{REMOTE}.fetch": f"+refs/heads/*:refs/remotes/{REMOTE}/*",
+    }
+    init_bare(layout.git_dir, settings)
+    write_info(layout, config)
+
+
 def configure(layout: Layout, key: Key, config: Config, git: Git | None = None) -> None:
     """Write git config, attributes and the exclude list if they differ."""
     git = git or git_for(layout)
@@ -194,6 +208,13 @@ def attributes(layout: Layout) -> str:
 # 9).  Set with BARE_SETTINGS: a remote made before gets them when a new one of those
 # first reaches this repo.
 LOCAL_REMOTE_SETTINGS = SMALL_PACK_WINDOWS
+
+
+def create_local_remote(remote: Path) -> None:
+    """The local bare remote init makes, configured as ``configure_local_remote`` would."""
+    init_bare(remote, LOCAL_REMOTE_SETTINGS)
+    with contextlib.suppress(OSError):
+        _write_if_changed(remote / "info" / "attributes", DELTA_ATTRIBUTES)
 
 
 def configure_local_remote(remote: Path, no_delta: str = "") -> None:
