@@ -411,14 +411,64 @@ def test_a_fetch_keeps_heads_answer_and_a_commit_the_remotes(
         trace.unlink(missing_ok=True)
         return [line.split("--quiet ", 1)[1] for line in lines if "rev-parse --verify" in line]
 
+    # update-ref of the branch (HEAD's) or the remote's tip knows what they resolve to.
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, None)
-    assert len(asked()) == 2
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
     assert two.fetch_branch() == first
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, first)
     assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]  # not HEAD: a fetch leaves it
     two.update_ref(LOCAL_REF, second, mine)
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, first)
-    assert asked() == ["'HEAD^{commit}'"]
     two.update_ref(REMOTE_REF, second, first)
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, second)
-    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
+    assert asked() == []
+    fresh = Git(two.git_dir, two.work_tree)  # git's own answers agree
+    assert fresh.revs("HEAD", REMOTE_REF, "refs/heads/none") == [second, second, None]
+
+
+def store_commit(git: Git, files: dict[bytes, bytes], parent: str, when: int) -> str:
+    """A commit stored as raw bytes (``store_commit``, as the engine makes them)."""
+    blobs = {name: ("100644", git.store_blob(data)) for name, data in files.items()}
+    tree = git.tree_with(git.tree_of(parent), blobs)
+    ident = f"a <a@x> {when} +0000"
+    raw = f"tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\nsync\n"
+    return git.store_commit(raw.encode())
+
+
+def test_a_push_asks_its_walk_and_loose_objects_what_git_would_answer(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # verify_outgoing's walk answers the seal's commit list, the pack's size, the metrics'
+    # size and commits; objects just stored are read without a cat-file (issue 14).
+    one, _ = repos
+    base = commit_file(one, b"a", b"1\n" * 50, None)
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")  # base's objects: packed
+    tip = store_commit(one, {b"a": b"1\n" * 51, b"b": b"new\n"}, base, 1_700_000_005)
+
+    def plain(*args: str, input: bytes | None = None) -> bytes:
+        return git_plain("--git-dir", str(one.git_dir), *args, input=input)
+
+    sent = one.objects_to_send(tip, base)
+    tree = one.ls_tree(tip)
+    assert sorted(sent) == sorted((tree[p][1], p) for p in (b"a", b"b"))
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert one.new_commits(tip, [base]) == [tip]
+    assert one.commits_between(tip, [base], 20) == [(tip, 1_700_000_005.0)]
+    assert one.is_ancestor(base, tip)
+    usage = one.disk_usage(tip, [base])
+    whole = one.whole_bytes_to_send(tip, base, lambda path: path == b"a")
+    new_ids = [tree[b"a"][1], tree[b"b"][1], tip]
+    heads = dict(one.blob_heads(new_ids, 3))
+    assert not trace.exists()  # not one git process
+    monkeypatch.delenv("GIT_TRACE")
+    assert usage == int(plain("rev-list", "--objects", "--disk-usage", tip, f"^{base}"))
+    assert whole == len(b"new\n")  # a's a delta of its blob before; b is whole
+    assert heads == {oid: plain("cat-file", "-p", oid)[:3] for oid in new_ids}
+    # A mix of loose and packed objects comes in the order asked, as cat-file gives it.
+    old_blob = one.ls_tree(base)[b"a"][1]
+    asked = [tree[b"b"][1], old_blob, tip, base]
+    got = list(one.iter_blobs(asked))
+    assert [oid for oid, _ in got] == asked
+    for oid, data in got:
+        assert data == plain("cat-file", plain("cat-file", "-t", oid).decode().strip(), oid)
