@@ -1119,18 +1119,7 @@ class Git:
                 ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
             )
             if listed is not None:  # the same entries, some marked otherwise (``ls-files -v``)
-                marking = set(paths)
-                self._keep_listing(
-                    [
-                        (
-                            (tag.lower() if on else tag.upper()) if path in marking else tag,
-                            path,
-                            mode,
-                            oid,
-                        )
-                        for tag, path, mode, oid in listed
-                    ]
-                )
+                self._keep_listing(_marked(listed, set(paths), on=on))
 
     def _listing_kept(self) -> list[tuple[bytes, bytes, str, str]] | None:
         """The index listing ``reads`` holds, if any and if it has no unmerged entry: what
@@ -1151,8 +1140,33 @@ class Git:
         """Make the index ``treeish``'s tree (None: empty)."""
         self.run(["read-tree", treeish if treeish else "--empty"])
 
-    def update_index(self, changes: Mapping[bytes, tuple[str, str] | None]) -> None:
-        """Set index entries: path -> (mode, blob id), or None to remove the path."""
+    def update_index(
+        self,
+        changes: Mapping[bytes, tuple[str, str] | None],
+        *,
+        assume_unchanged: Sequence[bytes] = (),
+    ) -> None:
+        """Set index entries: path -> (mode, blob id), or None to remove the path; then
+        mark ``assume_unchanged`` entries so (``set_assume_unchanged``).  A few entries
+        set and marked are one process and one index write (``--cacheinfo``, as
+        ``--index-info`` adding and replacing): each write makes git clean again every
+        file staged in the index's second, and an append push's linked session was two."""
+        marks = list(assume_unchanged)
+        if marks and _cacheinfo_will_do(changes, marks):
+            args = ["update-index", "--add", "--replace"]
+            for path, entry in changes.items():
+                assert entry is not None
+                args += ["--cacheinfo", f"{entry[0]},{entry[1]},{os.fsdecode(path)}"]
+            listed = self._listing_kept()
+            self.run([*args, "--assume-unchanged", *map(os.fsdecode, marks)])
+            kept = _listing_after(listed, changes) if listed is not None else None
+            if kept is not None:
+                self._keep_listing(_marked(kept, set(marks), on=True))
+            return
+        self._update_index(changes)
+        self.set_assume_unchanged(marks, True)
+
+    def _update_index(self, changes: Mapping[bytes, tuple[str, str] | None]) -> None:
         if not changes:
             return
         records = []
@@ -1338,12 +1352,26 @@ class Git:
             args.append(old)
         elif create:
             args.append("")
-        self.run(args, what=f"moving {ref}")
+        # git push moves the remote-tracking ref itself (the remote's fetch refspec maps
+        # it): after a push, its file holds ``new`` already and nothing is left to do.
+        if len(args) > 3 or not self._ref_file_holds(ref, new):
+            self.run(args, what=f"moving {ref}")
+        else:
+            self.env(running=args)  # ``reads`` forgets as if it had run
         # What the ref (and HEAD on it) now resolves to is known: a push asked again.
         if ref in (LOCAL_REF, REMOTE_REF) and _OBJECT_ID.fullmatch(new):
             self.reads[("rev", ref)] = new
             if ref == LOCAL_REF and self._head_is(LOCAL_REF):
                 self.reads[("rev", "HEAD")] = new
+
+    def _ref_file_holds(self, ref: str, oid: str) -> bool:
+        """Whether ``ref`` is a loose ref holding ``oid`` (a loose ref wins over packed)."""
+        if not ref.startswith("refs/") or not _OBJECT_ID.fullmatch(oid):
+            return False
+        try:
+            return (self.git_dir / ref).read_bytes() == f"{oid}\n".encode()
+        except OSError:
+            return False
 
     def _head_is(self, ref: str) -> bool:
         try:
@@ -1610,6 +1638,31 @@ def _listing_after(
             entries[path] = (b"H", entry[0], entry[1])
     order = sorted(entries) if new else [path for path in paths if path in entries]
     return [(entries[path][0], path, *entries[path][1:]) for path in order]
+
+
+def _marked(
+    listing: list[tuple[bytes, bytes, str, str]], paths: set[bytes], *, on: bool
+) -> list[tuple[bytes, bytes, str, str]]:
+    """``listing`` with ``paths`` marked assume-unchanged (lower-case tag) or not."""
+    return [
+        ((tag.lower() if on else tag.upper()) if path in paths else tag, path, mode, oid)
+        for tag, path, mode, oid in listing
+    ]
+
+
+_CACHEINFO_MAX = 64  # paths on one command line; more go through stdin
+
+
+def _cacheinfo_will_do(
+    changes: Mapping[bytes, tuple[str, str] | None], marks: Sequence[bytes]
+) -> bool:
+    """Whether one ``update-index --cacheinfo ... --assume-unchanged PATHS`` does what
+    ``--index-info`` then a marking would: no removal, few paths, none an option."""
+    return (
+        0 < len(changes) + len(marks) <= _CACHEINFO_MAX
+        and all(entry is not None for entry in changes.values())
+        and not any(path.startswith(b"-") or not path for path in marks)
+    )
 
 
 def _slashes(path: bytes) -> list[int]:

@@ -231,11 +231,20 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         ("update", {b"x/y": ("100644", blob), b"x": ("100644", other)}),
         ("update", {b"q": None}),  # not there: nothing changes
         ("hidden", {b"h/m.json": ("100644", blob), b"b": ("100644", other)}),
+        # set and marked in one process (stage_links): replaced, new, over a folder
+        ("update+mark", ({b"a": ("100644", blob), b"k/l": ("100644", other)}, [b"a", b"k/l"])),
+        ("update+mark", ({b"k": ("100644", blob)}, [b"k", b"b"])),
+        ("update+mark", ({b"x/y/z": ("100755", blob)}, [b"x/y/z", b"d"])),
+        ("update+mark", ({b"-o": ("100644", blob)}, [b"-o"])),  # not an option: stdin
+        ("update+mark", ({b"a": None, b"c": ("100644", blob)}, [b"c"])),  # and a removal
     ]
     for kind, arg in steps:
         one.index_entries()  # the listing is held before each change
         if kind == "update":
             one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
+        elif kind == "update+mark":
+            changes, marks = cast("tuple[dict[bytes, tuple[str, str] | None], list[bytes]]", arg)
+            one.update_index(changes, assume_unchanged=marks)
         elif kind == "hidden":
             one.update_index_hidden(cast("dict[bytes, tuple[str, str]]", arg))
         else:
@@ -472,3 +481,21 @@ def test_a_push_asks_its_walk_and_loose_objects_what_git_would_answer(
     assert [oid for oid, _ in got] == asked
     for oid, data in got:
         assert data == plain("cat-file", plain("cat-file", "-t", oid).decode().strip(), oid)
+
+
+def test_the_remote_ref_a_push_moved_is_not_moved_again(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git push moves refs/remotes/origin/main itself; update_ref then has nothing to do.
+    one, _ = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    second = commit_file(one, b"b", b"2\n", first)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    one.update_ref(REMOTE_REF, first)
+    assert not trace.exists()
+    one.update_ref(REMOTE_REF, second)  # not where it is: moved
+    assert "update-ref" in trace.read_text()
+    monkeypatch.delenv("GIT_TRACE")
+    assert one.rev(REMOTE_REF) == second == Git(one.git_dir, one.work_tree).rev(REMOTE_REF)

@@ -278,12 +278,12 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     }
     changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
     marked = git.assume_unchanged_paths()  # before update_index: the same listing as ``held``
-    git.update_index(changes)
     # git status would take every linked entry for a deletion (git does not look
     # through links): hide them from it; the launcher checks these folders itself.
     # An entry update_index replaced has lost its mark; the rest keep theirs (marking
     # all 10k entries of a large tree again cost a process and git's cached trees).
-    git.set_assume_unchanged(sorted(p for p in wanted if p in changes or p not in marked), True)
+    hide = sorted(p for p in wanted if p in changes or p not in marked)
+    git.update_index(changes, assume_unchanged=hide)  # an append's: one process
     _record_roots(git, claude_dir, found.links, started)
 
 
