@@ -880,33 +880,41 @@ class Git:
         found (the commits, sizes, the diff) answers the push's later questions about
         the same commits without walking again (``_Walk``).
         """
-        exclude = [f"^{remote_tip}"] if remote_tip else []
-        listed = self.run(["rev-list", "--objects", "--no-object-names", tip, *exclude]).stdout
-        oids = listed.split()
+        lone = _lone_commit(self.git_dir, tip, remote_tip)
+        lone_diff: bytes | None = None
+        if lone is not None and remote_tip is not None:
+            oids, lone_diff = self._lone_objects(tip, remote_tip, lone)
+        else:
+            exclude = [f"^{remote_tip}"] if remote_tip else []
+            args = ["rev-list", "--objects", "--no-object-names", tip, *exclude]
+            oids = self.run(args).stdout.decode().split()
         check = self.run(
             ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) "
              "%(objectsize:disk)"],
-            input=b"".join(oid + b"\n" for oid in oids),
+            input="".join(f"{oid}\n" for oid in oids).encode(),
         ).stdout.decode() if oids else ""  # fmt: skip
         commits, sizes, disk = [], {}, 0
-        for oid, kind, size, on_disk in (line.split() for line in check.splitlines()):
+        for fields in (line.split() for line in check.splitlines()):
+            if len(fields) != 4:
+                continue  # "<id> missing": a nested repository's commit, never sent
+            oid, kind, size, on_disk = fields
             disk += int(on_disk)
             if kind == "commit":
                 commits.append(oid)  # rev-list lists them first, in its own order
             elif kind == "blob":
                 sizes[oid] = int(size)
-        # Each new blob is new at its path in some commit sent, compared with one
-        # of its parents (or with nothing, for a first commit): -m diffs merges
-        # against every parent.
-        diff = self.run(
-            ["diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--no-renames", "--no-commit-id"],
-            input="".join(f"{c}\n" for c in commits).encode(),
-        ).stdout if sizes else b""  # fmt: skip
-        # One commit on top of remote_tip (an append's push): its diff is remote_tip's to tip.
-        alone = commits == [tip] and _parents_stored(self.git_dir, tip) == [remote_tip]
-        _remember_walk(
-            self.git_dir, tip, remote_tip, _Walk(commits, sizes, disk, diff if alone else None)
-        )
+        if lone_diff is not None:
+            diff = lone_diff
+        else:
+            # Each new blob is new at its path in some commit sent, compared with one
+            # of its parents (or with nothing, for a first commit): -m diffs merges
+            # against every parent.
+            diff = self.run(
+                ["diff-tree", "--stdin", "-r", "-z", "-m", "--root", "--no-renames",
+                 "--no-commit-id"],
+                input="".join(f"{c}\n" for c in commits).encode(),
+            ).stdout if sizes else b""  # fmt: skip
+        _remember_walk(self.git_dir, tip, remote_tip, _Walk(commits, sizes, disk, lone_diff))
         fields = diff.split(b"\0")
         found: dict[tuple[str, bytes], None] = {}
         for meta, path in zip(fields[0::2], fields[1::2], strict=False):
@@ -919,6 +927,27 @@ class Git:
                 f"cannot tell the path of blob {min(unnamed)[:12]} to send; nothing sent"
             )
         return list(found)
+
+    def _lone_objects(self, tip: str, parent: str, tree: str) -> tuple[list[str], bytes]:
+        """The objects of ``tip``, a commit this process made on ``parent`` alone: itself,
+        its root tree and every tree and blob ``diff-tree -t`` finds new against
+        ``parent`` (a superset of what ``rev-list --objects tip ^parent`` lists: an
+        object only that walk leaves out is one ``parent`` holds at another path); and
+        that diff without its trees, as ``diff-tree -r`` gives it.  rev-list marked
+        every tree of ``parent`` seen first (~8-12 ms at 200 MiB); this walks the
+        changed folders only."""
+        out = self.run(["diff-tree", "-r", "-t", "-z", "--no-renames", parent, tip]).stdout
+        fields = out.split(b"\0")
+        oids, records = [tip, tree], []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) != 5:
+                continue
+            if parts[3].strip(b"0"):
+                oids.append(parts[3].decode())
+            if b"040000" not in (parts[0][1:], parts[1]):
+                records += [meta, path]
+        return list(dict.fromkeys(oids)), b"".join(r + b"\0" for r in records)
 
     # -- the remote ---------------------------------------------------------
 
@@ -1898,7 +1927,9 @@ class _Walk:
     """What ``objects_to_send`` found of the objects reachable from a tip and not from the
     remote's: facts of immutable objects, kept for the push's later questions about the
     same commits (the seal's commit list, the pack's size, the metrics' size and
-    commits), each of which walked them again in a git process of its own."""
+    commits), each of which walked them again in a git process of its own.  For a lone
+    commit (``_lone_objects``) the objects may be a few more than rev-list's: the size
+    is then an upper bound, as measurement may be."""
 
     commits: list[str]  # in rev-list's order (newest first, as log)
     sizes: dict[str, int]  # blob -> size
@@ -1929,6 +1960,16 @@ def _parents_stored(git_dir: Path, commit: str) -> list[str]:
         return []
     header = raw.split(b"\n\n", 1)[0].split(b"\n")
     return [line[7:].decode() for line in header if line.startswith(b"parent ")]
+
+
+def _lone_commit(git_dir: Path, tip: str, remote_tip: str | None) -> str | None:
+    """The root tree of ``tip`` if it is a commit this process made with ``remote_tip``
+    as its only parent (an append's push), else None."""
+    raw = _STORED.get((git_dir, tip))
+    if remote_tip is None or raw is None or _parents_stored(git_dir, tip) != [remote_tip]:
+        return None
+    first = raw.split(b"\n", 1)[0]
+    return first[5:].decode() if first.startswith(b"tree ") else None
 
 
 def _commit_time_stored(git_dir: Path, commit: str) -> float | None:

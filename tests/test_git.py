@@ -10,6 +10,7 @@ from typing import cast
 
 import pytest
 
+from git_claude_sync import git as git_module
 from git_claude_sync.git import (
     LOCAL_REF,
     REMOTE_REF,
@@ -499,3 +500,38 @@ def test_the_remote_ref_a_push_moved_is_not_moved_again(
     assert "update-ref" in trace.read_text()
     monkeypatch.delenv("GIT_TRACE")
     assert one.rev(REMOTE_REF) == second == Git(one.git_dir, one.work_tree).rev(REMOTE_REF)
+
+
+def test_a_lone_commits_objects_hold_every_object_rev_list_gives(repos: tuple[Git, Git]) -> None:
+    # A commit made here on the remote's tip alone is walked by diff-tree -t, not
+    # rev-list --objects (issue 14): never fewer objects verified, the same diff.
+    one, _ = repos
+    base = commit_file(one, b"a", b"1\n", None)
+    mid = store_commit(one, {b"b": b"2\n", b"d/e/f": b"3\n", b"d/g": b"4\n"}, base, 1_700_000_001)
+    # b becomes a folder, d/e/f changes, a's blob reappears at another path
+    a_blob = one.ls_tree(base)[b"a"][1]
+    blob = one.store_blob(b"5\n")
+    tree = one.tree_with(
+        one.tree_of(mid),
+        {b"b": None, b"b/c": ("100644", blob), b"d/e/f": ("100644", blob),
+         b"a2": ("100644", a_blob)},
+    )  # fmt: skip
+    ident = "a <a@x> 1700000002 +0000"
+    raw = f"tree {tree}\nparent {mid}\nauthor {ident}\ncommitter {ident}\n\nsync\n"
+    tip = one.store_commit(raw.encode())
+
+    def plain(*args: str) -> bytes:
+        return git_plain("--git-dir", str(one.git_dir), *args)
+
+    sent = one.objects_to_send(tip, mid)
+    listed = plain("rev-list", "--objects", "--no-object-names", tip, f"^{mid}").split()
+    blobs = {o.decode() for o in listed if plain("cat-file", "-t", o.decode()) == b"blob\n"}
+    assert blobs <= {oid for oid, _ in sent}
+    assert sorted(sent) == sorted([(blob, b"b/c"), (blob, b"d/e/f"), (a_blob, b"a2")])
+    assert one.new_commits(tip, [mid]) == [tip]
+    assert one.disk_usage(tip, [mid]) >= int(
+        plain("rev-list", "--objects", "--disk-usage", tip, f"^{mid}")
+    )
+    whole = one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f")
+    git_module._WALKS.clear()  # git's own diff-tree and sizes, as without the walk
+    assert whole == one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f") == 4

@@ -15,10 +15,10 @@ from tests.machines import Machine
 # cat-file), the index listed before and after git add, the untracked files, the linked
 # session stored (hash-object; update-index, its assume-unchanged mark with it), add,
 # diff-index, write-tree, the sealed commit (hash-object, update-ref), verify_outgoing's
-# walk (rev-list --objects, one cat-file --batch-check with the sizes, diff-tree), the
+# walk of the lone commit (diff-tree -t, one cat-file --batch-check with the sizes), the
 # push (which moves the remote-tracking ref itself).  The objects read back are loose,
 # inflated without a cat-file --batch.
-MAX_GIT_PROCESSES = 16
+MAX_GIT_PROCESSES = 15
 
 
 def git_commands(trace: Path) -> list[str]:
