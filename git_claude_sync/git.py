@@ -894,10 +894,10 @@ class Git:
             input="".join(f"{oid}\n" for oid in oids).encode(),
         ).stdout.decode() if oids else ""  # fmt: skip
         commits, sizes, disk = [], {}, 0
-        for fields in (line.split() for line in check.splitlines()):
-            if len(fields) != 4:
+        for answer in (line.split() for line in check.splitlines()):
+            if len(answer) != 4:
                 continue  # "<id> missing": a nested repository's commit, never sent
-            oid, kind, size, on_disk = fields
+            oid, kind, size, on_disk = answer
             disk += int(on_disk)
             if kind == "commit":
                 commits.append(oid)  # rev-list lists them first, in its own order
