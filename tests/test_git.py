@@ -535,3 +535,19 @@ def test_a_lone_commits_objects_hold_every_object_rev_list_gives(repos: tuple[Gi
     whole = one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f")
     git_module._WALKS.clear()  # git's own diff-tree and sizes, as without the walk
     assert whole == one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f") == 4
+
+
+def test_untracked_files_listed_beside_the_index(repos: tuple[Git, Git]) -> None:
+    one, _ = repos
+    one.update_index({b"kept": ("100644", one.store_blob(b"1\n"))})
+    (one.work_tree / "new").write_bytes(b"2\n")
+    (one.work_tree / "odd\nname").write_bytes(b"3\n")
+    nested = one.work_tree / "nested"
+    git_plain("init", "-q", str(nested))
+    untracked, entries = one.untracked_and_entries()
+    assert sorted(untracked) == [b"nested/", b"new", b"odd\nname"]
+    assert (
+        entries
+        == Git(one.git_dir, one.work_tree).index_entries()
+        == {b"kept": ("100644", one.store_blob(b"1\n"))}
+    )

@@ -114,7 +114,8 @@ def survey(git: Git, claude_dir: Path) -> Survey:
     # (info/exclude) but staged through like any other link.
     roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
     found.hidden = set(ours)
-    for path in dict.fromkeys([*git.untracked_paths(), *git.index_entries()]):
+    untracked, entries = git.untracked_and_entries()  # side by side
+    for path in dict.fromkeys([*untracked, *entries]):
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue
