@@ -1002,11 +1002,12 @@ class Git:
         out = self.run(["ls-files", "-z", "--others", "--modified", "--exclude-standard"]).stdout
         return [name for name in out.split(b"\0") if name]
 
-    def untracked_and_entries(self) -> tuple[list[bytes], dict[bytes, tuple[str, str]]]:
+    def untracked_listing(self) -> UntrackedListing:
         """The files in the work tree git does not track (not ignored; a nested repository
-        comes as one ``folder/``; no file read), and ``index_entries``: git walks the work
-        tree for the first while the index is listed and parsed (at 1 GiB, 13k files,
-        ~10 ms each; the staging's survey asks both)."""
+        comes as one ``folder/``; no file read), listed by a git started now and asked
+        later (``UntrackedListing.paths``): it walks the work tree while this process
+        lists and parses the index (at 1 GiB, 13k files, ~10 ms each, one after the other
+        before).  What the index marks skip-worktree meanwhile changes nothing of it."""
         proc = subprocess.Popen(
             ["git", "ls-files", "-z", "--others", "--exclude-standard"],
             stdout=subprocess.PIPE,
@@ -1014,13 +1015,7 @@ class Git:
             cwd=self.cwd,
             env=self._env(None),  # ls-files only reads: Git.reads stays
         )
-        try:
-            entries = self.index_entries()
-        finally:
-            out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise GitError(self.describe_failure("git ls-files", err))
-        return [name for name in out.split(b"\0") if name], entries
+        return UntrackedListing(proc, self.describe_failure)
 
     def add_all(
         self,
@@ -1711,6 +1706,20 @@ def _cacheinfo_will_do(
 def _slashes(path: bytes) -> list[int]:
     """Where each of ``path``'s parent folders ends."""
     return [i for i, byte in enumerate(path) if byte == 0x2F]
+
+
+@dataclass
+class UntrackedListing:
+    """``Git.untracked_listing``'s git, running."""
+
+    proc: subprocess.Popen[bytes]
+    describe_failure: Callable[[str, bytes], str]
+
+    def paths(self) -> list[bytes]:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise GitError(self.describe_failure("git ls-files", err))
+        return [name for name in out.split(b"\0") if name]
 
 
 @dataclass

@@ -73,8 +73,9 @@ class Survey:
         return sorted((set(self.links) - self.hidden) | set(self.empty) | skipped)
 
 
-def survey(git: Git, claude_dir: Path) -> Survey:
-    """Sort the index and what git would add into ordinary files and the odd paths above.
+def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
+    """Sort the index and what git would add (``untracked``: ``Git.untracked_listing``)
+    into ordinary files and the odd paths above.
 
     Costs an ``lstat`` per file and folder, never a read: ``ls-files --modified``
     would re-read (decrypt, through the filter) every racily clean file.
@@ -114,8 +115,7 @@ def survey(git: Git, claude_dir: Path) -> Survey:
     # (info/exclude) but staged through like any other link.
     roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
     found.hidden = set(ours)
-    untracked, entries = git.untracked_and_entries()  # side by side
-    for path in dict.fromkeys([*untracked, *entries]):
+    for path in dict.fromkeys([*untracked, *git.index_entries()]):
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue
