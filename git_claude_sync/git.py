@@ -895,8 +895,8 @@ class Git:
         ).stdout.decode() if oids else ""  # fmt: skip
         commits, sizes, disk = [], {}, 0
         for answer in (line.split() for line in check.splitlines()):
-            if len(answer) != 4:
-                continue  # "<id> missing": a nested repository's commit, never sent
+            if len(answer) != 4:  # "<id> missing": nothing unverified may go, nor this
+                raise GitError(f"object {answer[0][:12]} to send is missing; nothing sent")
             oid, kind, size, on_disk = answer
             disk += int(on_disk)
             if kind == "commit":
@@ -943,7 +943,7 @@ class Git:
             parts = meta.split()
             if len(parts) != 5:
                 continue
-            if parts[3].strip(b"0"):
+            if parts[3].strip(b"0") and parts[1] != b"160000":  # a gitlink's is not here
                 oids.append(parts[3].decode())
             if b"040000" not in (parts[0][1:], parts[1]):
                 records += [meta, path]

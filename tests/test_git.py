@@ -514,7 +514,7 @@ def test_a_lone_commits_objects_hold_every_object_rev_list_gives(repos: tuple[Gi
     tree = one.tree_with(
         one.tree_of(mid),
         {b"b": None, b"b/c": ("100644", blob), b"d/e/f": ("100644", blob),
-         b"a2": ("100644", a_blob)},
+         b"a2": ("100644", a_blob), b"sub": ("160000", "c0" * 20)},  # a gitlink: not here
     )  # fmt: skip
     ident = "a <a@x> 1700000002 +0000"
     raw = f"tree {tree}\nparent {mid}\nauthor {ident}\ncommitter {ident}\n\nsync\n"
