@@ -322,7 +322,12 @@ def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float
     if not text:
         where.unlink(missing_ok=True)
         return
-    atomic_write(where, text)
+    try:
+        same = where.read_bytes() == text
+    except OSError:
+        same = False
+    if not same:  # mostly the same roots as last time: only the date moves (an fsync less)
+        atomic_write(where, text)
     since = started - MTIME_GRAIN_S
     os.utime(where, (since, since))
 
