@@ -10,6 +10,7 @@ from typing import cast
 
 import pytest
 
+from git_claude_sync import git as git_module
 from git_claude_sync.git import (
     LOCAL_REF,
     REMOTE_REF,
@@ -231,11 +232,20 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         ("update", {b"x/y": ("100644", blob), b"x": ("100644", other)}),
         ("update", {b"q": None}),  # not there: nothing changes
         ("hidden", {b"h/m.json": ("100644", blob), b"b": ("100644", other)}),
+        # set and marked in one process (stage_links): replaced, new, over a folder
+        ("update+mark", ({b"a": ("100644", blob), b"k/l": ("100644", other)}, [b"a", b"k/l"])),
+        ("update+mark", ({b"k": ("100644", blob)}, [b"k", b"b"])),
+        ("update+mark", ({b"x/y/z": ("100755", blob)}, [b"x/y/z", b"d"])),
+        ("update+mark", ({b"-o": ("100644", blob)}, [b"-o"])),  # not an option: stdin
+        ("update+mark", ({b"a": None, b"c": ("100644", blob)}, [b"c"])),  # and a removal
     ]
     for kind, arg in steps:
         one.index_entries()  # the listing is held before each change
         if kind == "update":
             one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
+        elif kind == "update+mark":
+            changes, marks = cast("tuple[dict[bytes, tuple[str, str] | None], list[bytes]]", arg)
+            one.update_index(changes, assume_unchanged=marks)
         elif kind == "hidden":
             one.update_index_hidden(cast("dict[bytes, tuple[str, str]]", arg))
         else:
@@ -411,14 +421,129 @@ def test_a_fetch_keeps_heads_answer_and_a_commit_the_remotes(
         trace.unlink(missing_ok=True)
         return [line.split("--quiet ", 1)[1] for line in lines if "rev-parse --verify" in line]
 
+    # update-ref of the branch (HEAD's) or the remote's tip knows what they resolve to.
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, None)
-    assert len(asked()) == 2
+    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
     assert two.fetch_branch() == first
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (mine, first)
     assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]  # not HEAD: a fetch leaves it
     two.update_ref(LOCAL_REF, second, mine)
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, first)
-    assert asked() == ["'HEAD^{commit}'"]
     two.update_ref(REMOTE_REF, second, first)
     assert (two.rev("HEAD"), two.rev(REMOTE_REF)) == (second, second)
-    assert asked() == [f"'{REMOTE_REF}^{{commit}}'"]
+    assert asked() == []
+    fresh = Git(two.git_dir, two.work_tree)  # git's own answers agree
+    assert fresh.revs("HEAD", REMOTE_REF, "refs/heads/none") == [second, second, None]
+
+
+def store_commit(git: Git, files: dict[bytes, bytes], parent: str, when: int) -> str:
+    """A commit stored as raw bytes (``store_commit``, as the engine makes them)."""
+    blobs = {name: ("100644", git.store_blob(data)) for name, data in files.items()}
+    tree = git.tree_with(git.tree_of(parent), blobs)
+    ident = f"a <a@x> {when} +0000"
+    raw = f"tree {tree}\nparent {parent}\nauthor {ident}\ncommitter {ident}\n\nsync\n"
+    return git.store_commit(raw.encode())
+
+
+def test_a_push_asks_its_walk_and_loose_objects_what_git_would_answer(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # verify_outgoing's walk answers the seal's commit list, the pack's size, the metrics'
+    # size and commits; objects just stored are read without a cat-file (issue 14).
+    one, _ = repos
+    base = commit_file(one, b"a", b"1\n" * 50, None)
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")  # base's objects: packed
+    tip = store_commit(one, {b"a": b"1\n" * 51, b"b": b"new\n"}, base, 1_700_000_005)
+
+    def plain(*args: str, input: bytes | None = None) -> bytes:
+        return git_plain("--git-dir", str(one.git_dir), *args, input=input)
+
+    sent = one.objects_to_send(tip, base)
+    tree = one.ls_tree(tip)
+    assert sorted(sent) == sorted((tree[p][1], p) for p in (b"a", b"b"))
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert one.new_commits(tip, [base]) == [tip]
+    assert one.commits_between(tip, [base], 20) == [(tip, 1_700_000_005.0)]
+    assert one.is_ancestor(base, tip)
+    usage = one.disk_usage(tip, [base])
+    whole = one.whole_bytes_to_send(tip, base, lambda path: path == b"a")
+    new_ids = [tree[b"a"][1], tree[b"b"][1], tip]
+    heads = dict(one.blob_heads(new_ids, 3))
+    assert not trace.exists()  # not one git process
+    monkeypatch.delenv("GIT_TRACE")
+    assert usage == int(plain("rev-list", "--objects", "--disk-usage", tip, f"^{base}"))
+    assert whole == len(b"new\n")  # a's a delta of its blob before; b is whole
+    assert heads == {oid: plain("cat-file", "-p", oid)[:3] for oid in new_ids}
+    # A mix of loose and packed objects comes in the order asked, as cat-file gives it.
+    old_blob = one.ls_tree(base)[b"a"][1]
+    asked = [tree[b"b"][1], old_blob, tip, base]
+    got = list(one.iter_blobs(asked))
+    assert [oid for oid, _ in got] == asked
+    for oid, data in got:
+        assert data == plain("cat-file", plain("cat-file", "-t", oid).decode().strip(), oid)
+
+
+def test_the_remote_ref_a_push_moved_is_not_moved_again(
+    repos: tuple[Git, Git], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git push moves refs/remotes/origin/main itself; update_ref then has nothing to do.
+    one, _ = repos
+    first = commit_file(one, b"a", b"1\n", None)
+    assert one.push_branch(first)
+    second = commit_file(one, b"b", b"2\n", first)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    one.update_ref(REMOTE_REF, first)
+    assert not trace.exists()
+    one.update_ref(REMOTE_REF, second)  # not where it is: moved
+    assert "update-ref" in trace.read_text()
+    monkeypatch.delenv("GIT_TRACE")
+    assert one.rev(REMOTE_REF) == second == Git(one.git_dir, one.work_tree).rev(REMOTE_REF)
+
+
+def test_a_lone_commits_objects_hold_every_object_rev_list_gives(repos: tuple[Git, Git]) -> None:
+    # A commit made here on the remote's tip alone is walked by diff-tree -t, not
+    # rev-list --objects (issue 14): never fewer objects verified, the same diff.
+    one, _ = repos
+    base = commit_file(one, b"a", b"1\n", None)
+    mid = store_commit(one, {b"b": b"2\n", b"d/e/f": b"3\n", b"d/g": b"4\n"}, base, 1_700_000_001)
+    # b becomes a folder, d/e/f changes, a's blob reappears at another path
+    a_blob = one.ls_tree(base)[b"a"][1]
+    blob = one.store_blob(b"5\n")
+    tree = one.tree_with(
+        one.tree_of(mid),
+        {b"b": None, b"b/c": ("100644", blob), b"d/e/f": ("100644", blob),
+         b"a2": ("100644", a_blob), b"sub": ("160000", "c0" * 20)},  # a gitlink: not here
+    )  # fmt: skip
+    ident = "a <a@x> 1700000002 +0000"
+    raw = f"tree {tree}\nparent {mid}\nauthor {ident}\ncommitter {ident}\n\nsync\n"
+    tip = one.store_commit(raw.encode())
+
+    def plain(*args: str) -> bytes:
+        return git_plain("--git-dir", str(one.git_dir), *args)
+
+    sent = one.objects_to_send(tip, mid)
+    listed = plain("rev-list", "--objects", "--no-object-names", tip, f"^{mid}").split()
+    blobs = {o.decode() for o in listed if plain("cat-file", "-t", o.decode()) == b"blob\n"}
+    assert blobs <= {oid for oid, _ in sent}
+    assert sorted(sent) == sorted([(blob, b"b/c"), (blob, b"d/e/f"), (a_blob, b"a2")])
+    assert one.new_commits(tip, [mid]) == [tip]
+    assert one.disk_usage(tip, [mid]) >= int(
+        plain("rev-list", "--objects", "--disk-usage", tip, f"^{mid}")
+    )
+    whole = one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f")
+    git_module._WALKS.clear()  # git's own diff-tree and sizes, as without the walk
+    assert whole == one.whole_bytes_to_send(tip, mid, lambda path: path == b"d/e/f") == 4
+
+
+def test_untracked_files_listed_beside_the_index(repos: tuple[Git, Git]) -> None:
+    one, _ = repos
+    one.update_index({b"kept": ("100644", one.store_blob(b"1\n"))})
+    (one.work_tree / "new").write_bytes(b"2\n")
+    (one.work_tree / "odd\nname").write_bytes(b"3\n")
+    nested = one.work_tree / "nested"
+    git_plain("init", "-q", str(nested))
+    listing = one.untracked_listing()
+    one.set_skip_worktree([b"kept"], True)  # meanwhile: nothing of the listing changes
+    assert sorted(listing.paths()) == [b"nested/", b"new", b"odd\nname"]

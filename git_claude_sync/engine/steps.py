@@ -118,8 +118,10 @@ def stage(
     waiting = deferred_lines.complete(repo) if git is None else deferred_lines.pending(git)
     scratch = git is not None  # a preview's scratch index: nothing of ours is updated
     git = git or repo.git
+    untracked = git.untracked_listing()  # git walks the work tree while the index is read
     kept.before_add(git, repo.claude_dir, prune)
-    odd = odd_paths.survey(git, repo.claude_dir)  # links, nested repositories, unreadable
+    # links, nested repositories, unreadable files
+    odd = odd_paths.survey(git, repo.claude_dir, untracked.paths())
     odd_paths.stage_nested(git, repo.claude_dir, odd)
     # Before git add: each index write after it makes git clean again (a filter process)
     # every file add staged in the index's second; git add leaves linked entries alone.

@@ -69,12 +69,8 @@ class Watch:
 
 def start(repo: SyncRepo, send: bool) -> Watch | None:
     try:
-        return Watch(
-            "push" if send else "pull",
-            time.monotonic(),
-            repo.git.rev("HEAD"),
-            repo.git.rev(REMOTE_REF),
-        )
+        head, remote = repo.git.revs("HEAD", REMOTE_REF)  # one process for both
+        return Watch("push" if send else "pull", time.monotonic(), head, remote)
     except Exception:  # noqa: BLE001 - measuring never fails a sync
         return None
 

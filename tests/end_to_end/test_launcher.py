@@ -216,3 +216,24 @@ def test_a_change_in_any_of_several_linked_folders_goes_to_python(
         aged(session)
         a.run("push")
         assert launch(a, "push").returncode == 0
+
+
+def test_linked_roots_as_before_are_only_dated_again(pair: tuple[Machine, Machine]) -> None:
+    """A push with the same linked folders as the last one leaves linked-roots' content
+    (not written again: a durable write less a push) but dates it to its staging."""
+    a, _b = pair
+    folder = encode(str(a.home / "code" / "p"))
+    session = aged(a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n'))
+    a.run("push")
+    roots = a.tool_home / "linked-roots"
+    first = roots.stat()
+    os.utime(roots, (first.st_mtime - 100, first.st_mtime - 100))
+    with session.open("ab") as f:
+        f.write(b'{"uuid":"2"}\n')
+    began = time.time()
+    a.run("push")
+    again = roots.stat()
+    assert again.st_ino == first.st_ino and roots.read_bytes().endswith(b"\n")
+    assert began - 1 - MTIME_GRAIN_S <= again.st_mtime <= time.time()
+    aged(session)  # written before that staging: nothing new for the launcher
+    assert launch(a, "push").returncode == 0

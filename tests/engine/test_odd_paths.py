@@ -449,3 +449,27 @@ def test_under_any_link_agrees_with_trying_each_link() -> None:
         b"CLAUDE.md", b"CLAUDE.mdx", b"commands/x/y", b"command", b"projects", b"x/projects/a",
     ):  # fmt: skip
         assert _under_any(path, roots) == any(_within(path, r) for r in roots), path
+
+
+def test_the_link_stats_cache_reads_its_older_form_and_knows_a_file_by_its_stat(
+    tmp_path: Path,
+) -> None:
+    # One string an entry since push14b (~3x faster to load and write at 10k files);
+    # a cache written as lists of seven before reads the same.
+    import json
+
+    from git_claude_sync.engine import odd_paths
+
+    file = tmp_path / "f"
+    file.write_bytes(b"x")
+    st = os.stat(file)
+    oid = "ab" * 20
+    row = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, "100644", oid]
+    cache = tmp_path / "link-stats.json"
+    cache.write_text(json.dumps({b"p".hex(): row}))
+    old = odd_paths._load_stats(cache)
+    cache.write_text(json.dumps({b"p".hex(): f"{odd_paths._signature(st)} {oid}"}))
+    assert odd_paths._load_stats(cache) == old
+    assert odd_paths._entry(st, old[b"p"]) == ("100644", oid)
+    file.write_bytes(b"xy")
+    assert odd_paths._entry(os.stat(file), old[b"p"]) is None
