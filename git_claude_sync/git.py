@@ -732,8 +732,8 @@ class Git:
         return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
     def is_ancestor(self, a: str, b: str) -> bool:
-        if a == b or a in _parents_stored(self.git_dir, b):
-            return True  # b is a commit this process made on top of a: no merge-base
+        if (self.git_dir, b) in _STORED and (a == b or a in _parents_stored(self.git_dir, b)):
+            return True  # b is a commit this process made (on top of a): no merge-base
         # Between two commits named by id the answer stands for good (a pull asked the
         # same twice); an error (a commit not here yet) is not kept.
         key = (self.git_dir, a, b) if _OBJECT_ID.fullmatch(a) and _OBJECT_ID.fullmatch(b) else None
