@@ -23,6 +23,7 @@ this user can enter, and a FIFO's bytes stay in the kernel, never on disk.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import itertools
 import os
@@ -48,7 +49,8 @@ class Relay:
     """One git command's way to the filter served here: two FIFOs and what ``cat`` joins
     them to.  ``command`` is the relay git runs as the filter process."""
 
-    def __init__(self, git_dir: Path) -> None:
+    def __init__(self, git_dir: Path, cat: str) -> None:
+        self.cat = cat
         # In the sync repo's own folder (only this user's), named for this process:
         # lock.py sweeps what a killed run left there.
         self.folder = git_dir / f"{FILTER_RELAY_PREFIX}{os.getpid()}.{next(_numbers)}"
@@ -70,7 +72,8 @@ class Relay:
     @property
     def command(self) -> str:
         answers, requests = shlex.quote(str(self.answers)), shlex.quote(str(self.requests))
-        return f"cat <{answers} & exec cat >{requests}"
+        cat = shlex.quote(self.cat)
+        return f"{cat} <{answers} & exec {cat} >{requests}"
 
     def serve(self, key_path: Path, git_dir: Path, index_file: Path) -> None:
         """Answer git through the FIFOs until the relay ends; nothing if git never
@@ -144,6 +147,16 @@ class Relay:
             self.folder.rmdir()
 
 
+@functools.cache
+def _cat() -> str | None:
+    """``cat`` on PATH, as git's shell would find it; None (no relay) without one."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder or ".", "cat")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.abspath(candidate)
+    return None
+
+
 class ServedFilter:
     """The filter of one sync repo, served in this process (``Git.filter_here``)."""
 
@@ -157,11 +170,12 @@ class ServedFilter:
         """Ready to answer one git command working on ``index_file``: its ``-c`` setting
         and, once it ended, what the filter reported; None when no relay can be made
         (the configured filter process serves the command then)."""
-        if sys.platform != "linux":
+        cat = _cat()
+        if sys.platform != "linux" or cat is None:
             yield None
             return
         try:
-            relay = Relay(self.git_dir)
+            relay = Relay(self.git_dir, cat)
         except OSError:
             yield None
             return

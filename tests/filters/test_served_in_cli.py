@@ -4,6 +4,7 @@ process, no interpreter started for it, a failure in one line, nothing left behi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from git_claude_sync.filters.served_in_cli import ServedFilter
 
 from git_claude_sync.engine.sync_repo import DRIVER
 from git_claude_sync.git import FILTER_RELAY_PREFIX, Git, GitError
-from tests.machines import Machine, filter_processes, filter_starts
+from tests.machines import BIN_DIR, Machine, filter_processes, filter_starts
 
 
 def _relays_left(machine: Machine) -> list[Path]:
@@ -106,3 +107,21 @@ def test_the_relay_folders_of_a_killed_run_are_swept_by_the_next(
     a.write("CLAUDE.md", b"after a crash\n")
     a.run("push")
     assert not left.exists()
+
+
+def test_without_cat_on_path_git_starts_the_filter_process(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    """The relay is two ``cat``s: where PATH has none (a hook's trimmed environment), the
+    push still works, through the configured filter process."""
+    a, b = pair
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    os.symlink(shutil.which("git") or "/usr/bin/git", bare / "git")
+    a.write("CLAUDE.md", b"no cat here\n")
+    trace = tmp_path / "trace"
+    path = os.pathsep.join((str(bare), BIN_DIR))
+    a.run("push", PATH=path, GIT_TRACE=str(trace))
+    assert filter_processes(trace) >= 1
+    b.run("pull")
+    assert b.files()[b"CLAUDE.md"] == b"no cat here\n"
