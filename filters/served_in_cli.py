@@ -11,7 +11,8 @@ key and every byte of the answers are the same; only the process computing them 
 
 Everything else that starts git (a user's ``git diff``, the launcher's ``git status``,
 a large first push that shows progress) still gets the configured filter process; so
-does a command whose relay cannot be set up (no FIFOs in the temporary folder).
+does a command whose relay cannot be set up (no FIFOs in the sync repo's folder, no
+``cat`` on PATH).
 
 Linux only: the relay's wait for git relies on how Linux polls a FIFO that no writer has
 opened yet (not readable until one has).  Elsewhere git starts the filter process.
