@@ -1935,15 +1935,8 @@ class IndexBlobs:
 
 def _read_loose(git_dir: Path, oid: str, size: int) -> bytes | None:
     """A loose blob's content, inflated here; None unless it is a loose blob of ``size``."""
-    try:
-        with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
-            raw = zlib.decompress(file.read())
-    except (OSError, zlib.error):
-        return None
-    header = b"blob %d\0" % size
-    if not raw.startswith(header) or len(raw) != len(header) + size:
-        return None
-    return raw[len(header) :]
+    found = _loose_object(git_dir, oid, largest=size)
+    return found[2] if found is not None and found[:2] == (b"blob", size) else None
 
 
 # Objects a push reads back are few and mostly just stored loose (the previous push's
@@ -1972,25 +1965,42 @@ def _few_loose(
 def _loose_content(
     git_dir: Path, oid: str, limit: int | None, spool_above: int | None
 ) -> bytes | None:
+    # Larger than spool_above: cat-file spools it.
+    found = _loose_object(git_dir, oid, limit, largest=spool_above, file_max=_LOOSE_FILE_MAX)
+    return None if found is None else found[2]
+
+
+def _loose_object(
+    git_dir: Path,
+    oid: str,
+    limit: int | None = None,
+    *,
+    largest: int | None = None,
+    file_max: int | None = None,
+) -> tuple[bytes, int, bytes] | None:
+    """(type, size, content or its first ``limit`` bytes) of a loose object here, inflated
+    in process; None if ``oid`` is a name, not an id, if the object is packed, missing or
+    damaged, or larger than ``largest`` (its file than ``file_max``): cat-file answers."""
     if not _OBJECT_ID.fullmatch(oid):
-        return None  # a name, not an id: cat-file resolves it
+        return None
     try:
         with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
-            if os.fstat(file.fileno()).st_size > _LOOSE_FILE_MAX:
+            if file_max is not None and os.fstat(file.fileno()).st_size > file_max:
                 return None
             compressed = file.read()
         inflate = zlib.decompressobj()
         head = inflate.decompress(compressed, 64)
         end = head.index(b"\0")
-        size = int(head[:end].split(b" ")[1])
-        if spool_above is not None and size > spool_above:
-            return None  # cat-file spools it
+        kind, size_text = head[:end].split(b" ")
+        size = int(size_text)
+        if largest is not None and size > largest:
+            return None
         want = size if limit is None else min(size, limit)
         content = head[end + 1 :] + inflate.decompress(inflate.unconsumed_tail, max(want, 1))
     except (OSError, zlib.error, ValueError, IndexError):
-        return None  # packed, missing or damaged: cat-file answers
+        return None
     content = content[:want]
-    return content if len(content) == want else None
+    return (kind, size, content) if len(content) == want else None
 
 
 def _end(proc: subprocess.Popen[bytes] | None) -> None:
