@@ -2080,30 +2080,30 @@ def _walk_of(git_dir: Path, tip: str, exclude: Sequence[str]) -> _Walk | None:
     return _WALKS.get((git_dir, tip, exclude[0] if exclude else None))
 
 
+def _stored_header(git_dir: Path, commit: str) -> list[bytes]:
+    """The header lines of a commit this process stored (``store_commit``); [] if another."""
+    raw = _STORED.get((git_dir, commit))
+    return [] if raw is None else raw.split(b"\n\n", 1)[0].split(b"\n")
+
+
 def _parents_stored(git_dir: Path, commit: str) -> list[str]:
     """The parents of a commit this process stored (``store_commit``); [] if another."""
-    raw = _STORED.get((git_dir, commit))
-    if raw is None:
-        return []
-    header = raw.split(b"\n\n", 1)[0].split(b"\n")
+    header = _stored_header(git_dir, commit)
     return [line[7:].decode() for line in header if line.startswith(b"parent ")]
 
 
 def _lone_commit(git_dir: Path, tip: str, remote_tip: str | None) -> str | None:
     """The root tree of ``tip`` if it is a commit this process made with ``remote_tip``
     as its only parent (an append's push), else None."""
-    raw = _STORED.get((git_dir, tip))
-    if remote_tip is None or raw is None or _parents_stored(git_dir, tip) != [remote_tip]:
+    header = _stored_header(git_dir, tip)
+    if remote_tip is None or not header or _parents_stored(git_dir, tip) != [remote_tip]:
         return None
-    first = raw.split(b"\n", 1)[0]
-    return first[5:].decode() if first.startswith(b"tree ") else None
+    return header[0][5:].decode() if header[0].startswith(b"tree ") else None
 
 
 def _commit_time_stored(git_dir: Path, commit: str) -> float | None:
     """The committer time (``%ct``) of a commit this process stored; None if another."""
-    raw = _STORED.get((git_dir, commit))
-    header = raw.split(b"\n\n", 1)[0].split(b"\n") if raw is not None else []
-    for line in header:
+    for line in _stored_header(git_dir, commit):
         if line.startswith(b"committer "):
             with contextlib.suppress(ValueError, IndexError):
                 return float(line.rsplit(b" ", 2)[1])
