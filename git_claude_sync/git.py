@@ -1229,12 +1229,12 @@ class Git:
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
             flag = "--assume-unchanged" if on else "--no-assume-unchanged"
-            listed = self._listing_kept()
-            self.run(
-                ["update-index", flag, "-z", "--stdin"], input=b"".join(p + b"\0" for p in paths)
+            self._write_index(
+                ["update-index", flag, "-z", "--stdin"],
+                {},  # the same entries, some marked otherwise (``ls-files -v``)
+                lambda listing: _marked(listing, set(paths), on=on),
+                input=b"".join(p + b"\0" for p in paths),
             )
-            if listed is not None:  # the same entries, some marked otherwise (``ls-files -v``)
-                self._keep_listing(_marked(listed, set(paths), on=on))
 
     def _listing_kept(self) -> list[tuple[bytes, bytes, str, str]] | None:
         """The index listing ``reads`` holds, if any and if it has no unmerged entry: what
@@ -1250,6 +1250,23 @@ class Git:
 
     def _keep_listing(self, listing: list[tuple[bytes, bytes, str, str]]) -> None:
         self.reads[("ls-files", self.index_file)] = listing
+
+    def _write_index(
+        self,
+        args: Sequence[str],
+        changes: Mapping[bytes, tuple[str, str] | None],
+        retag: Callable[[_Listing], _Listing] | None = None,
+        *,
+        input: bytes | None = None,
+    ) -> None:
+        """Run ``update-index ARGS``, which sets ``changes`` (``_listing_after``) and then
+        marks entries as ``retag`` does to a listing; the listing ``reads`` holds is kept
+        as git leaves it, where that is known exactly, not listed again."""
+        listed = self._listing_kept()
+        self.run(args, input=input)
+        kept = _listing_after(listed, changes) if listed is not None else None
+        if kept is not None:
+            self._keep_listing(retag(kept) if retag is not None else kept)
 
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
@@ -1272,11 +1289,11 @@ class Git:
             for path, entry in changes.items():
                 assert entry is not None
                 args += ["--cacheinfo", f"{entry[0]},{entry[1]},{os.fsdecode(path)}"]
-            listed = self._listing_kept()
-            self.run([*args, "--assume-unchanged", *map(os.fsdecode, marks)])
-            kept = _listing_after(listed, changes) if listed is not None else None
-            if kept is not None:
-                self._keep_listing(_marked(kept, set(marks), on=True))
+            self._write_index(
+                [*args, "--assume-unchanged", *map(os.fsdecode, marks)],
+                changes,
+                lambda listing: _marked(listing, set(marks), on=True),
+            )
             return
         self._update_index(changes)
         self.set_assume_unchanged(marks, True)
@@ -1290,12 +1307,7 @@ class Git:
                 records.append(b"0 " + b"0" * 40 + b"\t" + path + b"\0")
             else:
                 records.append(f"{entry[0]} {entry[1]}\t".encode() + path + b"\0")
-        listed = self._listing_kept()
-        self.run(["update-index", "-z", "--index-info"], input=b"".join(records))
-        if listed is not None:
-            kept = _listing_after(listed, changes)
-            if kept is not None:
-                self._keep_listing(kept)
+        self._write_index(["update-index", "-z", "--index-info"], changes, input=b"".join(records))
 
     def update_index_hidden(self, entries: Mapping[bytes, tuple[str, str]]) -> None:
         """Set index entries (path -> (mode, blob id)) marked skip-worktree, in one
@@ -1307,11 +1319,11 @@ class Git:
         for path, (mode, oid) in entries.items():
             args += ["--cacheinfo", f"{mode},{oid},{os.fsdecode(path)}"]
         args += ["--skip-worktree", *(os.fsdecode(path) for path in entries)]
-        listed = self._listing_kept()
-        self.run(args)
-        kept = None if listed is None else _listing_after(listed, entries)
-        if kept is not None:
-            self._keep_listing([(b"S" if p in entries else t, p, m, o) for t, p, m, o in kept])
+        self._write_index(
+            args,
+            entries,
+            lambda listing: [(b"S" if p in entries else t, p, m, o) for t, p, m, o in listing],
+        )
 
     def refresh_index(self) -> None:
         """Re-stat the work tree so ``git status`` does not re-read unchanged files."""
@@ -1726,6 +1738,10 @@ class Git:
 
     def index_blobs(self) -> IndexBlobs:
         return IndexBlobs(self.git_dir)
+
+
+#: The index as ``Git._index_listing`` gives it: (``ls-files -v`` tag, path, mode, blob id).
+_Listing = list[tuple[bytes, bytes, str, str]]
 
 
 def _listing_after(
