@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from git_claude_sync.git import FILTER_RELAY_PREFIX
+from git_claude_sync.machine import programs
 
 _numbers = itertools.count()
 
@@ -151,11 +152,8 @@ class Relay:
 @functools.cache
 def _cat() -> str | None:
     """``cat`` on PATH, as git's shell would find it; None (no relay) without one."""
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = os.path.join(folder or ".", "cat")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return os.path.abspath(candidate)
-    return None
+    found = programs.which("cat")
+    return os.path.abspath(found) if found is not None else None
 
 
 class ServedFilter:

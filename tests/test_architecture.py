@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"filters.clean", "filters.served_in_cli"},
     "filters": {"errors", "crypto", "claude", "git", "filters.clean"},
     # The filter process's loop, served inside the CLI to its own git commands.
-    "filters.served_in_cli": {"git", "filters"},
+    "filters.served_in_cli": {"git", "filters", "machine"},
     "remote": {"errors", "machine", "crypto", "git"},
     "ui": {"errors", "ui.report", "machine", "crypto", "engine", "search"},
     "commands": {"errors", "ui", "ui.report", "machine", "crypto", "claude", "git", "engine"}

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from git_claude_sync.errors import FatalError
+from git_claude_sync.machine import programs
 from git_claude_sync.machine.files import atomic_write
 
 #: How a hook command is recognised as ours.
@@ -94,18 +95,7 @@ def _is_legacy(command: str, event: str) -> bool:
 def tool_for_hooks(home: Path) -> str | None:
     """Where the hook command finds git-claude-sync even with a desktop's minimal PATH."""
     fallback = FALLBACK_PATH.replace("$HOME", str(home))
-    return _which("git-claude-sync", f"{MINIMAL_PATH}:{fallback}")
-
-
-def _which(name: str, path: str) -> str | None:
-    """``shutil.which(name, path=path)`` for a bare name on POSIX: the first executable
-    file of that name along ``path``.  status asks it on every run, and importing shutil
-    (bz2, lzma, fnmatch with it) cost ~2 ms of its start (issue 14)."""
-    for folder in path.split(os.pathsep):
-        candidate = os.path.join(folder, name)
-        if os.access(candidate, os.F_OK | os.X_OK) and not os.path.isdir(candidate):
-            return candidate
-    return None
+    return programs.which("git-claude-sync", f"{MINIMAL_PATH}:{fallback}")
 
 
 def _is_ours(entry: object) -> bool:

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 from git_claude_sync.claude import settings_hooks
+from git_claude_sync.machine import programs
 
 
 def test_the_tool_is_found_as_shutil_which_finds_it(tmp_path: Path) -> None:
-    # _which stands in for shutil.which (its import cost status ~2 ms at start).
+    # machine/programs.which stands in for shutil.which (its import cost status ~2 ms).
     folders = [tmp_path / name for name in ("a", "b", "c", "d")]
     for folder in folders:
         folder.mkdir()
@@ -22,7 +23,7 @@ def test_the_tool_is_found_as_shutil_which_finds_it(tmp_path: Path) -> None:
     for order in (folders, folders[::-1], folders[:2], [tmp_path / "none", *folders]):
         path = ":".join(map(str, order))
         expected = shutil.which("git-claude-sync", path=path)
-        assert settings_hooks._which("git-claude-sync", path) == expected
+        assert programs.which("git-claude-sync", path) == expected
     home = tmp_path / "home"
     (home / ".local" / "bin").mkdir(parents=True)
     (home / ".local" / "bin" / "git-claude-sync").symlink_to(tool)
