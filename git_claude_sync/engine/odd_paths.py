@@ -45,7 +45,7 @@ from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import clean_here
 from git_claude_sync.git import Git
-from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write
+from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write, write_if_changed
 from git_claude_sync.machine.paths import Layout
 
 _NEVER = {os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE)}  # not even through a link
@@ -322,12 +322,7 @@ def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float
     if not text:
         where.unlink(missing_ok=True)
         return
-    try:
-        same = where.read_bytes() == text
-    except OSError:
-        same = False
-    if not same:  # mostly the same roots as last time: only the date moves (an fsync less)
-        atomic_write(where, text)
+    write_if_changed(where, text)  # mostly the same roots as last time: only the date moves
     since = started - MTIME_GRAIN_S
     os.utime(where, (since, since))
 

@@ -36,7 +36,7 @@ from git_claude_sync.git import (
 )
 from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
-from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.machine.files import write_if_changed
 from git_claude_sync.machine.paths import Layout, current
 
 if TYPE_CHECKING:
@@ -233,8 +233,7 @@ def _text(path: Path) -> str | None:
 
 
 def _write_if_changed(path: Path, text: str) -> None:
-    if _text(path) != text:
-        atomic_write(path, text.encode(), mode=0o644)
+    write_if_changed(path, text.encode(), mode=0o644)
 
 
 def _same_dir(a: Path, b: Path) -> bool:

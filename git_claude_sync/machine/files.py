@@ -58,6 +58,18 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = 
         _fsync_dir(path.parent)
 
 
+def write_if_changed(path: Path, data: bytes, mode: int = 0o600) -> bool:
+    """``atomic_write`` unless ``path`` holds ``data`` already (no rename, no fsync: most
+    runs find the same attributes and roots as the last); whether it wrote."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: written
+    atomic_write(path, data, mode)
+    return True
+
+
 def read_records(path: Path, parse: Callable[[Any], T]) -> list[T]:
     """The items of a JSON list the tool keeps in its home, each through ``parse``:
     none if the file is missing, one clear line if it is corrupt."""
