@@ -36,7 +36,6 @@ def test_an_append_push_starts_few_git_processes(
     pair: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
     a, b = pair
-    (a.claude / "projects").mkdir(exist_ok=True)
     session = link_folder(a, "-linked") / "s.jsonl"
     session.write_bytes(b"".join(LINE % i for i in range(2000)))  # several chunks
     a.run("push")

@@ -34,6 +34,7 @@ def link_folder(machine: Machine, name: str) -> Path:
     """``projects/NAME`` made a link to a folder outside the Claude directory."""
     real = machine.home / "elsewhere" / name
     real.mkdir(parents=True)
+    (machine.claude / "projects").mkdir(exist_ok=True)
     os.symlink(real, machine.claude / "projects" / name)
     return real
 
@@ -42,7 +43,6 @@ def test_an_append_behind_a_link_stores_the_filters_blob_without_starting_it(
     pair: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
     a, b = pair
-    (a.claude / "projects").mkdir(exist_ok=True)
     real = link_folder(a, "-linked")
     session = real / "s.jsonl"
     session.write_bytes(b"".join(LINE % i for i in range(3000)))  # several chunks
@@ -75,7 +75,6 @@ def test_many_linked_files_still_go_through_the_filter_process(
     pair: tuple[Machine, Machine],
 ) -> None:
     a, b = pair
-    (a.claude / "projects").mkdir(exist_ok=True)
     real = link_folder(a, "-many")
     count = clean_here.MAX_FILES + 4
     for i in range(count):
