@@ -125,6 +125,11 @@ class Layout:
     @property
     def link_stats_file(self) -> Path:
         """Blob ids of files read through symlinks, by their stat (engine/odd_paths.py)."""
+        return self.home / "link-stats"
+
+    @property
+    def link_stats_json_file(self) -> Path:
+        """``link_stats_file`` as an older version wrote it: read once, then removed."""
         return self.home / "link-stats.json"
 
     @property

@@ -273,3 +273,29 @@ def test_rehome_reads_the_history_only_for_a_session_started_here(tmp_path: Path
     assert project_folders.rehome(here, projects, recorded, {}) == 1
     assert asked == [1]
     assert (projects / encode(str(tmp_path / "api")) / f"{SIDS[1]}.jsonl").is_file()
+
+
+def test_a_projects_folder_that_is_itself_a_link_syncs_its_mapped_sessions(
+    mac: Machine, linux: Machine
+) -> None:
+    # projects/ kept on another disk, linked into the Claude directory: staging must not
+    # take the mapped folders' canonical links inside it for the only roots (a shortcut
+    # of the survey at 10k files), nor sync a session twice or lose an append.
+    elsewhere = mac.home / "disk" / "projects"
+    elsewhere.mkdir(parents=True)
+    mac.claude.mkdir(exist_ok=True)
+    os.symlink(elsewhere, mac.claude / "projects")
+    api_mac, api_linux = mac.home / "code/api", linux.home / "code/api"
+    session = start_session(mac, api_mac, SIDS[0], "on another disk")
+    join(mac, linux)
+    assert remote_sessions(mac.default_remote) == [f"projects/~-code-api/{SIDS[0]}.jsonl"]
+    assert reachable(linux, api_linux, SIDS[0]) == session.read_bytes()
+
+    with session.open("ab") as f:
+        f.write(transcript(SIDS[0], str(api_mac), "appended"))
+    mac.run("push")
+    linux.run("pull")
+    assert reachable(linux, api_linux, SIDS[0]) == session.read_bytes()
+    assert remote_sessions(mac.default_remote) == [f"projects/~-code-api/{SIDS[0]}.jsonl"]
+    assert (mac.claude / "projects").is_symlink()
+    assert "Nothing to push" in mac.run("push").stdout

@@ -451,11 +451,12 @@ def test_under_any_link_agrees_with_trying_each_link() -> None:
         assert _under_any(path, roots) == any(_within(path, r) for r in roots), path
 
 
-def test_the_link_stats_cache_reads_its_older_form_and_knows_a_file_by_its_stat(
+def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat(
     tmp_path: Path,
 ) -> None:
-    # One string an entry since push14b (~3x faster to load and write at 10k files);
-    # a cache written as lists of seven before reads the same.
+    # marshal since the walk's rewrite (~2 ms each way at 10k files, JSON ~12 and ~15); the
+    # JSON an older version wrote (one string an entry, or before that a list of seven) is
+    # read as the same entries, once, and removed when the new cache is written.
     import json
 
     from git_claude_sync.engine import odd_paths
@@ -464,12 +465,16 @@ def test_the_link_stats_cache_reads_its_older_form_and_knows_a_file_by_its_stat(
     file.write_bytes(b"x")
     st = os.stat(file)
     oid = "ab" * 20
+    new, older = tmp_path / "link-stats", tmp_path / "link-stats.json"
     row = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, "100644", oid]
-    cache = tmp_path / "link-stats.json"
-    cache.write_text(json.dumps({b"p".hex(): row}))
-    old = odd_paths._load_stats(cache)
-    cache.write_text(json.dumps({b"p".hex(): f"{odd_paths._signature(st)} {oid}"}))
-    assert odd_paths._load_stats(cache) == old
-    assert odd_paths._entry(st, old[b"p"]) == ("100644", oid)
+    older.write_text(json.dumps({b"p".hex(): row}))
+    as_list = odd_paths._load_stats(new, older)
+    older.write_text(json.dumps({b"p".hex(): " ".join(map(str, row))}))
+    assert odd_paths._load_stats(new, older) == as_list == {b"p": (odd_paths._signature(st), oid)}
+    odd_paths._save_stats(new, older, as_list)
+    assert not older.exists()
+    assert odd_paths._load_stats(new, older) == as_list
     file.write_bytes(b"xy")
-    assert odd_paths._entry(os.stat(file), old[b"p"]) is None
+    assert odd_paths._signature(os.stat(file)) != as_list[b"p"][0]
+    new.write_bytes(b"\x00 damaged")
+    assert odd_paths._load_stats(new, older) == {}
