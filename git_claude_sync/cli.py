@@ -822,17 +822,23 @@ def _usage_error(err: click.UsageError) -> int:
 def main() -> None:
     try:
         code = cli.main(prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
-    except click.UsageError as err:
-        code = _usage_error(err)
-    except click.ClickException as err:
+    except (click.ClickException, click.Abort, KeyboardInterrupt) as err:
+        code = failed(err)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def failed(err: click.ClickException | click.Abort | KeyboardInterrupt) -> int:
+    """Say what click's main let through, and give the exit code (also entry.py's, for a
+    prompt or an editor in a command it ran without click's main)."""
+    if isinstance(err, click.UsageError):
+        return _usage_error(err)
+    if isinstance(err, click.ClickException):
         err.show()
-        code = err.exit_code
-    except click.Abort as err:
+        return err.exit_code
+    if isinstance(err, click.Abort):
         # click turns Ctrl-C and end of input at a prompt into Abort.
         interrupted = isinstance(err.__context__, KeyboardInterrupt)
         click.echo("" if interrupted else "Aborted.", err=True)
-        code = 130 if interrupted else 1
-    except KeyboardInterrupt:
-        click.echo("", err=True)
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
+        return 130 if interrupted else 1
+    click.echo("", err=True)
+    return 130
