@@ -3,10 +3,11 @@
 click and what it brings (inspect, uuid, datetime, gettext…) cost ~20 ms of CPU at every
 start: a tenth of an append push, a fifth of ``status``, most of ``--version``.  The
 commands hooks, scripts and the test suite run hundreds of times (push, pull, status,
---version) are spelled here as the words they take, flags only, and run with the very
-calls cli.py makes.  Anything else (an option with a value, -h, a combined -qv, flags that
-exclude each other, shell completion) goes to cli.py, which parses it all and says what is
-wrong: a command line either means the same here as there, or is not taken here.
+--version; init's plain and joining forms) are spelled here as the words they take, and
+run with the very calls cli.py makes.  Anything else (other options, ``--opt=value``, -h, a
+combined -qv, flags that exclude each other, shell completion) goes to cli.py, which parses
+it all and says what is wrong: a command line means the same here as there, or is not
+taken here.
 """
 
 from __future__ import annotations
@@ -41,28 +42,42 @@ FLAGS: dict[str, dict[str, str]] = {
     },
     "pull": _SYNC,
     "status": {"--no-fetch": "no_fetch", "--json": "as_json"},
+    "init": _VERBOSITY,
 }
+
+#: The options with a value taken here (``--git URL``, not ``--git=URL``), by what they set.
+VALUES: dict[str, dict[str, str]] = {"init": {"--git": "remote", "--key": "key_file"}}
 
 #: Flags cli.py refuses together (with a usage error it words itself).
 _EXCLUSIVE = ({"quiet", "verbose"}, {"ours", "theirs"})
 
 
-def parse(argv: list[str]) -> tuple[str, set[str]] | None:
-    """The command and the flags it was given, if ``argv`` is a command line taken here."""
+def parse(argv: list[str]) -> tuple[str, set[str], dict[str, str]] | None:
+    """The command, the flags and the values it was given, if ``argv`` is a command line
+    taken here."""
     if not argv or argv[0] not in FLAGS:
         return None
-    flags = FLAGS[argv[0]]
-    given = set()
-    for word in argv[1:]:
-        if word not in flags:
+    flags, options = FLAGS[argv[0]], VALUES.get(argv[0], {})
+    given: set[str] = set()
+    values: dict[str, str] = {}
+    words = iter(argv[1:])
+    for word in words:
+        if word in flags:
+            given.add(flags[word])
+            continue
+        value = next(words, "")
+        # A value click might read otherwise (empty, an option's look), or given twice.
+        if word not in options or value[:1] in ("", "-") or options[word] in values:
             return None
-        given.add(flags[word])
+        values[options[word]] = value
     if any(pair <= given for pair in _EXCLUSIVE):
         return None
-    return argv[0], given
+    if os.path.isdir(values.get("key_file", "")):  # click.Path(dir_okay=False) refuses it
+        return None
+    return argv[0], given, values
 
 
-def run(command: str, given: set[str]) -> int:
+def run(command: str, given: set[str], values: dict[str, str]) -> int:
     """What cli.py's command of that name does with those flags; the exit code."""
     verbosity = 2 if "verbose" in given else 0 if "quiet" in given else 1
     policy = "ours" if "ours" in given else "theirs" if "theirs" in given else None
@@ -89,15 +104,32 @@ def run(command: str, given: set[str]) -> int:
             accept_rollback="accept_rollback" in given,
         )
         return 0
+    if command == "init":
+        return _init(values.get("remote"), values.get("key_file"), verbosity)
     from git_claude_sync.commands import status
 
     return status.run(fetch="no_fetch" not in given, as_json="as_json" in given)
 
 
-def _guarded(command: str, given: set[str]) -> int:
+def _init(remote: str | None, key: str | None, verbosity: int) -> int:
+    """cli.init without --transparent, a bucket's options or --key-code."""
+    from pathlib import Path
+
+    from git_claude_sync.commands import init
+    from git_claude_sync.remote import urls
+
+    key_file = None if key is None else Path(key)
+    init.check_joining(remote, key_file is not None)
+    if remote is not None and urls.is_object_storage(remote):
+        urls.preflight(remote)  # before anything changes here
+    init.run(remote=remote, key_file=key_file, key_raw=None, verbosity=verbosity)
+    return 0
+
+
+def _guarded(command: str, given: set[str], values: dict[str, str]) -> int:
     """``run``, its failures said as cli.py's group and click's main say them."""
     try:
-        return run(command, given)
+        return run(command, given, values)
     except FatalError as err:
         # An error may quote the remote: no escape sequence reaches the terminal.
         echo(f"git-claude-sync: {printable(str(err))}", err=True)

@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"commands", "search"},
     "cli": {"errors", "commands", "ui", "remote", "web"},
     # The process's entry: the command lines run most, without click; the rest to cli.
-    "entry": {"errors", "ui.report", "commands", "cli"},
+    "entry": {"errors", "ui.report", "commands", "remote", "cli"},
     "__main__": {"entry"},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -26,10 +27,13 @@ def _click_params(argv: list[str]) -> dict[str, object]:
 def _entry_params(argv: list[str]) -> dict[str, object]:
     parsed = entry.parse(argv)
     assert parsed is not None, argv
-    _, given = parsed
+    _, given, values = parsed
     params: dict[str, object] = {name: True for name in given - {"ours", "theirs"}}
     for policy in given & {"ours", "theirs"}:
         params["policy"] = policy
+    params.update(values)
+    if "key_file" in values:
+        params["key_file"] = Path(values["key_file"])  # click.Path(path_type=Path)
     return params
 
 
@@ -38,7 +42,9 @@ def _entry_params(argv: list[str]) -> dict[str, object]:
     [[name] for name in entry.FLAGS]
     + [[name, flag] for name, flags in entry.FLAGS.items() for flag in flags]
     + [["push", "-q", "--all", "--prune", "--ours"], ["pull", "-v", "-n", "--theirs"]]
-    + [["status", "--json", "--no-fetch"], ["push", "-q", "--quiet"]],
+    + [["status", "--json", "--no-fetch"], ["push", "-q", "--quiet"]]
+    + [["init", "--git", "/srv/sync.git", "--key", "k", "-q"], ["init", "--key", "x/key"]]
+    + [["init", "-v", "--git", "s3://bucket/prefix"]],
 )
 def test_a_command_line_taken_here_means_what_cli_py_makes_of_it(argv: list[str]) -> None:
     assert _entry_params(argv) == _click_params(argv)
@@ -56,12 +62,33 @@ def test_a_command_line_taken_here_means_what_cli_py_makes_of_it(argv: list[str]
         ["push", "--"],
         ["push", "--quiet=1"],
         ["status", "extra"],
-        ["init", "-q"],
+        ["init", "--transparent", "--git", "u"],
+        ["init", "--git=u"],
+        ["init", "--git"],
+        ["init", "--git", ""],
+        ["init", "--git", "-q"],
+        ["init", "--git", "u", "--git", "v"],
+        ["init", "--key-code", "c"],
+        ["init", "--key", "."],  # a folder: click.Path says what is wrong
+        ["push", "--git", "u"],
         ["PUSH"],
     ],
 )
 def test_anything_else_goes_to_cli_py(argv: list[str]) -> None:
     assert entry.parse(argv) is None
+
+
+def test_every_option_with_a_value_taken_here_is_one_of_the_command() -> None:
+    for name, options in entry.VALUES.items():
+        params = {
+            opt: param
+            for param in cli.cli.commands[name].params
+            if isinstance(param, click.Option)
+            for opt in param.opts
+        }
+        for option, dest in options.items():
+            assert option in params and not params[option].is_flag, (name, option)
+            assert params[option].name == dest and params[option].nargs == 1
 
 
 def test_every_flag_taken_here_is_a_flag_of_the_command() -> None:
