@@ -34,10 +34,10 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
-#: The commands commands/install.py defines (install, uninstall, and the hook Claude Code
-#: runs), by name: that module imports the engine, so it is imported only when one of them
-#: runs or is listed, and every other command, and --version, starts without it.
-_INSTALL_COMMANDS = ("install", "uninstall", "hook")
+#: The commands commands/install.py defines (install, uninstall), by name: that module
+#: imports the engine, so it is imported only when one of them runs or is listed, and every
+#: other command, and --version, starts without it.
+_INSTALL_COMMANDS = ("install", "uninstall")
 
 
 class _Group(click.Group):
@@ -788,6 +788,25 @@ def doctor() -> None:
     from git_claude_sync.commands import doctor as command
 
     sys.exit(command.run())
+
+
+@cli.command(
+    hidden=True,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("event", required=False, default="")
+def hook(event: str) -> None:
+    """Entry point for Claude Code hooks: 'session-end' pushes, 'session-start' pulls,
+    'turn-end' pushes once turns have gone quiet for a few seconds.
+
+    Reads the hook's JSON from stdin, prints nothing, starts the sync detached
+    and exits 0 at once, whatever happens.  Everything it has to say goes to
+    ~/.claude-sync/sync.log.  Set GIT_CLAUDE_SYNC_HOOK_FOREGROUND=1 to wait for
+    the sync instead.
+    """
+    from git_claude_sync.commands import claude_hook as command
+
+    sys.exit(command.run(event))
 
 
 @cli.command(hidden=True)

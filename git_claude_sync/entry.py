@@ -3,7 +3,8 @@
 click and what it brings (inspect, uuid, datetime, gettext…) cost ~20 ms of CPU at every
 start: a tenth of an append push, a fifth of ``status``, most of ``--version``.  The
 commands hooks, scripts and the test suite run hundreds of times (push, pull, status,
---version; init's plain and joining forms) are spelled here as the words they take, and
+--version; init's plain and joining forms; the hook Claude Code runs after every turn)
+are spelled here as the words they take, and
 run with the very calls cli.py makes.  Anything else (other options, ``--opt=value``, -h, a
 combined -qv, flags that exclude each other, shell completion) goes to cli.py, which parses
 it all and says what is wrong: a command line means the same here as there, or is not
@@ -55,6 +56,8 @@ _EXCLUSIVE = ({"quiet", "verbose"}, {"ours", "theirs"})
 def parse(argv: list[str]) -> tuple[str, set[str], dict[str, str]] | None:
     """The command, the flags and the values it was given, if ``argv`` is a command line
     taken here."""
+    if argv[:1] == ["hook"] and len(argv) <= 2 and not argv[-1].startswith("-"):
+        return "hook", set(), {"event": argv[1] if len(argv) == 2 else ""}
     if not argv or argv[0] not in FLAGS:
         return None
     flags, options = FLAGS[argv[0]], VALUES.get(argv[0], {})
@@ -104,6 +107,10 @@ def run(command: str, given: set[str], values: dict[str, str]) -> int:
             accept_rollback="accept_rollback" in given,
         )
         return 0
+    if command == "hook":
+        from git_claude_sync.commands import claude_hook
+
+        return claude_hook.run(values["event"])
     if command == "init":
         return _init(values.get("remote"), values.get("key_file"), verbosity)
     from git_claude_sync.commands import status

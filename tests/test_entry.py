@@ -31,7 +31,7 @@ def _entry_params(argv: list[str]) -> dict[str, object]:
     params: dict[str, object] = {name: True for name in given - {"ours", "theirs"}}
     for policy in given & {"ours", "theirs"}:
         params["policy"] = policy
-    params.update(values)
+    params.update({name: value for name, value in values.items() if value})
     if "key_file" in values:
         params["key_file"] = Path(values["key_file"])  # click.Path(path_type=Path)
     return params
@@ -44,7 +44,8 @@ def _entry_params(argv: list[str]) -> dict[str, object]:
     + [["push", "-q", "--all", "--prune", "--ours"], ["pull", "-v", "-n", "--theirs"]]
     + [["status", "--json", "--no-fetch"], ["push", "-q", "--quiet"]]
     + [["init", "--git", "/srv/sync.git", "--key", "k", "-q"], ["init", "--key", "x/key"]]
-    + [["init", "-v", "--git", "s3://bucket/prefix"]],
+    + [["init", "-v", "--git", "s3://bucket/prefix"]]
+    + [["hook"], ["hook", "session-end"], ["hook", "turn-runner"], ["hook", ""]],
 )
 def test_a_command_line_taken_here_means_what_cli_py_makes_of_it(argv: list[str]) -> None:
     assert _entry_params(argv) == _click_params(argv)
@@ -71,6 +72,8 @@ def test_a_command_line_taken_here_means_what_cli_py_makes_of_it(argv: list[str]
         ["init", "--key-code", "c"],
         ["init", "--key", "."],  # a folder: click.Path says what is wrong
         ["push", "--git", "u"],
+        ["hook", "-h"],
+        ["hook", "session-end", "extra"],
         ["PUSH"],
     ],
 )
@@ -131,7 +134,8 @@ def test_version_imports_nothing_heavy() -> None:
 
 def test_the_commands_run_most_import_nothing_heavy_before_their_work() -> None:
     # The codec imports cryptography's AEAD when it first seals or opens, not before.
-    modules = ", ".join(f"git_claude_sync.commands.{name}" for name in entry.FLAGS)
+    names = [*entry.FLAGS, "claude_hook"]
+    modules = ", ".join(f"git_claude_sync.commands.{name}" for name in names)
     names = _imported("-c", f"import git_claude_sync.entry, {modules}")
     assert "git_claude_sync.commands.push" in names
     assert not _heavy(names)
