@@ -1,3 +1,3 @@
-from git_claude_sync.cli import main
+from git_claude_sync.entry import main
 
 main()

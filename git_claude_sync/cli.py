@@ -34,10 +34,10 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
-#: The commands commands/install.py defines (install, uninstall, and the hook Claude Code
-#: runs), by name: that module imports the engine, so it is imported only when one of them
-#: runs or is listed, and every other command, and --version, starts without it.
-_INSTALL_COMMANDS = ("install", "uninstall", "hook")
+#: The commands commands/install.py defines (install, uninstall), by name: that module
+#: imports the engine, so it is imported only when one of them runs or is listed, and every
+#: other command, and --version, starts without it.
+_INSTALL_COMMANDS = ("install", "uninstall")
 
 
 class _Group(click.Group):
@@ -790,6 +790,25 @@ def doctor() -> None:
     sys.exit(command.run())
 
 
+@cli.command(
+    hidden=True,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("event", required=False, default="")
+def hook(event: str) -> None:
+    """Entry point for Claude Code hooks: 'session-end' pushes, 'session-start' pulls,
+    'turn-end' pushes once turns have gone quiet for a few seconds.
+
+    Reads the hook's JSON from stdin, prints nothing, starts the sync detached
+    and exits 0 at once, whatever happens.  Everything it has to say goes to
+    ~/.claude-sync/sync.log.  Set GIT_CLAUDE_SYNC_HOOK_FOREGROUND=1 to wait for
+    the sync instead.
+    """
+    from git_claude_sync.commands import claude_hook as command
+
+    sys.exit(command.run(event))
+
+
 @cli.command(hidden=True)
 def manpage() -> None:
     """Print the man page (roff), generated from this command tree.
@@ -822,17 +841,23 @@ def _usage_error(err: click.UsageError) -> int:
 def main() -> None:
     try:
         code = cli.main(prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
-    except click.UsageError as err:
-        code = _usage_error(err)
-    except click.ClickException as err:
+    except (click.ClickException, click.Abort, KeyboardInterrupt) as err:
+        code = failed(err)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def failed(err: click.ClickException | click.Abort | KeyboardInterrupt) -> int:
+    """Say what click's main let through, and give the exit code (also entry.py's, for a
+    prompt or an editor in a command it ran without click's main)."""
+    if isinstance(err, click.UsageError):
+        return _usage_error(err)
+    if isinstance(err, click.ClickException):
         err.show()
-        code = err.exit_code
-    except click.Abort as err:
+        return err.exit_code
+    if isinstance(err, click.Abort):
         # click turns Ctrl-C and end of input at a prompt into Abort.
         interrupted = isinstance(err.__context__, KeyboardInterrupt)
         click.echo("" if interrupted else "Aborted.", err=True)
-        code = 130 if interrupted else 1
-    except KeyboardInterrupt:
-        click.echo("", err=True)
-        code = 130
-    sys.exit(code if isinstance(code, int) else 0)
+        return 130 if interrupted else 1
+    click.echo("", err=True)
+    return 130

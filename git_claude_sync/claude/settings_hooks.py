@@ -1,6 +1,7 @@
 """Claude Code hooks in ``settings.json``: install, uninstall, detect; and the hook log.
 
-Pure logic on files: no click, no printing.  ``commands/hooks.py`` is the CLI.
+Pure logic on files: no click, no printing.  ``commands/install.py`` and
+``commands/claude_hook.py`` are the CLI.
 
 Our entries are recognised by the text ``git-claude-sync hook`` in a hook's
 ``command``; nothing about an install is remembered elsewhere.  ``install``
@@ -48,6 +49,10 @@ EVENTS: dict[str, str] = {
     "Stop": "turn-end",
 }
 PER_TURN = "Stop"
+
+#: Seconds without a new turn before the per-turn push starts: a burst of turns makes one
+#: push (commands/claude_hook.py waits them; install's help quotes them).
+TURN_QUIET = 10.0
 
 #: Seconds Claude Code allows the hook; it returns at once, so this only bounds a hang.
 TIMEOUT = 30

@@ -12,8 +12,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
 from git_claude_sync.crypto import keyfile
 from git_claude_sync.crypto.codec import Key, format_fingerprint, parse_header
 from git_claude_sync.engine import remote_view, sync_repo
@@ -23,7 +21,7 @@ from git_claude_sync.machine import config
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout, current
 from git_claude_sync.remote import urls
-from git_claude_sync.ui.report import Report, plural, show_path
+from git_claude_sync.ui.report import Report, echo, plural, show_path
 
 
 def check_joining(remote: str | None, joining: bool) -> None:
@@ -148,10 +146,10 @@ def switch_claude_dir() -> None:
     with sync_lock(layout):
         before = sync_repo.switch_claude_dir(layout)
     if before is not None and before != str(layout.claude_dir):
-        click.echo(f"This sync repo now syncs {layout.claude_dir} (was {before}).")
+        echo(f"This sync repo now syncs {layout.claude_dir} (was {before}).")
     else:
-        click.echo(f"This sync repo syncs {layout.claude_dir}.")
-    click.echo("Next: git claude-sync pull (brings the synced files into it; deletes nothing)")
+        echo(f"This sync repo syncs {layout.claude_dir}.")
+    echo("Next: git claude-sync pull (brings the synced files into it; deletes nothing)")
 
 
 def _already(layout: Layout, remote: str | None, report: Report) -> None:

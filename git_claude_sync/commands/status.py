@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
-
 from git_claude_sync.claude import selection, settings_hooks
 from git_claude_sync.crypto import keyring
 from git_claude_sync.crypto.codec import format_fingerprint
@@ -40,7 +38,7 @@ from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui import jsonout
-from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
+from git_claude_sync.ui.report import Report, colour_wanted, echo, paint, plural, show_path
 
 IN_SYNC, CHANGES, CONFLICTS, ATTENTION = 0, 1, 3, 4
 STATES = {IN_SYNC: "in-sync", CHANGES: "changes", CONFLICTS: "conflicts", ATTENTION: "attention"}
@@ -295,15 +293,15 @@ def _as_json(s: Status) -> dict[str, Any]:
 
 
 def _row(label: str, value: str) -> None:
-    # color=True: keep what paint() put in (only when colour_wanted); click strips it otherwise.
-    click.echo(f"{label:<18}{value}", color=True)
+    # color=True: keep what paint() put in (only when colour_wanted); echo strips it otherwise.
+    echo(f"{label:<18}{value}", color=True)
 
 
 def _listing(paths: list[bytes]) -> None:
     for path in paths[:_MAX_LISTED]:
-        click.echo(f"    {show_path(path)}")
+        echo(f"    {show_path(path)}")
     if len(paths) > _MAX_LISTED:
-        click.echo(f"    … and {len(paths) - _MAX_LISTED} more")
+        echo(f"    … and {len(paths) - _MAX_LISTED} more")
 
 
 def _as_text(s: Status) -> None:
@@ -344,16 +342,16 @@ def _as_text(s: Status) -> None:
         else "none",
     )
     for copy, original in s.copies[:_MAX_LISTED]:
-        click.echo(f"    {show_path(original)}: the other version is in {show_path(copy)}")
+        echo(f"    {show_path(original)}: the other version is in {show_path(copy)}")
     others = [p for p in s.stored if p not in {o for _c, o in s.copies}]
     _listing(others)
     for path, why in s.held_back:
         _row("Held back", f"{show_path(path)}: Claude Code would skip it ({why})")
-        click.echo(f"{'':<18}the last good version stays synced; fix the file to sync it again")
+        echo(f"{'':<18}the last good version stays synced; fix the file to sync it again")
     _row("Synced", " ".join(s.synced) or "nothing yet")
     _row("Not synced", " ".join(s.not_synced) or "nothing")
     for path in s.skipped:
-        click.echo(f"    skipped {show_path(path)} (symlink or nested repository)")
+        echo(f"    skipped {show_path(path)} (symlink or nested repository)")
     _row(
         "Hooks",
         ", ".join(s.hooks) + f" in {s.settings}"

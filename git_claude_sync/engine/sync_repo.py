@@ -83,7 +83,7 @@ class SyncRepo:
 
 
 def is_initialised(layout: Layout) -> bool:
-    return (layout.git_dir / "HEAD").is_file()
+    return layout.initialised()
 
 
 def git_for(layout: Layout) -> Git:

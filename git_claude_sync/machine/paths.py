@@ -29,6 +29,10 @@ class Layout:
     def git_dir(self) -> Path:
         return self.home / "repo.git"
 
+    def initialised(self) -> bool:
+        """Whether init made the sync repo here (it has a HEAD)."""
+        return (self.git_dir / "HEAD").is_file()
+
     @property
     def key_file(self) -> Path:
         return self.home / "key"

@@ -11,7 +11,7 @@ import datetime
 import json
 from typing import Any
 
-import click
+from git_claude_sync.ui.report import echo
 
 #: Bumped when a member changes meaning or goes away (adding one does not).
 SCHEMA = 1
@@ -33,4 +33,4 @@ def when(moment: float | None) -> str | None:
 def emit(command: str, **members: Any) -> None:
     """Print the document for ``command``: ``{"schema": 1, "command": ..., **members}``."""
     document = {"schema": SCHEMA, "command": command, **members}
-    click.echo(json.dumps(document, indent=2))
+    echo(json.dumps(document, indent=2))

@@ -10,8 +10,6 @@ import os
 import sys
 from typing import Protocol
 
-import click
-
 from git_claude_sync.engine.steps import Chooser, ConflictCase, Decision, both_name
 from git_claude_sync.machine.files import TEMP_SUFFIX, fs_path
 from git_claude_sync.ui.report import Report, colour_wanted, paint, plural, show_path
@@ -45,6 +43,8 @@ def chooser(policy: str | None, claude_dir: os.PathLike[str]) -> Chooser:
 
 
 def ask(case: ConflictCase, claude_dir: os.PathLike[str]) -> Decision:
+    import click  # only to ask on a terminal: every push and pull imports this module
+
     name = show_path(case.path)
     click.echo(f"\nBoth machines changed {name} ({case.merged.reason or 'conflicting edits'}).")
     options = {
@@ -77,7 +77,7 @@ def ask(case: ConflictCase, claude_dir: os.PathLike[str]) -> Decision:
 
 
 def diff_text(case: ConflictCase) -> str:
-    import difflib  # only to show a conflict: every push and pull imports this module
+    import difflib  # only to show a conflict, as in ask()
 
     local = case.ours.decode("utf-8", "replace").splitlines(keepends=True)
     remote = case.theirs.decode("utf-8", "replace").splitlines(keepends=True)
@@ -111,6 +111,8 @@ def edit(case: ConflictCase, claude_dir: os.PathLike[str]) -> bytes | None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(draft)
         before = temp.stat().st_mtime_ns
+        import click  # only to edit, as in ask()
+
         click.edit(filename=str(temp))
         if temp.stat().st_mtime_ns == before:
             return None
