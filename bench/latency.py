@@ -32,7 +32,8 @@ from pathlib import Path
 
 from table import Row, box, render, scratch
 
-from bench import CORPUS, MIB, clean_env, compile_package, generate, install_launcher, run
+import bench
+from bench import CORPUS, MIB, clean_env, generate, install_launcher, install_product, run
 
 
 def ms(x: float) -> str:
@@ -91,7 +92,7 @@ def startup_rows(tmp: Path, repeats: int) -> list[Row]:
     (home / ".claude").mkdir(parents=True)
     env = clean_env(home)
     run("git claude-sync init -q", env, home)
-    python: Command = ([sys.executable, "-c", "pass"], env, home)
+    python: Command = ([str(bench.BIN_DIR / "python"), "-c", "pass"], env, home)
     version: Command = (["git-claude-sync", "--version"], env, home)
     status: Command = (["git-claude-sync", "status"], env, home)
     base, ours_version, ours_status = medians(repeats, python, version, status)
@@ -158,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only", choices=["startup", "tree"], help="only the start-up rows, or the tree rows"
     )
     args = parser.parse_args(argv)
-    compile_package()  # as installed: no start-up compiles the package again (bench.py)
     with scratch("claude-sync-latency-", args.keep) as tmp:
+        install_product(tmp)  # as a user's install: byte-compiled, no editable finder (bench.py)
         install_launcher(tmp)
         rows: list[Row] = []
         parts: list[Callable[[], list[Row]]] = []
