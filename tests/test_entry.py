@@ -13,8 +13,9 @@ import pytest
 from git_claude_sync import cli, entry
 
 #: Never needed to print a version, and not by push/pull/status before they do their work
-#: (pygit2 ~140 ms, the bucket clients more; click ~20 ms, which entry.py is for).
-HEAVY = ("click", "pygit2", "botocore", "boto3", "google", "cryptography")
+#: (pygit2 ~140 ms, the bucket clients more; click ~20 ms, which entry.py is for; zstandard
+#: and tomllib ~2 and ~4 ms, loaded where a chunk is (de)compressed or config.toml read).
+HEAVY = ("click", "pygit2", "botocore", "boto3", "google", "cryptography", "zstandard", "tomllib")
 
 
 def _click_params(argv: list[str]) -> dict[str, object]:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from pathlib import Path
-
-import zstandard
+from typing import TYPE_CHECKING
 
 from git_claude_sync.errors import FatalError
+
+if TYPE_CHECKING:
+    import zstandard  # imported by d1(), as by the codec: only where a piece is compressed
 
 FILE = Path(__file__).with_name("blob-dictionary-1.bin")
 _REINSTALL = "the installed package is damaged, reinstall git-claude-sync"
@@ -33,6 +35,8 @@ def d1() -> zstandard.ZstdCompressionDict:
         raise FatalError(f"cannot read {FILE.name} ({err.strerror}): {_REINSTALL}") from None
     if hashlib.sha256(data).hexdigest() != SHA256:
         raise FatalError(f"{FILE.name} is not the format's D1: {_REINSTALL}")
+    import zstandard
+
     d1 = zstandard.ZstdCompressionDict(data, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
     # Its tables built once for the codec's level: each blob's compressor then refers to
     # them, where loading D1 again would cost ~0.1 ms a file (the same frames either way).

@@ -40,13 +40,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import zstandard
-
 from git_claude_sync.crypto import blob_dictionary
 from git_claude_sync.errors import CodecError, NewerFormat, NotEncrypted, Tampered, WrongKey
 
 if TYPE_CHECKING:
+    import zstandard
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# zstandard (and the platform module it imports) is imported where a chunk is first
+# compressed or decompressed, as the AEAD is: status, key checks and the launcher's
+# hand-offs load the codec for its key and header functions and never need it (~2 ms).
 
 MAGIC = b"\x00GCSYNC\x00"
 VERSION = 2  # what this codec writes
@@ -385,6 +388,8 @@ class _Chain:
         self._header = header
         self._index = 0
         self._prev_tag = bytes(TAG_LEN)
+        import zstandard
+
         self._compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, write_checksum=False)
         self._with_d1: zstandard.ZstdCompressor | None = None
 
@@ -394,6 +399,8 @@ class _Chain:
         if len(piece) >= D1_BELOW:
             return self._record(_compress(self._compressor, _ZSTD, piece), final=False)
         if self._with_d1 is None:
+            import zstandard
+
             self._with_d1 = zstandard.ZstdCompressor(
                 level=_ZSTD_LEVEL,
                 dict_data=blob_dictionary.d1(),
@@ -457,6 +464,8 @@ class _Decompressors:
         self._with_d1: zstandard.ZstdDecompressor | None = None
 
     def for_encoding(self, kind: int) -> zstandard.ZstdDecompressor:
+        import zstandard
+
         if kind == _ZSTD:
             if self._plain is None:
                 self._plain = zstandard.ZstdDecompressor()
@@ -473,6 +482,8 @@ def _decompress(decompressors: _Decompressors, payload: bytes) -> bytes:
             raise Tampered("a chunk is larger than the format allows")
         return data
     if kind in (_ZSTD, _ZSTD_D1):
+        import zstandard
+
         decompressor = decompressors.for_encoding(kind)
         try:
             declared = zstandard.frame_content_size(data)

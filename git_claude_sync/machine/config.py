@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,12 +77,18 @@ def write_default(path: Path) -> None:
 
 def load(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Config(
             machine=default_machine(), network=_network({}, path), start_wait=_start_wait({}, path)
         )
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise FatalError(f"{path} is not valid TOML: {err}") from None
+    import tomllib  # only for a file to read: ~4 ms (with datetime) most runs never need
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise FatalError(f"{path} is not valid TOML: {err}") from None
     machine = data.get("machine", default_machine())
     sync = data.get("sync", {})
