@@ -82,14 +82,19 @@ def test_anything_else_goes_to_cli_py(argv: list[str]) -> None:
     assert entry.parse(argv) is None
 
 
+def _options(command: str) -> dict[str, click.Option]:
+    """The options cli.py declares for ``command``, by each of their spellings."""
+    return {
+        opt: param
+        for param in cli.cli.commands[command].params
+        if isinstance(param, click.Option)
+        for opt in param.opts
+    }
+
+
 def test_every_option_with_a_value_taken_here_is_one_of_the_command() -> None:
     for name, options in entry.VALUES.items():
-        params = {
-            opt: param
-            for param in cli.cli.commands[name].params
-            if isinstance(param, click.Option)
-            for opt in param.opts
-        }
+        params = _options(name)
         for option, dest in options.items():
             assert option in params and not params[option].is_flag, (name, option)
             assert params[option].name == dest and params[option].nargs == 1
@@ -97,12 +102,7 @@ def test_every_option_with_a_value_taken_here_is_one_of_the_command() -> None:
 
 def test_every_flag_taken_here_is_a_flag_of_the_command() -> None:
     for name, flags in entry.FLAGS.items():
-        options = {
-            opt: param
-            for param in cli.cli.commands[name].params
-            if isinstance(param, click.Option)
-            for opt in param.opts
-        }
+        options = _options(name)
         for flag in flags:
             assert flag in options and options[flag].is_flag, (name, flag)
 
