@@ -319,7 +319,9 @@ class Remote:
         for force, src, dst in specs:
             old = manifest.refs.get(dst)
             if dst in self.expected:
-                if (old or "") != self.expected[dst]:
+                # git sends the all-zero id for "REF:" (the branch must not exist).
+                expected = self.expected[dst].strip("0") and self.expected[dst]
+                if (old or "") != expected:
                     results[dst] = STALE_INFO
                     continue
                 force = True
