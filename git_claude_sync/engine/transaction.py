@@ -198,8 +198,7 @@ def _send_unfetched(repo: SyncRepo, report: Report, result: Result) -> bool | No
             return None
     elif not git.is_ancestor(known, head):
         return None
-    lease = known if known is not None else ""
-    if not _deliver(repo, report, result, Outgoing(head, repo.key), known, lease=lease):
+    if not _deliver(repo, report, result, Outgoing(head, repo.key), known, lease=known or ""):
         report.detail("The remote moved since the last fetch; fetching.")
         return False
     result.merges.append(Integration("up-to-date", None, remote_tip=known))

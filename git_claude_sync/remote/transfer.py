@@ -319,8 +319,9 @@ class Remote:
         for force, src, dst in specs:
             old = manifest.refs.get(dst)
             if dst in self.expected:
-                # git sends the all-zero id for "REF:" (the branch must not exist).
-                expected = self.expected[dst].strip("0") and self.expected[dst]
+                expected = self.expected[dst]
+                if not expected.strip("0"):  # git's all-zero id for "REF:": must not exist
+                    expected = ""
                 if (old or "") != expected:
                     results[dst] = STALE_INFO
                     continue

@@ -152,6 +152,14 @@ def test_gives_up_when_the_remote_keeps_moving(
     assert len(attempts) == transaction.PUSH_ATTEMPTS
 
 
+def fetches(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every repo the engine fetches from here on (the real fetch runs)."""
+    fetched: list[object] = []
+    real_fetch = steps.fetch
+    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    return fetched
+
+
 def test_a_push_onto_the_remote_as_last_fetched_sends_without_fetching(
     pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,9 +170,7 @@ def test_a_push_onto_the_remote_as_last_fetched_sends_without_fetching(
     a.run("push")
     known = a.git("rev-parse", "refs/remotes/origin/main").stdout.decode().strip()
     a.write("CLAUDE.md", b"one\ntwo\n")
-    fetched: list[object] = []
-    real_fetch = steps.fetch
-    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    fetched = fetches(monkeypatch)
     repo = repo_of(a, monkeypatch)
     result = transaction.run(repo, quiet(), send=True, choose=None)
     assert fetched == []
@@ -183,9 +189,7 @@ def test_a_first_push_onto_a_remote_without_a_branch_sends_without_fetching(
     a.run("init")
     b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file))
     a.write("CLAUDE.md", b"one\n")
-    fetched: list[object] = []
-    real_fetch = steps.fetch
-    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    fetched = fetches(monkeypatch)
     repo = repo_of(a, monkeypatch)
     result = transaction.run(repo, quiet(), send=True, choose=None)
     assert fetched == []
