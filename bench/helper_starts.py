@@ -14,6 +14,7 @@ bucket helpers imports botocore or google-cloud-storage and builds a client
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,6 +87,7 @@ def main() -> int:
     finally:
         if server is not None:
             server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
