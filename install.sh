@@ -78,8 +78,12 @@ fi
 
 if [[ "${1:-}" == "--dev" ]]; then
     [[ -x .venv/bin/python ]] || "$python" -m venv .venv
+    # Claude Code (npm, ~2 s on a clean clone) installs while pip does (~17 s): the two
+    # share nothing but .venv, which exists by now.
+    install_claude_code &
+    claude_code=$!
     .venv/bin/python -m pip install "${pip_quiet[@]}" -e '.[test,s3,gcs,ui]'
-    install_claude_code
+    wait "$claude_code" || exit 1 # install_claude_code said why
     # An editable install carries no data files: man finds .venv/share/man beside .venv/bin.
     mkdir -p .venv/share/man/man1
     cp docs/man/git-claude-sync.1 .venv/share/man/man1/

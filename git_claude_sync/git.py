@@ -1726,7 +1726,9 @@ class Git:
                 f"the remote {url} refused the push ({refused.group(1)}): {cause(proc.stderr)}"
             )
         raise GitError(
-            self.describe_failure(f"cannot push to {url}", proc.stderr or out.encode())
+            self.describe_failure(
+                f"cannot reach the remote {url}: push", proc.stderr or out.encode()
+            )
             + self.limits.hint(proc.stderr)
         )
 

@@ -92,7 +92,7 @@ def run(
         raise
     report.say(f"Initialised git-claude-sync for {layout.claude_dir}")
     if remote_tip is not None:
-        _first_pull(repo, report)
+        _first_pull(repo, report, remote_tip)
     report.say(f"  remote: {url}")
     if chosen.note:
         report.say(chosen.note)
@@ -117,7 +117,7 @@ def run(
         conflict_copies.check(repo.git)  # exit 3 if the first pull left conflicts for a person
 
 
-def _first_pull(repo: sync_repo.SyncRepo, report: Report) -> None:
+def _first_pull(repo: sync_repo.SyncRepo, report: Report, fetched: str) -> None:
     """A joining machine's first pull.  The engine's transaction and the conflict
     prompt are imported here: a first machine's init (nothing to pull) never needs
     them, and they were a third of its imports."""
@@ -127,8 +127,9 @@ def _first_pull(repo: sync_repo.SyncRepo, report: Report) -> None:
     # Set up for good: from here on, a conflict is reported like any pull's.
     with sync_lock(repo.layout):
         result = transaction.run(
-            repo, report, send=False, choose=prompt.chooser(None, repo.claude_dir)
-        )
+            repo, report, send=False, choose=prompt.chooser(None, repo.claude_dir),
+            fetched=fetched,  # just fetched above: no second fetch (a helper start on a bucket)
+        )  # fmt: skip
     if result.integration.kind == "up-to-date":
         report.say("Already up to date.")
     else:

@@ -14,6 +14,8 @@ from fetch on is redone (a bounded number of times).  A push whose commit
 descends from the remote's tip as last fetched is first sent without a fetch,
 under a lease on that tip (``_send_unfetched``): if the remote is still there,
 a fetch would have found nothing; if not, the lease fails and the fetch runs.
+So is a machine's first push when it has never fetched a branch nor seen a state,
+under the lease that the remote has no branch.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def run(
     prune: bool = False,
     reseal: Reseal | None = None,
     allow_mass_delete: bool = False,
+    fetched: str | None = None,
 ) -> Result:
     """The transaction; the caller holds the sync lock.
 
@@ -97,12 +100,14 @@ def run(
     conflicts (None: report them and change nothing).  ``reseal`` makes the
     commit to send (rotation).  A commit that would delete most synced files
     is refused (a pull restores them instead) unless ``allow_mass_delete``.
+    ``fetched``: the remote's tip as the caller fetched it just now (init's first pull):
+    the first attempt does not fetch again, a remote helper's start for nothing.
     Every run is measured (engine/sync_metrics.py).
     """
     watch = sync_metrics.start(repo, send)
     result = _transaction(
         repo, report, send=send, choose=choose, renormalize=renormalize, prune=prune,
-        reseal=reseal, allow_mass_delete=allow_mass_delete,
+        reseal=reseal, allow_mass_delete=allow_mass_delete, fetched=fetched,
     )  # fmt: skip
     applied = any(m.kind != "up-to-date" for m in result.merges)
     sent = result.sent.commit if result.sent else None
@@ -120,6 +125,7 @@ def _transaction(
     prune: bool,
     reseal: Reseal | None,
     allow_mass_delete: bool,
+    fetched: str | None,
 ) -> Result:
     git = repo.git
     with report.phase("map project folders"):
@@ -149,7 +155,8 @@ def _transaction(
     if unfetched:
         return result
     for _attempt in range(PUSH_ATTEMPTS - (unfetched is False)):  # the lease lost: an attempt
-        remote_tip, integration = _fetch_and_apply(repo, report, choose)
+        remote_tip, integration = _fetch_and_apply(repo, report, choose, fetched)
+        fetched = None
         result.merges.append(integration)
         if not send:
             steps.record_state(repo, "pulled")
@@ -172,7 +179,8 @@ def _transaction(
 
 def _send_unfetched(repo: SyncRepo, report: Report, result: Result) -> bool | None:
     """Send HEAD without fetching first, if it descends from the remote's tip as last
-    fetched, under a lease on that tip: the remote is then exactly as this machine last
+    fetched (or, if it never fetched a branch nor saw a state, with no branch at all),
+    under a lease on that tip: the remote is then exactly as this machine last
     fetched and verified it (sealed_state.py), so fetching would find nothing to merge.
     False if the remote moved meanwhile (another machine pushed, or it was rolled back
     or replaced), None if HEAD does not descend from that tip: nothing was sent, and the
@@ -180,9 +188,17 @@ def _send_unfetched(repo: SyncRepo, report: Report, result: Result) -> bool | No
     a fetch's round trip and the dozen git processes around it."""
     git = repo.git
     head, known = git.rev("HEAD"), git.rev(REMOTE_REF)
-    if head is None or known is None or head == known or not git.is_ancestor(known, head):
+    if head is None or head == known:
         return None
-    if not _deliver(repo, report, result, Outgoing(head, repo.key), known, lease=known):
+    if known is None:
+        # Never fetched a branch and never seen a state (a first push after init): the
+        # lease is that the remote has no branch, as a fetch would have found (a fetch of
+        # a branch gone since a state was seen is refused instead: not this path).
+        if sealed_state.load_seen(repo.layout) is not None:
+            return None
+    elif not git.is_ancestor(known, head):
+        return None
+    if not _deliver(repo, report, result, Outgoing(head, repo.key), known, lease=known or ""):
         report.detail("The remote moved since the last fetch; fetching.")
         return False
     result.merges.append(Integration("up-to-date", None, remote_tip=known))
@@ -240,11 +256,12 @@ def _nothing_new(repo: SyncRepo, staged: Staged) -> bool:
 
 
 def _fetch_and_apply(
-    repo: SyncRepo, report: Report, choose: Chooser | None
+    repo: SyncRepo, report: Report, choose: Chooser | None, fetched: str | None = None
 ) -> tuple[str | None, Integration]:
-    """Fetch, merge the remote into the Claude directory, re-link mapped folders."""
+    """Fetch (unless the caller just ``fetched`` this tip), merge the remote into the
+    Claude directory, re-link mapped folders."""
     with report.phase("fetch"):
-        remote_tip = steps.fetch(repo)
+        remote_tip = fetched if fetched is not None else steps.fetch(repo)
     with report.phase("verify the remote's state"):
         sealed_state.verify_incoming(repo, remote_tip)  # before anything is planned or written
     with report.phase("merge"):

@@ -319,7 +319,10 @@ class Remote:
         for force, src, dst in specs:
             old = manifest.refs.get(dst)
             if dst in self.expected:
-                if (old or "") != self.expected[dst]:
+                expected = self.expected[dst]
+                if not expected.strip("0"):  # git's all-zero id for "REF:": must not exist
+                    expected = ""
+                if (old or "") != expected:
                     results[dst] = STALE_INFO
                     continue
                 force = True

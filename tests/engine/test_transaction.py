@@ -152,6 +152,14 @@ def test_gives_up_when_the_remote_keeps_moving(
     assert len(attempts) == transaction.PUSH_ATTEMPTS
 
 
+def fetches(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every repo the engine fetches from here on (the real fetch runs)."""
+    fetched: list[object] = []
+    real_fetch = steps.fetch
+    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    return fetched
+
+
 def test_a_push_onto_the_remote_as_last_fetched_sends_without_fetching(
     pair: tuple[Machine, Machine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,15 +170,37 @@ def test_a_push_onto_the_remote_as_last_fetched_sends_without_fetching(
     a.run("push")
     known = a.git("rev-parse", "refs/remotes/origin/main").stdout.decode().strip()
     a.write("CLAUDE.md", b"one\ntwo\n")
-    fetched: list[object] = []
-    real_fetch = steps.fetch
-    monkeypatch.setattr(steps, "fetch", lambda repo: fetched.append(repo) or real_fetch(repo))
+    fetched = fetches(monkeypatch)
     repo = repo_of(a, monkeypatch)
     result = transaction.run(repo, quiet(), send=True, choose=None)
     assert fetched == []
     assert result.sent is not None and result.integration.remote_tip == known
     remote = git_plain("--git-dir", str(a.default_remote), "rev-parse", "main").decode().strip()
     assert remote == result.sent.commit == repo.git.rev(REMOTE_REF) == repo.git.rev(LOCAL_REF)
+
+
+def test_a_first_push_onto_a_remote_without_a_branch_sends_without_fetching(
+    machine_a: Machine, machine_b: Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never fetched a branch, never seen a state: the push goes out under the lease that
+    the remote has no branch (a fetch would have found none); B's first push after it
+    loses that lease and fetches and merges A's."""
+    a, b = machine_a, machine_b
+    a.run("init")
+    b.run("init", "--git", str(a.default_remote), "--key", str(a.key_file))
+    a.write("CLAUDE.md", b"one\n")
+    fetched = fetches(monkeypatch)
+    repo = repo_of(a, monkeypatch)
+    result = transaction.run(repo, quiet(), send=True, choose=None)
+    assert fetched == []
+    assert result.sent is not None and result.integration.remote_tip is None
+    remote = git_plain("--git-dir", str(a.default_remote), "rev-parse", "main").decode().strip()
+    assert remote == result.sent.commit == repo.git.rev(REMOTE_REF)
+    b.write("commands/b.md", b"b\n")
+    b_repo = repo_of(b, monkeypatch)
+    b_result = transaction.run(b_repo, quiet(), send=True, choose=None)
+    assert len(fetched) == 1 and b_result.pulled == [b"CLAUDE.md"]
+    assert b_result.sent is not None and b_result.integration.remote_tip == remote
 
 
 def test_a_push_onto_a_remote_rolled_back_since_the_last_fetch_is_refused(
