@@ -15,6 +15,8 @@ import os
 import random
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.fleet import committed_versions, fsck, head, make_fleet, temp_files, torn_files
@@ -38,6 +40,10 @@ class ClaudeWriter(threading.Thread):
         self.lines: list[bytes] = []
         self.stop = threading.Event()
         self.error: BaseException | None = None
+        # Set while a sync may append to this very file (``whole_lines``): no line is then
+        # begun in two writes.  See test_one_session_merged_while_claude_appends_keeps_every_line.
+        self.whole_only = threading.Event()
+        self.mid_line = threading.Lock()  # held from a line's first write to its second
 
     def line(self) -> bytes:
         n = len(self.lines)
@@ -60,11 +66,15 @@ class ClaudeWriter(threading.Thread):
         try:
             while not self.stop.is_set():
                 line = self.line()
-                if self.rng.random() < 0.5:
+                if self.rng.random() < 0.5 and not self.whole_only.is_set():
                     cut = self.rng.randrange(1, len(line) - 1)
-                    self.append(line[:cut])
-                    time.sleep(self.rng.uniform(0, 0.02))
-                    self.append(line[cut:])
+                    with self.mid_line:
+                        if self.whole_only.is_set():  # set meanwhile
+                            self.append(line)
+                        else:
+                            self.append(line[:cut])
+                            time.sleep(self.rng.uniform(0, 0.02))
+                            self.append(line[cut:])
                 else:
                     self.append(line)
                 self.lines.append(line)
@@ -76,6 +86,19 @@ class ClaudeWriter(threading.Thread):
         self.stop.set()
         self.join(timeout=30)
         assert self.error is None, self.error
+
+
+@contextmanager
+def whole_lines(writer: ClaudeWriter) -> Iterator[None]:
+    """While inside, the writer writes each line in one write, as Claude Code does: a line
+    begun in two writes is finished before, none is begun during."""
+    writer.whole_only.set()
+    with writer.mid_line:
+        pass
+    try:
+        yield
+    finally:
+        writer.whole_only.clear()
 
 
 def check_committed(machine: Machine, path: str, written: set[bytes]) -> int:
@@ -133,7 +156,15 @@ def test_one_session_merged_while_claude_appends_keeps_every_line(tmp_path: Path
             with open(b.claude / SESSION, "ab") as handle:
                 handle.write(from_b[-1])
             b.run("push")
-            proc = a.run("push" if n % 2 else "pull", check=False)
+            # a's push or pull appends b's line to the file the writer appends to
+            # (machine/files.append_lines): it looks for a torn end, then appends.  A line
+            # begun in two writes exactly between the two would get b's line glued to its
+            # first half: the window append_lines documents, which Claude Code, writing each
+            # line in one write, never opens.  This test's writer then writes whole lines
+            # (it glued one line in about one loaded suite run in six); a line torn at the
+            # moment a pull looks: tests/engine/test_data_safety.py.
+            with whole_lines(writer):
+                proc = a.run("push" if n % 2 else "pull", check=False)
             if proc.returncode != 0:
                 failures.append(proc.stderr)
             b.run("pull")
