@@ -277,12 +277,7 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
         walk.visit(root)
     found.skipped += walk.skipped
     links = set(found.links)
-    folders = tuple(link + b"/" for link in links)
-    held = {
-        path: entry
-        for path, entry in git.index_entries().items()
-        if path.startswith(folders) or path in links
-    }
+    held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
     wanted: dict[bytes, tuple[str, str]] = {}
     for path in walk.files:
         entry = known.get(path)
