@@ -87,7 +87,6 @@ def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
     found = Survey()
     mapped = mapping.links(claude_dir / "projects")
     ours = {b"projects/" + os.fsencode(name) for name in mapped}
-    ours_folders = tuple(root + b"/" for root in ours)
     root_dir = os.fsencode(claude_dir)
     modes: dict[bytes, int | None] = {}  # lstat mode by path (None: missing)
     closed: dict[bytes, None] = {}  # folders this user cannot enter
@@ -122,13 +121,7 @@ def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
     roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
     found.hidden = set(ours)
     found.shown = {b"projects/" + os.fsencode(local) for local in mapped.values()}
-    # Most entries lie in mapped project folders (10k at 1 GiB): their root is known
-    # without a lookup, unless projects/ itself is a link (then that is their root).
-    projects_mode = mode_of(b"projects")
-    under_ours = () if projects_mode is None or stat.S_ISLNK(projects_mode) else ours_folders
     for path in dict.fromkeys([*untracked, *git.index_entries()]):
-        if path.startswith(under_ours):
-            continue
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue

@@ -278,9 +278,9 @@ def test_rehome_reads_the_history_only_for_a_session_started_here(tmp_path: Path
 def test_a_projects_folder_that_is_itself_a_link_syncs_its_mapped_sessions(
     mac: Machine, linux: Machine
 ) -> None:
-    # projects/ kept on another disk, linked into the Claude directory: staging must not
-    # take the mapped folders' canonical links inside it for the only roots (a shortcut
-    # of the survey at 10k files), nor sync a session twice or lose an append.
+    # projects/ kept on another disk, linked into the Claude directory: walking through
+    # that link must not also walk the mapped folders under this machine's own names (a
+    # session synced twice, once under a name holding the home), nor lose an append.
     elsewhere = mac.home / "disk" / "projects"
     elsewhere.mkdir(parents=True)
     mac.claude.mkdir(exist_ok=True)
