@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from git_claude_sync import __version__
-from git_claude_sync.errors import FatalError, printable
+from git_claude_sync.errors import FatalError, failure_line
 
 PROG = "git claude-sync"
 
@@ -55,17 +55,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except FatalError as err:
-            # An error may quote the remote: no escape sequence reaches the terminal.
-            click.echo(f"git-claude-sync: {printable(str(err))}", err=True)
-            ctx.exit(err.exit_code)
-        except OSError as err:
-            # A file that is not what it should be (a folder where a file belongs, no
-            # permission): a case nobody foresaw, but still one line naming the file.
-            where = f"{err.filename}: " if err.filename else ""
-
-            click.echo(f"git-claude-sync: {printable(f'{where}{err.strerror or err}')}", err=True)
-            ctx.exit(1)
+        except (FatalError, OSError) as err:
+            line, code = failure_line(err)
+            click.echo(line, err=True)
+            ctx.exit(code)
 
 
 def _verbosity(verbose: bool, quiet: bool) -> int:

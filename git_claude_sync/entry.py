@@ -17,7 +17,7 @@ import os
 import sys
 
 from git_claude_sync import __version__
-from git_claude_sync.errors import FatalError, printable
+from git_claude_sync.errors import FatalError, failure_line
 from git_claude_sync.ui.report import echo
 
 #: cli.COMPLETE_VAR: set, click answers shell completion (tests check the two agree).
@@ -137,14 +137,10 @@ def _guarded(command: str, given: set[str], values: dict[str, str]) -> int:
     """``run``, its failures said as cli.py's group and click's main say them."""
     try:
         return run(command, given, values)
-    except FatalError as err:
-        # An error may quote the remote: no escape sequence reaches the terminal.
-        echo(f"git-claude-sync: {printable(str(err))}", err=True)
-        return err.exit_code
-    except OSError as err:
-        where = f"{err.filename}: " if err.filename else ""
-        echo(f"git-claude-sync: {printable(f'{where}{err.strerror or err}')}", err=True)
-        return 1
+    except (FatalError, OSError) as err:
+        line, code = failure_line(err)
+        echo(line, err=True)
+        return code
     except KeyboardInterrupt:
         echo("\n", err=True)  # click's main says a line, then cli.main another
         return 130

@@ -27,6 +27,17 @@ class FatalError(Exception):
     exit_code = 1
 
 
+def failure_line(err: FatalError | OSError) -> tuple[str, int]:
+    """The one line (and exit code) a command ends with on an expected failure, or on a
+    file that is not what it should be (a folder where a file belongs, no permission): a
+    case nobody foresaw, but still one line naming the file.  cli.py and entry.py print it."""
+    if isinstance(err, FatalError):
+        # An error may quote the remote: no escape sequence reaches the terminal.
+        return f"git-claude-sync: {printable(str(err))}", err.exit_code
+    where = f"{err.filename}: " if err.filename else ""
+    return f"git-claude-sync: {printable(f'{where}{err.strerror or err}')}", 1
+
+
 class CodecError(FatalError):
     """A blob could not be decrypted: not ours, wrong key, or tampered."""
 
