@@ -30,6 +30,7 @@ Claude directory or a folder holding it (a link to ``~``), the tool's home.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import json
@@ -40,13 +41,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import clean_here
+from git_claude_sync.engine import clean_here, linked_listing
+from git_claude_sync.engine.linked_listing import Early, Signature
 from git_claude_sync.git import Git
-from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write, write_if_changed
+from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write, fs_path, write_if_changed
 from git_claude_sync.machine.paths import Layout
 
 _NEVER = {os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE)}  # not even through a link
@@ -121,7 +124,14 @@ def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
     roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
     found.hidden = set(ours)
     found.shown = {b"projects/" + os.fsencode(local) for local in mapped.values()}
-    for path in dict.fromkeys([*untracked, *git.index_entries()]):
+    entries = list(git.index_entries())
+    # Entries under a mapped link are under that root, whatever the loop below would say:
+    # passed over a link at a time (10k of 13k entries at 1 GiB), unless ``projects/``
+    # is itself a link (then it is the root they lie under).
+    mode = mode_of(b"projects")
+    if ours and mode is not None and stat.S_ISDIR(mode):
+        entries = _outside(entries, ours)
+    for path in dict.fromkeys([*untracked, *entries]):
         if path.endswith(b"/"):
             found.nested.append(path.rstrip(b"/"))
             continue
@@ -217,14 +227,19 @@ class _Walk:
 
 def _walk(git: Git, claude_dir: Path, *, follow: bool) -> _Walk:
     walk = _Walk(os.fsencode(claude_dir), follow=follow)
-    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
-    for folder, why in [(p, "a link to a folder holding the Claude directory") for p in holders] + [
-        (git.git_dir.parent, "a link to git-claude-sync's own folder")
-    ]:
+    for folder, why in _forbidden(git, claude_dir):
         with contextlib.suppress(OSError):
             st = os.stat(folder)
             walk.forbidden[(st.st_dev, st.st_ino)] = why
     return walk
+
+
+def _forbidden(git: Git, claude_dir: Path) -> list[tuple[Path, str]]:
+    """Folders never walked into (``_Walk.forbidden``), and why."""
+    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
+    return [(p, "a link to a folder holding the Claude directory") for p in holders] + [
+        (git.git_dir.parent, "a link to git-claude-sync's own folder")
+    ]
 
 
 # -- staging ----------------------------------------------------------------------
@@ -241,9 +256,26 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
     git.add_files(walk.files)
 
 
-def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
+def start_listing(git: Git, claude_dir: Path) -> Early | None:
+    """find over the roots the last staging staged through a link, started now to be
+    ready for ``stage_links`` (linked_listing.py); None for a scratch index."""
+    if git.index_file is not None:
+        return None
+    try:
+        roots = Layout.of_git_dir(git.git_dir).linked_roots_file.read_bytes().split(b"\n")
+    except OSError:
+        return None
+    names = [b".git", *sorted(_NEVER), b"*" + TEMP_SUFFIX.encode()]
+    forbidden = [folder for folder, _why in _forbidden(git, claude_dir)]
+    return linked_listing.start(claude_dir, filter(None, roots), names, forbidden)
+
+
+def stage_links(
+    git: Git, claude_dir: Path, found: Survey, key: Key, early: Early | None = None
+) -> None:
     """Stage what each link points to as ordinary file entries, encrypted (a few of them
-    in this process, clean_here.py)."""
+    in this process, clean_here.py).  ``early``: find's listing (``start_listing``),
+    taken for the roots it covers; the rest are walked here."""
     started = time.time()
     if not found.links:
         _record_roots(git, claude_dir, [], started)
@@ -252,39 +284,52 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     # need to read and encrypt it again (git's own stat check, for linked files).
     layout = Layout.of_git_dir(git.git_dir)
     cached = _load_stats(layout.link_stats_file, layout.link_stats_json_file)
-    known: dict[bytes, tuple[str, str]] = {}  # (mode, blob id) of each file the cache knows
+    walk = _walk(git, claude_dir, follow=True)
+    walk.elsewhere = set(found.links) | found.shown
+    listed, covered = _listed_early(early, claude_dir, found.links, walk.elsewhere)
+    if covered:
+        started = min(started, early.started) if early is not None else started
+    for path, sig in list(listed.items()):
+        entry = cached.get(path)
+        if (entry is None or not _same(entry[0], sig)) and not os.access(
+            fs_path(claude_dir, path), os.R_OK
+        ):
+            walk.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+            del listed[path]
     signatures: dict[bytes, Signature] = {}
 
     def readable(path: bytes, st: os.stat_result) -> bool:
-        signature = signatures[path] = _signature(st)
+        sig = signatures[path] = _signature(st)
         entry = cached.get(path)
-        if entry is None or entry[0] != signature:
-            return False
-        known[path] = (signature[5], entry[1])
-        return True
+        return entry is not None and _same(entry[0], sig)
 
-    walk = _walk(git, claude_dir, follow=True)
     walk.readable = readable
-    walk.elsewhere = set(found.links) | found.shown
     for root in found.links:
-        walk.visit(root)
+        if root not in covered:
+            walk.visit(root)
+    listed.update((path, signatures[path]) for path in walk.files)
     found.skipped += walk.skipped
-    links = set(found.links)
-    held = {path: entry for path, entry in git.index_entries().items() if _under_any(path, links)}
+    held = _under(git.index_entries(), found.links)
     wanted: dict[bytes, tuple[str, str]] = {}
-    for path in walk.files:
-        entry = known.get(path)
-        if entry is not None and held.get(path) == entry:
-            wanted[path] = entry
-    fresh = [path for path in walk.files if path not in wanted]
+    fresh: list[bytes] = []
+    for path, sig in listed.items():
+        entry = cached.get(path)
+        if entry is not None and _same(entry[0], sig):
+            known = (_mode_of(sig), entry[1])
+            if held.get(path) == known:
+                wanted[path] = known
+                continue
+        fresh.append(path)
+    fresh.sort()
     for path, oid in zip(fresh, clean_here.hash_files(git, key, fresh), strict=True):
-        wanted[path] = (_mode(walk.stats[path]), oid)
-    racy_after = time.time() - _RACY_SECONDS  # a file this recent may change unseen
-    stats = {
-        path: (signatures[path], wanted[path][1])
-        for path in walk.files
-        if walk.stats[path].st_mtime < racy_after
-    }
+        wanted[path] = (_mode_of(listed[path]), oid)
+    # Kept: each file with its stat, but one this recent may change unseen in its
+    # mtime's grain (a file known by its stat was not, and its mtime has not moved).
+    racy_after = time.time() - _RACY_SECONDS
+    stats = {path: (listed[path], oid) for path, (_mode, oid) in wanted.items()}
+    for path in fresh:
+        if linked_listing.modified_s(listed[path]) >= racy_after:
+            del stats[path]
     if stats != cached or layout.link_stats_json_file.exists():  # changed, or the old form
         _save_stats(layout.link_stats_file, layout.link_stats_json_file, stats)
     keep = {path for path, _ in walk.skipped}
@@ -302,6 +347,53 @@ def stage_links(git: Git, claude_dir: Path, found: Survey, key: Key) -> None:
     hide = sorted(p for p in wanted if p in changes or p not in marked)
     git.update_index(changes, assume_unchanged=hide)  # an append's: one process
     _record_roots(git, claude_dir, found.links, started)
+
+
+def _listed_early(
+    early: Early | None, claude_dir: Path, roots: list[bytes], elsewhere: set[bytes]
+) -> tuple[dict[bytes, Signature], set[bytes]]:
+    """find's files (path -> signature) and the roots they cover: those it was started
+    over that are still staged through a link.  None covered if its answer is not to
+    be trusted (linked_listing.py), or a root holds a path reached otherwise (another
+    root, a mapped folder: ``_Walk.elsewhere``), which only the walk passes over."""
+    if early is None:
+        return {}, set()
+    covered = early.roots & set(roots)
+    files = early.take(claude_dir) if covered else None
+    if files is None or any(_under_any(p.rpartition(b"/")[0], covered) for p in elsewhere):
+        return {}, set()
+    if covered != early.roots:
+        files = {path: sig for path, sig in files.items() if _under_any(path, covered)}
+    return files, covered
+
+
+def _under(
+    entries: dict[bytes, tuple[str, str]], roots: list[bytes]
+) -> dict[bytes, tuple[str, str]]:
+    """The entries at or under any of ``roots``; ``entries`` in git's index order (sorted
+    bytes), so each root's are one run of it, found by bisection."""
+    paths = list(entries)
+    found: dict[bytes, tuple[str, str]] = {}
+    for root in sorted(set(roots)):
+        start = bisect.bisect_left(paths, root)
+        if start < len(paths) and paths[start] == root:
+            found[root] = entries[root]
+        first = bisect.bisect_left(paths, root + b"/", start)
+        last = bisect.bisect_left(paths, root + b"0", first)  # "0" follows "/"
+        for path in paths[first:last]:
+            found[path] = entries[path]
+    return found
+
+
+def _outside(paths: list[bytes], roots: set[bytes]) -> list[bytes]:
+    """``paths`` (sorted) but those under any of ``roots``, a run of them at a time."""
+    kept: list[bytes] = []
+    at = 0
+    for root in sorted(roots):
+        first = bisect.bisect_left(paths, root + b"/", at)
+        kept += paths[at:first]
+        at = max(first, bisect.bisect_left(paths, root + b"0", first))
+    return kept + paths[at:]
 
 
 _RACY_SECONDS = 2.0
@@ -343,40 +435,73 @@ def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float
     os.utime(where, (since, since))
 
 
-# The cache (link-stats): path -> ((size, mtime_ns, ctime_ns, ino, dev, mode), blob id), in
-# ``marshal``'s form behind a version number.  At 1 GiB (10k linked files) it is read and
-# written every push: marshal takes ~2 ms each way where the JSON it replaced took ~12 to
-# load and ~15 to write.  It is this machine's own (marshal's format may change with Python:
-# then it reads as empty and the files are read once again), and an older tool's
-# link-stats.json (hex path -> "size mtime_ns ctime_ns ino dev mode blob", or a list of
-# those seven) is read once, then removed.
+# The cache (link-stats): path -> (signature, blob id), in ``marshal``'s form behind a
+# version number.  A signature is find's line for the file (linked_listing.signature:
+# size, times, inode, device, permission bits, as bytes), compared whole.  At 1 GiB (10k
+# linked files) it is read and written every push: marshal takes ~2 ms each way where
+# the JSON it replaced took ~12 to load and ~15 to write.  It is this machine's own
+# (marshal's format may change with Python: then it reads as empty and the files are
+# read once again).  Older forms are read as they are, their signatures the tuple
+# (size, mtime_ns, ctime_ns, ino, dev, mode) that ``_same`` still compares (so that
+# no file is read again for a new tool): version 1, and an older tool's link-stats.json
+# (hex path -> "size mtime_ns ctime_ns ino dev mode blob", or a list of those seven),
+# read once, then removed.
 
-Signature = tuple[int, int, int, int, int, str]
-_STATS_FORMAT = 1
-
-
-def _signature(st: os.stat_result) -> Signature:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, _mode(st))
+OldSignature = tuple[int, int, int, int, int, str]
+_STATS_FORMAT = 2
+_OLDER_FORMAT = 1
+_signature = linked_listing.signature
 
 
 def _mode(st: os.stat_result) -> str:
     return "100755" if st.st_mode & 0o111 else "100644"
 
 
-CachedStat = tuple[Signature, str]
+_MODE_OF_PERMISSIONS: dict[bytes, str] = {}
+
+
+def _mode_of(sig: Signature) -> str:
+    """The index mode of a file with this signature (its permission bits, last)."""
+    permissions = sig[sig.rindex(b" ") + 1 :]
+    mode = _MODE_OF_PERMISSIONS.get(permissions)
+    if mode is None:
+        mode = "100755" if linked_listing.executable(sig) else "100644"
+        _MODE_OF_PERMISSIONS[permissions] = mode
+    return mode
+
+
+def _same(cached: Signature | OldSignature, sig: Signature) -> bool:
+    """Whether a file's signature now is the one the cache holds, in whichever form."""
+    if cached == sig:
+        return True
+    if not isinstance(cached, tuple):
+        return False
+    size, mtime, ctime, ino, dev, _permissions = sig.split(b" ")
+    return cached == (
+        int(size), _ns(mtime), _ns(ctime), int(ino), int(dev), _mode_of(sig)
+    )  # fmt: skip
+
+
+def _ns(time_field: bytes) -> int:
+    seconds, _, fraction = time_field.partition(b".")
+    return int(seconds) * 10**9 + int(fraction[:9].ljust(9, b"0"))
+
+
+CachedStat = tuple[Signature | OldSignature, str]
 
 
 def _load_stats(path: Path, older: Path) -> dict[bytes, CachedStat]:
     try:
         version, stats = marshal.loads(path.read_bytes())
-        return stats if version == _STATS_FORMAT and isinstance(stats, dict) else {}
+        ours = version in (_STATS_FORMAT, _OLDER_FORMAT) and isinstance(stats, dict)
+        return cast("dict[bytes, CachedStat]", stats) if ours else {}
     except FileNotFoundError:
         return _load_json_stats(older)
     except (OSError, ValueError, EOFError, TypeError):
         return {}
 
 
-def _save_stats(path: Path, older: Path, stats: dict[bytes, CachedStat]) -> None:
+def _save_stats(path: Path, older: Path, stats: dict[bytes, tuple[Signature, str]]) -> None:
     atomic_write(path, marshal.dumps((_STATS_FORMAT, stats)), durable=False)  # lost: read again
     older.unlink(missing_ok=True)
 
@@ -384,7 +509,7 @@ def _save_stats(path: Path, older: Path, stats: dict[bytes, CachedStat]) -> None
 def _load_json_stats(path: Path) -> dict[bytes, CachedStat]:
     try:
         data = json.loads(path.read_bytes())
-        stats = {}
+        stats: dict[bytes, CachedStat] = {}
         for key, value in data.items():
             *numbers, mode, oid = value.split(" ") if isinstance(value, str) else value
             size, mtime, ctime, ino, dev = map(int, numbers)

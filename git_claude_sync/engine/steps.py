@@ -49,6 +49,7 @@ from git_claude_sync.engine import (
 )
 from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
+from git_claude_sync.engine.linked_listing import Early
 from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -108,10 +109,12 @@ def stage(
     renormalize: bool = False,
     git: Git | None = None,
     prune: bool = False,
+    early: Early | None = None,
 ) -> Staged:
     """``git add -A`` over the synced selection; returns the staged changes.
 
-    Sessions deleted here stay in the repo unless ``prune`` (see kept.py).
+    Sessions deleted here stay in the repo unless ``prune`` (see kept.py).  ``early``:
+    find's listing of the linked folders, started as the sync began (odd_paths.py).
     """
     # Lines a pull could not append yet (deferred_lines.py): added now if the
     # file ends on a line boundary, else its entry is held at HEAD below.
@@ -125,7 +128,7 @@ def stage(
     odd_paths.stage_nested(git, repo.claude_dir, odd)
     # Before git add: each index write after it makes git clean again (a filter process)
     # every file add staged in the index's second; git add leaves linked entries alone.
-    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key)
+    odd_paths.stage_links(git, repo.claude_dir, odd, repo.key, early)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
     git.add_all(
         renormalize=renormalize and git.rev("HEAD") is not None,

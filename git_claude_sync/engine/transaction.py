@@ -24,7 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import arrange, sealed_state, steps, sync_metrics
+from git_claude_sync.engine import (
+    arrange,
+    deferred_lines,
+    odd_paths,
+    sealed_state,
+    steps,
+    sync_metrics,
+)
 from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
@@ -128,10 +135,19 @@ def _transaction(
     fetched: str | None,
 ) -> Result:
     git = repo.git
-    with report.phase("map project folders"):
-        arrange.arrange_repo(repo, report)  # docs/MAPPING.md
-    with report.phase("encrypt and stage"):
-        staged = steps.stage(repo, report, renormalize=renormalize, prune=prune)
+    # The linked folders' files listed by find on the other core meanwhile (odd_paths.py).
+    early = odd_paths.start_listing(git, repo.claude_dir)
+    try:
+        with report.phase("map project folders"):
+            arranged = arrange.arrange_repo(repo, report)  # docs/MAPPING.md
+        if early is not None and (arranged.changed or deferred_lines.pending(git)):
+            early.close()  # files moved, or lines to append (stage): what find saw is old
+            early = None
+        with report.phase("encrypt and stage"):
+            staged = steps.stage(repo, report, renormalize=renormalize, prune=prune, early=early)
+    finally:
+        if early is not None:
+            early.close()
     if not allow_mass_delete:
         # An emptied or replaced Claude directory: a pull restores, the rest refuse.
         staged = steps.guard_deletions(repo, report, staged, restore=not send, prune=prune)

@@ -456,8 +456,11 @@ def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat
 ) -> None:
     # marshal since the walk's rewrite (~2 ms each way at 10k files, JSON ~12 and ~15); the
     # JSON an older version wrote (one string an entry, or before that a list of seven) is
-    # read as the same entries, once, and removed when the new cache is written.
+    # read as the same entries, once, and removed when the new cache is written.  Their
+    # signatures (a tuple) still know the file (no file read again for a new version);
+    # what is saved is the signature as find prints it.
     import json
+    import marshal
 
     from git_claude_sync.engine import odd_paths
 
@@ -470,11 +473,19 @@ def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat
     older.write_text(json.dumps({b"p".hex(): row}))
     as_list = odd_paths._load_stats(new, older)
     older.write_text(json.dumps({b"p".hex(): " ".join(map(str, row))}))
-    assert odd_paths._load_stats(new, older) == as_list == {b"p": (odd_paths._signature(st), oid)}
-    odd_paths._save_stats(new, older, as_list)
-    assert not older.exists()
+    assert odd_paths._load_stats(new, older) == as_list == {b"p": (tuple(row[:6]), oid)}
+    assert odd_paths._same(as_list[b"p"][0], odd_paths._signature(st))
+    new.write_bytes(marshal.dumps((1, as_list)))  # version 1: the same tuples, in marshal
     assert odd_paths._load_stats(new, older) == as_list
+    now = {b"p": (odd_paths._signature(st), oid)}
+    odd_paths._save_stats(new, older, now)
+    assert not older.exists()
+    assert odd_paths._load_stats(new, older) == now
     file.write_bytes(b"xy")
-    assert odd_paths._signature(os.stat(file)) != as_list[b"p"][0]
+    changed = odd_paths._signature(os.stat(file))
+    assert not odd_paths._same(now[b"p"][0], changed)
+    assert not odd_paths._same(as_list[b"p"][0], changed)
+    os.chmod(file, 0o755)  # the mode is part of it, in both forms
+    assert not odd_paths._same(odd_paths._signature(os.stat(file)), changed)
     new.write_bytes(b"\x00 damaged")
     assert odd_paths._load_stats(new, older) == {}
