@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import cast
 
 from git_claude_sync.claude import project_folders as mapping
-from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import clean_here, linked_listing
 from git_claude_sync.engine.linked_listing import Early, Signature
@@ -52,7 +51,7 @@ from git_claude_sync.git import Git
 from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write, fs_path, write_if_changed
 from git_claude_sync.machine.paths import Layout
 
-_NEVER = {os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE)}  # not even through a link
+_NEVER = linked_listing.NEVER_NAMES  # not even through a link
 _KEPT = "its last synced version stays"
 MTIME_GRAIN_S = 2  # FAT's; HFS+ keeps whole seconds, ext4 and APFS nanoseconds
 
@@ -149,9 +148,8 @@ def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
             found.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
     # Entries hidden from git status under a link that is a link no more (a mapping
     # changed, a dotfile link was replaced by its file): git must see them again.
-    root_set = set(roots)
-    stale = [p for p in git.assume_unchanged_paths() if not _under_any(p, root_set)]
-    git.set_assume_unchanged(sorted(stale), False)
+    stale = _outside(sorted(git.assume_unchanged_paths()), set(roots))
+    git.set_assume_unchanged(stale, False)
     for folder in closed:
         found.skipped.append((folder, f"cannot read this folder; {_KEPT}"))
     for root in roots:
@@ -236,10 +234,7 @@ def _walk(git: Git, claude_dir: Path, *, follow: bool) -> _Walk:
 
 def _forbidden(git: Git, claude_dir: Path) -> list[tuple[Path, str]]:
     """Folders never walked into (``_Walk.forbidden``), and why."""
-    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
-    return [(p, "a link to a folder holding the Claude directory") for p in holders] + [
-        (git.git_dir.parent, "a link to git-claude-sync's own folder")
-    ]
+    return linked_listing.forbidden(claude_dir, git.git_dir.parent)
 
 
 # -- staging ----------------------------------------------------------------------
@@ -257,17 +252,13 @@ def stage_nested(git: Git, claude_dir: Path, found: Survey) -> None:
 
 
 def start_listing(git: Git, claude_dir: Path) -> Early | None:
-    """find over the roots the last staging staged through a link, started now to be
-    ready for ``stage_links`` (linked_listing.py); None for a scratch index."""
+    """find over the roots the last staging staged through a link, as begun by the
+    command or started now, to be ready for ``stage_links`` (linked_listing.py); None
+    for a scratch index."""
     if git.index_file is not None:
         return None
-    try:
-        roots = Layout.of_git_dir(git.git_dir).linked_roots_file.read_bytes().split(b"\n")
-    except OSError:
-        return None
-    names = [b".git", *sorted(_NEVER), b"*" + TEMP_SUFFIX.encode()]
-    forbidden = [folder for folder, _why in _forbidden(git, claude_dir)]
-    return linked_listing.start(claude_dir, filter(None, roots), names, forbidden)
+    home = git.git_dir.parent
+    return linked_listing.claim(claude_dir, home) or linked_listing.start(claude_dir, home)
 
 
 def stage_links(
@@ -386,13 +377,20 @@ def _under(
 
 
 def _outside(paths: list[bytes], roots: set[bytes]) -> list[bytes]:
-    """``paths`` (sorted) but those under any of ``roots``, a run of them at a time."""
+    """``paths`` (sorted) but those at or under any of ``roots`` (``_under_any``): each
+    root's are one or two runs of them (``root``, then ``root/...``), found by bisection."""
+    runs = []
+    for root in roots:
+        start = bisect.bisect_left(paths, root)
+        if start < len(paths) and paths[start] == root:
+            runs.append((start, start + 1))
+        first = bisect.bisect_left(paths, root + b"/")
+        runs.append((first, bisect.bisect_left(paths, root + b"0", first)))  # "0" follows "/"
     kept: list[bytes] = []
     at = 0
-    for root in sorted(roots):
-        first = bisect.bisect_left(paths, root + b"/", at)
-        kept += paths[at:first]
-        at = max(first, bisect.bisect_left(paths, root + b"0", first))
+    for start, end in sorted(runs):
+        kept += paths[at:start] if start > at else []
+        at = max(at, end)
     return kept + paths[at:]
 
 
