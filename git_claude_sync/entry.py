@@ -84,6 +84,12 @@ def run(command: str, given: set[str], values: dict[str, str]) -> int:
     """What cli.py's command of that name does with those flags; the exit code."""
     verbosity = 2 if "verbose" in given else 0 if "quiet" in given else 1
     policy = "ours" if "ours" in given else "theirs" if "theirs" in given else None
+    if command in ("push", "pull") and "dry_run" not in given:
+        from git_claude_sync.engine import linked_listing
+        from git_claude_sync.machine import paths
+
+        # find walks the linked folders on the other core while the engine is imported.
+        linked_listing.begin(paths.current())
     if command == "push":
         from git_claude_sync.commands import push
 

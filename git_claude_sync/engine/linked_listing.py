@@ -6,7 +6,11 @@ under it with what it was at the last staging: ~10k files at 1 GiB, ~100 ms of
 C, in a process of its own, on the other core, while the CLI maps project folders, lists
 the index and surveys the odd paths: it is started as a sync begins (``start``), over
 the folders ``linked-roots`` named at the last staging, and staging takes its answer
-(``Early.take``) for the roots it still stages through a link.
+(``Early.take``) for the roots it still stages through a link.  A push or a pull
+begins it before the CLI has even imported the engine (``begin``, from entry.py), and
+the transaction claims it (``claim``) if the index is as it was when find started:
+else another sync ran meanwhile (this one waited for its lock) and what find saw may
+be older than the index.
 
 Its answer is taken only whole and plain: find exited 0 (no unreadable folder, no
 loop), and met no link that leads nowhere and no folder never to be walked into (each
@@ -21,6 +25,7 @@ the rest: a find that printed times otherwise would make every file look changed
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -29,7 +34,13 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from git_claude_sync.claude.selection import LOCAL_ANYWHERE, NEVER
+from git_claude_sync.machine.files import TEMP_SUFFIX
+from git_claude_sync.machine.paths import Layout
+
 Signature = bytes
+# Names never synced, not even through a link (nor walked into).
+NEVER_NAMES = frozenset(os.fsencode(name) for name in (*NEVER, *LOCAL_ANYWHERE))
 _ODD = b"!"  # the signature of a record that sends the whole answer back: see above
 _FILE = "%p\\0%s %T@ %C@ %i %D %m\\0"
 _ODD_RECORD = "%p\\0!\\0"
@@ -56,9 +67,16 @@ def modified_s(sig: Signature) -> float:
 class Early:
     """A find running over ``roots`` since ``started`` (a wall-clock time)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], roots: set[bytes], started: float):
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        roots: set[bytes],
+        started: float,
+        where: tuple[Path, Path, tuple[int, ...]],
+    ) -> None:
         self.roots = roots
         self.started = started
+        self.where = where  # Claude directory, tool home, the index's stat then
         self._proc = proc
         self._out: list[bytes] = []
         # Read as it comes: a pipe holds 64 KiB, and find would wait on it for the CLI.
@@ -104,15 +122,70 @@ def _as_python_says(root_dir: bytes, files: dict[bytes, Signature]) -> bool:
     return not files  # no file at all: nothing to misread
 
 
-def start(
+def forbidden(claude_dir: Path, tool_home: Path) -> list[tuple[Path, str]]:
+    """Folders never walked into, and why: the Claude directory and every folder holding
+    it (a link to ~ would sync the whole home), the tool's home (the key)."""
+    holders = [claude_dir, *Path(os.path.realpath(claude_dir)).parents]
+    return [(p, "a link to a folder holding the Claude directory") for p in holders] + [
+        (tool_home, "a link to git-claude-sync's own folder")
+    ]
+
+
+def start(claude_dir: Path, tool_home: Path) -> Early | None:
+    """find over the roots the last staging staged through a link (``linked-roots``);
+    None where there is nothing to start or no GNU find."""
+    layout = Layout(home=tool_home, claude_dir=claude_dir)
+    try:
+        roots = [root for root in layout.linked_roots_file.read_bytes().split(b"\n") if root]
+    except OSError:
+        return None
+    names = [b".git", *sorted(NEVER_NAMES), b"*" + TEMP_SUFFIX.encode()]
+    folders = [folder for folder, _why in forbidden(claude_dir, tool_home)]
+    where = (claude_dir, tool_home, _index_stat(layout))
+    return _find(claude_dir, roots, names, folders, where)
+
+
+_begun: list[Early] = []
+
+
+def begin(layout: Layout) -> None:
+    """``start`` as a push or a pull begins, for the transaction to ``claim``."""
+    early = start(layout.claude_dir, layout.home)
+    if early is not None:
+        _begun.append(early)
+        atexit.register(early.close)  # a command that ended before staging
+
+
+def claim(claude_dir: Path, tool_home: Path) -> Early | None:
+    """What ``begin`` started for this Claude directory, if the index is still as it was
+    then (the module's docstring); else None, and find stopped."""
+    while _begun:
+        early = _begun.pop()
+        layout = Layout(home=tool_home, claude_dir=claude_dir)
+        if early.where == (claude_dir, tool_home, _index_stat(layout)):
+            return early
+        early.close()
+    return None
+
+
+def _index_stat(layout: Layout) -> tuple[int, ...]:
+    try:
+        st = os.stat(layout.git_dir / "index")
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _find(
     claude_dir: Path,
     roots: Iterable[bytes],
     skipped_names: Sequence[bytes],
     forbidden: Sequence[Path],
+    where: tuple[Path, Path, tuple[int, ...]],
 ) -> Early | None:
     """find over those of ``roots`` (relative to ``claude_dir``) that are folders, every
     entry named in ``skipped_names`` (``*`` a wildcard) pruned unlisted, a folder in
-    ``forbidden`` an odd record; None where there is nothing to start or no GNU find."""
+    ``forbidden`` an odd record."""
     if sys.platform == "darwin":  # BSD find: no -printf
         return None
     root_dir = os.fsencode(claude_dir)
@@ -146,4 +219,4 @@ def start(
         )
     except OSError:
         return None
-    return Early(proc, folders, started)
+    return Early(proc, folders, started, where)

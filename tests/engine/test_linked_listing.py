@@ -35,9 +35,8 @@ def _walked(git: Git, claude: Path) -> dict[bytes, bytes]:
 
 
 def _listed(git: Git, claude: Path) -> dict[bytes, bytes] | None:
-    names = [b".git", *sorted(odd_paths._NEVER), b"*.claude-sync-tmp"]
-    forbidden = [folder for folder, _why in odd_paths._forbidden(git, claude)]
-    early = linked_listing.start(claude, [ROOT], names, forbidden)
+    (git.git_dir.parent / "linked-roots").write_bytes(ROOT + b"\n")
+    early = linked_listing.start(claude, git.git_dir.parent)
     assert early is not None
     try:
         return early.take(claude)
