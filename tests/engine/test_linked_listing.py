@@ -104,3 +104,27 @@ def test_a_find_that_prints_times_otherwise_is_not_believed(
     (fake / "find").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
     assert _listed(git, claude) is None
+
+
+def test_what_a_command_began_is_claimed_only_while_the_index_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    """Begun before the sync lock was taken: another sync may have run meanwhile (written
+    files and the index), and then find's listing is older than the index."""
+    from git_claude_sync.machine.paths import Layout
+
+    git, claude, shown = _machine(tmp_path)
+    (shown / "s1.jsonl").write_bytes(b"{}\n")
+    layout = Layout(home=git.git_dir.parent, claude_dir=claude)
+    layout.linked_roots_file.write_bytes(ROOT + b"\n")
+    index = git.git_dir / "index"
+    index.write_bytes(b"an index")
+    linked_listing.begin(layout)
+    early = linked_listing.claim(claude, layout.home)
+    assert early is not None and early.take(claude) == _walked(git, claude)
+    assert linked_listing.claim(claude, layout.home) is None  # claimed once
+    linked_listing.begin(layout)
+    assert linked_listing.claim(tmp_path / "another", layout.home) is None
+    linked_listing.begin(layout)
+    index.write_bytes(b"another sync's index")  # atomic in git: a new inode, too
+    assert linked_listing.claim(claude, layout.home) is None
