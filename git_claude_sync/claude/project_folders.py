@@ -361,21 +361,19 @@ def cwds_in(folder: Path) -> list[str]:
     return list(found)
 
 
-def _is_our_link(path: Path) -> bool:
-    try:
-        target = os.readlink(path)
-    except OSError:
-        return False
-    return "/" not in target and target not in ("", ".", "..")
-
-
 def links(projects: Path) -> dict[str, str]:
-    """Our links in ``projects/``: canonical name -> this machine's folder it shows."""
+    """Our links in ``projects/``: canonical name -> this machine's folder it shows (a
+    name beside it).  Asked at every sync, by a listing and one readlink per link."""
     found = {}
-    with contextlib.suppress(FileNotFoundError):
-        for entry in projects.iterdir():
-            if entry.is_symlink() and _is_our_link(entry):
-                found[entry.name] = os.readlink(entry)
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(projects) as it:
+        for entry in it:
+            if entry.is_symlink():
+                try:
+                    target = os.readlink(entry.path)
+                except OSError:
+                    continue
+                if "/" not in target and target not in ("", ".", ".."):
+                    found[entry.name] = target
     return found
 
 
@@ -536,11 +534,10 @@ def learn_homes(mapping: Mapping, projects: Path) -> None:
 
 
 def _real_folders(projects: Path) -> list[str]:
-    return sorted(
-        e.name
-        for e in projects.iterdir()
-        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
-    )
+    with os.scandir(projects) as it:  # no stat per entry where the type is known
+        return sorted(
+            e.name for e in it if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+        )
 
 
 def arrange(
@@ -614,7 +611,13 @@ def arrange(
         return done
 
     # 2. Move canonical folders' files into their local folder; the name becomes a link.
+    real = set(reals)
+    arranged = previous if not rules_changed else None  # as found, if nothing changes
     for canonical, local in sorted(wanted.items()):
+        if arranged is not None and previous.get(canonical) == local and local in real:
+            done.linked[local] = canonical  # linked already (a syscall each saved, ×85)
+            continue
+        arranged = None
         source, target = projects / canonical, projects / local
         if target.is_symlink():
             target.unlink()  # the older layout's link, local name -> canonical folder
@@ -644,7 +647,7 @@ def arrange(
 
     # 3. Links whose folder is gone (Claude Code's clean-up removes emptied folders):
     #    the folder comes back empty, so the link shows the deletions (kept, kept.py).
-    for canonical, local in links(projects).items():
+    for canonical, local in (arranged if arranged is not None else links(projects)).items():
         if canonical in wanted:
             continue
         if local in shown:  # the folder shows another canonical name now (a rule changed)
