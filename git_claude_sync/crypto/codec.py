@@ -273,7 +273,7 @@ class Key:
             if not piece:  # the finaliser: every chunk before it matched
                 kept_all = True
                 break
-            if not fill(len(piece)) or buffer[: len(piece)] != piece:
+            if not fill(len(piece)) or not buffer.startswith(piece):
                 break
             del buffer[: len(piece)]
             if len(piece) < CHUNK_SIZE:
