@@ -298,7 +298,7 @@ def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git,
 
 def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git, Git]) -> None:
     # The clean filter reads a packed previous blob up to three times, one after another
-    # (its chunks, its header, then whether the new blob extends it); a reader left part-way
+    # (its chunks, its header, then its plaintext to compare); a reader left part-way
     # kept its git cat-file alive until close, holding a delta's base and result (~2x the
     # blob): two at once were the peak of pulling an append (issue 9, bench/memory.py).
     one, _two = repos
