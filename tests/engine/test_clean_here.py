@@ -106,3 +106,16 @@ def test_several_appends_stored_together_are_the_filters_blobs_too(
     a.run("push", GIT_TRACE=str(trace))
     assert [indexed(a, p) for p in paths] == expected
     assert filter_starts(trace) == 0
+
+
+def test_a_linked_session_in_another_order_keeps_its_blob(pair: tuple[Machine, Machine]) -> None:
+    # The same lines in another order (a pull appends in place) are the stored blob: cleaned
+    # in memory and found so, nothing is stored and nothing committed.
+    a, _b = pair
+    session = link_folder(a, "-reordered") / "s.jsonl"
+    session.write_bytes(b"".join(LINE % i for i in range(100)))
+    a.run("push")
+    stored = indexed(a, b"projects/-reordered/s.jsonl")
+    session.write_bytes(b"".join(LINE % i for i in reversed(range(100))))
+    assert a.run("push").stdout.strip().startswith("Nothing to push")
+    assert indexed(a, b"projects/-reordered/s.jsonl") == stored
