@@ -30,19 +30,12 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from git_claude_sync.claude import history_paths
 from git_claude_sync.claude.file_kinds import is_append_only, same_lines
-from git_claude_sync.crypto.codec import (
-    FINALISER_LEN,
-    HEADER_LEN,
-    Key,
-    Stored,
-    as_stored,
-    looks_encrypted,
-)
+from git_claude_sync.crypto.codec import HEADER_LEN, Key, Stored, as_stored, looks_encrypted
 from git_claude_sync.errors import CodecError
 
 if TYPE_CHECKING:  # a history.jsonl's mapping: loaded only for that file (history_paths)
@@ -71,25 +64,23 @@ def clean_into(
     """Seal the stored part of ``stream`` into ``out``, onto ``previous``'s chunks.
 
     An append keeps every chunk of ``previous`` and adds new ones (``Key.seal_onto``),
-    and unchanged content gives ``previous`` itself.  Returns ``previous`` instead
-    (what ``out`` holds is then to be ignored) when it holds the same plaintext in
-    another layout (format 1, another zstd), or for an append-only file the same
-    lines in another order; only then are both blobs read again to compare them.
-    ``previous`` is only ever read as a stream: a large blob is never held whole.
+    and unchanged content gives ``previous`` itself: ``seal_onto`` says so, having
+    authenticated each chunk it kept and compared its plaintext with the stream's.
+    Returns ``previous`` instead (what ``out`` holds is then to be ignored) when it
+    holds the same plaintext in another layout (format 1, another zstd), or for an
+    append-only file the same lines in another order; only then are both blobs read
+    again to compare them.  ``previous`` is only ever read as a stream: a large blob
+    is never held whole.
     """
     plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
         # Its project paths are stored canonical: history.jsonl is small, taken whole.
         plaintext = iter([history_paths.to_canonical(b"".join(plaintext), mapping)])
-    for part in key.seal_onto(path, plaintext, previous):
-        out.write(part)
+    if _write_all(key.seal_onto(path, plaintext, previous), out):
+        return None  # an append (or previous itself, if nothing was)
     source = as_stored(previous)
-    if (
-        source is None
-        or not looks_encrypted(source.reader()(HEADER_LEN))
-        or _extends(key, path, out, source)
-    ):
-        return None  # nothing to compare, or an append (or previous itself, if nothing was)
+    if source is None or not looks_encrypted(source.reader()(HEADER_LEN)):
+        return None  # nothing to compare
     lines = is_append_only(path)
     try:
         stored = _Digest.of(key.open(path, source.reader()), lines)
@@ -100,22 +91,14 @@ def clean_into(
     return previous if ours.same(stored) else None
 
 
-def _extends(key: Key, path: bytes, out: BinaryIO, previous: Stored) -> bool:
-    """True if ``out`` is ``previous`` (ours, format 2) up to its finaliser and maybe more."""
-    keep = previous.size - FINALISER_LEN
-    if keep < len(key.header(path)):
-        return False
-    # ``out`` starts with this path's header: equal up to ``keep``, so does ``previous``.
-    out.seek(0)
-    read = previous.reader()
-    for start in range(0, keep, _BLOCK):  # a block at a time: a session may be 100s of MB
-        size = min(keep - start, _BLOCK)
-        if out.read(size) != read(size):
-            return False
-    return True
-
-
-_BLOCK = 1 << 20
+def _write_all(parts: Generator[bytes, None, bool], out: BinaryIO) -> bool:
+    """Write every part to ``out``; what the generator returns."""
+    while True:
+        try:
+            part = next(parts)
+        except StopIteration as end:
+            return bool(end.value)
+        out.write(part)
 
 
 class _Digest:

@@ -1423,8 +1423,27 @@ class Git:
     # -- objects and refs --------------------------------------------------
 
     def store_blob(self, data: bytes) -> str:
-        """Write bytes as a blob exactly as given (no filter); its id."""
-        return self.out(["hash-object", "-w", "--no-filters", "--stdin"], input=data).strip()
+        """Write bytes as a blob exactly as given (no filter); its id.
+
+        Written to git's stdin in one call: ``run``'s ``input`` (``communicate``) polls
+        and writes 4 KiB at a time, ~2 ms more for a session's MBs (engine/clean_here).
+        ``hash-object --stdin`` reads all of its input before it writes a byte."""
+        args = ["hash-object", "-w", "--no-filters", "--stdin"]
+        proc = subprocess.Popen(
+            ["git", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self.cwd,
+            env=self.env(running=args),
+        )
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # git stopped first: its stderr says why
+            proc.stdin.write(data)
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitError(self.describe_failure("git hash-object", err))
+        return out.decode().strip()
 
     def store_blobs(self, blobs: Iterable[bytes]) -> list[str]:
         """Write many blobs as given (no filter), in process; their ids."""

@@ -166,6 +166,20 @@ def test_store_blob_stores_bytes_exactly(repos: tuple[Git, Git]) -> None:
     assert one.store_blobs([data]) == [oid]
 
 
+def test_store_blob_writes_a_large_blob_whole_and_fails_as_one_line(
+    repos: tuple[Git, Git], tmp_path: Path
+) -> None:
+    # store_blob writes git's stdin itself (not through run's input): MBs arrive whole,
+    # and a git that stops before reading them still ends in a GitError, not a broken pipe.
+    one, _two = repos
+    data = os.urandom(3 << 20)
+    oid = one.store_blob(data)
+    assert git_plain("--git-dir", str(one.git_dir), "cat-file", "blob", oid) == data
+    gone = Git(tmp_path / "gone.git", tmp_path)
+    with pytest.raises(GitError, match="hash-object failed: .*not a git repository"):
+        gone.store_blob(data)
+
+
 def test_answers_kept_for_a_run_are_never_stale(repos: tuple[Git, Git]) -> None:
     """rev, index_entries and config_get answer again without git, but any git command that
     may change refs, the index or config (here or through a temp_index copy) forgets them."""
@@ -284,7 +298,7 @@ def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git,
 
 def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git, Git]) -> None:
     # The clean filter reads a packed previous blob up to three times, one after another
-    # (its chunks, its header, then whether the new blob extends it); a reader left part-way
+    # (its chunks, its header, then its plaintext to compare); a reader left part-way
     # kept its git cat-file alive until close, holding a delta's base and result (~2x the
     # blob): two at once were the peak of pulling an append (issue 9, bench/memory.py).
     one, _two = repos

@@ -36,7 +36,7 @@ import hmac
 import io
 import itertools
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -235,7 +235,7 @@ class Key:
 
     def seal_onto(
         self, path: bytes, stream: Iterable[bytes], previous: bytes | Stored | None
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, bool]:
         """The sealed blob of ``stream``, keeping ``previous``'s chunks while they fit.
 
         The chunks of ``previous`` (a format 2 blob for this path under this
@@ -247,6 +247,10 @@ class Key:
         other ``previous`` (none, format 1, another path or key, damaged) is
         ignored: the stream is sealed afresh, as ``seal`` does.  ``previous`` is
         read a chunk at a time, in step with the stream.
+
+        Returns (the generator's value) True if every data chunk of ``previous`` was kept
+        and its finaliser authenticated: the blob is then ``previous`` up to its finaliser,
+        and maybe more, without reading either again to compare (filters/clean.py).
         """
         header = self.header(path)
         yield header
@@ -264,8 +268,12 @@ class Key:
             return True
 
         run: list[tuple[bytes, bytes]] = []  # non-full chunks kept, not yet yielded
+        kept_all = False
         for piece, record in self._reusable(path, header, previous):
-            if not fill(len(piece)) or buffer[: len(piece)] != piece:
+            if not piece:  # the finaliser: every chunk before it matched
+                kept_all = True
+                break
+            if not fill(len(piece)) or not buffer.startswith(piece):
                 break
             del buffer[: len(piece)]
             if len(piece) < CHUNK_SIZE:
@@ -277,6 +285,7 @@ class Key:
             yield chain.adopt(record)
         if len(run) > MAX_SMALL_RUN and fill(1):
             buffer[:0] = b"".join(piece for piece, _record in run)
+            kept_all = False
         else:
             for _piece, kept in run:
                 yield chain.adopt(kept)
@@ -284,13 +293,15 @@ class Key:
             if piece:
                 yield chain.seal(piece)
         yield chain.finish()
+        return kept_all
 
     def _reusable(
         self, path: bytes, header: bytes, previous: bytes | Stored | None
     ) -> Iterator[tuple[bytes, bytes]]:
-        """(plaintext, record) of ``previous``'s data chunks while they authenticate, if it is
+        """(plaintext, record) of ``previous``'s chunks while they authenticate, if it is
         a format 2 blob with ``header``: each chunk is checked before it is offered, and
-        one that fails (or the finaliser) ends the offer."""
+        one that fails ends the offer; the finaliser, offered last with an empty plaintext,
+        proves every chunk before it and that nothing follows."""
         source = as_stored(previous)
         if source is None:
             return
@@ -305,10 +316,7 @@ class Key:
             return pending.pop() if pending else read(size)
 
         try:
-            for piece, record in self.open(path, replayed):
-                if not piece:  # the finaliser: never kept
-                    return
-                yield piece, record
+            yield from self.open(path, replayed)
         except CodecError:
             return
 

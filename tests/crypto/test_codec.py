@@ -250,6 +250,77 @@ def test_seal_onto_ignores_a_previous_blob_it_cannot_keep(other: str) -> None:
     assert _seal_onto(key, b"s", new, previous) == key.encrypt(b"s", new)
 
 
+def _seal_onto_kept(
+    key: Key, path: bytes, data: bytes, previous: bytes | None
+) -> tuple[bytes, bool]:
+    """The blob ``seal_onto`` streams, and what it returns: whether it kept every chunk."""
+    parts, sealing = [], key.seal_onto(path, [data], previous)
+    while True:
+        try:
+            parts.append(next(sealing))
+        except StopIteration as end:
+            return b"".join(parts), end.value
+
+
+def _flip(blob: bytes, at: int) -> bytes:
+    return blob[:at] + bytes([blob[at] ^ 1]) + blob[at + 1 :]
+
+
+def test_seal_onto_says_it_kept_every_chunk_only_when_the_finaliser_proved_them() -> None:
+    # filters/clean.py trusts this answer instead of comparing the blobs again: it must be
+    # True only for an append onto (or a copy of) a whole, authentic previous blob.
+    rng = random.Random(13)
+    key = Key(KEY_A)
+    old = _jsonl(rng, 3 * CHUNK_SIZE + 100)
+    new = old + _jsonl(rng, 2048)
+    blob = key.encrypt(b"s", old)
+    last = _chunk_offsets(blob)[-2]  # the last data chunk
+    assert _seal_onto_kept(key, b"s", old, blob) == (blob, True)
+    appended, kept = _seal_onto_kept(key, b"s", new, blob)
+    assert kept and appended.startswith(blob[: -codec.FINALISER_LEN])
+    assert appended == _seal_onto(key, b"s", new, blob)
+    assert _seal_onto_kept(key, b"s", b"x\n", key.encrypt(b"s", b""))[1]  # an empty file's
+    not_kept = {
+        "nothing": None,
+        "another key": Key(KEY_B).encrypt(b"s", old),
+        "another path": key.encrypt(b"t", old),
+        "a chunk flipped": _flip(blob, last + 20),
+        "the finaliser flipped": _flip(blob, len(blob) - 1),
+        "the finaliser cut": blob[: -codec.FINALISER_LEN],
+        "bytes after the finaliser": blob + b"\0",
+        "a chunk repeated": blob[:last] + blob[last : -codec.FINALISER_LEN] * 2 + blob[-33:],
+    }
+    for name, previous in not_kept.items():
+        sealed, kept = _seal_onto_kept(key, b"s", new, previous)
+        assert not kept, name
+        assert key.decrypt(b"s", sealed) == new, name
+    # Chunks that authenticate are kept even so (the blob's bytes do not change); a flipped one
+    # never is.
+    flipped = not_kept["a chunk flipped"]
+    assert flipped is not None
+    resealed = _seal_onto_kept(key, b"s", new, flipped)[0]
+    assert flipped[last : -codec.FINALISER_LEN] not in resealed
+    assert resealed == key.encrypt(b"s", new)  # the chunks before it kept, the rest sealed anew
+    diverged = old[:-1] + b"X" + _jsonl(rng, 2048)
+    assert _seal_onto_kept(key, b"s", diverged, blob) == (key.encrypt(b"s", diverged), False)
+    assert not _seal_onto_kept(key, b"s", old[:-10], blob)[1]  # shorter
+
+
+def test_seal_onto_does_not_say_kept_when_it_compacts() -> None:
+    rng = random.Random(17)
+    key = Key(KEY_A)
+    content = _jsonl(rng, CHUNK_SIZE + 500)
+    blob = key.encrypt(b"s", content)
+    for _ in range(codec.MAX_SMALL_RUN):
+        content += _jsonl(rng, 300)
+        blob, kept = _seal_onto_kept(key, b"s", content, blob)
+        assert kept
+    content += _jsonl(rng, 300)
+    compacted, kept = _seal_onto_kept(key, b"s", content, blob)
+    assert not kept and not compacted.startswith(blob[: -codec.FINALISER_LEN])
+    assert key.decrypt(b"s", compacted) == content
+
+
 def test_insert_in_the_middle_changes_every_later_chunk() -> None:
     rng = random.Random(3)
     key = Key(KEY_A)

@@ -83,3 +83,39 @@ def test_many_linked_files_still_go_through_the_filter_process(
     b.run("pull")
     synced = b.files()
     assert all(synced[b"projects/-many/%d.jsonl" % i] == LINE % i for i in range(count))
+
+
+def test_several_appends_stored_together_are_the_filters_blobs_too(
+    pair: tuple[Machine, Machine], tmp_path: Path
+) -> None:
+    # Up to ONE_BY_ONE files go to git on its stdin, more through a scratch folder and one
+    # git: both must store what the filter process would.
+    a, _b = pair
+    real = link_folder(a, "-several")
+    count = clean_here.ONE_BY_ONE + 2
+    for i in range(count):
+        (real / f"{i}.jsonl").write_bytes(b"".join(LINE % n for n in range(1000 * i + 1)))
+    a.run("push")
+    os.utime(real / "0.jsonl", (1, 1))  # touched only: its stored blob is kept
+    for i in range(1, count):  # more than ONE_BY_ONE appended
+        with (real / f"{i}.jsonl").open("ab") as f:
+            f.write(LINE % 99999)
+    paths = [b"projects/-several/%d.jsonl" % i for i in range(count)]
+    expected = filter_would_store(a, paths)
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE=str(trace))
+    assert [indexed(a, p) for p in paths] == expected
+    assert filter_starts(trace) == 0
+
+
+def test_a_linked_session_in_another_order_keeps_its_blob(pair: tuple[Machine, Machine]) -> None:
+    # The same lines in another order (a pull appends in place) are the stored blob: cleaned
+    # in memory and found so, nothing is stored and nothing committed.
+    a, _b = pair
+    session = link_folder(a, "-reordered") / "s.jsonl"
+    session.write_bytes(b"".join(LINE % i for i in range(100)))
+    a.run("push")
+    stored = indexed(a, b"projects/-reordered/s.jsonl")
+    session.write_bytes(b"".join(LINE % i for i in reversed(range(100))))
+    assert a.run("push").stdout.strip().startswith("Nothing to push")
+    assert indexed(a, b"projects/-reordered/s.jsonl") == stored

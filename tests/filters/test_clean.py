@@ -141,3 +141,37 @@ def test_clean_reads_a_large_stored_blob_a_block_at_a_time() -> None:
     format_1 = _Streamed(key.encrypt(path, b"x\n" * 10))
     format_1.blob = format_1.blob[:8] + b"\x01" + format_1.blob[9:]  # not ours to keep
     assert _clean_onto_stream(key, path, b"x\n" * 10, format_1) == key.encrypt(path, b"x\n" * 10)
+
+
+def test_an_append_is_proven_without_reading_the_blobs_again() -> None:
+    # seal_onto's own answer (every stored chunk authenticated and matched) replaced reading
+    # both blobs back: the blob must be the one seal_onto streams, and previous never kept.
+    key, path = codec.Key(RAW), b"projects/-p/s.jsonl"
+    data = b'{"n":1}\n' * 20000
+    first = clean.clean(key, path, data, None)
+    appended = data + b'{"n":2}\n'
+    out = io.BytesIO()
+    assert clean.clean_into(key, path, [appended], first, out) is None
+    assert out.getvalue() == b"".join(key.seal_onto(path, [appended], first))
+    assert out.getvalue().startswith(first[: -codec.FINALISER_LEN])
+    assert clean.clean(key, path, data, first) == first
+
+
+def test_clean_never_gives_back_a_tampered_stored_blob() -> None:
+    # The index's blob came from the remote: one not whole and authentic is never returned
+    # as what is stored, whether the file is unchanged, appended to or reordered.
+    key, path = codec.Key(RAW), b"projects/-p/s.jsonl"
+    data = b'{"n":1}\n' * 20000  # 3 chunks
+    honest = clean.clean(key, path, data, None)
+    end = len(honest) - codec.FINALISER_LEN
+    tampered = {
+        "finaliser": honest[:-1] + bytes([honest[-1] ^ 1]),
+        "chunk": honest[:100] + bytes([honest[100] ^ 1]) + honest[101:],
+        "cut": honest[:end],
+        "trailing": honest + b"\n",
+    }
+    for name, stored in tampered.items():
+        for content in (data, data + b'{"n":2}\n', b'{"n":2}\n' + data):
+            cleaned = clean.clean(key, path, content, stored)
+            assert cleaned != stored, name
+            assert key.decrypt(path, cleaned) == content, name
