@@ -255,6 +255,29 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
 
 
+def test_index_paths_with_a_fragment_agree_with_the_listing(repos: tuple[Git, Git]) -> None:
+    """Without a listing held, an index file lacking the bytes has no such path (not
+    listed); held or not, split or not, the answer is the listing's."""
+    one, _two = repos
+    assert one.index_paths_with(b".mark-") == []  # no index yet
+    blob = one.store_blob(b"1\n")
+    one.update_index({p: ("100644", blob) for p in (b"a", b"d/x.mark-1", b"z.mark-2")})
+    for split in (False, True):
+        if split:
+            git_plain("--git-dir", str(one.git_dir), "update-index", "--split-index")
+            one.update_index({b"e.mark-3": ("100644", blob)})  # in the split part only
+            assert any(name.startswith("sharedindex.") for name in os.listdir(one.git_dir))
+        want = sorted(p for p in Git(one.git_dir, one.work_tree).index_entries() if b".mark-" in p)
+        one.reads.clear()
+        assert one.index_paths_with(b".mark-") == want
+        assert one.index_paths_with(b"nowhere") == []
+        one.reads.clear()
+        assert one.index_paths_with(b"z.mark-2") == [b"z.mark-2"]  # split: in the shared part
+        one.index_entries()  # held
+        assert one.index_paths_with(b".mark-") == want
+    assert len(want) == 3 and b"e.mark-3" in want
+
+
 def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:
     # The clean filter reads a large stored blob through StoredBlob, never whole (issue 9):
     # a loose object inflated here, a packed one from git cat-file.
