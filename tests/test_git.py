@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import time
 from pathlib import Path
@@ -253,6 +254,38 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         fresh = Git(one.git_dir, one.work_tree)._index_listing()
         assert one._index_listing() == fresh, (kind, arg)
         assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
+
+
+def test_a_kept_listing_changes_as_a_sorted_map_would() -> None:
+    """``_listing_after`` and ``_marked`` find each path by bisection: against the plain
+    rule (a map of the entries, sorted), over many random changes of a listing."""
+    rng = random.Random(14)
+    names = [b"a", b"b", b"b-c", b"b.c", b"b/c", b"b/d", b"c/e/f", b"d", b"\xff", b"x y"]
+    for _ in range(300):
+        held = {p: (rng.choice(b"HhS"), "100644", f"{rng.randrange(9):040x}") for p in names}
+        listed = [
+            (bytes([t]), p, m, o) for p, (t, m, o) in sorted(held.items()) if rng.random() < 0.6
+        ]
+        entries = {p: (t, m, o) for t, p, m, o in listed}
+        changes = {
+            p: None if rng.random() < 0.3 else ("100755", f"{rng.randrange(9):040x}")
+            for p in rng.sample(names, rng.randrange(4))
+        }
+        after = git_module._listing_after(listed, changes)
+        if after is not None:
+            for path, entry in changes.items():
+                if entry is None:
+                    entries.pop(path, None)
+                else:
+                    entries[path] = (b"H", *entry)
+            assert after == [(t, p, m, o) for p, (t, m, o) in sorted(entries.items())]
+        marks = set(rng.sample(names, 3))
+        on = rng.random() < 0.5
+        want = [
+            ((t.lower() if on else t.upper()) if p in marks else t, p, m, o)
+            for t, p, m, o in listed
+        ]
+        assert git_module._marked(listed, marks, on=on) == want
 
 
 def test_index_paths_with_a_fragment_agree_with_the_listing(repos: tuple[Git, Git]) -> None:
