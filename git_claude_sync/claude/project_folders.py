@@ -361,21 +361,24 @@ def cwds_in(folder: Path) -> list[str]:
     return list(found)
 
 
-def _is_our_link(path: Path) -> bool:
-    try:
-        target = os.readlink(path)
-    except OSError:
-        return False
+def _is_ours(target: str) -> bool:
+    """Whether a link in ``projects/`` pointing to ``target`` is one of ours: a sibling."""
     return "/" not in target and target not in ("", ".", "..")
 
 
 def links(projects: Path) -> dict[str, str]:
     """Our links in ``projects/``: canonical name -> this machine's folder it shows."""
+    # scandir: the kind of each entry comes with its name, and each link is read once
+    # (a sync asks four times; a stat and two reads an entry were ~1 ms a call at 85
+    # projects).
     found = {}
-    with contextlib.suppress(FileNotFoundError):
-        for entry in projects.iterdir():
-            if entry.is_symlink() and _is_our_link(entry):
-                found[entry.name] = os.readlink(entry)
+    with contextlib.suppress(FileNotFoundError), os.scandir(projects) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(entry.path)
+                    if _is_ours(target):
+                        found[entry.name] = target
     return found
 
 
@@ -536,11 +539,12 @@ def learn_homes(mapping: Mapping, projects: Path) -> None:
 
 
 def _real_folders(projects: Path) -> list[str]:
-    return sorted(
-        e.name
-        for e in projects.iterdir()
-        if e.is_dir() and not e.is_symlink() and not e.name.startswith(".")
-    )
+    with os.scandir(projects) as entries:  # the kinds come with the names: no stat each
+        return sorted(
+            e.name
+            for e in entries
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+        )
 
 
 def arrange(
