@@ -256,6 +256,47 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
 
 
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_format: str) -> None:
+    """``_index_listing`` reads the index file itself: entry for entry, tag for tag, what
+    ``git ls-files -s -v`` says, marks, stages, modes and long names included; a split
+    index is left to git."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git_plain("init", "-q", f"--object-format={object_format}", str(work))
+    git = Git(work / ".git", work)
+    blob = git.store_blob(b"1\n")
+    long = b"d/" + b"n" * 5000  # past the 12 bits of length an entry's flags hold
+    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long]
+    git.update_index({p: ("100644", blob) for p in paths})
+    git.update_index({b"e": ("100755", blob), b"link": ("120000", blob)})
+    git.update_index({b"sub": ("160000", blob)})  # any id: a gitlink's commit is not here
+    git.set_assume_unchanged([b"a", b"c"], True)
+    git.set_skip_worktree([b"b/x", b"c"], True)
+    unmerged = f"0 {'0' * len(blob)}\tu\n"  # stage 0 out, then three stages in
+    unmerged += "".join(f"100644 {blob} {stage}\tu\n" for stage in (1, 2, 3))
+    git_plain("update-index", "--index-info", cwd=work, input=unmerged.encode())
+    (work / "new").write_bytes(b"")
+    git_plain("add", "-N", "new", cwd=work)  # intent to add
+
+    def listed() -> list[tuple[bytes, bytes, str, str]]:
+        out = git_plain("ls-files", "-s", "-v", "-z", cwd=work)
+        return git_module._parse_listing(out)
+
+    want = listed()
+    tags = {path: tag for tag, path, _mode, _oid in want}
+    assert tags[b"a"] == b"h" and tags[b"b/x"] == b"S" and tags[b"c"] == b"s"
+    assert tags[b"u"] == b"M" and sum(1 for entry in want if entry[1] == b"u") == 3
+    assert tags[b"new"] == b"H" and tags[long] == b"H"
+    index = (work / ".git" / "index").read_bytes()
+    assert git_module._listing_of_index(index) == want
+    assert Git(git.git_dir, work)._index_listing() == want
+    git_plain("update-index", "--split-index", cwd=work)
+    git_plain("update-index", "--no-assume-unchanged", "a", cwd=work)
+    assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None
+    assert Git(git.git_dir, work)._index_listing() == listed()
+
+
 def test_a_kept_listing_changes_as_a_sorted_map_would() -> None:
     """``_listing_after`` and ``_marked`` find each path by bisection: against the plain
     rule (a map of the entries, sorted), over many random changes of a listing."""
