@@ -297,6 +297,24 @@ def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_fo
     assert Git(git.git_dir, work)._index_listing() == listed()
 
 
+def test_loose_objects_checked_here_read_as_cat_file_checks_them(repos: tuple[Git, Git]) -> None:
+    """A lone commit's objects, just stored loose, are told here as ``cat-file
+    --batch-check`` tells them (type, size, size on disk); a packed one is left to it."""
+    one, _two = repos
+    commit = commit_file(one, b"a", b"some content\n" * 50, None)
+    tree = one.tree_of(commit)
+    blob = one.ls_tree(commit)[b"a"][1]
+    oids = [commit, tree, blob]
+    fmt = "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)"
+    cat = git_plain("--git-dir", str(one.git_dir), "cat-file", fmt, input="\n".join(oids).encode())
+    assert git_module._few_loose_checks(one.git_dir, oids) == cat.decode()
+    one.update_ref(LOCAL_REF, commit)  # reachable: packed by repack -a
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
+    git_plain("--git-dir", str(one.git_dir), "prune-packed", "-q")  # as gc does
+    assert git_module._few_loose_checks(one.git_dir, oids) is None  # packed: cat-file
+    assert git_module._few_loose_checks(one.git_dir, []) is None
+
+
 def test_a_kept_listing_changes_as_a_sorted_map_would() -> None:
     """``_listing_after`` and ``_marked`` find each path by bisection: against the plain
     rule (a map of the entries, sorted), over many random changes of a listing."""
