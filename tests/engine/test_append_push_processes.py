@@ -16,10 +16,10 @@ from tests.machines import Machine
 # after it, the staged changes' modes tell what it must not stage), the linked
 # session stored (hash-object; update-index, its assume-unchanged mark with it), add,
 # diff-index, write-tree, the sealed commit (hash-object, update-ref), verify_outgoing's
-# walk of the lone commit (diff-tree -t, one cat-file --batch-check with the sizes), the
+# walk of the lone commit (diff-tree -t; the sizes read from its loose objects), the
 # push (which moves the remote-tracking ref itself).  The objects read back are loose,
 # inflated without a cat-file --batch.
-MAX_GIT_PROCESSES = 13
+MAX_GIT_PROCESSES = 12
 
 
 def git_commands(trace: Path) -> list[str]:
