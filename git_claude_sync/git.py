@@ -1283,7 +1283,11 @@ class Git:
         changes: Mapping[bytes, tuple[str, str] | None],
     ) -> None:
         """Keep ``index_entries``' map with ``changes`` made, as ``_keep_listing`` keeps
-        the listing: built again from a large listing it took ~2 ms at each index write."""
+        the listing: built again from a large listing it took ~2 ms at each index write.
+        Not with a new path, which would come last: the map keeps git's order (built
+        again from the listing when asked)."""
+        if any(entry is not None and path not in entries for path, entry in changes.items()):
+            return
         after = dict(entries)
         for path, entry in changes.items():
             if entry is None:

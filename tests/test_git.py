@@ -253,7 +253,8 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
             one.set_assume_unchanged(cast("list[bytes]", arg), kind == "mark")
         fresh = Git(one.git_dir, one.work_tree)._index_listing()
         assert one._index_listing() == fresh, (kind, arg)
-        assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
+        entries = Git(one.git_dir, one.work_tree).index_entries()
+        assert list(one.index_entries().items()) == list(entries.items()), (kind, arg)
 
 
 @pytest.mark.parametrize("object_format", ["sha1", "sha256"])
