@@ -791,15 +791,20 @@ class Git:
 
     def staged_status(self) -> list[tuple[str, bytes]]:
         """(A|M|D|T, path) for every change between HEAD (or nothing) and the index."""
+        return [(kind, path) for kind, path, _mode in self.staged_modes()]
+
+    def staged_modes(self) -> list[tuple[str, bytes, str]]:
+        """(A|M|D|T, path, the index's mode: 000000 where gone) for every change between
+        HEAD (or nothing) and the index: one ``diff-index --raw``, as cheap as the names
+        alone, so a push knows the modes it stages without listing the whole index."""
         head = self.rev("HEAD") or EMPTY_TREE
-        out = self.run(
-            ["diff-index", "--cached", "--no-renames", "--name-status", "-z", head, "--"]
-        ).stdout
-        fields = [f for f in out.split(b"\0")]
+        out = self.run(["diff-index", "--cached", "--no-renames", "--raw", "-z", head, "--"]).stdout
+        fields = out.split(b"\0")
         changes = []
         for i in range(0, len(fields) - 1, 2):
-            if fields[i]:
-                changes.append((fields[i].decode()[0], fields[i + 1]))
+            if fields[i]:  # ":<old mode> <new mode> <old id> <new id> <status>"
+                meta = fields[i].decode().split()
+                changes.append((meta[4][0], fields[i + 1], meta[1]))
         return changes
 
     def worktree_changes(self) -> list[bytes] | None:
@@ -965,11 +970,13 @@ class Git:
             exclude = [f"^{remote_tip}"] if remote_tip else []
             args = ["rev-list", "--objects", "--no-object-names", tip, *exclude]
             oids = self.run(args).stdout.decode().split()
-        check = self.run(
-            ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) "
-             "%(objectsize:disk)"],
-            input="".join(f"{oid}\n" for oid in oids).encode(),
-        ).stdout.decode() if oids else ""  # fmt: skip
+        check = _few_loose_checks(self.git_dir, oids)  # a lone commit's, just stored
+        if check is None:
+            check = self.run(
+                ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize) "
+                 "%(objectsize:disk)"],
+                input="".join(f"{oid}\n" for oid in oids).encode(),
+            ).stdout.decode() if oids else ""  # fmt: skip
         commits, sizes, disk = [], {}, 0
         for answer in (line.split() for line in check.splitlines()):
             if len(answer) != 4:  # "<id> missing": nothing unverified may go, nor this
@@ -1171,20 +1178,39 @@ class Git:
             self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
         return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
+    def held_index_entries(self) -> Mapping[bytes, tuple[str, str]] | None:
+        """``index_entries`` if this run holds the index's listing (no git asked), else None."""
+        return self.index_entries() if ("ls-files", self.index_file) in self.reads else None
+
+    def index_paths_with(self, fragment: bytes) -> list[bytes]:
+        """Paths of the index's entries (stage 0) that hold ``fragment``, in git's order.
+        Without a listing held, an index file that does not hold those bytes anywhere has
+        none (a version 2 or 3 index stores each path whole, unless split, beside a
+        ``sharedindex.*`` file, or sparse, with an ``sdir`` extension): not listed for
+        that (ls-files and its parse: ~15 ms of a large tree)."""
+        if ("ls-files", self.index_file) not in self.reads:
+            try:
+                data = (self.index_file or self.git_dir / "index").read_bytes()
+            except FileNotFoundError:
+                return []
+            whole = data[:4] == b"DIRC" and data[4:8] in (b"\0\0\0\2", b"\0\0\0\3")
+            split = any(name.startswith("sharedindex.") for name in os.listdir(self.git_dir))
+            if whole and not split and fragment not in data and b"sdir" not in data:
+                return []
+        return [path for path in self.index_entries() if fragment in path]
+
     def _index_listing(self) -> list[tuple[bytes, bytes, str, str]]:
         """(``ls-files -v`` tag, path, mode, blob id) of every index entry: one ``ls-files``
         answers the entries and their skip-worktree and assume-unchanged marks (``reads``)."""
         key = ("ls-files", self.index_file)
         if key not in self.reads:
             index = self.index_file or self.git_dir / "index"
-            # No index yet (a machine just set up): nothing to list, no process to say so.
-            out = self.run(["ls-files", "-s", "-v", "-z"]).stdout if index.exists() else b""
-            listing = []
-            for record in out.split(b"\0"):
-                if record:
-                    meta, path = record.split(b"\t", 1)
-                    tag, mode, oid, _stage = meta.decode().split()
-                    listing.append((tag.encode(), path, mode, oid))
+            try:
+                listing = _listing_of_index(index.read_bytes())
+            except FileNotFoundError:
+                listing = []  # no index yet (a machine just set up): nothing to list
+            if listing is None:  # an index read here cannot tell: git's own listing
+                listing = _parse_listing(self.run(["ls-files", "-s", "-v", "-z"]).stdout)
             self.reads[key] = listing
         return list(cast("list[tuple[bytes, bytes, str, str]]", self.reads[key]))
 
@@ -1251,6 +1277,25 @@ class Git:
     def _keep_listing(self, listing: list[tuple[bytes, bytes, str, str]]) -> None:
         self.reads[("ls-files", self.index_file)] = listing
 
+    def _keep_entries(
+        self,
+        entries: dict[bytes, tuple[str, str]],
+        changes: Mapping[bytes, tuple[str, str] | None],
+    ) -> None:
+        """Keep ``index_entries``' map with ``changes`` made, as ``_keep_listing`` keeps
+        the listing: built again from a large listing it took ~2 ms at each index write.
+        Not with a new path, which would come last: the map keeps git's order (built
+        again from the listing when asked)."""
+        if any(entry is not None and path not in entries for path, entry in changes.items()):
+            return
+        after = dict(entries)
+        for path, entry in changes.items():
+            if entry is None:
+                after.pop(path, None)
+            else:
+                after[path] = entry
+        self.reads[("ls-files", self.index_file, "entries")] = after
+
     def _write_index(
         self,
         args: Sequence[str],
@@ -1263,10 +1308,13 @@ class Git:
         marks entries as ``retag`` does to a listing; the listing ``reads`` holds is kept
         as git leaves it, where that is known exactly, not listed again."""
         listed = self._listing_kept()
+        entries = self.reads.get(("ls-files", self.index_file, "entries"))
         self.run(args, input=input)
         kept = _listing_after(listed, changes) if listed is not None else None
         if kept is not None:
             self._keep_listing(retag(kept) if retag is not None else kept)
+            if entries is not None:  # changed as the listing (a marking leaves it)
+                self._keep_entries(cast("dict[bytes, tuple[str, str]]", entries), changes)
 
     def read_tree(self, treeish: str | None) -> None:
         """Make the index ``treeish``'s tree (None: empty)."""
@@ -1322,7 +1370,7 @@ class Git:
         self._write_index(
             args,
             entries,
-            lambda listing: [(b"S" if p in entries else t, p, m, o) for t, p, m, o in listing],
+            lambda listing: _retagged(listing, entries, lambda _tag: b"S"),
         )
 
     def refresh_index(self) -> None:
@@ -1765,6 +1813,77 @@ class Git:
 _Listing = list[tuple[bytes, bytes, str, str]]
 
 
+def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None:
+    """What ``ls-files -s -v -z`` lists (``_parse_listing``), read from the index file's
+    bytes: a process and its output's parse took ~18 ms of a 13k-entry index, this ~13.
+    Tags as ls-files gives them: ``M`` for an unmerged stage, else ``S`` for
+    skip-worktree, else ``H``; lower-case when assume-unchanged.  None for what only git
+    reads whole: not version 2 or 3, a bad checksum (as ``index_entries``), a split index
+    (its ``link`` extension names another file's entries), a sparse one (``sdir``:
+    folders as entries)."""
+    if len(data) < 12 or data[:4] != b"DIRC":
+        return None
+    version, count = struct.unpack_from(">II", data, 4)
+    if version not in (2, 3):
+        return None
+    for hash_len, algorithm in ((20, hashlib.sha1), (32, hashlib.sha256)):
+        if algorithm(memoryview(data)[:-hash_len]).digest() == data[-hash_len:]:
+            break
+    else:
+        return None
+    end = len(data) - hash_len
+    flags_at = 40 + hash_len  # after the stat data, the mode and the id
+    modes: dict[int, str] = {}
+    listing = []
+    offset = 12
+    for _ in range(count):
+        start = offset + flags_at + 2
+        if start > end:
+            return None
+        flags = data[start - 2] << 8 | data[start - 1]
+        skip_worktree = False
+        if flags & 0x4000:  # extended flags follow
+            skip_worktree = bool(data[start] & 0x40)
+            start += 2
+        stop = data.find(b"\0", start, end)
+        if stop < 0:
+            return None
+        tag = b"M" if flags & 0x3000 else b"S" if skip_worktree else b"H"
+        mode = data[offset + 26] << 8 | data[offset + 27]  # of 32 bits, git uses 16
+        if mode not in modes:
+            modes[mode] = f"{mode:06o}"
+        oid = data[offset + 40 : offset + flags_at].hex()
+        listing.append((tag.lower() if flags & 0x8000 else tag, data[start:stop], modes[mode], oid))
+        offset += (stop - offset + 8) & ~7  # NUL-padded to a multiple of 8
+    while offset + 8 <= end:  # the extensions
+        if data[offset : offset + 4] in (b"link", b"sdir"):
+            return None
+        offset += 8 + struct.unpack_from(">I", data, offset + 4)[0]
+    return listing if offset == end else None
+
+
+def _parse_listing(out: bytes) -> list[tuple[bytes, bytes, str, str]]:
+    """``ls-files -s -v -z`` records, ``<tag> <mode> <id> <stage>\t<path>``: fields of
+    fixed widths (a one-letter tag, ``%06o``, the full id, one digit), so sliced where
+    the first record puts them, not split (~25% of a 13k-entry listing's parse)."""
+    records = out.split(b"\0")
+    records.pop()  # after the last NUL
+    if not records:
+        return []
+    tab = records[0].find(b"\t")
+    if tab == 51 or tab == 75:  # a SHA-1 or SHA-256 id: each record as wide
+        return [
+            (record[:1], record[tab + 1 :], record[2:8].decode(), record[9 : tab - 2].decode())
+            for record in records
+        ]
+    listing = []  # never met: split as the fields come
+    for record in records:
+        meta, path = record.split(b"\t", 1)
+        tag, mode, oid, _stage = meta.decode().split()
+        listing.append((tag.encode(), path, mode, oid))
+    return listing
+
+
 def _listing_after(
     listed: list[tuple[bytes, bytes, str, str]], changes: Mapping[bytes, tuple[str, str] | None]
 ) -> list[tuple[bytes, bytes, str, str]] | None:
@@ -1772,38 +1891,64 @@ def _listing_after(
     gets a new entry (no mark: ``H``), a path removed is gone.  None where git would
     also drop other entries (a file put where a folder's entries are, or under a path
     that is a file): the listing is then asked again.  ``listed`` is in git's order
-    (bytewise by path), as the result is."""
-    paths = [path for _tag, path, _mode, _oid in listed]
-    entries = {path: (tag, mode, oid) for tag, path, mode, oid in listed}
+    (bytewise by path), as the result is.  Each path is found by bisection: a push
+    changes a few entries of ~13k, and passes over the whole listing took ~7 ms."""
     added = {path for path, entry in changes.items() if entry is not None}
     added_folders = {path[:end] for path in added for end in _slashes(path)}
     for path in added:
-        below = bisect.bisect_left(paths, path + b"/")
+        below = bisect.bisect_left(listed, path + b"/", key=_path_of)
         if (
             path in added_folders
-            or (below < len(paths) and paths[below].startswith(path + b"/"))
-            or any(path[:end] in entries or path[:end] in added for end in _slashes(path))
+            or (below < len(listed) and listed[below][1].startswith(path + b"/"))
+            or any(
+                _at(listed, path[:end]) is not None or path[:end] in added for end in _slashes(path)
+            )
         ):
             return None
-    new = False
+    after = list(listed)
     for path, entry in changes.items():
+        at = bisect.bisect_left(after, path, key=_path_of)
+        there = at < len(after) and after[at][1] == path
         if entry is None:
-            entries.pop(path, None)
+            if there:
+                del after[at]
+        elif there:
+            after[at] = (b"H", path, entry[0], entry[1])
         else:
-            new = new or path not in entries
-            entries[path] = (b"H", entry[0], entry[1])
-    order = sorted(entries) if new else [path for path in paths if path in entries]
-    return [(entries[path][0], path, *entries[path][1:]) for path in order]
+            after.insert(at, (b"H", path, entry[0], entry[1]))
+    return after
+
+
+def _path_of(entry: tuple[bytes, bytes, str, str]) -> bytes:
+    return entry[1]
+
+
+def _at(listing: list[tuple[bytes, bytes, str, str]], path: bytes) -> int | None:
+    """Where ``path``'s entry is in ``listing`` (git's order), if it has one."""
+    at = bisect.bisect_left(listing, path, key=_path_of)
+    return at if at < len(listing) and listing[at][1] == path else None
+
+
+def _retagged(
+    listing: list[tuple[bytes, bytes, str, str]],
+    paths: Iterable[bytes],
+    retag: Callable[[bytes], bytes],
+) -> list[tuple[bytes, bytes, str, str]]:
+    """``listing`` with the tag of each of ``paths`` that has an entry made ``retag(tag)``."""
+    after = list(listing)
+    for path in paths:
+        at = _at(after, path)
+        if at is not None:
+            tag, _path, mode, oid = after[at]
+            after[at] = (retag(tag), path, mode, oid)
+    return after
 
 
 def _marked(
     listing: list[tuple[bytes, bytes, str, str]], paths: set[bytes], *, on: bool
 ) -> list[tuple[bytes, bytes, str, str]]:
     """``listing`` with ``paths`` marked assume-unchanged (lower-case tag) or not."""
-    return [
-        ((tag.lower() if on else tag.upper()) if path in paths else tag, path, mode, oid)
-        for tag, path, mode, oid in listing
-    ]
+    return _retagged(listing, paths, bytes.lower if on else bytes.upper)
 
 
 _CACHEINFO_MAX = 64  # paths on one command line; more go through stdin
@@ -1997,6 +2142,32 @@ def _few_loose(
         if content is not None:
             found[oid] = content
     return found
+
+
+def _few_loose_checks(git_dir: Path, oids: Sequence[str]) -> str | None:
+    """``cat-file --batch-check`` 's lines ``<id> <type> <size> <size on disk>`` for a few
+    objects all loose here (a push's lone commit and what it made: write-tree and the
+    clean step store loose), read from their first bytes; None if any is not: cat-file
+    answers then (a cat-file process was ~3-5 ms of an append push).  git stores no
+    object it has, so a new one is only loose, until a repack, whose prune-packed
+    removes the loose copies (gc runs it; so does ``CallerRepo.pack_large_loose``)."""
+    if not oids or len(oids) > _LOOSE_FEW:
+        return None
+    lines = []
+    for oid in oids:
+        if not _OBJECT_ID.fullmatch(oid):
+            return None
+        try:
+            with open(git_dir / "objects" / oid[:2] / oid[2:], "rb") as file:
+                disk = os.fstat(file.fileno()).st_size
+                head = zlib.decompressobj().decompress(file.read(4096), 64)
+            kind, size = head[: head.index(b"\0")].decode().split(" ")
+        except (OSError, zlib.error, ValueError, UnicodeDecodeError):
+            return None
+        if kind not in ("commit", "tree", "blob", "tag") or not size.isdigit():
+            return None
+        lines.append(f"{oid} {kind} {int(size)} {disk}\n")
+    return "".join(lines)
 
 
 def _loose_content(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import time
 from pathlib import Path
@@ -266,7 +267,122 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
             one.set_assume_unchanged(cast("list[bytes]", arg), kind == "mark")
         fresh = Git(one.git_dir, one.work_tree)._index_listing()
         assert one._index_listing() == fresh, (kind, arg)
-        assert one.index_entries() == Git(one.git_dir, one.work_tree).index_entries()
+        entries = Git(one.git_dir, one.work_tree).index_entries()
+        assert list(one.index_entries().items()) == list(entries.items()), (kind, arg)
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_format: str) -> None:
+    """``_index_listing`` reads the index file itself: entry for entry, tag for tag, what
+    ``git ls-files -s -v`` says, marks, stages, modes and long names included; a split
+    index is left to git."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git_plain("init", "-q", f"--object-format={object_format}", str(work))
+    git = Git(work / ".git", work)
+    blob = git.store_blob(b"1\n")
+    long = b"d/" + b"n" * 5000  # past the 12 bits of length an entry's flags hold
+    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long]
+    git.update_index({p: ("100644", blob) for p in paths})
+    git.update_index({b"e": ("100755", blob), b"link": ("120000", blob)})
+    git.update_index({b"sub": ("160000", blob)})  # any id: a gitlink's commit is not here
+    git.set_assume_unchanged([b"a", b"c"], True)
+    git.set_skip_worktree([b"b/x", b"c"], True)
+    unmerged = f"0 {'0' * len(blob)}\tu\n"  # stage 0 out, then three stages in
+    unmerged += "".join(f"100644 {blob} {stage}\tu\n" for stage in (1, 2, 3))
+    git_plain("update-index", "--index-info", cwd=work, input=unmerged.encode())
+    (work / "new").write_bytes(b"")
+    git_plain("add", "-N", "new", cwd=work)  # intent to add
+
+    def listed() -> list[tuple[bytes, bytes, str, str]]:
+        out = git_plain("ls-files", "-s", "-v", "-z", cwd=work)
+        return git_module._parse_listing(out)
+
+    want = listed()
+    tags = {path: tag for tag, path, _mode, _oid in want}
+    assert tags[b"a"] == b"h" and tags[b"b/x"] == b"S" and tags[b"c"] == b"s"
+    assert tags[b"u"] == b"M" and sum(1 for entry in want if entry[1] == b"u") == 3
+    assert tags[b"new"] == b"H" and tags[long] == b"H"
+    index = (work / ".git" / "index").read_bytes()
+    assert git_module._listing_of_index(index) == want
+    assert Git(git.git_dir, work)._index_listing() == want
+    git_plain("update-index", "--split-index", cwd=work)
+    git_plain("update-index", "--no-assume-unchanged", "a", cwd=work)
+    assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None
+    assert Git(git.git_dir, work)._index_listing() == listed()
+
+
+def test_loose_objects_checked_here_read_as_cat_file_checks_them(repos: tuple[Git, Git]) -> None:
+    """A lone commit's objects, just stored loose, are told here as ``cat-file
+    --batch-check`` tells them (type, size, size on disk); a packed one is left to it."""
+    one, _two = repos
+    commit = commit_file(one, b"a", b"some content\n" * 50, None)
+    tree = one.tree_of(commit)
+    blob = one.ls_tree(commit)[b"a"][1]
+    oids = [commit, tree, blob]
+    fmt = "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)"
+    cat = git_plain("--git-dir", str(one.git_dir), "cat-file", fmt, input="\n".join(oids).encode())
+    assert git_module._few_loose_checks(one.git_dir, oids) == cat.decode()
+    one.update_ref(LOCAL_REF, commit)  # reachable: packed by repack -a
+    git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
+    git_plain("--git-dir", str(one.git_dir), "prune-packed", "-q")  # as gc does
+    assert git_module._few_loose_checks(one.git_dir, oids) is None  # packed: cat-file
+    assert git_module._few_loose_checks(one.git_dir, []) is None
+
+
+def test_a_kept_listing_changes_as_a_sorted_map_would() -> None:
+    """``_listing_after`` and ``_marked`` find each path by bisection: against the plain
+    rule (a map of the entries, sorted), over many random changes of a listing."""
+    rng = random.Random(14)
+    names = [b"a", b"b", b"b-c", b"b.c", b"b/c", b"b/d", b"c/e/f", b"d", b"\xff", b"x y"]
+    for _ in range(300):
+        held = {p: (rng.choice(b"HhS"), "100644", f"{rng.randrange(9):040x}") for p in names}
+        listed = [
+            (bytes([t]), p, m, o) for p, (t, m, o) in sorted(held.items()) if rng.random() < 0.6
+        ]
+        entries = {p: (t, m, o) for t, p, m, o in listed}
+        changes = {
+            p: None if rng.random() < 0.3 else ("100755", f"{rng.randrange(9):040x}")
+            for p in rng.sample(names, rng.randrange(4))
+        }
+        after = git_module._listing_after(listed, changes)
+        if after is not None:
+            for path, entry in changes.items():
+                if entry is None:
+                    entries.pop(path, None)
+                else:
+                    entries[path] = (b"H", *entry)
+            assert after == [(t, p, m, o) for p, (t, m, o) in sorted(entries.items())]
+        marks = set(rng.sample(names, 3))
+        on = rng.random() < 0.5
+        want = [
+            ((t.lower() if on else t.upper()) if p in marks else t, p, m, o)
+            for t, p, m, o in listed
+        ]
+        assert git_module._marked(listed, marks, on=on) == want
+
+
+def test_index_paths_with_a_fragment_agree_with_the_listing(repos: tuple[Git, Git]) -> None:
+    """Without a listing held, an index file lacking the bytes has no such path (not
+    listed); held or not, split or not, the answer is the listing's."""
+    one, _two = repos
+    assert one.index_paths_with(b".mark-") == []  # no index yet
+    blob = one.store_blob(b"1\n")
+    one.update_index({p: ("100644", blob) for p in (b"a", b"d/x.mark-1", b"z.mark-2")})
+    for split in (False, True):
+        if split:
+            git_plain("--git-dir", str(one.git_dir), "update-index", "--split-index")
+            one.update_index({b"e.mark-3": ("100644", blob)})  # in the split part only
+            assert any(name.startswith("sharedindex.") for name in os.listdir(one.git_dir))
+        want = sorted(p for p in Git(one.git_dir, one.work_tree).index_entries() if b".mark-" in p)
+        one.reads.clear()
+        assert one.index_paths_with(b".mark-") == want
+        assert one.index_paths_with(b"nowhere") == []
+        one.reads.clear()
+        assert one.index_paths_with(b"z.mark-2") == [b"z.mark-2"]  # split: in the shared part
+        one.index_entries()  # held
+        assert one.index_paths_with(b".mark-") == want
+    assert len(want) == 3 and b"e.mark-3" in want
 
 
 def test_a_stored_blob_streams_the_same_bytes_loose_and_packed(repos: tuple[Git, Git]) -> None:

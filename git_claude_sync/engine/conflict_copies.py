@@ -72,8 +72,8 @@ def original_of(copy: bytes) -> bytes | None:
 def listed(git: Git) -> list[tuple[bytes, bytes]]:
     """(copy, original) for every conflict copy the sync repo tracks."""
     found = []
-    for path in git.index_entries():
-        original = original_of(path) if MARK in path else None
+    for path in git.index_paths_with(MARK):
+        original = original_of(path)
         if original is not None:
             found.append((path, original))
     return sorted(found)

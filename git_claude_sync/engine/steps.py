@@ -46,6 +46,7 @@ from git_claude_sync.engine import (
     sync_metrics,
     sync_repo,
     tree_merge,
+    unsyncable,
 )
 from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
@@ -63,7 +64,6 @@ if TYPE_CHECKING:  # imported by _merge_contents: a sync with nothing to merge s
 
 PUSH_ATTEMPTS = 5
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
-_UNSYNCABLE_MODES = ("120000", "160000")  # symlinks, nested repositories
 
 
 class Conflict(FatalError):
@@ -130,6 +130,7 @@ def stage(
     # every file add staged in the index's second; git add leaves linked entries alone.
     odd_paths.stage_links(git, repo.claude_dir, odd, repo.key, early)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
+    before_add = git.held_index_entries()
     git.add_all(
         renormalize=renormalize and git.rev("HEAD") is not None,
         progress=show_progress,
@@ -138,8 +139,7 @@ def stage(
     for path, why in odd.skipped:
         report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)
-    skipped = _unstage_unsyncable(git)
-    changes = git.staged_status()
+    skipped, changes = unsyncable.unstage(git, before_add)
     if sync_metrics.keep(git, changes):  # never in the work tree, so never deleted
         changes = git.staged_status()
     held_back = _hold_back_broken_settings(repo, git, changes)
@@ -262,15 +262,6 @@ def guard_deletions(
     )
     changes = git.staged_status()
     return Staged(changes=changes, skipped=staged.skipped, kept=[])
-
-
-def _unstage_unsyncable(git: Git) -> list[bytes]:
-    """Symlinks and nested repositories carry no content git could encrypt: skip them."""
-    paths = [
-        path for path, (mode, _oid) in git.index_entries().items() if mode in _UNSYNCABLE_MODES
-    ]
-    git.unstage(paths)
-    return paths
 
 
 def commit(repo: SyncRepo, staged: Staged) -> str | None:

@@ -246,6 +246,23 @@ def test_links_never_replace_a_real_folder(tmp_path: Path) -> None:
     assert project_folders.arrange(layout, Mapping(home=str(tmp_path))).moved == []
 
 
+def test_our_links_and_real_folders_are_told_by_kind(tmp_path: Path) -> None:
+    """``links``: only links to a sibling folder (dangling or not); ``_real_folders``: only
+    real, visible folders, never a link to one (both read the folder's entries once)."""
+    projects = tmp_path / "projects"
+    assert project_folders.links(projects) == {}  # no folder yet
+    (projects / "real").mkdir(parents=True)
+    (projects / ".hidden").mkdir()
+    (projects / "file.jsonl").write_bytes(b"")
+    os.symlink("real", projects / "canonical")
+    os.symlink("gone", projects / "dangling")
+    os.symlink(str(tmp_path), projects / "absolute")
+    os.symlink("..", projects / "up")
+    os.symlink("real/sub", projects / "deeper")
+    assert project_folders.links(projects) == {"canonical": "real", "dangling": "gone"}
+    assert project_folders._real_folders(projects) == ["real"]
+
+
 def test_rehome_reads_the_history_only_for_a_session_started_here(tmp_path: Path) -> None:
     """A join's first arrange: every session came from another machine's home, so which
     were committed elsewhere (the whole history, read from git) is never asked."""

@@ -12,13 +12,14 @@ from tests.engine.test_clean_here import LINE, link_folder
 from tests.machines import Machine
 
 # Before push14b: 29.  What is left: the config, HEAD and the remote's tip (one
-# cat-file), the index listed before and after git add, the untracked files, the linked
+# cat-file), the untracked files (the index is read in process, before git add only:
+# after it, the staged changes' modes tell what it must not stage), the linked
 # session stored (hash-object; update-index, its assume-unchanged mark with it), add,
 # diff-index, write-tree, the sealed commit (hash-object, update-ref), verify_outgoing's
-# walk of the lone commit (diff-tree -t, one cat-file --batch-check with the sizes), the
+# walk of the lone commit (diff-tree -t; the sizes read from its loose objects), the
 # push (which moves the remote-tracking ref itself).  The objects read back are loose,
 # inflated without a cat-file --batch.
-MAX_GIT_PROCESSES = 15
+MAX_GIT_PROCESSES = 12
 
 
 def git_commands(trace: Path) -> list[str]:
