@@ -123,7 +123,7 @@ def survey(git: Git, claude_dir: Path, untracked: list[bytes]) -> Survey:
     roots: dict[bytes, None] = dict.fromkeys(sorted(ours))
     found.hidden = set(ours)
     found.shown = {b"projects/" + os.fsencode(local) for local in mapped.values()}
-    entries = list(git.index_entries())
+    entries = sorted(git.index_entries())  # git's order, but for the bisection: sure
     # Entries under a mapped link are under that root, whatever the loop below would say:
     # passed over a link at a time (10k of 13k entries at 1 GiB), unless ``projects/``
     # is itself a link (then it is the root they lie under).
@@ -363,7 +363,7 @@ def _under(
 ) -> dict[bytes, tuple[str, str]]:
     """The entries at or under any of ``roots``; ``entries`` in git's index order (sorted
     bytes), so each root's are one run of it, found by bisection."""
-    paths = list(entries)
+    paths = sorted(entries)  # git's order already (timsort: one pass), but sure
     found: dict[bytes, tuple[str, str]] = {}
     for root in sorted(set(roots)):
         start = bisect.bisect_left(paths, root)
