@@ -351,10 +351,10 @@ def _listed_early(
         return {}, set()
     covered = early.roots & set(roots)
     files = early.take(claude_dir) if covered else None
-    if files is None or any(_under_any(p.rpartition(b"/")[0], covered) for p in elsewhere):
+    if files is None or any(under_any(p.rpartition(b"/")[0], covered) for p in elsewhere):
         return {}, set()
     if covered != early.roots:
-        files = {path: sig for path, sig in files.items() if _under_any(path, covered)}
+        files = {path: sig for path, sig in files.items() if under_any(path, covered)}
     return files, covered
 
 
@@ -377,7 +377,7 @@ def _under(
 
 
 def _outside(paths: list[bytes], roots: set[bytes]) -> list[bytes]:
-    """``paths`` (sorted) but those at or under any of ``roots`` (``_under_any``): each
+    """``paths`` (sorted) but those at or under any of ``roots`` (``under_any``): each
     root's are one or two runs of them (``root``, then ``root/...``), found by bisection."""
     runs = []
     for root in roots:
@@ -521,7 +521,7 @@ def _within(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root + b"/")
 
 
-def _under_any(path: bytes, roots: set[bytes]) -> bool:
+def under_any(path: bytes, roots: set[bytes]) -> bool:
     """``_within(path, root)`` for some root of ``roots``: each of ``path``'s few
     prefixes looked up, not every root tried (every index entry is asked, every push)."""
     end = path.find(b"/")

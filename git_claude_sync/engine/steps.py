@@ -85,6 +85,7 @@ class Staged:
     skipped: list[bytes] = field(default_factory=list)
     kept: list[bytes] = field(default_factory=list)  # deleted here, kept (see kept.py)
     held_back: list[tuple[bytes, str]] = field(default_factory=list)  # (path, why)
+    linked: set[bytes] = field(default_factory=set)  # roots staged through a link
 
     def summary(self) -> str:
         counts = Counter(kind for kind, p in self.changes if not sync_metrics.is_carried(p))
@@ -150,7 +151,13 @@ def stage(
         changes = git.staged_status()
     if not scratch and delta_budget.update(git, repo.layout, changes):
         sync_repo.refresh_attributes(repo.layout, git)
-    return Staged(changes=changes, skipped=skipped, kept=newly_kept, held_back=held_back)
+    return Staged(
+        changes=changes,
+        skipped=skipped,
+        kept=newly_kept,
+        held_back=held_back,
+        linked=set(odd.links),
+    )
 
 
 def _hold_back_broken_settings(
@@ -261,7 +268,7 @@ def guard_deletions(
         "'git claude-sync push --allow-mass-delete'"
     )
     changes = git.staged_status()
-    return Staged(changes=changes, skipped=staged.skipped, kept=[])
+    return Staged(changes=changes, skipped=staged.skipped, kept=[], linked=staged.linked)
 
 
 def commit(repo: SyncRepo, staged: Staged) -> str | None:
@@ -272,7 +279,12 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
     # Plumbing, not `git commit`: that re-checks the work tree, and racily
     # clean files would start the filter process again for nothing.
     head = git.rev("HEAD")
-    racy = git.staged_in_index_second(p for kind, p in staged.changes if kind != "D")
+    # Entries staged through a link carry no stat data (odd_paths.stage_links), so git
+    # never takes them for racily clean: an append to a linked session alone lets the
+    # tree be written from the index itself, and its cache of trees kept there.
+    racy = git.staged_in_index_second(
+        p for kind, p in staged.changes if kind != "D" and not odd_paths.under_any(p, staged.linked)
+    )
     tree = git.write_tree(racy=racy)
     new = sealed_state.make(repo, tree, [head] if head else [], staged.summary())
     git.update_ref(LOCAL_REF, new, head, create=head is None)

@@ -441,14 +441,14 @@ def test_a_left_out_link_beside_only_kept_sessions_never_blocks(
 
 def test_under_any_link_agrees_with_trying_each_link() -> None:
     """The prefix lookup that replaced trying every link for every index entry."""
-    from git_claude_sync.engine.odd_paths import _under_any, _within
+    from git_claude_sync.engine.odd_paths import _within, under_any
 
     roots = {b"projects/a", b"projects/ab/c", b"CLAUDE.md", b"commands"}
     for path in (
         b"projects/a", b"projects/a/x", b"projects/ab", b"projects/ab/c/d", b"projects/abc/x",
         b"CLAUDE.md", b"CLAUDE.mdx", b"commands/x/y", b"command", b"projects", b"x/projects/a",
     ):  # fmt: skip
-        assert _under_any(path, roots) == any(_within(path, r) for r in roots), path
+        assert under_any(path, roots) == any(_within(path, r) for r in roots), path
 
 
 def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat(
@@ -492,9 +492,9 @@ def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat
 
 
 def test_outside_agrees_with_asking_each_path() -> None:
-    """The runs by bisection that replaced ``_under_any`` for each of 10k entries: nested
+    """The runs by bisection that replaced ``under_any`` for each of 10k entries: nested
     roots, a root that is a file, names that sort between a root and its folder."""
-    from git_claude_sync.engine.odd_paths import _outside, _under_any
+    from git_claude_sync.engine.odd_paths import _outside, under_any
 
     paths = sorted(
         [b"a", b"a-x", b"a-x/1", b"a.b", b"a/1", b"a/b", b"a/b/2", b"a0", b"ab/1", b"b"]
@@ -505,4 +505,4 @@ def test_outside_agrees_with_asking_each_path() -> None:
         {b"projects/~-a"}, {b"projects/~-a", b"projects/~-a-b"}, {b"projects"}, set(),
         {b"nothing/here"},
     ):  # fmt: skip
-        assert _outside(paths, roots) == [p for p in paths if not _under_any(p, roots)], roots
+        assert _outside(paths, roots) == [p for p in paths if not under_any(p, roots)], roots

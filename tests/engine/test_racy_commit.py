@@ -86,3 +86,38 @@ def test_a_push_through_links_cleans_a_file_changed_in_the_index_second_once(
     assert b.claude.joinpath("CLAUDE.md").read_bytes() == b"one\ntwo\n"
     pulled = b.claude / "projects" / encode(str(b.home / "code" / "p")) / "s.jsonl"
     assert pulled.read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
+
+
+def _root_tree_cached(index: bytes) -> bool:
+    """Whether the index's cache of trees (its TREE extension) holds the root tree: the
+    next write-tree, diff-index and status need not build it again."""
+    at = index.find(b"TREE")
+    if at < 0:
+        return False
+    # "TREE", a 4-byte size, then the root: its path (empty), NUL, its entry count (-1
+    # when invalidated), a space, its subtree count, a newline.
+    count = index[at + 9 : index.index(b" ", at + 9)]
+    return count != b"-1"
+
+
+def test_an_append_through_a_link_alone_keeps_the_tree_cache_in_the_index(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """A session appended just before the push (a hook's push) is staged through its link,
+    without stat data: git never takes it for racily clean, so the tree is written from
+    the index itself, not a copy, and the index keeps its cache of trees (it was rebuilt
+    at every later index read while a copy got it)."""
+    a, b = pair
+    folder = encode(str(a.home / "code" / "p"))
+    session = a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n')
+    earlier = time.time() - LATER  # never racy itself: only the session is
+    os.utime(a.write("CLAUDE.md", b"one\n"), (earlier, earlier))
+    a.run("push")
+    with session.open("ab") as f:
+        f.write(b'{"uuid":"2"}\n')
+    _racy(session)
+    a.run("push")
+    assert _root_tree_cached((a.tool_home / "repo.git" / "index").read_bytes())
+    b.run("pull")
+    pulled = b.claude / "projects" / encode(str(b.home / "code" / "p")) / "s.jsonl"
+    assert pulled.read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
