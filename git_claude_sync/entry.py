@@ -183,4 +183,9 @@ def main() -> None:
 
         cli.main()
     else:
-        sys.exit(_guarded(*parsed))
+        code = _guarded(*parsed)
+        # The interpreter's teardown runs a last full collection over every object the
+        # run made (~10 ms after an append push at 1 GiB): frozen, they are left to the
+        # exit, like the rest of the process's memory.  Files are closed where written.
+        gc.freeze()
+        sys.exit(code)
