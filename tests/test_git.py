@@ -423,7 +423,8 @@ def test_a_new_reader_of_a_stored_blob_ends_the_git_of_the_last(repos: tuple[Git
     one.update_ref(LOCAL_REF, first, None)
     git_plain("--git-dir", str(one.git_dir), "repack", "-adq")
     git_plain("--git-dir", str(one.git_dir), "prune")
-    blob = StoredBlob(one.git_dir, one.store_blob(data), len(data))
+    packed = git_plain("hash-object", "--stdin", input=data).decode().strip()  # id only
+    blob = StoredBlob(one.git_dir, packed, len(data))
     header = blob.reader()(10)  # left part-way, as clean_into's header check does
     assert header == data[:10]
     read = blob.reader()
@@ -677,3 +678,30 @@ def test_untracked_files_listed_beside_the_index(repos: tuple[Git, Git]) -> None
     listing = one.untracked_listing()
     one.set_skip_worktree([b"kept"], True)  # meanwhile: nothing of the listing changes
     assert sorted(listing.paths()) == [b"nested/", b"new", b"odd\nname"]
+
+
+def test_store_blob_writes_the_object_git_would_in_this_process(
+    repos: tuple[Git, Git], tmp_path: Path
+) -> None:
+    """The loose object an append push stores is written here (no hash-object): the id
+    git gives the same bytes, a file git reads back and fsck finds sound, read-only as
+    git makes it; one already there is only dated anew.  A SHA-256 repository's objects
+    are git's to write."""
+    one, _two = repos
+    data = os.urandom(200_000) + b"\0 tail"
+    expected = git_plain("hash-object", "--stdin", input=data).decode().strip()
+    path = one.git_dir / "objects" / expected[:2] / expected[2:]
+    assert not path.exists()
+    assert one.store_blob(data) == expected
+    assert git_plain("--git-dir", str(one.git_dir), "cat-file", "blob", expected) == data
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert not [p for p in path.parent.iterdir() if p.name.startswith("tmp_obj_")]
+    os.utime(path, (1, 1))
+    assert one.store_blob(data) == expected
+    assert path.stat().st_mtime > 1  # freshened, as git does
+    git_plain("--git-dir", str(one.git_dir), "fsck", "--strict")
+    sha256 = tmp_path / "sha256.git"
+    git_plain("init", "-q", "--bare", "--object-format=sha256", str(sha256))
+    stored = Git(sha256, tmp_path).store_blob(data)
+    assert len(stored) == 64
+    assert git_plain("--git-dir", str(sha256), "cat-file", "blob", stored) == data
