@@ -472,7 +472,17 @@ def dir_bytes(path: Path) -> int:
 
 
 def gc_size(bare: Path, env: dict[str, str]) -> int:
-    run(["git", "--git-dir", str(bare), "gc", "-q"], env, bare)
+    # A push's receive-pack may have started git gc --auto in the background (after
+    # gc.autoPackLimit packs, as 100 append cycles make): git gc refuses to run beside
+    # it ("gc is already running"), so its end is waited for (its gc.pid goes).
+    command = ["git", "--git-dir", str(bare), "gc", "-q"]
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        done = subprocess.run(command, env=env, cwd=bare, capture_output=True, check=False)
+        if done.returncode == 0 or b"already running" not in done.stderr:
+            break
+        time.sleep(0.5)
+    run(command, env, bare)  # says what failed, if it still does; a second gc is quick
     return dir_bytes(bare / "objects")
 
 
