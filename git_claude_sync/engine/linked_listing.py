@@ -208,7 +208,8 @@ def _find(
     if odd:
         odd = [b"-o", b"(", *odd[1:], b")", b"-printf", _ODD_RECORD.encode(), b"-prune"]
     # Two finds over alternate roots: on two cores each half runs beside the other while
-    # the CLI waits on git, as the launcher's own finds do (bin/git-claude-sync).
+    # the CLI waits on git, as the launcher's own finds do (bin/git-claude-sync).  Niced:
+    # they only have to be done by staging, and should not slow the CLI on the way there.
     ordered = sorted(folders)
     started = time.time()
     procs: list[subprocess.Popen[bytes]] = []
@@ -216,6 +217,7 @@ def _find(
         if not part:
             continue
         command = [
+            b"nice", b"-n", b"10",
             b"find", b"-L", *(b"./" + root for root in part), b"-mindepth", b"1",
             b"(", *names[1:], b")", b"-prune", *odd,
             b"-o", b"-type", b"f", b"-printf", _FILE.encode(),
