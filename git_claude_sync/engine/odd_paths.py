@@ -38,7 +38,7 @@ import marshal
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -171,7 +171,6 @@ class _Walk:
     root_dir: bytes
     follow: bool  # through links (a linked folder) or not (a nested repository)
     files: list[bytes] = field(default_factory=list)
-    stats: dict[bytes, os.stat_result] = field(default_factory=dict)  # of each file
     links: list[bytes] = field(default_factory=list)  # links met when not following
     skipped: list[Skipped] = field(default_factory=list)
     # Folders never walked into: the Claude directory and every folder holding it
@@ -201,7 +200,6 @@ class _Walk:
         elif stat.S_ISREG(st.st_mode):
             if self.readable(path, st) or os.access(full, os.R_OK):
                 self.files.append(path)
-                self.stats[path] = st
             else:
                 self.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
         elif stat.S_ISDIR(st.st_mode):
@@ -225,16 +223,11 @@ class _Walk:
 
 def _walk(git: Git, claude_dir: Path, *, follow: bool) -> _Walk:
     walk = _Walk(os.fsencode(claude_dir), follow=follow)
-    for folder, why in _forbidden(git, claude_dir):
+    for folder, why in linked_listing.forbidden(claude_dir, git.git_dir.parent):
         with contextlib.suppress(OSError):
             st = os.stat(folder)
             walk.forbidden[(st.st_dev, st.st_ino)] = why
     return walk
-
-
-def _forbidden(git: Git, claude_dir: Path) -> list[tuple[Path, str]]:
-    """Folders never walked into (``_Walk.forbidden``), and why."""
-    return linked_listing.forbidden(claude_dir, git.git_dir.parent)
 
 
 # -- staging ----------------------------------------------------------------------
@@ -278,16 +271,9 @@ def stage_links(
     walk = _walk(git, claude_dir, follow=True)
     walk.elsewhere = set(found.links) | found.shown
     listed, covered = _listed_early(early, claude_dir, found.links, walk.elsewhere)
-    if covered:
-        started = min(started, early.started) if early is not None else started
-    for path, sig in list(listed.items()):
-        entry = cached.get(path)
-        if (entry is None or not _same(entry[0], sig)) and not os.access(
-            fs_path(claude_dir, path), os.R_OK
-        ):
-            walk.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
-            del listed[path]
-    signatures: dict[bytes, Signature] = {}
+    if covered and early is not None:
+        started = min(started, early.started)
+    signatures: dict[bytes, Signature] = {}  # of the files the walk met
 
     def readable(path: bytes, st: os.stat_result) -> bool:
         sig = signatures[path] = _signature(st)
@@ -299,7 +285,6 @@ def stage_links(
         if root not in covered:
             walk.visit(root)
     listed.update((path, signatures[path]) for path in walk.files)
-    found.skipped += walk.skipped
     held = _under(git.index_entries(), found.links)
     wanted: dict[bytes, tuple[str, str]] = {}
     fresh: list[bytes] = []
@@ -310,7 +295,12 @@ def stage_links(
             if held.get(path) == known:
                 wanted[path] = known
                 continue
+        elif path not in signatures and not os.access(fs_path(claude_dir, path), os.R_OK):
+            # Listed by find, unknown by its stat: asked as the walk asks (``_Walk.visit``).
+            walk.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
+            continue
         fresh.append(path)
+    found.skipped += walk.skipped
     fresh.sort()
     for path, oid in zip(fresh, clean_here.hash_files(git, key, fresh), strict=True):
         wanted[path] = (_mode_of(listed[path]), oid)
@@ -361,37 +351,41 @@ def _listed_early(
 def _under(
     entries: dict[bytes, tuple[str, str]], roots: list[bytes]
 ) -> dict[bytes, tuple[str, str]]:
-    """The entries at or under any of ``roots``; ``entries`` in git's index order (sorted
-    bytes), so each root's are one run of it, found by bisection."""
+    """The entries at or under any of ``roots`` (``under_any``), found by ``_runs``."""
     paths = sorted(entries)  # git's order already (timsort: one pass), but sure
-    found: dict[bytes, tuple[str, str]] = {}
-    for root in sorted(set(roots)):
-        start = bisect.bisect_left(paths, root)
-        if start < len(paths) and paths[start] == root:
-            found[root] = entries[root]
-        first = bisect.bisect_left(paths, root + b"/", start)
-        last = bisect.bisect_left(paths, root + b"0", first)  # "0" follows "/"
-        for path in paths[first:last]:
-            found[path] = entries[path]
-    return found
+    return {path: entries[path] for start, end in _runs(paths, roots) for path in paths[start:end]}
 
 
 def _outside(paths: list[bytes], roots: set[bytes]) -> list[bytes]:
-    """``paths`` (sorted) but those at or under any of ``roots`` (``under_any``): each
-    root's are one or two runs of them (``root``, then ``root/...``), found by bisection."""
+    """``paths`` (sorted) but those at or under any of ``roots`` (``under_any``)."""
+    kept: list[bytes] = []
+    at = 0
+    for start, end in _runs(paths, roots):
+        kept += paths[at:start]
+        at = end
+    return kept + paths[at:]
+
+
+def _runs(paths: list[bytes], roots: Iterable[bytes]) -> list[tuple[int, int]]:
+    """The (start, end) runs of ``paths`` (sorted) at or under any of ``roots``, in order
+    and apart: each root's are one or two runs (``root``, then ``root/...``), found by
+    bisection, not a prefix test of each of 10k entries."""
     runs = []
     for root in roots:
         start = bisect.bisect_left(paths, root)
         if start < len(paths) and paths[start] == root:
             runs.append((start, start + 1))
-        first = bisect.bisect_left(paths, root + b"/")
+        first = bisect.bisect_left(paths, root + b"/", start)
         runs.append((first, bisect.bisect_left(paths, root + b"0", first)))  # "0" follows "/"
-    kept: list[bytes] = []
-    at = 0
+    merged: list[tuple[int, int]] = []
     for start, end in sorted(runs):
-        kept += paths[at:start] if start > at else []
-        at = max(at, end)
-    return kept + paths[at:]
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 _RACY_SECONDS = 2.0
@@ -449,10 +443,6 @@ OldSignature = tuple[int, int, int, int, int, str]
 _STATS_FORMAT = 2
 _OLDER_FORMAT = 1
 _signature = linked_listing.signature
-
-
-def _mode(st: os.stat_result) -> str:
-    return "100755" if st.st_mode & 0o111 else "100644"
 
 
 _MODE_OF_PERMISSIONS: dict[bytes, str] = {}

@@ -29,9 +29,16 @@ def _machine(tmp_path: Path) -> tuple[Git, Path, Path]:
 def _walked(git: Git, claude: Path) -> dict[bytes, bytes]:
     walk = odd_paths._walk(git, claude, follow=True)
     walk.elsewhere = {ROOT, b"projects/-home-me-app"}
+    seen: dict[bytes, bytes] = {}
+
+    def readable(path: bytes, st: os.stat_result) -> bool:  # the stat the walk took
+        seen[path] = linked_listing.signature(st)
+        return False
+
+    walk.readable = readable
     walk.visit(ROOT)
     assert not walk.skipped
-    return {path: linked_listing.signature(walk.stats[path]) for path in walk.files}
+    return {path: seen[path] for path in walk.files}
 
 
 def _listed(git: Git, claude: Path) -> dict[bytes, bytes] | None:
