@@ -493,20 +493,25 @@ class Written:
     size: int
 
 
+def _index_hash_len(data: bytes) -> int | None:
+    """The hash length (SHA-1 or SHA-256) of an index file of version 2 or 3, the versions
+    git writes by default, whose checksum holds; None for anything else."""
+    if len(data) < 12 or data[:4] != b"DIRC" or data[4:8] not in (b"\0\0\0\2", b"\0\0\0\3"):
+        return None
+    for hash_len, algorithm in ((20, hashlib.sha1), (32, hashlib.sha256)):
+        if algorithm(memoryview(data)[:-hash_len]).digest() == data[-hash_len:]:
+            return hash_len
+    return None
+
+
 def index_entries(data: bytes) -> tuple[list[tuple[bytes, int, str]], int] | None:
     """(path, offset, blob id) of each stage-0 entry of an index file (version 2 or 3,
     the versions git writes by default), and the hash length; None for anything else
     (version 4's compressed paths, a damaged file): the caller then leaves it alone."""
-    if len(data) < 12 or data[:4] != b"DIRC":
+    hash_len = _index_hash_len(data)
+    if hash_len is None:
         return None
-    version, count = struct.unpack(">II", data[4:12])
-    if version not in (2, 3):
-        return None
-    for hash_len, algorithm in ((20, hashlib.sha1), (32, hashlib.sha256)):
-        if algorithm(data[:-hash_len]).digest() == data[-hash_len:]:
-            break
-    else:
-        return None
+    (count,) = struct.unpack_from(">I", data, 8)
     entries = []
     offset, end = 12, len(data) - hash_len
     for _ in range(count):
@@ -1873,16 +1878,10 @@ def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None
     reads whole: not version 2 or 3, a bad checksum (as ``index_entries``), a split index
     (its ``link`` extension names another file's entries), a sparse one (``sdir``:
     folders as entries)."""
-    if len(data) < 12 or data[:4] != b"DIRC":
+    hash_len = _index_hash_len(data)
+    if hash_len is None:
         return None
-    version, count = struct.unpack_from(">II", data, 4)
-    if version not in (2, 3):
-        return None
-    for hash_len, algorithm in ((20, hashlib.sha1), (32, hashlib.sha256)):
-        if algorithm(memoryview(data)[:-hash_len]).digest() == data[-hash_len:]:
-            break
-    else:
-        return None
+    (count,) = struct.unpack_from(">I", data, 8)
     end = len(data) - hash_len
     flags_at = 40 + hash_len  # after the stat data, the mode and the id
     modes: dict[int, str] = {}
