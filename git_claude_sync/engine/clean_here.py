@@ -33,10 +33,12 @@ from git_claude_sync.machine.files import fs_path
 from git_claude_sync.ui.report import show_path
 
 MAX_FILES = 16  # more: one filter process costs less than cleaning them one by one here
-# Up to this many files (an append's session) are handed to git on its stdin, one git
-# each: no scratch folder, nor tempfile's import, nor a file written to be read again
-# (~5 ms of an append's push).  More share one git through a scratch folder (another
-# git costs ~2 ms; 16 files stored one by one took 34 ms, together 17 + 3 ms).
+# Up to this many files (an append's session) are stored one by one (``Git.store_blob``:
+# written in this process in a SHA-1 repository, else handed to git on its stdin): no
+# scratch folder, nor tempfile's import, nor a file written to be read again (~5 ms of an
+# append's push).  More share one git through a scratch folder (measured before blobs were
+# written in process: another git costs ~2 ms; 16 files one by one took 34 ms, together
+# 17 + 3 ms).
 ONE_BY_ONE = 2
 MAX_FILE_BYTES = STREAM_ABOVE  # larger: the filter streams it
 # Read a chunk's worth at a time: blocks of 1 MiB (and complete_lines' copies of them) were
