@@ -97,11 +97,12 @@ class Early:
             reader.join()
         if any(proc.wait() != 0 for proc in self._procs) or len(self._out) < len(self._procs):
             return None
-        fields = b"".join(self._out).split(b"\0")
-        found = dict(zip(fields[0:-1:2], fields[1::2], strict=True))
-        if _ODD in found.values():
+        # Each path begins "./" (find's starting points: see ``_find``), and follows a NUL
+        # but the first: taken off in one pass, not sliced 10k times.
+        fields = (b"\0" + b"".join(self._out)).replace(b"\0./", b"\0")[1:].split(b"\0")
+        files = dict(zip(fields[0:-1:2], fields[1::2], strict=True))
+        if _ODD in files.values():
             return None
-        files = {path[2:]: sig for path, sig in found.items()}  # "./" taken off
         return files if _as_python_says(os.fsencode(claude_dir), files) else None
 
     def close(self) -> None:

@@ -33,8 +33,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import errno
-import json
-import marshal
 import os
 import stat
 import time
@@ -45,10 +43,10 @@ from typing import cast
 
 from git_claude_sync.claude import project_folders as mapping
 from git_claude_sync.crypto.codec import Key
-from git_claude_sync.engine import clean_here, linked_listing
+from git_claude_sync.engine import clean_here, link_stats, linked_listing
 from git_claude_sync.engine.linked_listing import Early, Signature
 from git_claude_sync.git import Git
-from git_claude_sync.machine.files import TEMP_SUFFIX, atomic_write, fs_path, write_if_changed
+from git_claude_sync.machine.files import TEMP_SUFFIX, fs_path, write_if_changed
 from git_claude_sync.machine.paths import Layout
 
 _NEVER = linked_listing.NEVER_NAMES  # not even through a link
@@ -267,7 +265,7 @@ def stage_links(
     # Unchanged since last time (same stat) and still what the index holds: no
     # need to read and encrypt it again (git's own stat check, for linked files).
     layout = Layout.of_git_dir(git.git_dir)
-    cached = _load_stats(layout.link_stats_file, layout.link_stats_json_file)
+    cache = link_stats.load(layout.link_stats_file, layout.link_stats_json_file)
     walk = _walk(git, claude_dir, follow=True)
     walk.elsewhere = set(found.links) | found.shown
     listed, covered = _listed_early(early, claude_dir, found.links, walk.elsewhere)
@@ -277,8 +275,7 @@ def stage_links(
 
     def readable(path: bytes, st: os.stat_result) -> bool:
         sig = signatures[path] = _signature(st)
-        entry = cached.get(path)
-        return entry is not None and _same(entry[0], sig)
+        return cache.knows(path, sig)
 
     walk.readable = readable
     for root in found.links:
@@ -286,16 +283,13 @@ def stage_links(
             walk.visit(root)
     listed.update((path, signatures[path]) for path in walk.files)
     held = _under(git.index_entries(), found.links)
-    wanted: dict[bytes, tuple[str, str]] = {}
+    # The index as the last staging left it, but maybe for files then too recent to be
+    # known by their stat (read again all the same): one comparison in C.
+    as_staged = cache.exact and cache.entries.items() <= held.items()
+    wanted, moved = _known(cache, listed, held, as_staged)
     fresh: list[bytes] = []
-    for path, sig in listed.items():
-        entry = cached.get(path)
-        if entry is not None and _same(entry[0], sig):
-            known = (_mode_of(sig), entry[1])
-            if held.get(path) == known:
-                wanted[path] = known
-                continue
-        elif path not in signatures and not os.access(fs_path(claude_dir, path), os.R_OK):
+    for path in moved:
+        if path not in signatures and not os.access(fs_path(claude_dir, path), os.R_OK):
             # Listed by find, unknown by its stat: asked as the walk asks (``_Walk.visit``).
             walk.skipped.append((path, f"cannot read it (permission denied); {_KEPT}"))
             continue
@@ -303,31 +297,81 @@ def stage_links(
     found.skipped += walk.skipped
     fresh.sort()
     for path, oid in zip(fresh, clean_here.hash_files(git, key, fresh), strict=True):
-        wanted[path] = (_mode_of(listed[path]), oid)
-    # Kept: each file with its stat, but one this recent may change unseen in its
-    # mtime's grain (a file known by its stat was not, and its mtime has not moved).
+        wanted[path] = (link_stats.mode_of(listed[path]), oid)
+    # Kept: each file with its stat and entry, but one this recent may change unseen in
+    # its mtime's grain (a file known by its stat was not, and its mtime has not moved).
+    if as_staged:  # the files that did not move: as the cache holds them
+        sigs = cast("dict[bytes, Signature]", cache.signatures).copy()
+        entries = cache.entries.copy()
+        for path in sigs.keys() - wanted.keys():
+            del sigs[path], entries[path]
+    else:
+        sigs = {path: listed[path] for path in wanted}
+        entries = dict(wanted)
     racy_after = time.time() - _RACY_SECONDS
-    stats = {path: (listed[path], oid) for path, (_mode, oid) in wanted.items()}
     for path in fresh:
-        if linked_listing.modified_s(listed[path]) >= racy_after:
-            del stats[path]
-    if stats != cached or layout.link_stats_json_file.exists():  # changed, or the old form
-        _save_stats(layout.link_stats_file, layout.link_stats_json_file, stats)
+        if linked_listing.modified_s(listed[path]) < racy_after:
+            sigs[path], entries[path] = listed[path], wanted[path]
+        else:
+            sigs.pop(path, None)
+            entries.pop(path, None)
+    if (
+        not cache.exact
+        or sigs != cache.signatures
+        or entries != cache.entries
+        or layout.link_stats_json_file.exists()  # the old form: removed as this is saved
+    ):
+        link_stats.save(layout.link_stats_file, layout.link_stats_json_file, sigs, entries)
     keep = {path for path, _ in walk.skipped}
     changes: dict[bytes, tuple[str, str] | None] = {
         path: None
-        for path in held
-        if path not in wanted and not any(_within(path, k) for k in keep)
+        for path in sorted(held.keys() - wanted.keys())  # git's order, as ``held``'s
+        if not any(_within(path, k) for k in keep)
     }
-    changes.update((path, entry) for path, entry in wanted.items() if held.get(path) != entry)
+    # Only a file read again may differ from its entry: ``_known`` wanted the rest as held.
+    changes.update((path, wanted[path]) for path in fresh if held.get(path) != wanted[path])
     marked = git.assume_unchanged_paths()  # before update_index: the same listing as ``held``
     # git status would take every linked entry for a deletion (git does not look
     # through links): hide them from it; the launcher checks these folders itself.
     # An entry update_index replaced has lost its mark; the rest keep theirs (marking
     # all 10k entries of a large tree again cost a process and git's cached trees).
-    hide = sorted(p for p in wanted if p in changes or p not in marked)
+    hide = sorted((wanted.keys() - marked) | (changes.keys() & wanted.keys()))
     git.update_index(changes, assume_unchanged=hide)  # an append's: one process
     _record_roots(git, claude_dir, found.links, started)
+
+
+def _known(
+    cache: link_stats.Cache,
+    listed: dict[bytes, Signature],
+    held: dict[bytes, tuple[str, str]],
+    as_staged: bool,
+) -> tuple[dict[bytes, tuple[str, str]], list[bytes]]:
+    """The entries of the ``listed`` files known by their signature whose entry the index
+    still holds (``held``), and the other files (in ``listed``'s order): those to read.
+
+    ``as_staged``: the index holds every entry the cache does (``cache.entries``), so
+    every file whose signature did not move is known, and only those that moved, or that
+    the cache does not know, are looked at: at 1 GiB a few of 10k (a loop over them all
+    took ~10 ms)."""
+    if as_staged:
+        sigs = cache.signatures
+        moved = [path for path, sig in listed.items() if sigs.get(path) != sig]
+        wanted = cache.entries.copy()
+        for path in wanted.keys() - listed.keys():
+            del wanted[path]
+        for path in moved:
+            wanted.pop(path, None)
+        return wanted, moved
+    wanted = {}
+    moved = []
+    for path, sig in listed.items():
+        if cache.knows(path, sig):
+            known = (link_stats.mode_of(sig), cache.entries[path][1])
+            if held.get(path) == known:
+                wanted[path] = known
+                continue
+        moved.append(path)
+    return wanted, moved
 
 
 def _listed_early(
@@ -427,84 +471,7 @@ def _record_roots(git: Git, claude_dir: Path, roots: list[bytes], started: float
     os.utime(where, (since, since))
 
 
-# The cache (link-stats): path -> (signature, blob id), in ``marshal``'s form behind a
-# version number.  A signature is find's line for the file (linked_listing.signature:
-# size, times, inode, device, permission bits, as bytes), compared whole.  At 1 GiB (10k
-# linked files) it is read and written every push: marshal takes ~2 ms each way where
-# the JSON it replaced took ~12 to load and ~15 to write.  It is this machine's own
-# (marshal's format may change with Python: then it reads as empty and the files are
-# read once again).  Older forms are read as they are, their signatures the tuple
-# (size, mtime_ns, ctime_ns, ino, dev, mode) that ``_same`` still compares (so that
-# no file is read again for a new tool): version 1, and an older tool's link-stats.json
-# (hex path -> "size mtime_ns ctime_ns ino dev mode blob", or a list of those seven),
-# read once, then removed.
-
-OldSignature = tuple[int, int, int, int, int, str]
-_STATS_FORMAT = 2
-_OLDER_FORMAT = 1
 _signature = linked_listing.signature
-
-
-_MODE_OF_PERMISSIONS: dict[bytes, str] = {}
-
-
-def _mode_of(sig: Signature) -> str:
-    """The index mode of a file with this signature (its permission bits, last)."""
-    permissions = sig[sig.rindex(b" ") + 1 :]
-    mode = _MODE_OF_PERMISSIONS.get(permissions)
-    if mode is None:
-        mode = "100755" if linked_listing.executable(sig) else "100644"
-        _MODE_OF_PERMISSIONS[permissions] = mode
-    return mode
-
-
-def _same(cached: Signature | OldSignature, sig: Signature) -> bool:
-    """Whether a file's signature now is the one the cache holds, in whichever form."""
-    if cached == sig:
-        return True
-    if not isinstance(cached, tuple):
-        return False
-    size, mtime, ctime, ino, dev, _permissions = sig.split(b" ")
-    return cached == (
-        int(size), _ns(mtime), _ns(ctime), int(ino), int(dev), _mode_of(sig)
-    )  # fmt: skip
-
-
-def _ns(time_field: bytes) -> int:
-    seconds, _, fraction = time_field.partition(b".")
-    return int(seconds) * 10**9 + int(fraction[:9].ljust(9, b"0"))
-
-
-CachedStat = tuple[Signature | OldSignature, str]
-
-
-def _load_stats(path: Path, older: Path) -> dict[bytes, CachedStat]:
-    try:
-        version, stats = marshal.loads(path.read_bytes())
-        ours = version in (_STATS_FORMAT, _OLDER_FORMAT) and isinstance(stats, dict)
-        return cast("dict[bytes, CachedStat]", stats) if ours else {}
-    except FileNotFoundError:
-        return _load_json_stats(older)
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-
-
-def _save_stats(path: Path, older: Path, stats: dict[bytes, tuple[Signature, str]]) -> None:
-    atomic_write(path, marshal.dumps((_STATS_FORMAT, stats)), durable=False)  # lost: read again
-    older.unlink(missing_ok=True)
-
-
-def _load_json_stats(path: Path) -> dict[bytes, CachedStat]:
-    try:
-        data = json.loads(path.read_bytes())
-        stats: dict[bytes, CachedStat] = {}
-        for key, value in data.items():
-            *numbers, mode, oid = value.split(" ") if isinstance(value, str) else value
-            size, mtime, ctime, ino, dev = map(int, numbers)
-            stats[bytes.fromhex(key)] = ((size, mtime, ctime, ino, dev, str(mode)), str(oid))
-        return stats
-    except (OSError, ValueError, AttributeError, TypeError):
-        return {}
 
 
 def _within(path: bytes, root: bytes) -> bool:

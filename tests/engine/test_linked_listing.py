@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from git_claude_sync.engine import linked_listing, odd_paths
+from git_claude_sync.engine import link_stats, linked_listing, odd_paths
 from git_claude_sync.git import Git
 
 ROOT = b"projects/~-app"
@@ -75,8 +75,8 @@ def test_find_lists_the_files_the_walk_finds_with_the_same_signatures(tmp_path: 
     assert b"projects/~-app/linked/deep/note.md" in walked
     assert b"projects/~-app/.credentials.json" not in walked
     assert _listed(git, claude) == walked
-    assert odd_paths._mode_of(walked[b"projects/~-app/run.sh"]) == "100755"
-    assert odd_paths._mode_of(walked[b"projects/~-app/secret"]) == "100644"
+    assert link_stats.mode_of(walked[b"projects/~-app/run.sh"]) == "100755"
+    assert link_stats.mode_of(walked[b"projects/~-app/secret"]) == "100644"
 
 
 @pytest.mark.parametrize("odd", ["dangling", "holder", "loop", "tool home"])

@@ -454,41 +454,85 @@ def test_under_any_link_agrees_with_trying_each_link() -> None:
 def test_the_link_stats_cache_reads_its_older_forms_and_knows_a_file_by_its_stat(
     tmp_path: Path,
 ) -> None:
-    # marshal since the walk's rewrite (~2 ms each way at 10k files, JSON ~12 and ~15); the
+    # marshal since the walk's rewrite (~3 ms each way at 10k files, JSON ~12 and ~15); the
     # JSON an older version wrote (one string an entry, or before that a list of seven) is
     # read as the same entries, once, and removed when the new cache is written.  Their
     # signatures (a tuple) still know the file (no file read again for a new version);
-    # what is saved is the signature as find prints it.
+    # what is saved is the signature as find prints it, and the entry staged.
     import json
     import marshal
 
-    from git_claude_sync.engine import odd_paths
+    from git_claude_sync.engine import link_stats, odd_paths
 
     file = tmp_path / "f"
     file.write_bytes(b"x")
     st = os.stat(file)
+    sig = odd_paths._signature(st)
     oid = "ab" * 20
     new, older = tmp_path / "link-stats", tmp_path / "link-stats.json"
     row = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, "100644", oid]
     older.write_text(json.dumps({b"p".hex(): row}))
-    as_list = odd_paths._load_stats(new, older)
+    as_list = link_stats.load(new, older)
     older.write_text(json.dumps({b"p".hex(): " ".join(map(str, row))}))
-    assert odd_paths._load_stats(new, older) == as_list == {b"p": (tuple(row[:6]), oid)}
-    assert odd_paths._same(as_list[b"p"][0], odd_paths._signature(st))
-    new.write_bytes(marshal.dumps((1, as_list)))  # version 1: the same tuples, in marshal
-    assert odd_paths._load_stats(new, older) == as_list
-    now = {b"p": (odd_paths._signature(st), oid)}
-    odd_paths._save_stats(new, older, now)
+    as_text = link_stats.load(new, older)
+    for cache in (as_list, as_text):
+        assert cache.signatures == {b"p": tuple(row[:6])}
+        assert cache.entries == {b"p": ("100644", oid)}
+        assert not cache.exact and cache.knows(b"p", sig)
+    new.write_bytes(marshal.dumps((1, {b"p": (tuple(row[:6]), oid)})))  # version 1: tuples
+    assert link_stats.load(new, older).knows(b"p", sig)
+    new.write_bytes(marshal.dumps((2, {b"p": (sig, oid)})))  # version 2: find's line
+    v2 = link_stats.load(new, older)
+    assert (v2.signatures, v2.entries, v2.exact) == ({b"p": sig}, {b"p": ("100644", oid)}, False)
+    link_stats.save(new, older, {b"p": sig}, {b"p": ("100644", oid)})
     assert not older.exists()
-    assert odd_paths._load_stats(new, older) == now
+    now = link_stats.load(new, older)
+    assert now.exact and now.knows(b"p", sig) and not now.knows(b"q", sig)
+    assert now.entries == {b"p": ("100644", oid)}
     file.write_bytes(b"xy")
     changed = odd_paths._signature(os.stat(file))
-    assert not odd_paths._same(now[b"p"][0], changed)
-    assert not odd_paths._same(as_list[b"p"][0], changed)
+    assert not now.knows(b"p", changed)
+    assert not as_list.knows(b"p", changed)
     os.chmod(file, 0o755)  # the mode is part of it, in both forms
-    assert not odd_paths._same(odd_paths._signature(os.stat(file)), changed)
-    new.write_bytes(b"\x00 damaged")
-    assert odd_paths._load_stats(new, older) == {}
+    assert not link_stats.same(odd_paths._signature(os.stat(file)), changed)
+    assert link_stats.mode_of(odd_paths._signature(os.stat(file))) == "100755"
+    unlike = marshal.dumps((3, {b"p": sig}, {b"q": ("100644", oid)}))  # keys not the same
+    for damaged in (b"\x00 damaged", marshal.dumps((3, {}, [])), marshal.dumps((9, {})), unlike):
+        new.write_bytes(damaged)
+        cache = link_stats.load(new, older)
+        assert (cache.signatures, cache.entries, cache.exact) == ({}, {}, False)
+
+
+def test_known_files_are_the_same_whether_the_index_is_as_staged_or_not() -> None:
+    """``_known``'s shortcut (the index holds what the last staging wanted: only files
+    whose signature moved are looked at) agrees with asking each file, over random
+    caches and listings: moved, new, gone, and known files whose entry is not held."""
+    import random
+
+    from git_claude_sync.engine import link_stats
+    from git_claude_sync.engine.odd_paths import _known
+
+    rng = random.Random(14)
+    for _ in range(300):
+        paths = [b"projects/p/%d" % i for i in range(rng.randrange(0, 12))]
+        sigs = {p: b"%d 1.0 1.0 %d 1 644" % (rng.randrange(3), i) for i, p in enumerate(paths)}
+        entries = {p: ("100644", f"{rng.randrange(4):040x}") for p in paths}
+        recent = {p for p in paths if rng.random() < 0.2}  # held, but not kept: too recent
+        cache = link_stats.Cache(
+            {p: s for p, s in sigs.items() if p not in recent},
+            {p: e for p, e in entries.items() if p not in recent},
+            exact=True,
+        )
+        listed = {p: s for p, s in sigs.items() if rng.random() < 0.8}  # some gone
+        for p in listed:
+            if rng.random() < 0.3:
+                listed[p] = b"9 2.0 2.0 99 1 644"  # moved
+        listed.update((b"projects/p/new%d" % i, b"1 1.0 1.0 7 1 644") for i in range(2))
+        held = dict(entries)
+        assert cache.entries.items() <= held.items()
+        fast = _known(cache, listed, held, as_staged=True)
+        slow = _known(cache, listed, held, as_staged=False)
+        assert fast == slow
 
 
 def test_outside_agrees_with_asking_each_path() -> None:
