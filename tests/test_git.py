@@ -705,3 +705,50 @@ def test_store_blob_writes_the_object_git_would_in_this_process(
     stored = Git(sha256, tmp_path).store_blob(data)
     assert len(stored) == 64
     assert git_plain("--git-dir", str(sha256), "cat-file", "blob", stored) == data
+
+
+def test_a_tree_written_here_from_heads_is_the_one_git_writes(tmp_path: Path) -> None:
+    """``write_tree`` writes an append's tree itself, from HEAD's, when the index differs
+    from HEAD only in files' content: the very tree ``git write-tree`` writes, over random
+    changes in nested folders with names that sort around each other; any other change,
+    or a HEAD not loose here, is left to git, with the same result."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git_plain("init", "-q", str(work))
+    git = Git(work / ".git", work)
+    rng = random.Random(14)
+    names = [b"a", b"a.b", b"a-x", b"a0", b"b", b"c d"]
+    paths = sorted(
+        {b"/".join(rng.choice(names) for _ in range(rng.randrange(1, 4))) for _ in range(60)}
+    )
+    paths = [p for p in paths if not any(q.startswith(p + b"/") for q in paths)]  # files only
+    modes = {p: rng.choice(("100644", "100755")) for p in paths}
+    git.update_index({p: (modes[p], git.store_blob(p)) for p in paths})
+    head = git.commit_tree(git_plain("write-tree", cwd=work).decode().strip(), [], "first")
+    git.update_ref("HEAD", head, None, create=True)
+
+    def staged_and_git_writes() -> str:
+        git.staged_modes()
+        return git_plain("write-tree", cwd=work).decode().strip()
+
+    for _ in range(20):
+        changed = rng.sample(paths, rng.randrange(1, 6))
+        git.update_index({p: (modes[p], git.store_blob(os.urandom(8))) for p in changed})
+        want = staged_and_git_writes()
+        assert git._tree_from_head() == want
+        assert git.write_tree() == want
+    git_plain("fsck", "--strict", "--no-dangling", cwd=work)
+
+    def left_to_git(change: dict[bytes, tuple[str, str] | None]) -> None:
+        git.update_index(change)
+        want = staged_and_git_writes()
+        assert git._tree_from_head() is None
+        assert git.write_tree() == want
+
+    left_to_git({paths[0]: None})  # deleted
+    left_to_git({b"new/file": ("100644", git.store_blob(b"n"))})  # added
+    left_to_git({paths[1]: ("100755" if modes[paths[1]] == "100644" else "100644",
+                            git.store_blob(b"m"))})  # fmt: skip
+    git_plain("read-tree", head, cwd=work)
+    git_plain("gc", "-q", cwd=work)  # HEAD and its trees packed: git writes it
+    left_to_git({paths[2]: (modes[paths[2]], git.store_blob(b"packed"))})

@@ -100,13 +100,14 @@ def _root_tree_cached(index: bytes) -> bool:
     return count != b"-1"
 
 
-def test_an_append_through_a_link_alone_keeps_the_tree_cache_in_the_index(
-    pair: tuple[Machine, Machine],
+def test_an_append_through_a_link_alone_is_committed_without_git_writing_the_index(
+    pair: tuple[Machine, Machine], tmp_path: Path
 ) -> None:
     """A session appended just before the push (a hook's push) is staged through its link,
-    without stat data: git never takes it for racily clean, so the tree is written from
-    the index itself, not a copy, and the index keeps its cache of trees (it was rebuilt
-    at every later index read while a copy got it)."""
+    without stat data: git never takes it for racily clean.  Only a file's content changed,
+    so its tree is written in the CLI from HEAD's (``Git.write_tree``): no ``git
+    write-tree`` reads and writes the whole index again, and the index is left as the
+    staging wrote it, holding just what was committed."""
     a, b = pair
     folder = encode(str(a.home / "code" / "p"))
     session = a.write(f"projects/{folder}/s.jsonl", b'{"uuid":"1"}\n')
@@ -116,8 +117,11 @@ def test_an_append_through_a_link_alone_keeps_the_tree_cache_in_the_index(
     with session.open("ab") as f:
         f.write(b'{"uuid":"2"}\n')
     _racy(session)
-    a.run("push")
-    assert _root_tree_cached((a.tool_home / "repo.git" / "index").read_bytes())
+    trace = tmp_path / "trace"
+    a.run("push", GIT_TRACE=str(trace))
+    assert b" write-tree" not in trace.read_bytes()
+    assert a.git("diff-index", "--cached", "HEAD").stdout == b""
+    a.git("fsck", "--strict", "--no-dangling")
     b.run("pull")
     pulled = b.claude / "projects" / encode(str(b.home / "code" / "p")) / "s.jsonl"
     assert pulled.read_bytes() == b'{"uuid":"1"}\n{"uuid":"2"}\n'
