@@ -505,6 +505,7 @@ class Results:
     status: float = 0.0
     append_push: list[float] = field(default_factory=list)
     append_sent: list[int] = field(default_factory=list)
+    turn_push: list[float] = field(default_factory=list)
     cycles: int = 0
     cycles_time: float = 0.0
     cycles_growth: int = 0
@@ -526,6 +527,24 @@ def _append(big: Path, line: bytes) -> None:
         f.write(line)
 
 
+def _turn(big: Path, line: bytes, history_line: bytes) -> None:
+    """What a turn of Claude Code writes: a line to its session, one to history.jsonl."""
+    _append(big, line)
+    _append(big.parents[2] / "history.jsonl", history_line)
+
+
+def turn_lines(history: Path, count: int) -> list[bytes]:
+    """``count`` lines for history.jsonl as Claude Code adds them: its last line's
+    project and session, a later time each."""
+    last = json.loads(history.read_bytes().rstrip(b"\n").rpartition(b"\n")[2])
+    lines = []
+    for i in range(count):
+        entry = {**last, "display": f"and now step {i} of the plan", "pastedContents": {}}
+        entry["timestamp"] = int(last["timestamp"]) + 60_000 * (i + 1)
+        lines.append(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+    return lines
+
+
 def _find(root: Path, name: str) -> Path:
     """The real file called ``name`` under ``root``: init moves project folders to this
     machine's names (the canonical name becomes a link), so a path from before may be gone."""
@@ -535,7 +554,9 @@ def _find(root: Path, name: str) -> Path:
     raise SystemExit(f"{name} not found under {root}")
 
 
-def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results:
+def bench_sync(
+    home: Path, big: Path, lines: list[bytes], turns: list[bytes], plan: Plan
+) -> Results:
     env = clean_env(home)
     claude, tool = home / ".claude", home / ".claude-sync"
     r = Results()
@@ -568,6 +589,9 @@ def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results
         r.append_push.append(seconds)
         r.append_sent.append(capture.stat().st_size)
         r.phases["append push -v"] = out
+    for history_line in turns:
+        _turn(big, next(pending), history_line)
+        r.turn_push.append(timed("git claude-sync push -q", env, home)[0])
     if plan.cycles:
         before = gc_size(tool / "remote.git", env)
         start = time.perf_counter()
@@ -593,7 +617,9 @@ def bench_sync(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results
     return r
 
 
-def bench_plain(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Results:
+def bench_plain(
+    home: Path, big: Path, lines: list[bytes], turns: list[bytes], plan: Plan
+) -> Results:
     env = clean_env(home)
     work, remote = home / "work", home / "remote.git"
     r = Results()
@@ -625,6 +651,9 @@ def bench_plain(home: Path, big: Path, lines: list[bytes], plan: Plan) -> Result
         _append(big, next(pending))
         r.append_push.append(timed(push, env, work)[0])
         r.append_sent.append(capture.stat().st_size)
+    for history_line in turns:
+        _turn(big, next(pending), history_line)
+        r.turn_push.append(timed(push, env, work)[0])
     if plan.cycles:
         before = gc_size(remote, env)
         start = time.perf_counter()
@@ -686,6 +715,16 @@ def rows(sync: Results, plain: Results) -> list[Row]:
             _median(plain.append_sent),
             size,
             1.5,
+            how,
+        ),
+        # Not one of the issue's rows: what a hook's push after each turn of Claude Code
+        # costs (the session and history.jsonl), which the append alone leaves out.
+        Row(
+            "push after a turn (the append + a history.jsonl line)",
+            _median(sync.turn_push),
+            _median(plain.turn_push),
+            seconds,
+            None,
             how,
         ),
     ]
@@ -791,7 +830,8 @@ def measure(
     install_launcher(where)
     tree = generate(sync_home / ".claude", int(size_mb * MIB), seed, corpus, session_kib * 1024)
     assert tree.big_session is not None and tree.big_session_obj is not None
-    lines = [append_line(tree.big_session_obj) for _ in range(plan.repeats + plan.cycles)]
+    lines = [append_line(tree.big_session_obj) for _ in range(2 * plan.repeats + plan.cycles)]
+    turns = turn_lines(sync_home / ".claude" / "history.jsonl", plan.repeats)
     shutil.copytree(sync_home / ".claude", plain_home / "work")
     rel = tree.big_session.relative_to(sync_home / ".claude")
     step(
@@ -800,9 +840,9 @@ def measure(
         f"appended lines ~{len(lines[0])} B ({time.perf_counter() - start:.1f} s)"
     )
     step(f"[{name}] git-claude-sync …")
-    sync = bench_sync(sync_home, sync_home / ".claude" / rel, lines, plan)
+    sync = bench_sync(sync_home, sync_home / ".claude" / rel, lines, turns, plan)
     step(f"[{name}] plain git …")
-    plain = bench_plain(plain_home, plain_home / "work" / rel, lines, plan)
+    plain = bench_plain(plain_home, plain_home / "work" / rel, lines, turns, plan)
     shutil.rmtree(where, ignore_errors=True)
     return tree, sync, plain
 
