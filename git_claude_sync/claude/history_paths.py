@@ -30,7 +30,10 @@ if TYPE_CHECKING:
     from git_claude_sync.machine.paths import Layout
 
 HISTORY_PATH = b"history.jsonl"
-_PROJECT = re.compile(rb'"project"\s*:\s*("(?:[^"\\]|\\.)*")')
+# The key with its JSON string value, then the rest of its line: the whole content is split
+# at once, in C, and a second key on a line lies in that rest (``\s`` less the newline, which
+# a line cannot hold; nor can the value).
+_PROJECT = re.compile(rb'("project"[ \t\r\v\f]*:[ \t\r\v\f]*"[^"\\\n]*(?:\\.[^"\\\n]*)*")([^\n]*)')
 _Move = Callable[[str], str]
 
 
@@ -42,22 +45,6 @@ def _encode(value: str) -> bytes:
     import json  # only for a history.jsonl being translated (see the note on imports)
 
     return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
-def _translate_line(
-    line: bytes, moves: dict[bytes, bytes | None], there: _Move, back: _Move
-) -> bytes:
-    found = list(_PROJECT.finditer(line))
-    if len(found) != 1:
-        return line  # none, or also inside something else: left alone
-    match = found[0]
-    token = match.group(1)
-    if token not in moves:
-        moves[token] = _move(token, there, back)
-    moved = moves[token]
-    if moved is None:
-        return line
-    return line[: match.start(1)] + moved + line[match.end(1) :]
 
 
 def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
@@ -79,9 +66,31 @@ def _move(token: bytes, there: _Move, back: _Move) -> bytes | None:
 def _translate(content: bytes, there: _Move, back: _Move) -> bytes:
     if b'"project"' not in content:
         return content
-    moves: dict[bytes, bytes | None] = {}
-    lines = content.split(b"\n")  # the last part: b"" or a line without newline
-    return b"\n".join(_translate_line(line, moves, there, back) for line in lines)
+    # [text, key and value, rest of its line, text, ...]: one pass in C, where a loop over the
+    # lines took ~100 ms for a 7 MB history.jsonl (25k lines), cleaned on every push.
+    parts = _PROJECT.split(content)
+    found = parts[1::3]
+    moves = {match: _move_match(match, there, back) for match in set(found)}
+    if all(moved is None for moved in moves.values()):
+        return content
+    same = {match: match for match in moves}
+    same.update((match, moved) for match, moved in moves.items() if moved is not None)
+    parts[1::3] = map(same.__getitem__, found)
+    if content.count(b'"project"') != len(found):
+        # Each key found begins a "project" of its own, and so would a second key on its
+        # line (in its rest): only with more "project"s than keys can a line hold two (rare;
+        # the rule leaves that line alone).
+        for i, rest in enumerate(parts[2::3]):
+            if b'"project"' in rest and _PROJECT.search(rest):
+                parts[3 * i + 1] = found[i]
+    return b"".join(parts)
+
+
+def _move_match(match: bytes, there: _Move, back: _Move) -> bytes | None:
+    """``match`` (key, colon, value) with the value translated, or None to leave it."""
+    value = match.index(b'"', len(b'"project"'))
+    moved = _move(match[value:], there, back)
+    return None if moved is None else match[:value] + moved
 
 
 def to_canonical(content: bytes, mapping: Mapping) -> bytes:
