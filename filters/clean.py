@@ -72,10 +72,13 @@ def clean_into(
     again to compare them.  ``previous`` is only ever read as a stream: a large blob
     is never held whole.
     """
-    plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
-        # Its project paths are stored canonical: history.jsonl is small, taken whole.
-        plaintext = iter([history_paths.to_canonical(b"".join(plaintext), mapping)])
+        # Its project paths are stored canonical: history.jsonl is small, taken whole, and
+        # whole before its lines are cut (a cut per packet copied all of it once more).
+        whole = b"".join(complete_lines(path, [b"".join(stream)]))
+        plaintext: Iterator[bytes] = iter([history_paths.to_canonical(whole, mapping)])
+    else:
+        plaintext = complete_lines(path, stream)
     if _write_all(key.seal_onto(path, plaintext, previous), out):
         return None  # an append (or previous itself, if nothing was)
     source = as_stored(previous)
