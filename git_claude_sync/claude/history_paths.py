@@ -78,8 +78,9 @@ def _translate(content: bytes, there: _Move, back: _Move) -> bytes:
     parts[1::3] = map(same.__getitem__, found)
     if content.count(b'"project"') != len(found):
         # Each key found begins a "project" of its own, and so would a second key on its
-        # line (in its rest): only with more "project"s than keys can a line hold two (rare;
-        # the rule leaves that line alone).
+        # line (in its rest), none overlapping; count finds the most that do not overlap, so
+        # only with more "project"s than keys can a line hold two (rare; the rule leaves
+        # that line alone).
         for i, rest in enumerate(parts[2::3]):
             if b'"project"' in rest and _PROJECT.search(rest):
                 parts[3 * i + 1] = found[i]
