@@ -41,9 +41,6 @@ from git_claude_sync.errors import CodecError
 if TYPE_CHECKING:  # a history.jsonl's mapping: loaded only for that file (history_paths)
     from git_claude_sync.claude.project_folders import Mapping
 
-#: What clean_into hands seal_onto of a history.jsonl at a time (see _in_parts).
-_PART = 1 << 16
-
 __all__ = ["clean", "clean_into", "complete_lines", "is_append_only", "same_lines"]
 
 
@@ -75,13 +72,10 @@ def clean_into(
     again to compare them.  ``previous`` is only ever read as a stream: a large blob
     is never held whole.
     """
+    plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
-        # Its project paths are stored canonical: history.jsonl is small, taken whole, and
-        # whole before its lines are cut (a cut per packet copied all of it once more).
-        whole = b"".join(complete_lines(path, [b"".join(stream)]))
-        plaintext: Iterator[bytes] = _in_parts(history_paths.to_canonical(whole, mapping))
-    else:
-        plaintext = complete_lines(path, stream)
+        # Its project paths are stored canonical, a few lines at a time: never whole.
+        plaintext = history_paths.to_canonical_parts(plaintext, mapping)
     if _write_all(key.seal_onto(path, plaintext, previous), out):
         return None  # an append (or previous itself, if nothing was)
     source = as_stored(previous)
@@ -95,14 +89,6 @@ def clean_into(
     out.seek(0)
     ours = _Digest.of(key.open(path, out.read), lines)
     return previous if ours.same(stored) else None
-
-
-def _in_parts(data: bytes) -> Iterator[bytes]:
-    """``data`` in 64 KiB parts: seal_onto copies what it is given into its buffer, and a
-    buffer the size of a 7 MB history.jsonl, fresh pages, cost ~6 ms more (issue 14).  Any
-    part size stores the same bytes (chunks are cut from the stream, not from its parts)."""
-    for start in range(0, len(data), _PART):
-        yield data[start : start + _PART]
 
 
 def _write_all(parts: Generator[bytes, None, bool], out: BinaryIO) -> bool:

@@ -47,14 +47,21 @@ def _by_lines(content: bytes, there: Callable[[str], str], back: Callable[[str],
     return b"\n".join(one(line, moves) for line in content.split(b"\n"))
 
 
-def _assert_same(content: bytes) -> None:
+def _assert_same(content: bytes, cuts: list[int] | None = None) -> None:
+    """Whole, and in parts cut at ``cuts`` (as the filters get it: packets, chunks)."""
+    ends = sorted(cuts or [])
+    parts = [content[a:b] for a, b in zip([0, *ends], [*ends, len(content)], strict=True)]
     for mapping in MAPPINGS:
-        assert history_paths.to_canonical(content, mapping) == _by_lines(
-            content, mapping.canonical_path, mapping.local_path
-        ), content[:300]
-        assert history_paths.to_local(content, mapping) == _by_lines(
-            content, mapping.local_path, mapping.canonical_path
-        ), content[:300]
+        canonical = _by_lines(content, mapping.canonical_path, mapping.local_path)
+        assert history_paths.to_canonical(content, mapping) == canonical, content[:300]
+        assert b"".join(history_paths.to_canonical_parts(parts, mapping)) == canonical, parts
+        local = _by_lines(content, mapping.local_path, mapping.canonical_path)
+        assert history_paths.to_local(content, mapping) == local, content[:300]
+        assert b"".join(history_paths.to_local_parts(parts, mapping)) == local, parts
+
+
+def _cuts(rng: random.Random, content: bytes) -> list[int]:
+    return [rng.randrange(len(content) + 1) for _ in range(rng.randrange(6))]
 
 
 PROJECTS = [
@@ -154,14 +161,16 @@ def _content(rng: random.Random) -> bytes:
 
 def test_many_generated_histories_translate_to_the_same_bytes() -> None:
     rng = random.Random(14)
-    for _ in range(3000):
-        _assert_same(_content(rng))
+    for _ in range(2000):
+        content = _content(rng)
+        _assert_same(content, _cuts(rng, content))
 
 
 def test_fuzzed_bytes_translate_to_the_same_bytes() -> None:
     rng = random.Random(1414)
     for _ in range(3000):
-        _assert_same(b"\n".join(_fuzz(rng) for _ in range(rng.randrange(1, 5))))
+        content = b"\n".join(_fuzz(rng) for _ in range(rng.randrange(1, 5)))
+        _assert_same(content, _cuts(rng, content))
 
 
 def test_edges_translate_to_the_same_bytes() -> None:
@@ -184,10 +193,12 @@ def test_edges_translate_to_the_same_bytes() -> None:
         b"\n\n" + key + b"\n\n",
     ]:
         _assert_same(content)
+        _assert_same(content, list(range(len(content) + 1)))  # a byte a time, and empty parts
 
 
 def test_lines_of_several_megabytes_translate_to_the_same_bytes() -> None:
     display = json.dumps("x" * 3_000_000 + '"project":"/Users/alice/x"').encode()
     big = b'{"display":' + display + b',"project":"/Users/alice/x"}'
     pasted = b'{"display":"a","project":"/home/alice/code/api","p":"' + b"y" * 2_000_000 + b'"}'
-    _assert_same(big + b"\n" + pasted + b"\n" + big)
+    content = big + b"\n" + pasted + b"\n" + big
+    _assert_same(content, list(range(0, len(content), 65516)))  # git's packets

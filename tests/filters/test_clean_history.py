@@ -1,4 +1,4 @@
-"""history.jsonl through the clean step: taken whole, its complete lines made canonical."""
+"""history.jsonl through the clean step: its complete lines made canonical, part by part."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_history_in_packets_stores_its_complete_lines_canonical() -> None:
     stored = _stored(packets, None)
     assert key.decrypt(b"history.jsonl", stored) == to_canonical(lines, MAC)
     assert b"/Users/alice" not in key.decrypt(b"history.jsonl", stored)
-    assert stored == key.encrypt(b"history.jsonl", to_canonical(lines, MAC))  # parts or whole
+    assert stored == key.encrypt(b"history.jsonl", to_canonical(lines, MAC))  # as if whole
     assert _stored([lines], stored) == stored  # the torn line alone: nothing new to store
     more = lines + line * 2000  # past a chunk: appended onto the stored blob's chunks
     appended = _stored([more[:70000], more[70000:] + torn], stored)
