@@ -35,6 +35,8 @@ HISTORY_PATH = b"history.jsonl"
 # a line cannot hold; nor can the value).
 _PROJECT = re.compile(rb'("project"[ \t\r\v\f]*:[ \t\r\v\f]*"[^"\\\n]*(?:\\.[^"\\\n]*)*")([^\n]*)')
 _Move = Callable[[str], str]
+#: A content larger than this is translated a block of lines at a time.
+_BLOCK = 1 << 16
 
 
 def is_history(path: bytes) -> bool:
@@ -101,12 +103,22 @@ def _move_match(match: bytes, there: _Move, back: _Move) -> bytes | None:
 
 def to_canonical(content: bytes, mapping: Mapping) -> bytes:
     """This machine's ``history.jsonl`` as stored: projects relative to home (or a rule)."""
-    return _translate(content, mapping.canonical_path, mapping.local_path)
+    return _translate_whole(content, mapping.canonical_path, mapping.local_path)
 
 
 def to_local(content: bytes, mapping: Mapping) -> bytes:
     """A stored ``history.jsonl`` as this machine's Claude Code reads it."""
-    return _translate(content, mapping.local_path, mapping.canonical_path)
+    return _translate_whole(content, mapping.local_path, mapping.canonical_path)
+
+
+def _translate_whole(content: bytes, there: _Move, back: _Move) -> bytes:
+    """``_translate`` of ``content``, a block of lines at a time if it is large (see
+    _whole_lines): ~40 ms cold for the bench's 7 MB history.jsonl instead of ~50."""
+    if len(content) <= _BLOCK or b'"project"' not in content:
+        return _translate(content, there, back)
+    known: dict[bytes, bytes | None] = {}
+    blocks = (content[start : start + _BLOCK] for start in range(0, len(content), _BLOCK))
+    return b"".join(_translate(lines, there, back, known) for lines in _whole_lines(blocks))
 
 
 def to_canonical_parts(parts: Iterable[bytes], mapping: Mapping) -> Iterator[bytes]:

@@ -166,6 +166,13 @@ def test_many_generated_histories_translate_to_the_same_bytes() -> None:
         _assert_same(content, _cuts(rng, content))
 
 
+def test_a_history_of_many_blocks_translates_to_the_same_bytes() -> None:
+    rng = random.Random(1400)
+    content = b"".join(_content(rng) for _ in range(1500))  # ~0.5 MB, translated in blocks
+    assert len(content) > 4 * history_paths._BLOCK
+    _assert_same(content, _cuts(rng, content))
+
+
 def test_fuzzed_bytes_translate_to_the_same_bytes() -> None:
     rng = random.Random(1414)
     for _ in range(3000):
