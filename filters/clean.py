@@ -74,8 +74,8 @@ def clean_into(
     """
     plaintext = complete_lines(path, stream)
     if mapping is not None and history_paths.is_history(path):
-        # Its project paths are stored canonical: history.jsonl is small, taken whole.
-        plaintext = iter([history_paths.to_canonical(b"".join(plaintext), mapping)])
+        # Its project paths are stored canonical, a few lines at a time: never whole.
+        plaintext = history_paths.to_canonical_parts(plaintext, mapping)
     if _write_all(key.seal_onto(path, plaintext, previous), out):
         return None  # an append (or previous itself, if nothing was)
     source = as_stored(previous)

@@ -165,8 +165,8 @@ def serve(
                     spool.seek(0)
                     pieces = (piece for piece, _record in history.open(path, spool))
                     here = mapping() if history_paths.is_history(path) else None
-                    if here is not None:  # small: taken whole, its paths made this machine's
-                        pieces = iter([history_paths.to_local(b"".join(pieces), here)])
+                    if here is not None:  # its paths made this machine's, a few lines at a time
+                        pieces = history_paths.to_local_parts(pieces, here)
                 else:
                     raise FatalError(f"unknown filter command {command.decode(errors='replace')}")
                 first = next(pieces, b"")  # a smudge fails here on a bad header or first chunk
