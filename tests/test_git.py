@@ -282,7 +282,9 @@ def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_fo
     git = Git(work / ".git", work)
     blob = git.store_blob(b"1\n")
     long = b"d/" + b"n" * 5000  # past the 12 bits of length an entry's flags hold
-    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long]
+    # ... and about them: 0xFFF in the flags means "this long or longer"
+    edges = [b"f/" + b"n" * (length - 2) for length in (0xFFE, 0xFFF, 0x1000)]
+    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long, *edges]
     git.update_index({p: ("100644", blob) for p in paths})
     git.update_index({b"e": ("100755", blob), b"link": ("120000", blob)})
     git.update_index({b"sub": ("160000", blob)})  # any id: a gitlink's commit is not here
@@ -304,8 +306,13 @@ def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_fo
     assert tags[b"u"] == b"M" and sum(1 for entry in want if entry[1] == b"u") == 3
     assert tags[b"new"] == b"H" and tags[long] == b"H"
     index = (work / ".git" / "index").read_bytes()
+    assert index[4:8] == b"\0\0\0\3"  # extended flags (skip-worktree, intent to add)
     assert git_module._listing_of_index(index) == want
     assert Git(git.git_dir, work)._index_listing() == want
+    git_plain("update-index", "--index-version", "4", cwd=work)  # compressed paths: git's
+    assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None
+    assert Git(git.git_dir, work)._index_listing() == listed() == want
+    git_plain("update-index", "--index-version", "3", cwd=work)
     git_plain("update-index", "--split-index", cwd=work)
     git_plain("update-index", "--no-assume-unchanged", "a", cwd=work)
     assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None
