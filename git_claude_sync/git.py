@@ -581,6 +581,18 @@ def _outlast_racy_second(recorded: list[tuple[int, int]]) -> None:
         time.sleep(min(newest + 1 - now + 0.01, 1.1))  # a clock ahead: a second at most
 
 
+@dataclass(frozen=True)
+class IndexStat:
+    """What ``git add`` compares a work tree file with, for each index entry it looks at
+    (stage 0, neither assume-unchanged nor skip-worktree): path -> its stat data as the
+    index holds it (ctime s, ctime ns, mtime s, mtime ns, dev, ino, mode, uid, gid,
+    size; each 32 bits); and when the index file was written (its mtime, in ns): git
+    reads by content a file not older than that (racily clean)."""
+
+    written_ns: int
+    entries: dict[bytes, tuple[int, ...]]
+
+
 class FilterCall(Protocol):
     """One git command's way to a clean/smudge filter served in this process."""
 
@@ -1218,6 +1230,20 @@ class Git:
                 listing = _parse_listing(self.run(["ls-files", "-s", "-v", "-z"]).stdout)
             self.reads[key] = listing
         return list(cast("list[tuple[bytes, bytes, str, str]]", self.reads[key]))
+
+    def index_stat(self) -> IndexStat | None:
+        """The index's stat data (``IndexStat``), read from its file now; None where
+        ``git add`` may do more than compare stat data: an index this code does not read
+        whole (as ``_listing_of_index``), an unmerged entry, one intent to add."""
+        index = self.index_file or self.git_dir / "index"
+        try:
+            with open(index, "rb") as handle:  # the bytes and the date of one file
+                written = os.fstat(handle.fileno()).st_mtime_ns
+                data = handle.read()
+        except OSError:
+            return None
+        entries = _unmarked_stat(data)
+        return None if entries is None else IndexStat(written, entries)
 
     def unstage(self, paths: Sequence[bytes]) -> None:
         """Drop paths (and what is under them) from the index, leaving the files alone."""
@@ -1885,7 +1911,7 @@ def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None
     end = len(data) - hash_len
     flags_at = 40 + hash_len  # after the stat data, the mode and the id
     modes: dict[int, str] = {}
-    listing = []
+    listing: list[tuple[bytes, bytes, str, str]] = []
     append = listing.append  # ~13k calls: the loop's lookups are a good part of its time
     tags = _TAGS
     offset = 12
@@ -1927,6 +1953,50 @@ def _tag(key: int) -> bytes:
 
 
 _TAGS = [_tag(key) for key in range(32)]
+
+
+_STAT_DATA = struct.Struct(">10I")
+
+
+def _unmarked_stat(data: bytes) -> dict[bytes, tuple[int, ...]] | None:
+    """``IndexStat.entries`` of an index file's bytes, walked as ``_listing_of_index``
+    walks them (its own loop: the listing's is a push's hottest); None for what that
+    leaves to git, an unmerged entry, an entry intent to add, extended flags unknown."""
+    hash_len = _index_hash_len(data)
+    if hash_len is None:
+        return None
+    (count,) = struct.unpack_from(">I", data, 8)
+    end = len(data) - hash_len
+    flags_at = 40 + hash_len
+    found = []
+    offset = 12
+    for _ in range(count):
+        start = offset + flags_at + 2
+        if start > end:
+            return None
+        flags = data[start - 2] << 8 | data[start - 1]
+        extended = 0
+        if flags & 0x4000:
+            extended = data[start] << 8 | data[start + 1]
+            start += 2
+        if flags & 0x3000 or extended & ~0x4000:  # unmerged; intent to add, or unknown
+            return None
+        stop = start + (flags & 0xFFF)
+        if flags & 0xFFF == 0xFFF or stop >= end or data[stop]:
+            stop = data.find(b"\0", start, end)
+            if stop < 0:
+                return None
+        if not (flags & 0x8000 or extended):  # assume-unchanged, skip-worktree: not looked at
+            found.append((data[start:stop], offset))
+        offset += (stop - offset + 8) & ~7
+    while offset + 8 <= end:
+        if data[offset : offset + 4] in (b"link", b"sdir"):
+            return None
+        offset += 8 + struct.unpack_from(">I", data, offset + 4)[0]
+    if offset != end:
+        return None
+    unpack = _STAT_DATA.unpack_from
+    return {path: unpack(data, at) for path, at in found}
 
 
 def _parse_listing(out: bytes) -> list[tuple[bytes, bytes, str, str]]:
