@@ -1199,6 +1199,29 @@ class Git:
         """``index_entries`` if this run holds the index's listing (no git asked), else None."""
         return self.index_entries() if ("ls-files", self.index_file) in self.reads else None
 
+    def held_index_modes(self, modes: Iterable[str]) -> dict[bytes, str] | None:
+        """Path -> mode of the index entries of these ``modes`` (none of 100644, 100755)
+        if this run holds the index's listing (no git asked), else None."""
+        if ("ls-files", self.index_file) not in self.reads:
+            return None
+        wanted = set(modes)
+        return {path: mode for path, mode in self._marks().unusual.items() if mode in wanted}
+
+    def index_paths(self) -> list[bytes]:
+        """The paths of the index's entries, each once, in git's order (bytewise)."""
+        return list(self._marks().paths)
+
+    def _marks(self) -> _Marks:
+        """``_Marks`` of the listing ``reads`` holds (listed if none), kept beside it."""
+        self._index_listing()
+        listing = cast("_Listing", self.reads[("ls-files", self.index_file)])
+        key = ("ls-files", self.index_file, "marks")
+        held = cast("tuple[_Listing, _Marks] | None", self.reads.get(key))
+        if held is None or held[0] is not listing:  # a listing kept changed is another
+            held = (listing, _Marks.of(listing))
+            self.reads[key] = held
+        return held[1]
+
     def index_paths_with(self, fragment: bytes) -> list[bytes]:
         """Paths of the index's entries (stage 0) that hold ``fragment``, in git's order.
         Without a listing held, an index file that does not hold those bytes anywhere has
@@ -1267,9 +1290,7 @@ class Git:
         """Index entries marked skip-worktree: ``under`` itself, or under it as a folder."""
         folder = under.rstrip(b"/") + b"/"
         return {
-            path
-            for tag, path, _mode, _oid in self._index_listing()
-            if tag == b"S" and (path == under or path.startswith(folder))
+            path for path in self._marks().skip_worktree if path == under or path.startswith(folder)
         }
 
     def set_skip_worktree(self, paths: Sequence[bytes], on: bool) -> None:
@@ -1281,7 +1302,11 @@ class Git:
 
     def assume_unchanged_paths(self) -> set[bytes]:
         """Index entries marked assume-unchanged (``ls-files -v`` shows them lower-case)."""
-        return {path for tag, path, _mode, _oid in self._index_listing() if tag.islower()}
+        return set(self._marks().assume_unchanged)
+
+    def assume_unchanged_listed(self) -> list[bytes]:
+        """``assume_unchanged_paths`` in git's order (bytewise)."""
+        return list(self._marks().assume_unchanged)
 
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
@@ -1894,6 +1919,37 @@ class Git:
 
 #: The index as ``Git._index_listing`` gives it: (``ls-files -v`` tag, path, mode, blob id).
 _Listing = list[tuple[bytes, bytes, str, str]]
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What the questions asked of a whole index listing want of it, found in one pass
+    and kept beside it (``Git._marks``): each was a pass over a 1 GiB tree's 13k
+    entries, two of them twice a push, and a sort of 10k paths."""
+
+    paths: list[bytes]  # each once, in git's order
+    skip_worktree: list[bytes]  # tagged ``S`` (skip-worktree, not assume-unchanged)
+    assume_unchanged: list[bytes]  # tagged lower-case, in git's order
+    unusual: dict[bytes, str]  # path -> mode, for modes other than 100644 and 100755
+
+    @staticmethod
+    def of(listing: _Listing) -> _Marks:
+        paths = [path for _tag, path, _mode, _oid in listing]
+        skip_worktree, assume_unchanged = [], []
+        unusual = {}
+        unmerged = False
+        for tag, path, mode, _oid in listing:
+            if tag != b"H":
+                if tag == b"S":
+                    skip_worktree.append(path)
+                elif tag.islower():
+                    assume_unchanged.append(path)
+                unmerged = unmerged or tag in (b"M", b"m")
+            if mode != "100644" and mode != "100755":
+                unusual[path] = mode
+        if unmerged:  # an unmerged path's stages, one after the other
+            paths = list(dict.fromkeys(paths))
+        return _Marks(paths, skip_worktree, assume_unchanged, unusual)
 
 
 def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None:

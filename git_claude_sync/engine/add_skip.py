@@ -30,7 +30,6 @@ the index (nor is it tracked), so ``git status`` and the next push see it.
 
 from __future__ import annotations
 
-import os
 import stat
 
 from git_claude_sync.engine.odd_paths import Survey, under_any
@@ -52,38 +51,46 @@ def nothing_to_add(git: Git, found: Survey, untracked: list[bytes]) -> bool:
     if index is None:
         return False
     racy_from = index.written_ns // _S
-    aside = leave | set(found.links) | found.hidden
     linked = set(found.links) | found.hidden
-    for path, recorded in index.entries.items():
-        if under_any(path, aside):
+    aside = leave | linked
+    stats = found.stats
+    # One pass over ~3k entries at 1 GiB, every field compared inline (a function
+    # call and two tuples an entry were half of this check's time).
+    for path, (cs, cn, ms, mn, dev, ino, mode, uid, gid, size) in index.entries.items():
+        if aside and under_any(path, aside):
             if under_any(path, linked):
                 return False  # a linked entry git would look at (see above)
             continue  # left to itself: git add is told to leave it
-        st = found.stats.get(path)
-        if st is None or not _unchanged(recorded, st, racy_from):
+        st = stats.get(path)
+        if st is None:
+            return False
+        mtime, ctime = st.st_mtime_ns, st.st_ctime_ns
+        if (
+            size == 0
+            or size != st.st_size & _32_BITS
+            or mode != _git_mode(st.st_mode)
+            or mtime // _S >= racy_from
+            or ms != (mtime // _S) & _32_BITS
+            or mn != mtime % _S
+            or cs != (ctime // _S) & _32_BITS
+            or cn != ctime % _S
+            or ino != st.st_ino & _32_BITS
+            or dev != st.st_dev & _32_BITS
+            or uid != st.st_uid & _32_BITS
+            or gid != st.st_gid & _32_BITS
+        ):
             return False
     return True
 
 
-def _unchanged(recorded: tuple[int, ...], st: os.stat_result, racy_from: int) -> bool:
-    """Whether ``st`` is a file git takes for the entry whose stat data is ``recorded``
-    without reading it: every field equal, a size not 0, an mtime before ``racy_from``
-    (the index file's second)."""
-    ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, mode, uid, gid, size = recorded
-    if not stat.S_ISREG(st.st_mode) or mode != (0o100755 if st.st_mode & 0o100 else 0o100644):
-        return False
-    if size == 0 or size != st.st_size & _32_BITS:
-        return False
-    if st.st_mtime_ns // _S >= racy_from:
-        return False
-    return (ctime_s, ctime_ns, mtime_s, mtime_ns) == (
-        (st.st_ctime_ns // _S) & _32_BITS,
-        st.st_ctime_ns % _S,
-        (st.st_mtime_ns // _S) & _32_BITS,
-        st.st_mtime_ns % _S,
-    ) and (dev, ino, uid, gid) == (
-        st.st_dev & _32_BITS,
-        st.st_ino & _32_BITS,
-        st.st_uid & _32_BITS,
-        st.st_gid & _32_BITS,
-    )
+_GIT_MODES: dict[int, int | None] = {}
+
+
+def _git_mode(st_mode: int) -> int | None:
+    """The index mode git gives a file of this ``st_mode`` (its type and executable
+    bit); None for anything but a regular file."""
+    mode = _GIT_MODES.get(st_mode, 0)
+    if mode == 0:
+        mode = (0o100755 if st_mode & 0o100 else 0o100644) if stat.S_ISREG(st_mode) else None
+        _GIT_MODES[st_mode] = mode
+    return mode

@@ -133,7 +133,7 @@ def stage(
     # every file add staged in the index's second; git add leaves linked entries alone.
     odd_paths.stage_links(git, repo.claude_dir, odd, repo.key, early)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
-    before_add = git.held_index_entries()
+    before_add = git.held_index_modes(unsyncable.MODES)
     renormalizing = renormalize and git.rev("HEAD") is not None
     # Not run when it provably stages nothing (add_skip.py): an append push's ~17 ms.
     if renormalizing or not add_skip.nothing_to_add(git, odd, unlisted):
