@@ -1195,10 +1195,6 @@ class Git:
             self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
         return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
-    def held_index_entries(self) -> Mapping[bytes, tuple[str, str]] | None:
-        """``index_entries`` if this run holds the index's listing (no git asked), else None."""
-        return self.index_entries() if ("ls-files", self.index_file) in self.reads else None
-
     def held_index_modes(self, modes: Iterable[str]) -> dict[bytes, str] | None:
         """Path -> mode of the index entries of these ``modes`` (none of 100644, 100755)
         if this run holds the index's listing (no git asked), else None."""
