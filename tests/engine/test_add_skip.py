@@ -146,11 +146,11 @@ def test_a_push_of_a_linked_append_alone_runs_no_git_add(
 # -- the rule, on a plain repository --------------------------------------------------
 
 
-def clean_repo(tmp_path: Path) -> tuple[Git, Path]:
+def clean_repo(tmp_path: Path, object_format: str = "sha1") -> tuple[Git, Path]:
     """A work tree of two files, added by git in a second after theirs."""
     work = tmp_path / "work"
     work.mkdir()
-    git_plain("init", "-q", str(work))
+    git_plain("init", "-q", f"--object-format={object_format}", str(work))
     for name in ("a", "b"):
         (work / name).write_bytes(b"content of " + name.encode() + b"\n")
         past = time.time() - 30
@@ -164,8 +164,11 @@ def nothing_to_add(git: Git, work: Path) -> bool:
     return add_skip.nothing_to_add(git, odd_paths.survey(git, work, untracked), untracked)
 
 
-def test_nothing_to_add_only_when_every_entry_is_stat_clean(tmp_path: Path) -> None:
-    git, work = clean_repo(tmp_path)
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_nothing_to_add_only_when_every_entry_is_stat_clean(
+    tmp_path: Path, object_format: str
+) -> None:
+    git, work = clean_repo(tmp_path, object_format)
     assert nothing_to_add(git, work)
 
     # Racily clean: recorded by git with an mtime not older than the index file.
