@@ -581,6 +581,18 @@ def _outlast_racy_second(recorded: list[tuple[int, int]]) -> None:
         time.sleep(min(newest + 1 - now + 0.01, 1.1))  # a clock ahead: a second at most
 
 
+@dataclass(frozen=True)
+class IndexStat:
+    """What ``git add`` compares a work tree file with, for each index entry it looks at
+    (stage 0, neither assume-unchanged nor skip-worktree): path -> its stat data as the
+    index holds it (ctime s, ctime ns, mtime s, mtime ns, dev, ino, mode, uid, gid,
+    size; each 32 bits); and when the index file was written (its mtime, in ns): git
+    reads by content a file not older than that (racily clean)."""
+
+    written_ns: int
+    entries: dict[bytes, tuple[int, ...]]
+
+
 class FilterCall(Protocol):
     """One git command's way to a clean/smudge filter served in this process."""
 
@@ -1187,9 +1199,28 @@ class Git:
             self.reads[key] = {path: (mode, oid) for _tag, path, mode, oid in listing}
         return dict(cast("dict[bytes, tuple[str, str]]", self.reads[key]))
 
-    def held_index_entries(self) -> Mapping[bytes, tuple[str, str]] | None:
-        """``index_entries`` if this run holds the index's listing (no git asked), else None."""
-        return self.index_entries() if ("ls-files", self.index_file) in self.reads else None
+    def held_index_modes(self, modes: Iterable[str]) -> dict[bytes, str] | None:
+        """Path -> mode of the index entries of these ``modes`` (none of 100644, 100755)
+        if this run holds the index's listing (no git asked), else None."""
+        if ("ls-files", self.index_file) not in self.reads:
+            return None
+        wanted = set(modes)
+        return {path: mode for path, mode in self._marks().unusual.items() if mode in wanted}
+
+    def index_paths(self) -> list[bytes]:
+        """The paths of the index's entries, each once, in git's order (bytewise)."""
+        return list(self._marks().paths)
+
+    def _marks(self) -> _Marks:
+        """``_Marks`` of the listing ``reads`` holds (listed if none), kept beside it."""
+        self._index_listing()
+        listing = cast("_Listing", self.reads[("ls-files", self.index_file)])
+        key = ("ls-files", self.index_file, "marks")
+        held = cast("tuple[_Listing, _Marks] | None", self.reads.get(key))
+        if held is None or held[0] is not listing:  # a listing kept changed is another
+            held = (listing, _Marks.of(listing))
+            self.reads[key] = held
+        return held[1]
 
     def index_paths_with(self, fragment: bytes) -> list[bytes]:
         """Paths of the index's entries (stage 0) that hold ``fragment``, in git's order.
@@ -1223,6 +1254,20 @@ class Git:
             self.reads[key] = listing
         return list(cast("list[tuple[bytes, bytes, str, str]]", self.reads[key]))
 
+    def index_stat(self) -> IndexStat | None:
+        """The index's stat data (``IndexStat``), read from its file now; None where
+        ``git add`` may do more than compare stat data: an index this code does not read
+        whole (as ``_listing_of_index``), an unmerged entry, one intent to add."""
+        index = self.index_file or self.git_dir / "index"
+        try:
+            with open(index, "rb") as handle:  # the bytes and the date of one file
+                written = os.fstat(handle.fileno()).st_mtime_ns
+                data = handle.read()
+        except OSError:
+            return None
+        entries = _unmarked_stat(data)
+        return None if entries is None else IndexStat(written, entries)
+
     def unstage(self, paths: Sequence[bytes]) -> None:
         """Drop paths (and what is under them) from the index, leaving the files alone."""
         if paths:
@@ -1245,9 +1290,7 @@ class Git:
         """Index entries marked skip-worktree: ``under`` itself, or under it as a folder."""
         folder = under.rstrip(b"/") + b"/"
         return {
-            path
-            for tag, path, _mode, _oid in self._index_listing()
-            if tag == b"S" and (path == under or path.startswith(folder))
+            path for path in self._marks().skip_worktree if path == under or path.startswith(folder)
         }
 
     def set_skip_worktree(self, paths: Sequence[bytes], on: bool) -> None:
@@ -1259,7 +1302,11 @@ class Git:
 
     def assume_unchanged_paths(self) -> set[bytes]:
         """Index entries marked assume-unchanged (``ls-files -v`` shows them lower-case)."""
-        return {path for tag, path, _mode, _oid in self._index_listing() if tag.islower()}
+        return set(self._marks().assume_unchanged)
+
+    def assume_unchanged_listed(self) -> list[bytes]:
+        """``assume_unchanged_paths`` in git's order (bytewise)."""
+        return list(self._marks().assume_unchanged)
 
     def set_assume_unchanged(self, paths: Sequence[bytes], on: bool) -> None:
         if paths:
@@ -1905,9 +1952,40 @@ class Git:
 _Listing = list[tuple[bytes, bytes, str, str]]
 
 
+@dataclass(frozen=True)
+class _Marks:
+    """What the questions asked of a whole index listing want of it, found in one pass
+    and kept beside it (``Git._marks``): each was a pass over a 1 GiB tree's 13k
+    entries, two of them twice a push, and a sort of 10k paths."""
+
+    paths: list[bytes]  # each once, in git's order
+    skip_worktree: list[bytes]  # tagged ``S`` (skip-worktree, not assume-unchanged)
+    assume_unchanged: list[bytes]  # tagged lower-case, in git's order
+    unusual: dict[bytes, str]  # path -> mode, for modes other than 100644 and 100755
+
+    @staticmethod
+    def of(listing: _Listing) -> _Marks:
+        paths = [path for _tag, path, _mode, _oid in listing]
+        skip_worktree, assume_unchanged = [], []
+        unusual = {}
+        unmerged = False
+        for tag, path, mode, _oid in listing:
+            if tag != b"H":
+                if tag == b"S":
+                    skip_worktree.append(path)
+                elif tag.islower():
+                    assume_unchanged.append(path)
+                unmerged = unmerged or tag in (b"M", b"m")
+            if mode != "100644" and mode != "100755":
+                unusual[path] = mode
+        if unmerged:  # an unmerged path's stages, one after the other
+            paths = list(dict.fromkeys(paths))
+        return _Marks(paths, skip_worktree, assume_unchanged, unusual)
+
+
 def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None:
     """What ``ls-files -s -v -z`` lists (``_parse_listing``), read from the index file's
-    bytes: a process and its output's parse took ~18 ms of a 13k-entry index, this ~13.
+    bytes: a process and its output's parse took ~18 ms of a 13k-entry index, this ~8.
     Tags as ls-files gives them: ``M`` for an unmerged stage, else ``S`` for
     skip-worktree, else ``H``; lower-case when assume-unchanged.  None for what only git
     reads whole: not version 2 or 3, a bad checksum (as ``index_entries``), a split index
@@ -1918,34 +1996,92 @@ def _listing_of_index(data: bytes) -> list[tuple[bytes, bytes, str, str]] | None
         return None
     (count,) = struct.unpack_from(">I", data, 8)
     end = len(data) - hash_len
-    flags_at = 40 + hash_len  # after the stat data, the mode and the id
+    fixed = 42 + hash_len  # the stat data, the mode, the id and the flags
+    unpack = struct.Struct(f">26xH12x{hash_len}sH").unpack_from  # mode, id, flags
     modes: dict[int, str] = {}
-    listing = []
+    listing: list[tuple[bytes, bytes, str, str]] = []
+    append = listing.append  # ~13k calls: the loop's lookups are a good part of its time
+    tags = _TAGS
     offset = 12
     for _ in range(count):
-        start = offset + flags_at + 2
+        start = offset + fixed
         if start > end:
             return None
-        flags = data[start - 2] << 8 | data[start - 1]
-        skip_worktree = False
-        if flags & 0x4000:  # extended flags follow
-            skip_worktree = bool(data[start] & 0x40)
+        mode, oid, flags = unpack(data, offset)  # of the mode's 32 bits, git uses 16
+        key = flags >> 12  # assume-valid, extended, stage
+        if flags & 0x4000:  # extended flags follow: skip-worktree's bit among them
+            key |= (data[start] & 0x40) >> 2
             start += 2
-        stop = data.find(b"\0", start, end)
-        if stop < 0:
-            return None
-        tag = b"M" if flags & 0x3000 else b"S" if skip_worktree else b"H"
-        mode = data[offset + 26] << 8 | data[offset + 27]  # of 32 bits, git uses 16
+        # The name's length is in the flags' low 12 bits (0xFFF: that long or longer);
+        # its NUL is checked, as the find that takes over for a longer one would see it.
+        stop = start + (flags & 0xFFF)
+        if flags & 0xFFF == 0xFFF or stop >= end or data[stop]:
+            stop = data.find(b"\0", start, end)
+            if stop < 0:
+                return None
         if mode not in modes:
             modes[mode] = f"{mode:06o}"
-        oid = data[offset + 40 : offset + flags_at].hex()
-        listing.append((tag.lower() if flags & 0x8000 else tag, data[start:stop], modes[mode], oid))
+        append((tags[key], data[start:stop], modes[mode], oid.hex()))
         offset += (stop - offset + 8) & ~7  # NUL-padded to a multiple of 8
     while offset + 8 <= end:  # the extensions
         if data[offset : offset + 4] in (b"link", b"sdir"):
             return None
         offset += 8 + struct.unpack_from(">I", data, offset + 4)[0]
     return listing if offset == end else None
+
+
+def _tag(key: int) -> bytes:
+    """``ls-files -v``'s tag of an entry whose flags' top 4 bits (assume-valid,
+    extended, stage) are ``key``'s low 4, skip-worktree its fifth."""
+    tag = b"M" if key & 0x3 else b"S" if key & 0x10 else b"H"
+    return tag.lower() if key & 0x8 else tag
+
+
+_TAGS = [_tag(key) for key in range(32)]
+
+
+_STAT_DATA = struct.Struct(">10I")
+
+
+def _unmarked_stat(data: bytes) -> dict[bytes, tuple[int, ...]] | None:
+    """``IndexStat.entries`` of an index file's bytes, walked as ``_listing_of_index``
+    walks them (its own loop: the listing's is a push's hottest); None for what that
+    leaves to git, an unmerged entry, an entry intent to add, extended flags unknown."""
+    hash_len = _index_hash_len(data)
+    if hash_len is None:
+        return None
+    (count,) = struct.unpack_from(">I", data, 8)
+    end = len(data) - hash_len
+    flags_at = 40 + hash_len
+    found = []
+    offset = 12
+    for _ in range(count):
+        start = offset + flags_at + 2
+        if start > end:
+            return None
+        flags = data[start - 2] << 8 | data[start - 1]
+        extended = 0
+        if flags & 0x4000:
+            extended = data[start] << 8 | data[start + 1]
+            start += 2
+        if flags & 0x3000 or extended & ~0x4000:  # unmerged; intent to add, or unknown
+            return None
+        stop = start + (flags & 0xFFF)
+        if flags & 0xFFF == 0xFFF or stop >= end or data[stop]:
+            stop = data.find(b"\0", start, end)
+            if stop < 0:
+                return None
+        if not (flags & 0x8000 or extended):  # assume-unchanged, skip-worktree: not looked at
+            found.append((data[start:stop], offset))
+        offset += (stop - offset + 8) & ~7
+    while offset + 8 <= end:
+        if data[offset : offset + 4] in (b"link", b"sdir"):
+            return None
+        offset += 8 + struct.unpack_from(">I", data, offset + 4)[0]
+    if offset != end:
+        return None
+    unpack = _STAT_DATA.unpack_from
+    return {path: unpack(data, at) for path, at in found}
 
 
 def _parse_listing(out: bytes) -> list[tuple[bytes, bytes, str, str]]:

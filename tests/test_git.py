@@ -256,6 +256,7 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
     ]
     for kind, arg in steps:
         one.index_entries()  # the listing is held before each change
+        one.assume_unchanged_paths()  # and what is asked of its marks, kept beside it
         if kind == "update":
             one.update_index(cast("dict[bytes, tuple[str, str] | None]", arg))
         elif kind == "update+mark":
@@ -269,6 +270,11 @@ def test_an_index_listing_kept_through_index_updates_is_what_git_lists(
         assert one._index_listing() == fresh, (kind, arg)
         entries = Git(one.git_dir, one.work_tree).index_entries()
         assert list(one.index_entries().items()) == list(entries.items()), (kind, arg)
+        listed = Git(one.git_dir, one.work_tree)
+        assert one.assume_unchanged_listed() == listed.assume_unchanged_listed(), (kind, arg)
+        assert one.skip_worktree_paths(b"h") == listed.skip_worktree_paths(b"h"), (kind, arg)
+        assert one.index_paths() == list(entries), (kind, arg)
+        assert sorted(listed.assume_unchanged_listed()) == listed.assume_unchanged_listed()
 
 
 @pytest.mark.parametrize("object_format", ["sha1", "sha256"])
@@ -282,7 +288,9 @@ def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_fo
     git = Git(work / ".git", work)
     blob = git.store_blob(b"1\n")
     long = b"d/" + b"n" * 5000  # past the 12 bits of length an entry's flags hold
-    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long]
+    # ... and about them: 0xFFF in the flags means "this long or longer"
+    edges = [b"f/" + b"n" * (length - 2) for length in (0xFFE, 0xFFF, 0x1000)]
+    paths = [b"a", b"b/x", b"c", b"e", b"link", b"sub", b"u", b"w", long, *edges]
     git.update_index({p: ("100644", blob) for p in paths})
     git.update_index({b"e": ("100755", blob), b"link": ("120000", blob)})
     git.update_index({b"sub": ("160000", blob)})  # any id: a gitlink's commit is not here
@@ -304,8 +312,19 @@ def test_the_index_read_here_lists_what_ls_files_lists(tmp_path: Path, object_fo
     assert tags[b"u"] == b"M" and sum(1 for entry in want if entry[1] == b"u") == 3
     assert tags[b"new"] == b"H" and tags[long] == b"H"
     index = (work / ".git" / "index").read_bytes()
+    assert index[4:8] == b"\0\0\0\3"  # extended flags (skip-worktree, intent to add)
     assert git_module._listing_of_index(index) == want
     assert Git(git.git_dir, work)._index_listing() == want
+    read = Git(git.git_dir, work)  # the marks' answers, from one pass over the listing
+    assert read.held_index_modes(["120000"]) is None  # nothing listed yet: not asked
+    assert read.index_paths() == list(dict.fromkeys(path for _t, path, _m, _o in want))
+    assert read.held_index_modes(["120000", "160000"]) == {b"link": "120000", b"sub": "160000"}
+    assert read.skip_worktree_paths(b"b") == {b"b/x"}  # c is skip-worktree too, but "s"
+    assert read.assume_unchanged_listed() == [b"a", b"c"]
+    git_plain("update-index", "--index-version", "4", cwd=work)  # compressed paths: git's
+    assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None
+    assert Git(git.git_dir, work)._index_listing() == listed() == want
+    git_plain("update-index", "--index-version", "3", cwd=work)
     git_plain("update-index", "--split-index", cwd=work)
     git_plain("update-index", "--no-assume-unchanged", "a", cwd=work)
     assert git_module._listing_of_index((work / ".git" / "index").read_bytes()) is None

@@ -31,6 +31,7 @@ from git_claude_sync.claude import (
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
+    add_skip,
     clean_here,
     conflict_copies,
     conflict_store,
@@ -125,18 +126,18 @@ def stage(
     untracked = git.untracked_listing()  # git walks the work tree while the index is read
     kept.before_add(git, repo.claude_dir, prune)
     # links, nested repositories, unreadable files
-    odd = odd_paths.survey(git, repo.claude_dir, untracked.paths())
+    unlisted = untracked.paths()
+    odd = odd_paths.survey(git, repo.claude_dir, unlisted)
     odd_paths.stage_nested(git, repo.claude_dir, odd)
     # Before git add: each index write after it makes git clean again (a filter process)
     # every file add staged in the index's second; git add leaves linked entries alone.
     odd_paths.stage_links(git, repo.claude_dir, odd, repo.key, early)
     show_progress = report.interactive and _pending_bytes(git) > PROGRESS_THRESHOLD_BYTES
-    before_add = git.held_index_entries()
-    git.add_all(
-        renormalize=renormalize and git.rev("HEAD") is not None,
-        progress=show_progress,
-        leave=odd.leave,
-    )
+    before_add = git.held_index_modes(unsyncable.MODES)
+    renormalizing = renormalize and git.rev("HEAD") is not None
+    # Not run when it provably stages nothing (add_skip.py): an append push's ~17 ms.
+    if renormalizing or not add_skip.nothing_to_add(git, odd, unlisted):
+        git.add_all(renormalize=renormalizing, progress=show_progress, leave=odd.leave)
     for path, why in odd.skipped:
         report.warn(f"skipped {show_path(path)}: {why}")
     deferred_lines.hold(git, waiting)

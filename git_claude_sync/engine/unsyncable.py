@@ -19,17 +19,15 @@ from git_claude_sync.git import Git
 MODES = ("120000", "160000")  # symlinks, nested repositories
 
 Changes = list[tuple[str, bytes]]
-Entries = Mapping[bytes, tuple[str, str]]  # path -> (mode, blob id)
 
 
-def unstage(git: Git, before: Entries | None) -> tuple[list[bytes], Changes]:
+def unstage(git: Git, before: Mapping[bytes, str] | None) -> tuple[list[bytes], Changes]:
     """Drop such entries from the index: (the paths dropped, the staged changes after).
-    ``before``: the index's entries just before ``git add -A``, if held (None: listed)."""
+    ``before``: the index's entries of these modes just before ``git add -A``, path ->
+    mode (``Git.held_index_modes``), if held (None: listed)."""
     staged = git.staged_modes()
     changed = {path for _kind, path, _mode in staged}
-    if before is None or any(
-        mode in MODES and path not in changed for path, (mode, _oid) in before.items()
-    ):
+    if before is None or any(path not in changed for path in before):
         paths = [path for path, (mode, _oid) in git.index_entries().items() if mode in MODES]
     else:
         paths = [path for _kind, path, mode in staged if mode in MODES]

@@ -23,7 +23,12 @@ def traced(machine: Machine, tmp: Path) -> tuple[int, list[str]]:
 
 
 def staged_again(commands: list[str]) -> bool:
-    return any(" add " in f" {c} " or c.endswith(" add") for c in commands)
+    """Whether the tree was staged (a preview's, in a scratch index): its listing of
+    untracked files; git add, unless it had nothing to stage (engine/add_skip.py)."""
+    return any(
+        " add " in f" {c} " or c.endswith(" add") or " ls-files -z --others " in f" {c} "
+        for c in commands
+    )
 
 
 def test_an_unchanged_tree_is_not_staged_and_a_remote_ahead_still_shows(
