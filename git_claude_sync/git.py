@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import hashlib
 import math
 import os
@@ -26,11 +25,11 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol, cast
 
 from git_claude_sync.errors import FatalError, printable
+from git_claude_sync.records import dataclass, field, replace
 
 BRANCH = "main"
 REMOTE = "origin"
@@ -1461,7 +1460,7 @@ class Git:
                 # a copy dated now made such a change look clean to a preview.
                 stat = real.stat()
                 os.utime(scratch, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-            yield dataclasses.replace(self, index_file=scratch)
+            yield replace(self, index_file=scratch)
         finally:
             self.reads.clear()
             scratch.unlink(missing_ok=True)

@@ -15,13 +15,13 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.claude import file_kinds
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, user_home
+from git_claude_sync.records import dataclass, field
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.

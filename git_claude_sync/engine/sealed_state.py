@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_claude_sync.crypto import codec, keyring, state_seal
@@ -33,6 +32,7 @@ from git_claude_sync.errors import CodecError, FatalError, WrongKey
 from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, LogEntry
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import dataclass
 from git_claude_sync.ui.report import show_path
 
 SUBJECT_PREFIX = "claude-sync: "

@@ -16,7 +16,6 @@ import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +56,7 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
+from git_claude_sync.records import dataclass, field
 from git_claude_sync.ui.report import Report, plural, show_path
 
 if TYPE_CHECKING:  # imported by _merge_contents: a sync with nothing to merge starts without it

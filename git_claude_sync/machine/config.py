@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import CONNECT_ENV, STALL_ENV, Limits
+from git_claude_sync.records import dataclass, field
 
 TEMPLATE = """\
 # git-claude-sync settings for this machine (never synced).
