@@ -119,6 +119,21 @@ def test_empty_and_own_methods_match_dataclasses() -> None:
     assert ours(1) == ours(1) and ours(1) != ours(2)
 
 
+def one_field(dc: Callable[..., Any], field: Callable[..., Any]) -> type:
+    @dc(frozen=True)
+    class One:
+        a: str
+        b: int = field(default=0, compare=False)
+
+    return One
+
+
+def test_one_compared_field_hashes_as_dataclasses() -> None:
+    real, ours = both(one_field)
+    assert hash(ours("x")) == hash(real("x")) == hash(("x",))
+    assert ours("x", 1) == ours("x", 2) and ours("x") != ours("y")
+
+
 def test_recursive_repr_says_dots() -> None:
     _, ours = both(plain)
     o = ours(1)
