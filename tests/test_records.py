@@ -147,3 +147,29 @@ def test_mutable_default_refused() -> None:
         @records.dataclass
         class Bad:
             a: list[int] = []  # noqa: RUF012
+
+
+def test_init_compiled_at_first_instance_says_what_dataclasses_says() -> None:
+    real, ours = both(frozen)
+    placeholder = ours.__init__
+    for attempt in range(2):  # the first call compiles, the second is the real __init__
+        for args in [(), (b"p", 1, (), set(), "extra")]:
+            with pytest.raises(TypeError) as theirs:
+                real(*args)
+            with pytest.raises(TypeError) as mine:
+                ours(*args)
+            assert str(mine.value).split("__init__")[1] == str(theirs.value).split("__init__")[1]
+        assert ours(b"p") == ours(b"p")
+        assert (ours.__init__ is placeholder) == (attempt == -1)
+    assert ours.__init__.__qualname__.endswith("Frozen.__init__")
+
+    class Sub(ours):  # type: ignore[valid-type,misc]
+        pass
+
+    _, fresh = both(plain)
+
+    class Child(fresh):  # type: ignore[valid-type,misc]
+        pass
+
+    assert Child(1).a == 1 and fresh(2).a == 2  # a subclass's first instance compiles it too
+    assert Sub(b"q").path == b"q"
