@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import dataclasses
 import hashlib
 import math
 import os
@@ -26,11 +25,11 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol, cast
 
 from git_claude_sync.errors import FatalError, printable
+from git_claude_sync.records import dataclass, field, replace
 
 BRANCH = "main"
 REMOTE = "origin"
@@ -57,10 +56,12 @@ _REMOTE_MOVED = (
 )
 # The bucket helper's line when the remote is under a key this machine lacks.
 _KEY_MOVED = "the remote moved to key"
+# Patterns a run only needs when something went wrong, or at init, are kept as text:
+# re compiles (and caches) one at its first use, not at every start (issue 14).
 # The remote received the push and said no: a hook, its fsck, a quota.
-_REMOTE_REFUSED = re.compile(r"\[remote rejected\][^(\n]*\(([^)\n]*)\)")
+_REMOTE_REFUSED = r"\[remote rejected\][^(\n]*\(([^)\n]*)\)"
 # What fsck says of an object it rejects: "error: object 1a2b…: hasDotgit: …".
-_FSCK_FINDING = re.compile(rb"object [0-9a-f]{40,64}: \w+:")
+_FSCK_FINDING = rb"object [0-9a-f]{40,64}: \w+:"
 _LITERAL_PATHS = {"GIT_LITERAL_PATHSPECS": "1"}
 
 # Scrub credentials that git may echo back in URLs (https://user:token@host).
@@ -81,7 +82,7 @@ _FOREIGN_VARS = (
 
 
 # git's message for a lock file that exists: "Unable to create '/x/y.lock': File exists."
-_LOCK_EXISTS = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_LOCK_EXISTS = r"Unable to create '([^']+\.lock)': File exists"
 
 
 def scrub(text: str) -> str:
@@ -103,7 +104,7 @@ _GENERIC = (
     "early eof",
 )
 # Progress meters ("Receiving objects:  45% (9/20)", "Total 3 (delta 0)…").
-_PROGRESS = re.compile(r"(remote: )?([A-Z][\w ]*: +\d+(% \(\d+/\d+\))?\b.*|Total \d+ .*)")
+_PROGRESS = r"(remote: )?([A-Z][\w ]*: +\d+(% \(\d+/\d+\))?\b.*|Total \d+ .*)"
 _CAUSE_LINES = 3
 _CAUSE_CHARS = 400
 
@@ -116,7 +117,7 @@ def _stderr_lines(stderr: bytes) -> list[str]:
         for line in lines
         if line
         and not line.lower().startswith(("hint:", "warning:"))
-        and not _PROGRESS.fullmatch(line)
+        and not re.fullmatch(_PROGRESS, line)
     ]
 
 
@@ -134,7 +135,7 @@ def cause(stderr: bytes) -> str:
         reasons = [line.removeprefix("git-claude-sync: ") for line in ours]
         more = f" (and {len(reasons) - 10} more)" if len(reasons) > 10 else ""
         return f"{'; '.join(reasons[:10])}{more}"
-    locked = _LOCK_EXISTS.search("\n".join(lines))
+    locked = re.search(_LOCK_EXISTS, "\n".join(lines))
     if locked:  # git's last line, "remove the file manually", names no file
         return (
             f"{locked.group(1)} exists (another git command is running, "
@@ -1543,7 +1544,7 @@ class Git:
                 # a copy dated now made such a change look clean to a preview.
                 stat = real.stat()
                 os.utime(scratch, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-            yield dataclasses.replace(self, index_file=scratch)
+            yield replace(self, index_file=scratch)
         finally:
             self.reads.clear()
             scratch.unlink(missing_ok=True)
@@ -1865,7 +1866,7 @@ class Git:
                 return None
             if _KEY_MOVED in stderr:  # the helper's own line says what to do (remote/helper.py)
                 raise GitError(cause(proc.stderr))
-            if _FSCK_FINDING.search(proc.stderr) or b"fsck error" in proc.stderr:
+            if re.search(_FSCK_FINDING, proc.stderr) or b"fsck error" in proc.stderr:
                 raise GitError(
                     f"the remote {url} sent objects that fail git's integrity checks (fsck), "
                     f"nothing was changed: {cause(proc.stderr)}"
@@ -1926,7 +1927,7 @@ class Git:
             raise GitError(cause(proc.stderr))
         if any(sign in out for sign in _REMOTE_MOVED):
             return False
-        refused = _REMOTE_REFUSED.search(out + proc.stderr.decode("utf-8", "replace"))
+        refused = re.search(_REMOTE_REFUSED, out + proc.stderr.decode("utf-8", "replace"))
         if refused:
             raise GitError(
                 f"the remote {url} refused the push ({refused.group(1)}): {cause(proc.stderr)}"
@@ -2752,8 +2753,9 @@ def _init_configured(path: Path, options: Sequence[str], settings: Mapping[str, 
 
 
 # What git init writes to a config file: section headers and ``<tab>name = value`` lines.
-_CONFIG_SECTION = re.compile(r'\[([A-Za-z0-9-]+)(?: "((?:[^"\\\n]|\\.)*)")?\]\n')
-_CONFIG_PAIR = re.compile(r"\t([A-Za-z][A-Za-z0-9-]*) = [^\n]*\n")
+# (Compiled at init's first use, as above.)
+_CONFIG_SECTION = r'\[([A-Za-z0-9-]+)(?: "((?:[^"\\\n]|\\.)*)")?\]\n'
+_CONFIG_PAIR = r"\t([A-Za-z][A-Za-z0-9-]*) = [^\n]*\n"
 
 
 def _config_text(text: str, settings: Mapping[str, str]) -> str | None:
@@ -2763,11 +2765,11 @@ def _config_text(text: str, settings: Mapping[str, str]) -> str | None:
     as git quotes.  None if ``text`` holds anything else (comments, blank lines...)."""
     sections: list[tuple[tuple[str, str | None], list[str]]] = [((".", None), [])]
     for line in text.splitlines(keepends=True):
-        if header := _CONFIG_SECTION.fullmatch(line):
+        if header := re.fullmatch(_CONFIG_SECTION, line):
             sub = header[2]
             sub = None if sub is None else re.sub(r"\\(.)", r"\1", sub)
             sections.append(((header[1].lower(), sub), [line]))
-        elif _CONFIG_PAIR.fullmatch(line) and len(sections) > 1:
+        elif re.fullmatch(_CONFIG_PAIR, line) and len(sections) > 1:
             sections[-1][1].append(line)
         else:
             return None
@@ -2775,8 +2777,8 @@ def _config_text(text: str, settings: Mapping[str, str]) -> str | None:
         section, _, rest = key.partition(".")
         sub, dot, name = rest.rpartition(".")
         place = (section.lower(), sub if dot else None)
-        valid = _CONFIG_SECTION.fullmatch(f"[{section}]\n") and "\n" not in sub
-        if not valid or (dot and not sub) or not _CONFIG_PAIR.fullmatch(f"\t{name} = \n"):
+        valid = re.fullmatch(_CONFIG_SECTION, f"[{section}]\n") and "\n" not in sub
+        if not valid or (dot and not sub) or not re.fullmatch(_CONFIG_PAIR, f"\t{name} = \n"):
             return None  # a name git would refuse: let it say so
         pair = f"\t{name} = {_config_quoted(value)}\n"
         lines = next((lines for where, lines in reversed(sections) if where == place), None)

@@ -140,3 +140,13 @@ def test_the_commands_run_most_import_nothing_heavy_before_their_work() -> None:
     names = _imported("-c", f"import git_claude_sync.entry, {modules}")
     assert "git_claude_sync.commands.push" in names
     assert not _heavy(names)
+
+
+def test_push_pull_status_and_the_hook_import_no_dataclasses() -> None:
+    # dataclasses brings inspect, ast, dis and tokenize (~8 ms of every start): the package's
+    # records are built by git_claude_sync/records.py instead (issue 14).
+    names = ["push", "pull", "status", "claude_hook"]
+    modules = ", ".join(f"git_claude_sync.commands.{name}" for name in names)
+    names = _imported("-c", f"import git_claude_sync.entry, {modules}")
+    assert "git_claude_sync.commands.claude_hook" in names
+    assert not names & {"dataclasses", "inspect", "ast"}

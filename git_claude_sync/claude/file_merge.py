@@ -60,9 +60,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
+
+from git_claude_sync.records import dataclass
 
 SESSION = "session"
 HISTORY = "history"

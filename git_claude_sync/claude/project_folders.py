@@ -15,13 +15,13 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.claude import file_kinds
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, user_home
+from git_claude_sync.records import dataclass, field
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
 # Homes in their usual forms, for a rule's FROM written as another machine's path.
@@ -29,7 +29,7 @@ _HOME_FORMS = re.compile(r"^(/Users/[^/]+|/home/[^/]+|/var/home/[^/]+|/root|/var
 _MAX_NAME = 200  # Claude Code shortens longer folder names, adding a hash of the path
 _CWD_FILES = 40  # transcripts read per folder to learn its real path
 _CWD_BYTES = 64 * 1024
-_CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
+_CWD = rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")'  # compiled at first use (issue 14)
 
 
 def _dashes(match: re.Match[str]) -> str:
@@ -334,7 +334,7 @@ def _cwds_read(path: Path, limit: int) -> Iterator[str]:
             data = handle.read(limit)
     except OSError:
         return
-    for match in _CWD.finditer(data):
+    for match in re.finditer(_CWD, data):
         try:
             cwd = json.loads(match.group(1))
         except ValueError:

@@ -85,7 +85,7 @@ def included_names(config: Config) -> list[str]:
 
 
 _SCRIPT_PREFIXES = ("~/.claude/", "$HOME/.claude/", "${HOME}/.claude/")
-_SAFE_PART = re.compile(r"^[A-Za-z0-9._@+-][A-Za-z0-9 ._@+-]*$")
+_SAFE_PART = r"^[A-Za-z0-9._@+-][A-Za-z0-9 ._@+-]*$"  # compiled at first use (issue 14)
 
 
 def _commands(settings: object) -> list[str]:
@@ -129,7 +129,7 @@ def referenced_scripts(claude_dir: Path) -> list[str]:
                     continue
                 rel = word[len(prefix) :]
                 parts = rel.split("/")
-                if all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts) and (
+                if all(re.match(_SAFE_PART, p) and p not in (".", "..") for p in parts) and (
                     parts[0] not in NEVER and parts[0] not in MACHINE_LOCAL
                 ):
                     target = claude_dir / rel

@@ -18,7 +18,8 @@ identity and different bytes on the two sides (the base decides).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+
+from git_claude_sync.records import dataclass
 
 Source = Callable[[], Iterator[bytes]]  # the content again, in pieces, on each call
 

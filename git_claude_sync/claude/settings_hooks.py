@@ -30,13 +30,13 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import programs
 from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.records import dataclass
 
 #: How a hook command is recognised as ours.
 MARKER = "git-claude-sync hook"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+
+from git_claude_sync.records import dataclass
 
 ROLES = ("prompt", "reply", "tool")
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from git_claude_sync.engine import conflict_copies, sealed_state, steps, transaction
-from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import open_repo
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.ui import prompt
 from git_claude_sync.ui.report import Report, plural, show_path
+
+if TYPE_CHECKING:  # a dry run's: the module loads only for one (steps.preview)
+    from git_claude_sync.engine.outlook import Outlook
 
 
 def run(

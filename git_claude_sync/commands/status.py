@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
 from git_claude_sync.machine.lock import sync_lock
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import dataclass, field
 from git_claude_sync.ui import jsonout
 from git_claude_sync.ui.report import Report, colour_wanted, echo, paint, plural, show_path
 

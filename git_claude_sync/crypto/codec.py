@@ -37,11 +37,11 @@ import io
 import itertools
 import struct
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from git_claude_sync.crypto import blob_dictionary
 from git_claude_sync.errors import CodecError, NewerFormat, NotEncrypted, Tampered, WrongKey
+from git_claude_sync.records import dataclass
 
 if TYPE_CHECKING:
     import zstandard

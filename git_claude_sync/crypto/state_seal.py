@@ -26,11 +26,11 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
 from git_claude_sync.crypto import codec
 from git_claude_sync.errors import CodecError, Tampered, WrongKey
+from git_claude_sync.records import dataclass
 
 STATE_PATH = b"\x00state/commit"
 TRAILER = b"Claude-Sync-State: "

@@ -29,7 +29,8 @@ from git_claude_sync.machine.paths import Layout
 from git_claude_sync.ui.report import plural, show_path
 
 MARK = b".sync-conflict-"
-_NAME = re.compile(rb"^(?P<stem>.+?)\.sync-conflict-\d{8}-\d{6}-[^./]*(?P<ext>\.[^/]*)?$")
+# Compiled at first use: most runs meet no conflict copy (issue 14).
+_NAME = rb"^(?P<stem>.+?)\.sync-conflict-\d{8}-\d{6}-[^./]*(?P<ext>\.[^/]*)?$"
 NEEDS_A_PERSON = 3  # exit code: the run did its work, but conflicts need a person
 
 
@@ -63,7 +64,7 @@ def copy_name(path: bytes, machine: str, when: float | None = None) -> bytes:
 def original_of(copy: bytes) -> bytes | None:
     """The path a conflict copy belongs to, or None if ``copy`` is no conflict copy."""
     head, slash, name = copy.rpartition(b"/")
-    match = _NAME.match(name)
+    match = re.match(_NAME, name)
     if match is None:
         return None
     return head + slash + match["stem"] + (match["ext"] or b"")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import atomic_write, read_records
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import asdict, dataclass
 
 KEEP_REF_PREFIX = "refs/claude-sync/conflicts/"
 

@@ -22,7 +22,6 @@ import hashlib
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from git_claude_sync.crypto.keyring import Keyring
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import WriteBatch
+from git_claude_sync.records import dataclass
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

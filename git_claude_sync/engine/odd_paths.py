@@ -37,7 +37,6 @@ import os
 import stat
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -48,6 +47,7 @@ from git_claude_sync.engine.linked_listing import Early, Signature
 from git_claude_sync.git import Git
 from git_claude_sync.machine.files import TEMP_SUFFIX, fs_path, write_if_changed
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import dataclass, field
 
 _NEVER = linked_listing.NEVER_NAMES  # not even through a link
 _KEPT = "its last synced version stays"

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from git_claude_sync.engine import kept, sync_metrics, tree_merge
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.git import Git
 from git_claude_sync.machine import files
+from git_claude_sync.records import dataclass, field
 
 #: Links may lead anywhere (a link to a home folder): past this many files and folders,
 #: the walk gives up and the caller stages instead.

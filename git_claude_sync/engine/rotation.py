@@ -25,7 +25,6 @@ replaying their own commits on the copies) and merges.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 from git_claude_sync.crypto import codec, keyring
 from git_claude_sync.crypto.codec import KEY_LEN, Key
@@ -35,6 +34,7 @@ from git_claude_sync.engine.steps import Chooser
 from git_claude_sync.engine.sync_repo import KEYID_CONFIG, SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git
+from git_claude_sync.records import replace
 from git_claude_sync.ui.report import Report
 
 # The subject's end for a rotation commit whose history was re-encrypted too.

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from git_claude_sync.crypto import codec, keyring, state_seal
@@ -33,6 +32,7 @@ from git_claude_sync.errors import CodecError, FatalError, WrongKey
 from git_claude_sync.git import LOCAL_REF, REMOTE_REF, Git, LogEntry
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import dataclass
 from git_claude_sync.ui.report import show_path
 
 SUBJECT_PREFIX = "claude-sync: "
@@ -85,7 +85,7 @@ def _counter(git: Git, keys: Keyring, commit: str) -> int:
 
 
 # Commits made before sealing name their machine in the author: "git-claude-sync (NAME)".
-_LEGACY_AUTHOR = re.compile(r"\((.+)\)$")
+_LEGACY_AUTHOR = r"\((.+)\)$"  # compiled at first use: old commits only (issue 14)
 _keyrings: dict[Path, Keyring] = {}
 
 
@@ -101,7 +101,7 @@ def machine_of(git: Git, entry: LogEntry) -> str:
             return show_path(name.encode("utf-8", "surrogateescape"))
         except CodecError:
             return "?"
-    match = _LEGACY_AUTHOR.search(entry.author)
+    match = re.search(_LEGACY_AUTHOR, entry.author)
     return show_path((match.group(1) if match else entry.author or "?").encode())
 
 

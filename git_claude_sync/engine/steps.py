@@ -16,7 +16,6 @@ import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,6 @@ from git_claude_sync.claude import (
     file_kinds,
     history_paths,
     selection,
-    session_stream,
     settings_check,
 )
 from git_claude_sync.crypto import codec, keyring
@@ -39,7 +37,6 @@ from git_claude_sync.engine import (
     delta_budget,
     kept,
     odd_paths,
-    outlook,
     pack_compression,
     remote_key,
     remote_view,
@@ -52,16 +49,17 @@ from git_claude_sync.engine import (
 from git_claude_sync.engine import incoming as incoming_files
 from git_claude_sync.engine.incoming import Blob, Plain, compare_file, open_blob
 from git_claude_sync.engine.linked_listing import Early
-from git_claude_sync.engine.outlook import Outlook
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import LOCAL_REF, Git, Written
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import NEXT_KEY_FILE_ENV
+from git_claude_sync.records import dataclass, field
 from git_claude_sync.ui.report import Report, plural, show_path
 
 if TYPE_CHECKING:  # imported by _merge_contents: a sync with nothing to merge starts without it
-    from git_claude_sync.claude import file_merge
+    from git_claude_sync.claude import file_merge, session_stream
+    from git_claude_sync.engine.outlook import Outlook
 
 PUSH_ATTEMPTS = 5
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -502,6 +500,8 @@ def _merge_session_streamed(
     # Large versions wait in temporary files and the merged one is sealed into one, which
     # git stores as it streams (issue 9: three 22 MB versions and the result held whole
     # took 147 MB for a 34 MB session that barely compresses).
+    from git_claude_sync.claude import session_stream  # a merge's: not every sync's start
+
     blobs = incoming_files.load(repo.git, [e[1] for e in (base, ours, theirs) if e is not None])
     history = keyring.keyring_for(repo.layout.key_file, repo.key)  # the base may predate a rotation
 
@@ -881,6 +881,8 @@ def _date_session(
 
 def preview(repo: SyncRepo, report: Report, remote_tip: str | None) -> Outlook:
     """What push and pull would do, computed in a scratch index: nothing real changes."""
+    from git_claude_sync.engine import outlook  # a dry run's and status's: not a sync's start
+
     git = repo.git
     with git.temp_index("preview", copy_index=True) as temp:
         staged = stage(repo, report, git=temp)

@@ -27,7 +27,6 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from git_claude_sync.crypto import keyring
@@ -36,6 +35,7 @@ from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import CodecError
 from git_claude_sync.git import REMOTE_REF, Git
 from git_claude_sync.machine.files import atomic_write
+from git_claude_sync.records import dataclass
 
 PREFIX = b".claude-sync/metrics/"
 KEEP_RECORDS = 300

@@ -9,11 +9,9 @@ installation: a moved virtualenv or a new Python never leaves git without its
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +36,7 @@ from git_claude_sync.machine import config
 from git_claude_sync.machine.config import Config
 from git_claude_sync.machine.files import write_if_changed
 from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.records import dataclass, replace
 
 if TYPE_CHECKING:
     pass
@@ -301,5 +300,5 @@ def open_repo(layout: Layout | None = None) -> SyncRepo:
     configure(layout, key, settings, git)
     # The CLI's own git commands get the filter from this process, not a process each.
     served = ServedFilter(layout.key_file, layout.git_dir, DRIVER)
-    git = dataclasses.replace(git, limits=settings.network, filter_here=served)
+    git = replace(git, limits=settings.network, filter_here=served)
     return SyncRepo(layout=layout, git=git, key=key, config=settings)

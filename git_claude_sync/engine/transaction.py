@@ -21,7 +21,6 @@ under the lease that the remote has no branch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from git_claude_sync.crypto.codec import Key
 from git_claude_sync.engine import (
@@ -36,6 +35,7 @@ from git_claude_sync.engine.steps import Chooser, Integration, Staged
 from git_claude_sync.engine.sync_repo import SyncRepo
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import REMOTE_REF
+from git_claude_sync.records import dataclass, field
 from git_claude_sync.search import hook as search_hook
 from git_claude_sync.ui.report import Report, show_path
 

@@ -8,7 +8,7 @@ layer that can take conflicts and resolve them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from git_claude_sync.records import dataclass, field
 
 Entry = tuple[str, str]  # (mode, blob id)
 Tree = dict[bytes, Entry]

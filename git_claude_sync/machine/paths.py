@@ -7,8 +7,9 @@ Every file under the tool's home (``~/.claude-sync``) is named here and nowhere 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from git_claude_sync.records import dataclass
 
 # Set by a key rotation's push (engine/steps.send) to the new key's file: the
 # bucket remote helper then moves the bucket to that key (remote/rekey.py).

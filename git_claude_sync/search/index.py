@@ -21,13 +21,13 @@ import re
 import sqlite3
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from git_claude_sync.claude import transcript_text
 from git_claude_sync.errors import FatalError
 from git_claude_sync.machine import files
 from git_claude_sync.machine.paths import Layout, current
+from git_claude_sync.records import dataclass
 from git_claude_sync.search import database, indexer
 from git_claude_sync.search.indexer import Stats
 from git_claude_sync.search.source import Source, source_for

@@ -22,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from dataclasses import dataclass
 
 from git_claude_sync.claude import transcript_text
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import GitError
 from git_claude_sync.machine import files
+from git_claude_sync.records import dataclass
 from git_claude_sync.search import database
 from git_claude_sync.search.machine_name import machine_of
 from git_claude_sync.search.source import Source

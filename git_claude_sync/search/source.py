@@ -7,13 +7,13 @@ Claude directory): a search whose index is current never loads the crypto core.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from git_claude_sync.errors import FatalError
 from git_claude_sync.git import Git
 from git_claude_sync.machine.paths import Layout
+from git_claude_sync.records import dataclass
 
 if TYPE_CHECKING:
     from git_claude_sync.crypto.codec import Key
