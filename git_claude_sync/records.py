@@ -117,8 +117,13 @@ def _recursive_repr(user_function: Callable[[Any], str]) -> Callable[[Any], str]
 
 
 def _fields(cls: type) -> list[Field]:
+    if any(hasattr(base, FIELDS) for base in cls.__mro__[1:]) or "__post_init__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: a record neither inherits one nor has __post_init__")
     fields = []
-    for name in cls.__dict__.get("__annotations__", {}):
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if "ClassVar" in str(annotation) or "InitVar" in str(annotation):
+            # dataclasses would leave it out of the fields: say so rather than differ.
+            raise TypeError(f"{cls.__name__}.{name}: no ClassVar or InitVar in a record")
         value = cls.__dict__.get(name, MISSING)
         f = value if isinstance(value, Field) else Field(value, MISSING, True, True)
         f.name = name

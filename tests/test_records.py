@@ -173,3 +173,35 @@ def test_init_compiled_at_first_instance_says_what_dataclasses_says() -> None:
 
     assert Child(1).a == 1 and fresh(2).a == 2  # a subclass's first instance compiles it too
     assert Sub(b"q").path == b"q"
+
+
+def test_what_records_do_not_do_is_refused_not_done_otherwise() -> None:
+    """A ClassVar, an InitVar, __post_init__ or a record inheriting one: dataclasses would
+    treat each otherwise than records could, so a class using one fails to build."""
+    from typing import ClassVar
+
+    with pytest.raises(TypeError, match="ClassVar"):
+
+        @records.dataclass
+        class Counted:
+            a: int
+            count: ClassVar[int] = 0
+
+    with pytest.raises(TypeError, match="__post_init__"):
+
+        @records.dataclass
+        class Checked:
+            a: int
+
+            def __post_init__(self) -> None:
+                pass
+
+    @records.dataclass
+    class Base:
+        a: int
+
+    with pytest.raises(TypeError, match="inherits"):
+
+        @records.dataclass
+        class Child(Base):
+            b: int
