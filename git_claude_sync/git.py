@@ -1926,6 +1926,7 @@ class Git:
         if _KEY_MOVED in proc.stderr.decode("utf-8", "replace"):
             raise GitError(cause(proc.stderr))
         if any(sign in out for sign in _REMOTE_MOVED):
+            _clear_lock_left_by_a_killed_push(proc.stderr, to if to != REMOTE else url)
             return False
         refused = re.search(_REMOTE_REFUSED, out + proc.stderr.decode("utf-8", "replace"))
         if refused:
@@ -2469,6 +2470,46 @@ def _tree_replacing(
     if replaced != len(here):
         return None  # a path not a file of this tree: git says what it is
     return git._write_loose(b"tree", b"".join(parts))
+
+
+#: A ref lock git found taken on the remote ("Unable to create '<path>.lock': File exists").
+_HELD_LOCK = re.compile(r"Unable to create '([^'\n]+\.lock)': File exists")
+#: How long a ref lock on a remote on this disk must stay the very same file to count as
+#: left by a killed push: git holds one for the milliseconds of a ref update.
+STALE_REMOTE_LOCK_SECONDS = 2.0
+
+
+def _clear_lock_left_by_a_killed_push(stderr: bytes, url: str) -> None:
+    """Remove the ref lock a push just found taken on a remote on this disk, if it is one
+    a killed push left: else every later push fails on it, taken for a remote that keeps
+    moving, until someone removes it by hand.  Only a lock inside that remote's folder,
+    and only if it stays the same file for ``STALE_REMOTE_LOCK_SECONDS`` (watched, not
+    dated: another machine's clock may differ); one that goes or changes is a push at
+    work, and the next attempt goes through."""
+    held = _HELD_LOCK.search(stderr.decode("utf-8", "replace"))
+    remote = url[len("file://") :] if url.startswith("file://") else url
+    if held is None or not os.path.isabs(remote) or not os.path.isdir(remote):
+        return
+    lock = os.path.realpath(held.group(1))
+    if not lock.startswith(os.path.join(os.path.realpath(remote), "")):
+        return
+    try:
+        first = os.stat(lock)
+        deadline = time.monotonic() + STALE_REMOTE_LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = os.stat(lock)
+            if (now.st_ino, now.st_mtime_ns, now.st_size) != (
+                first.st_ino, first.st_mtime_ns, first.st_size
+            ):  # fmt: skip
+                return
+        os.unlink(lock)
+    except OSError:
+        return  # gone meanwhile: released
+    sys.stderr.write(
+        f"git-claude-sync: warning: removed {printable(lock)}, a lock a killed push left "
+        "on the remote\n"
+    )
 
 
 def _end(proc: subprocess.Popen[bytes] | None) -> None:
