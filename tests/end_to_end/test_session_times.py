@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from git_claude_sync.claude.project_folders import encode
@@ -53,3 +54,18 @@ def test_pulled_sessions_get_their_last_activity_as_mtime(
     assert "nothing" in b.run("status", check=False).stdout.split("To push", 1)[1].splitlines()[0]
     assert abs(pulled.stat().st_mtime - WEEK_AGO) < 0.01
     assert abs(mapped.stat().st_mtime - (WEEK_AGO - 60)) < 0.01
+
+
+def test_a_session_dated_ahead_of_this_clock_is_dated_no_later_than_the_pull(
+    pair: tuple[Machine, Machine],
+) -> None:
+    """Another machine's clock ahead (or a line that says so): the session is dated when
+    the pull began writing, not months ahead, where git would take it for racily clean
+    until then and read it again through the filter at every refresh."""
+    a, b = pair
+    session = "projects/-opt-work-api/3333.jsonl"
+    a.write(session, _line("f1", time.time() + 200 * 86400))
+    a.run("push")
+    before = time.time()
+    b.run("pull")
+    assert before - 1 <= (b.claude / session).stat().st_mtime <= time.time()
