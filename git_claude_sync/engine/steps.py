@@ -767,7 +767,7 @@ def _apply(
                 if activity.is_session_file(path) and done is None:
                     to_date.append((target, incoming[path].tail))
                 elif activity.is_session_file(path):
-                    _date_session(git, integration, target, incoming[path].tail, commit_time)
+                    _date_session(git, integration, target, incoming[path].tail, commit_time, began)
             elif path in incoming:
                 executable = new[path][0] == "100755"
                 done_stat = (
