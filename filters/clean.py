@@ -34,7 +34,7 @@ from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from git_claude_sync.claude import history_paths
-from git_claude_sync.claude.file_kinds import is_append_only, same_lines
+from git_claude_sync.claude.file_kinds import is_append_only, line_ended, same_lines
 from git_claude_sync.crypto.codec import HEADER_LEN, Key, Stored, as_stored, looks_encrypted
 from git_claude_sync.errors import CodecError
 
@@ -152,11 +152,4 @@ def complete_lines(path: bytes, stream: Iterable[bytes]) -> Iterator[bytes]:
     if not is_append_only(path):
         yield from stream
         return
-    held: list[bytes] = []
-    for part in stream:
-        cut = part.rfind(b"\n") + 1
-        if not cut:
-            held.append(part)
-            continue
-        yield b"".join([*held, part[:cut]])
-        held = [part[cut:]]
+    yield from line_ended(stream, rest=False)

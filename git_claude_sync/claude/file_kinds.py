@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 
 def is_append_only(path: bytes) -> bool:
     """Files Claude Code only ever appends lines to: session transcripts, ``history.jsonl``."""
     return path == b"history.jsonl" or (path.startswith(b"projects/") and path.endswith(b".jsonl"))
+
+
+def line_ended(parts: Iterable[bytes], *, rest: bool) -> Iterator[bytes]:
+    """``parts`` joined or cut so that each piece ends at a line's end; the bytes after the
+    last newline come last if ``rest``, else they are left out (a torn line)."""
+    held: list[bytes] = []
+    for part in parts:
+        cut = part.rfind(b"\n") + 1
+        if not cut:
+            held.append(part)
+            continue
+        yield b"".join([*held, part[:cut]]) if held else part[:cut]
+        held = [part[cut:]] if cut < len(part) else []
+    if rest and held:
+        yield b"".join(held)
 
 
 # The same paths as gitattributes patterns (anchored at the top; ``**/`` also matches no

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from git_claude_sync.claude import file_kinds
+
 # The mapping (project_folders, and the machine's paths under it) and json are loaded only
 # where a history.jsonl is translated: the filter process imports this module to tell that
 # file from the others, and started ~10 ms later with them (issue 8).
@@ -139,16 +141,7 @@ def _whole_lines(parts: Iterable[bytes]) -> Iterator[bytes]:
     """``parts`` joined or cut to end at line ends, any rest last.  The rule is per line, so
     these translate to the same bytes as the whole, without the 7 MB buffers of fresh pages
     a whole history.jsonl cost (five in a clean; a page fault took ~4 us on the bench's VM)."""
-    held: list[bytes] = []
-    for part in parts:
-        cut = part.rfind(b"\n") + 1
-        if not cut:
-            held.append(part)
-            continue
-        yield b"".join([*held, part[:cut]]) if held else part[:cut]
-        held = [part[cut:]] if cut < len(part) else []
-    if held:
-        yield b"".join(held)
+    return file_kinds.line_ended(parts, rest=True)
 
 
 def mapping_beside(git_dir: Path) -> Mapping:
