@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -149,15 +150,43 @@ def _interrupt(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
         start_new_session=True,
     )
     _wait_until_reading_stdin(proc.pid)  # past start-up, even on a loaded machine
+    # Its output read as it comes: a process that writes more than a pipe holds would
+    # wait on it, and look like one that ignored the signal.
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    out: dict[str, bytes] = {}
+    readers = [
+        threading.Thread(target=lambda n=n, p=p: out.__setitem__(n, p.read()), daemon=True)
+        for n, p in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
     os.killpg(proc.pid, signal.SIGINT)
     # stdin stays open until it exits: closed at once (as communicate() does), its end
     # could reach a process not yet scheduled before the signal does, and the empty
     # passphrase it read then fail in its own words (seen at load 4.6 on 2 cores).
-    assert proc.stdin is not None and proc.stderr is not None
-    code = proc.wait(timeout=30)
-    err = proc.stderr.read()
+    try:
+        code = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{argv} still runs 30 s after Ctrl-C: {_where(proc.pid)}") from None
+    for reader in readers:
+        reader.join(timeout=10)
     proc.stdin.close()
-    return code, err.decode()
+    return code, out.get("err", b"").decode()
+
+
+def _where(pid: int) -> str:
+    """What a process that outlived its Ctrl-C is doing, for the failure's message."""
+    said = []
+    for member in _family(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text().splitlines()
+            masks = " ".join(line for line in status if line.startswith(("SigIgn", "SigCgt")))
+            syscall = Path(f"/proc/{member}/syscall").read_text().split()[:2]
+            cmdline = Path(f"/proc/{member}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        said.append(f"{member} {cmdline[:80]!r} syscall {syscall} {masks}")
+    return "; ".join(said) or "gone"
 
 
 def test_ctrl_c_exits_130_without_a_traceback(machine_a: Machine) -> None:
