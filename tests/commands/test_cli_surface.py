@@ -139,6 +139,14 @@ def _wait_until_reading_stdin(pid: int, timeout: float = 60.0) -> None:
     time.sleep(2.0)  # no /proc/PID/syscall here (another kernel or arch): wait and hope
 
 
+def _as_in_the_foreground() -> None:
+    # A command a terminal runs in the foreground gets Ctrl-C; one started with SIGINT
+    # ignored (a test run from a shell's background job or nohup: bash ignores SIGINT
+    # and SIGQUIT for those) keeps ignoring it, as Python leaves an ignored signal
+    # ignored.  Such a run found the CLI still reading, SigIgn 0x1001007, 30 s later.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Ctrl-C as a terminal sends it: SIGINT to the whole process group."""
     proc = subprocess.Popen(
@@ -148,6 +156,7 @@ def _interrupt(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
         stderr=subprocess.PIPE,
         env=env,
         start_new_session=True,
+        preexec_fn=_as_in_the_foreground,
     )
     _wait_until_reading_stdin(proc.pid)  # past start-up, even on a loaded machine
     # Its output read as it comes: a process that writes more than a pipe holds would
