@@ -2472,8 +2472,6 @@ def _tree_replacing(
     return git._write_loose(b"tree", b"".join(parts))
 
 
-#: A ref lock git found taken on the remote ("Unable to create '<path>.lock': File exists").
-_HELD_LOCK = re.compile(r"Unable to create '([^'\n]+\.lock)': File exists")
 #: How long a ref lock on a remote on this disk must stay the very same file to count as
 #: left by a killed push: git holds one for the milliseconds of a ref update.
 STALE_REMOTE_LOCK_SECONDS = 2.0
@@ -2486,7 +2484,7 @@ def _clear_lock_left_by_a_killed_push(stderr: bytes, url: str) -> None:
     and only if it stays the same file for ``STALE_REMOTE_LOCK_SECONDS`` (watched, not
     dated: another machine's clock may differ); one that goes or changes is a push at
     work, and the next attempt goes through."""
-    held = _HELD_LOCK.search(stderr.decode("utf-8", "replace"))
+    held = re.search(_LOCK_EXISTS, stderr.decode("utf-8", "replace"))  # as ``cause`` finds it
     remote = url[len("file://") :] if url.startswith("file://") else url
     if held is None or not os.path.isabs(remote) or not os.path.isdir(remote):
         return
