@@ -280,8 +280,8 @@ def commit(repo: SyncRepo, staged: Staged) -> str | None:
     # clean files would start the filter process again for nothing.
     head = git.rev("HEAD")
     # Entries staged through a link carry no stat data (odd_paths.stage_links), so git
-    # never takes them for racily clean: an append to a linked session alone lets the
-    # tree be written from the index itself, and its cache of trees kept there.
+    # never takes them for racily clean: where git writes the tree (``Git.write_tree``),
+    # an append to a linked session alone lets it write from the index itself.
     racy = git.staged_in_index_second(
         p for kind, p in staged.changes if kind != "D" and not odd_paths.under_any(p, staged.linked)
     )
